@@ -1,0 +1,264 @@
+"""One frozen, typed settings object, built from a TOML file plus ``SPENDOPT_*``.
+
+Sources, strongest first: keyword arguments, environment variables
+(``SPENDOPT_DATABASE_URL``, ``SPENDOPT_BUDGET__TOTAL_DAILY``: sections are
+joined with ``__``), the TOML file, the defaults below. Every key is listed and
+explained in ``config/spendopt.example.toml``; section 4 of the data contract
+is part of it with the same names.
+
+An unknown key or an out-of-range value is an ``InputError`` naming the key,
+the file and the allowed range. Secrets never come from TOML: they are
+``SecretStr`` fields read from the environment only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from connectors.errors import InputError, Problem
+from connectors.rules import PlatformRules
+
+__all__ = [
+    "BidSettings",
+    "BudgetSettings",
+    "ChannelSettings",
+    "DataSettings",
+    "ObjectiveSettings",
+    "ReviewSettings",
+    "Settings",
+    "config_hash",
+    "default_config_path",
+    "default_data_dir",
+    "default_database_url",
+    "load_settings",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BudgetSettings(_Section):
+    total_daily: Decimal | None = Field(
+        None, ge=0, description="sum of recommended daily budgets stays at or below this; absent = keep today's total"
+    )
+    min_campaign_budget: Decimal = Field(
+        Decimal(300), ge=0, description="a live campaign's budget is 0 (paused) or at least this"
+    )
+    max_change_pct: float = Field(30, gt=0, le=100, description="a campaign's budget moves at most this much per day")
+
+
+class BidSettings(_Section):
+    max_change_pct: float = Field(10, ge=0, le=100, description="a bid moves at most this much per day")
+
+
+class ObjectiveSettings(_Section):
+    target: Literal["gmv", "profit"] = Field("gmv", description='"gmv", or "profit" (needs gross_margin)')
+    gross_margin: float = Field(0.35, gt=0, le=1, description="share of GMV that is profit before ad cost")
+    roi_floor: float = Field(2.0, ge=0, description="forecast total GMV / total spend stays at or above this")
+
+
+class ChannelSettings(_Section):
+    name: str = Field(min_length=1, description="channel name as in the input's channel column")
+    min_share: float = Field(0.0, ge=0, le=1, description="of total_daily")
+    max_share: float = Field(1.0, ge=0, le=1, description="of total_daily")
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> ChannelSettings:
+        if self.min_share > self.max_share:
+            raise ValueError(f"min_share {self.min_share} is above max_share {self.max_share}")
+        return self
+
+
+class ReviewSettings(_Section):
+    auto_apply_max_change_pct: float = Field(
+        15, ge=0, le=100, description="budget or bid changes larger than this are flagged for review"
+    )
+
+
+class DataSettings(_Section):
+    gmv_basis: Literal["direct_pay", "total_7d", "uni_total"] = Field(
+        "direct_pay",
+        description=(
+            "which GMV a console export's gmv column comes from: direct_pay (直接成交金额), "
+            "total_7d (7日总成交金额) or uni_total (全域 整体成交金额); never mixed within one account"
+        ),
+    )
+    timezone: str = Field("Asia/Shanghai", description="the accounts' calendar (Qianchuan: Asia/Shanghai)")
+    max_problems: int = Field(50, ge=1, le=10_000, description="import errors listed before the reader stops")
+
+
+class Settings(BaseSettings):
+    """Everything spendopt can be told, frozen once built."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPENDOPT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the store; absent = SQLite in the user's data directory"
+    )
+    budget: BudgetSettings = BudgetSettings()
+    bid: BidSettings = BidSettings()
+    objective: ObjectiveSettings = ObjectiveSettings()
+    channel: tuple[ChannelSettings, ...] = Field((), description="[[channel]] share constraints")
+    review: ReviewSettings = ReviewSettings()
+    data: DataSettings = DataSettings()
+    platform: PlatformRules = PlatformRules()
+
+    @model_validator(mode="after")
+    def _channels_fit(self) -> Settings:
+        names = [c.name for c in self.channel]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"channel {dupes[0]!r} is listed twice")
+        if sum(c.min_share for c in self.channel) > 1 + 1e-9:
+            raise ValueError("the channels' min_share add up to more than 1")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file reaches us as init kwargs (see load_settings), so
+        # environment variables must win over them: env first.
+        return (env_settings, init_settings)
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/spendopt`` (``~/.local/share/spendopt``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "spendopt"
+
+
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/spendopt/spendopt.toml`` (``~/.config/spendopt/spendopt.toml``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "spendopt" / "spendopt.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'spendopt.db'}"
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings from ``path`` (or the user's default file if it exists).
+
+    Raises ``InputError`` naming the file, the key and the allowed range.
+    """
+    explicit = path is not None
+    file = Path(path) if explicit else default_config_path()
+    data: dict[str, Any] = {}
+    if explicit or file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise InputError(Problem(str(file), "config file not found")) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(Problem(str(file), f"not valid TOML: {exc}")) from None
+    data = _merge(data, overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        source = str(file) if (explicit or file.exists()) else "settings"
+        raise InputError(_problems(exc, source, data)) from None
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _key_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "(top level)"
+    if len(parts) == 1:
+        return parts[0]
+    if parts[0] == "channel" and len(parts) >= 2 and parts[1].isdigit():
+        rest = ".".join(parts[2:])
+        return f"[[channel]] #{int(parts[1]) + 1}" + (f" {rest}" if rest else "")
+    return f"[{parts[0]}] {'.'.join(parts[1:])}"
+
+
+def _allowed_range(loc: tuple[Any, ...]) -> str | None:
+    model: Any = Settings
+    field = None
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        field = fields[part]
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        model = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    if field is None:
+        return None
+    low = high = None
+    for meta in field.metadata:
+        if isinstance(meta, annotated_types.Ge):
+            low = f"{meta.ge} <="
+        elif isinstance(meta, annotated_types.Gt):
+            low = f"{meta.gt} <"
+        elif isinstance(meta, annotated_types.Le):
+            high = f"<= {meta.le}"
+        elif isinstance(meta, annotated_types.Lt):
+            high = f"< {meta.lt}"
+    if low is None and high is None:
+        return None
+    return " ".join(p for p in (low, "value", high) if p)
+
+
+def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = _key_name(loc)
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key {key}"
+            if loc and loc[0] in Settings.model_fields and len(loc) == 2:
+                section = Settings.model_fields[str(loc[0])].annotation
+                if isinstance(section, type) and issubclass(section, BaseModel):
+                    message += f" (known keys in [{loc[0]}]: {', '.join(section.model_fields)})"
+            elif len(loc) == 1:
+                message += f" (known sections and keys: {', '.join(Settings.model_fields)})"
+        else:
+            allowed = _allowed_range(loc)
+            given = err.get("input")
+            message = f"{key} = {given!r}: {err['msg']}" if "input" in err and len(loc) > 0 else f"{key}: {err['msg']}"
+            if allowed:
+                message += f" (allowed: {allowed})"
+        problems.append(Problem(source, message))
+    return problems
+
+
+def config_hash(settings: Settings) -> str:
+    """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
+    payload = settings.model_dump(mode="json", exclude={"database_url"})
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

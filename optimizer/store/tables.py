@@ -1,0 +1,166 @@
+"""The store's tables (SQLModel ``table=True`` classes stay inside ``store``).
+
+::
+
+    account            one row per advertiser account; fixes its GMV basis
+    campaign           the latest known state of each campaign
+    daily_stat         one row per (account, campaign, date); re-sent rows update it
+    daily_stat_revision each new or changed value of a daily_stat row, with the day
+                       it was seen: the evidence for attribution lag
+    optimization_run   one row per run (kind, config hash, code version, times)
+    recommendation     the rows a run recommended (data contract section 2)
+    change_log         the audit log: every change sent to a platform, recorded
+                       before the call and confirmed after it
+
+Money is ``NUMERIC(14, 2)`` and comes back as ``Decimal``; ids are strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Account",
+    "Campaign",
+    "ChangeLog",
+    "DailyStat",
+    "DailyStatRevision",
+    "OptimizationRun",
+    "Recommendation",
+]
+
+MONEY = sa.Numeric(14, 2)
+RATIO = sa.Numeric(14, 4)
+
+
+def _money(nullable: bool = False, **kw) -> Decimal:
+    return Field(sa_column=sa.Column(MONEY, nullable=nullable), **kw)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=200)
+    platform: str = Field(default="file", max_length=32, description="file, sim or qianchuan")
+    currency: str = Field(default="CNY", max_length=3)
+    gmv_basis: str = Field(default="direct_pay", max_length=32)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(default="", max_length=500)
+    channel: str = Field(default="default", max_length=100)
+    bid_type: str = Field(default="none", max_length=8)
+    budget: Decimal | None = _money(nullable=True)
+    bid: Decimal | None = _money(nullable=True)
+    status: str = Field(default="active", max_length=16)
+    excluded_reason: str | None = Field(default=None, max_length=500)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class DailyStat(SQLModel, table=True):
+    __tablename__ = "daily_stat"
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    date: dt.date = Field(primary_key=True)
+    spend: Decimal = _money()
+    gmv: Decimal = _money()
+    orders: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    impressions: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    clicks: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    budget: Decimal | None = _money(nullable=True)
+    bid_type: str | None = Field(default=None, max_length=8)
+    bid: Decimal | None = _money(nullable=True)
+    status: str | None = Field(default=None, max_length=16)
+    currency: str | None = Field(default=None, max_length=3)
+    source: str = Field(default="", max_length=500, description="file name or connector that sent the row")
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class DailyStatRevision(SQLModel, table=True):
+    __tablename__ = "daily_stat_revision"
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    date: dt.date = Field(primary_key=True)
+    seen_on: dt.date = Field(primary_key=True, description="the day this value was imported or pulled")
+    spend: Decimal = _money()
+    gmv: Decimal = _money()
+    orders: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class OptimizationRun(SQLModel, table=True):
+    __tablename__ = "optimization_run"
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16, description="daily, optimize, simulate or import")
+    account_id: str | None = Field(default=None, max_length=64)
+    effective_date: dt.date | None = None
+    dry_run: bool = False
+    status: str = Field(default="running", max_length=16, description="running, ok or failed")
+    config_hash: str = Field(max_length=64)
+    code_version: str = Field(max_length=64)
+    message: str = Field(default="", max_length=2000)
+    started_at: dt.datetime = Field(default_factory=_now)
+    finished_at: dt.datetime | None = None
+
+
+class Recommendation(SQLModel, table=True):
+    __tablename__ = "recommendation"
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    effective_date: dt.date
+    campaign_name: str = Field(default="", max_length=500)
+    channel: str = Field(default="default", max_length=100)
+    bid_type: str = Field(max_length=8)
+    current_budget: Decimal | None = _money(nullable=True)
+    recommended_budget: Decimal | None = _money(nullable=True)
+    current_bid: Decimal | None = _money(nullable=True)
+    recommended_bid: Decimal | None = _money(nullable=True)
+    action: str = Field(max_length=16)
+    expected_spend: Decimal = _money()
+    expected_gmv: Decimal = _money()
+    expected_roi: float | None = Field(default=None, sa_column=sa.Column(RATIO, nullable=True))
+    marginal_roi: float | None = Field(default=None, sa_column=sa.Column(RATIO, nullable=True))
+    decision: str = Field(max_length=8, description="auto or review")
+    reason: str = Field(default="", max_length=2000)
+    approved: str | None = Field(default=None, max_length=8)
+
+
+class ChangeLog(SQLModel, table=True):
+    """The audit log. ``change_key`` makes a change to one field of one campaign
+    for one effective date unique, so a second run cannot send it again."""
+
+    __tablename__ = "change_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_key: str = Field(max_length=300, sa_column_kwargs={"unique": True})
+    run_id: str = Field(max_length=64, index=True)
+    account_id: str = Field(max_length=64)
+    campaign_id: str = Field(max_length=64)
+    effective_date: dt.date
+    field: str = Field(max_length=16, description="budget, bid or status")
+    before: str | None = Field(default=None, max_length=64)
+    after: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=2000)
+    state: str = Field(default="pending", max_length=16, description="pending, confirmed or failed")
+    request_id: str | None = Field(default=None, max_length=128)
+    error: str | None = Field(default=None, max_length=2000)
+    created_at: dt.datetime = Field(default_factory=_now)
+    confirmed_at: dt.datetime | None = None
