@@ -33,6 +33,7 @@ __all__ = [
     "BudgetSettings",
     "ChannelSettings",
     "DataSettings",
+    "ModelSettings",
     "ObjectiveSettings",
     "ReviewSettings",
     "Settings",
@@ -86,6 +87,41 @@ class ReviewSettings(_Section):
     )
 
 
+class ModelSettings(_Section):
+    """Knobs of the response model (``optimizer/fit.py``) and its use by the solver."""
+
+    lag_maturity: tuple[float, ...] = Field(
+        (0.90, 0.96, 0.99),
+        description=(
+            "share of a day's final GMV already reported 1, 2, 3... days after it (later days count as final); "
+            "used when the store holds no re-sent rows to estimate it from"
+        ),
+    )
+    censor_threshold: float = Field(
+        0.95, gt=0.5, le=1, description="a day whose spend reached this share of its budget counts as capped"
+    )
+    shrinkage: float = Field(
+        1.0, ge=0, le=100, description="strength of pooling towards the channel/account (0 = none, 1 = empirical Bayes)"
+    )
+    exploration_share: float = Field(
+        0.02, ge=0, le=0.2, description="share of the total budget that may go to learning under-explored campaigns"
+    )
+    hold_bids_in_learning: bool = Field(True, description="new campaigns and campaigns in learning keep their bids")
+    min_history_days: int = Field(7, ge=1, le=365, description="fewer days of history than this = thin data (review)")
+    risk_aversion: float = Field(
+        0.5, ge=0, le=10, description="kappa: the solver maximizes expected GMV minus kappa x its standard deviation"
+    )
+
+    @model_validator(mode="after")
+    def _maturity_rises(self) -> ModelSettings:
+        curve = self.lag_maturity
+        if any(not (0 < m <= 1) for m in curve):
+            raise ValueError("lag_maturity values must be in (0, 1]")
+        if any(b < a for a, b in zip(curve, curve[1:], strict=False)):
+            raise ValueError("lag_maturity must not decrease with age")
+        return self
+
+
 class DataSettings(_Section):
     gmv_basis: Literal["direct_pay", "total_7d", "uni_total"] = Field(
         "direct_pay",
@@ -117,6 +153,7 @@ class Settings(BaseSettings):
     channel: tuple[ChannelSettings, ...] = Field((), description="[[channel]] share constraints")
     review: ReviewSettings = ReviewSettings()
     data: DataSettings = DataSettings()
+    model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
 
     @model_validator(mode="after")
