@@ -33,8 +33,42 @@ __all__ = [
     "Recommendation",
 ]
 
-MONEY = sa.Numeric(14, 2)
-RATIO = sa.Numeric(14, 4)
+
+
+class Money(sa.types.TypeDecorator):
+    """``NUMERIC(14, 2)`` that always hands back ``Decimal`` with 2 places.
+
+    PostgreSQL keeps exact decimals. SQLite has no decimal type, so the value is
+    stored as a REAL (sums and comparisons work in SQL) and turned back into a
+    2-place ``Decimal`` on the way out: exact for every amount a daily budget or
+    spend can take (< 10^12 with 2 decimals).
+    """
+
+    impl = sa.Numeric(14, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Numeric(14, 2, asdecimal=False))
+        return dialect.type_descriptor(sa.Numeric(14, 2))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        amount = Decimal(str(value)).quantize(_CENT)
+        if not amount.is_finite():
+            raise ValueError(f"money value {value!r} is not a finite number")
+        return float(amount) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(_CENT)
+
+
+_CENT = Decimal("0.01")
+MONEY = Money()
+RATIO = sa.Numeric(14, 4, asdecimal=False)
 
 
 def _money(nullable: bool = False, **kw) -> Decimal:
@@ -42,7 +76,7 @@ def _money(nullable: bool = False, **kw) -> Decimal:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
 
 
 class Account(SQLModel, table=True):

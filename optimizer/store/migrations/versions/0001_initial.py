@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(32), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("gmv_basis", sa.String(32), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "campaign",
@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("bid", MONEY, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("excluded_reason", sa.String(500), nullable=True),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "daily_stat",
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=True),
         sa.Column("currency", sa.String(3), nullable=True),
         sa.Column("source", sa.String(500), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "daily_stat_revision",
@@ -80,8 +80,8 @@ def upgrade() -> None:
         sa.Column("config_hash", sa.String(64), nullable=False),
         sa.Column("code_version", sa.String(64), nullable=False),
         sa.Column("message", sa.String(2000), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=False),
-        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_table(
         "recommendation",
@@ -120,8 +120,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("request_id", sa.String(128), nullable=True),
         sa.Column("error", sa.String(2000), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("confirmed_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_change_log_run_id", "change_log", ["run_id"])
 

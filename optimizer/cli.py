@@ -1,0 +1,224 @@
+"""The ``spendopt`` command line: each command parses, calls one function, prints a summary.
+
+Every command takes ``--db``, ``--config`` and ``--verbose``. Errors print as
+one readable line (a traceback only with ``--verbose``); bad input exits with
+code 2, other failures with 1. Heavy libraries are imported inside the
+commands so ``spendopt --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="spendopt",
+    help="Ad-spend optimizer for Qianchuan (巨量千川) campaigns: import stats, fit response curves, "
+    "reallocate budgets and bids by marginal ROI, review and apply changes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="store URL or SQLite file (default: $SPENDOPT_DATABASE_URL or the user data dir)"),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (default: ~/.config/spendopt/spendopt.toml if present)")
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="show details and tracebacks")]
+
+
+class Context:
+    """What every command needs: settings and the store, built on first use."""
+
+    def __init__(self, db: str | None, config: Path | None, verbose: bool) -> None:
+        self.db = db
+        self.config = config
+        self.verbose = verbose
+        self._settings = None
+        self._engine = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from optimizer.settings import load_settings
+
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    @property
+    def database_url(self) -> str:
+        from optimizer.settings import default_database_url
+
+        url = self.db or self.settings.database_url or default_database_url()
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).expanduser().resolve()}"
+        return url
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from optimizer.store import open_store
+
+            self._engine = open_store(self.database_url)
+        return self._engine
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def command(func=None, *, name: str | None = None):
+    """Register ``func`` as a command with one-line error reporting."""
+    if func is None:
+        return functools.partial(command, name=name)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = bool(kwargs.get("verbose"))
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+            from connectors.errors import InputError, SpendoptError
+
+            if verbose:
+                console(stderr=True).print_exception()
+            err = console(stderr=True)
+            if isinstance(exc, InputError):
+                err.print(f"[bold red]error:[/] bad input\n{exc}", markup=True, soft_wrap=True)
+                raise typer.Exit(2) from None
+            kind = "error" if isinstance(exc, SpendoptError) else f"error ({type(exc).__name__})"
+            err.print(f"[bold red]{kind}:[/] {exc}", soft_wrap=True)
+            if not verbose and not isinstance(exc, SpendoptError):
+                err.print("run again with --verbose for the details")
+            raise typer.Exit(1) from None
+
+    return app.command(name=name)(wrapper)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from optimizer.version import code_version
+
+        typer.echo(f"spendopt {code_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """spendopt: budgets and bids by marginal ROI."""
+
+
+@command
+def init(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+    """Create the store (and a config file from the example if none exists)."""
+    from optimizer.setup import init_workspace
+
+    ctx = Context(db, config, verbose)
+    result = init_workspace(ctx.database_url, config_path=config)
+    out = console()
+    out.print(f"store ready: {result.database_url}")
+    if result.config_written:
+        out.print(f"config written: {result.config_path} (edit it to set your budgets and guardrails)")
+    else:
+        out.print(f"config: {result.config_path or 'defaults (no file)'}")
+
+
+@command(name="import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")],
+    account: Annotated[str | None, typer.Option(help="account id for files without an account column")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Import daily campaign stats (spend, GMV, orders) into the store."""
+    from optimizer.importing import import_files
+
+    ctx = Context(db, config, verbose)
+    with _progress("importing") as progress:
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+    console().print(
+        f"imported {summary.rows:,} rows ({summary.inserted:,} new, {summary.updated:,} updated, "
+        f"{summary.unchanged:,} unchanged) for {summary.campaigns:,} campaigns in {summary.accounts} account(s), "
+        f"{summary.first_date} to {summary.last_date}"
+    )
+
+
+@command
+def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+    """What the store holds: accounts, campaigns, date range, last run."""
+    from optimizer.status import render_status
+
+    ctx = Context(db, config, verbose)
+    render_status(ctx.engine, console(), database_url=ctx.database_url)
+
+
+class _progress:
+    """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task(self.label, total=None)
+
+        def update(done: int, total: int, description: str | None = None) -> None:
+            kwargs = {"completed": done, "total": total}
+            if description:
+                kwargs["description"] = description
+            self._progress.update(self._task, **kwargs)
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    from connectors.errors import InputError, Problem
+
+    try:
+        return dt.date.fromisoformat(value.replace("/", "-"))
+    except ValueError:
+        raise InputError(Problem("command line", f"--date {value!r} is not a date like 2026-11-25")) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Fixtures shared by every test folder.
+
+- ``store_url``: parametrized over SQLite and a real PostgreSQL, so a storage
+  test written once runs on both. The PostgreSQL server is started once per
+  session from Debian's binaries (``tests/pgserver.py``); every test gets a
+  fresh database. With ``CI`` set, a missing server is a failure, never a skip.
+- ``engine``: a migrated store on ``store_url``.
+- ``isolated_home``: XDG folders in a temporary directory, so no test touches
+  the real user's store or config.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.pgserver import PostgresServer, find_bindir
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    bindir = find_bindir()
+    if bindir is None:
+        message = "PostgreSQL binaries not found (apt-get install postgresql, or set SPENDOPT_PG_BINDIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    return postgres_server.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(store_url):
+    from optimizer.store import open_store
+
+    engine = open_store(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch) -> Path:
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("HOME", "home")):
+        path = tmp_path / sub
+        path.mkdir()
+        monkeypatch.setenv(var, str(path))
+    for var in [v for v in os.environ if v.startswith("SPENDOPT_")]:
+        monkeypatch.delenv(var)
+    return tmp_path
