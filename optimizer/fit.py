@@ -1,0 +1,408 @@
+"""History -> a response model per campaign, with partial pooling (the ``fit`` stage).
+
+Data (``features.History``): for campaign ``i`` and day ``t``: spend ``s``,
+lag-corrected GMV ``g``, budget ``B`` (``inf`` = no cap), bid ``b``, weekday
+``w(t)``, a censoring flag ``c`` (spend reached the cap) and the share ``m`` of
+the day's GMV already reported. Every step is a vectorised sum over ``(n, T)``
+arrays; no per-campaign optimizer loop.
+
+**Delivery (how much a campaign can spend).** The demand a campaign would spend
+uncapped on a day is log-normal::
+
+    log D_it = mu_i + gamma_k * (log b_it - log b_i) + dv[a, w(t)] + eps,  eps ~ N(0, sigma_i^2)
+
+with ``k`` the bid type, ``b_i`` the current bid (``none``: no bid term),
+``gamma`` the bid elasticity of volume pooled per account and bid type (CPA bid
+up -> more delivery; ROI target up -> less) and ``dv`` an account's weekday
+effect. Spend is ``min(B, D)``: a capped day (``c = 1``) says only ``D >= s``.
+``mu_i, sigma_i`` are fitted by EM for the censored normal (Tobit), with a weak
+prior ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` so that a campaign capped on every
+day gets a finite, modest headroom. The expected spend at budget ``B``::
+
+    E[min(B, D)] = exp(mu + sigma^2/2) Phi((log B - mu - sigma^2)/sigma) + B (1 - Phi((log B - mu)/sigma))
+
+is increasing and concave in ``B`` and never above ``B``.
+
+**Efficiency (what spend earns).** With ``y_it = log((g + r0 s0) / (s + s0))``
+(log ROI, smoothed towards the account ROI ``r0`` on tiny days)::
+
+    y_it = alpha_i + beta_i * x_it + dr[a, w(t)] + e,   e ~ N(0, sigma_y,i^2 / m_t)
+
+``x = log s - log s_i`` for ``none`` (max delivery: ``gmv = A s^(1 + beta)``,
+concave for ``beta`` in [-0.95, 0]) and ``x = log b - log b_i`` for ``cpa`` /
+``roi`` (the bid moves the ROI the platform delivers at). ``s_i`` is the
+campaign's typical spend; ``alpha_i`` is the log ROI at the current operating
+point.
+
+**Partial pooling (empirical Bayes).** ``alpha_i ~ N(m_g, tau_alpha^2)`` with
+``m_g`` the mean of its (account, channel, bid type) group, itself shrunk
+towards the account mean; ``tau_alpha^2`` by the method of moments across
+campaigns (between-campaign variance minus mean sampling variance).
+``beta_i ~ N(beta_k, tau_beta^2)`` with ``beta_k`` the within-campaign pooled
+slope of the account and bid type, shrunk towards a structural default.
+``[model] shrinkage`` multiplies both prior precisions. The posterior of
+``(alpha_i, beta_i)`` is the closed-form 2x2 Bayesian linear regression; its
+covariance gives ``gmv_sd`` (delta method: ``sd(log gmv) = sqrt(x' V x)``,
+plus the delivery uncertainty of uncapped spend).
+
+**Forecast** on the effective date (weekday ``w*``) at budget ``B``, bid ``b``::
+
+    spend = E[min(B, D)]  with  mu* = mu_i + gamma_k (log b - log b_i) + dv[a, w*]
+    gmv   = spend * exp(alpha_i + beta_i x* + dr[a, w*])
+
+``gmv`` is the posterior median (no ``exp(var/2)`` optimism).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optimizer.response import Forecast
+
+if TYPE_CHECKING:
+    from optimizer.features import History
+    from optimizer.settings import ModelSettings
+
+__all__ = ["FittedModel", "fit"]
+
+DEFAULT_SLOPE = {"none": -0.25, "cpa": -0.5, "roi": 0.8}
+"""Structural prior of beta per bid type, used when the account's history cannot tell."""
+SLOPE_BOUNDS = {"none": (-0.95, 0.0), "cpa": (-2.0, 0.5), "roi": (-0.5, 2.0)}
+DEFAULT_GAMMA = {"none": 0.0, "cpa": 1.0, "roi": -1.5}
+"""Bid elasticity of delivery volume per bid type."""
+GAMMA_BOUNDS = {"none": (0.0, 0.0), "cpa": (0.2, 3.0), "roi": (-4.0, -0.2)}
+TAU_BETA = 0.3
+PRIOR_SLOPE_WEIGHT = 4.0  # the structural default counts as this much within-campaign log-variation (x sd^2 * days)
+TAU_ALPHA_MIN = 0.05
+TOBIT_ITERATIONS = 30
+HEADROOM = np.log(1.5)
+HEADROOM_SD = 0.7
+
+
+def _ncdf(z: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(z)
+
+
+def _mills(z: np.ndarray) -> np.ndarray:
+    """phi(z) / (1 - Phi(z)), stable for large z."""
+    from scipy.special import erfcx
+
+    return np.sqrt(2 / np.pi) / erfcx(z / np.sqrt(2))
+
+
+def _group_codes(*columns: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    frame = pd.DataFrame({str(i): pd.Series(c, dtype=object) for i, c in enumerate(columns)})
+    return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
+
+
+def _group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean of ``values`` within each code, broadcast back to ``(n,)``."""
+    size = codes.max() + 1 if len(codes) else 0
+    num = np.bincount(codes, weights * values, minlength=size)
+    den = np.bincount(codes, weights, minlength=size)
+    return (num / np.where(den > 0, den, 1.0))[codes], den[codes]
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """The fitted response of ``n`` campaigns; implements ``ResponseModel``.
+
+    Arrays are ``(n,)`` in ``campaign_ids`` order (the ``History`` order) unless
+    noted. ``dow_volume`` / ``dow_roi`` are ``(n, 7)`` log effects by weekday.
+    """
+
+    account_ids: np.ndarray
+    ids: np.ndarray
+    bid_type: np.ndarray
+    effective_date: dt.date
+    ref_bid: np.ndarray  # b_i, NaN for none
+    ref_spend: np.ndarray  # s_i, the centre of x for none
+    mu: np.ndarray
+    sigma: np.ndarray
+    mu_var: np.ndarray
+    gamma: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    cov: np.ndarray  # (n, 2, 2) posterior covariance of (alpha, beta)
+    dow_volume: np.ndarray
+    dow_roi: np.ndarray
+    pooling_weight: np.ndarray  # share of alpha's posterior precision that came from the prior, in [0, 1]
+    days: np.ndarray  # days observed
+    thin: np.ndarray  # bool: little or noisy history
+    bid_locked: np.ndarray  # bool: new or learning, keeps its bid
+    under_explored: np.ndarray  # bool: budget never varied while capped
+    exploration_share: float = 0.0
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def campaign_ids(self) -> list[str]:
+        return [str(x) for x in self.ids]
+
+    def _x(self, spend: np.ndarray, bid: np.ndarray) -> np.ndarray:
+        none = (self.bid_type == "none")[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_spend = np.log(np.maximum(spend, 1e-9) / self.ref_spend[:, None])
+            x_bid = np.log(bid / self.ref_bid[:, None])
+        x_bid = np.where(np.isfinite(x_bid), x_bid, 0.0)
+        return np.where(none, x_spend, x_bid)
+
+    def expected_spend(self, budget: np.ndarray, bid: np.ndarray) -> np.ndarray:
+        """``(n, k)`` E[min(B, D)] at ``budget`` (inf = no cap, 0 = paused) and ``bid``."""
+        weekday = self.effective_date.weekday()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shift = np.log(bid / self.ref_bid[:, None])
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        mu = self.mu[:, None] + self.gamma[:, None] * shift + self.dow_volume[:, weekday][:, None]
+        sigma = self.sigma[:, None]
+        mean = np.exp(mu + sigma**2 / 2)
+        budget = np.asarray(budget, dtype=float)
+        capped = np.isfinite(budget) & (budget > 0)
+        log_b = np.log(np.where(capped, budget, 1.0))
+        below = mean * _ncdf((log_b - mu - sigma**2) / sigma) + np.where(capped, budget, 0.0) * (
+            1 - _ncdf((log_b - mu) / sigma)
+        )
+        spend = np.where(capped, below, np.where(budget > 0, mean, 0.0))
+        return np.minimum(spend, np.where(np.isfinite(budget), budget, np.inf))
+
+    def predict(self, budget: np.ndarray, bid: np.ndarray) -> Forecast:
+        """``budget`` and ``bid`` ``(n, k)`` -> ``Forecast`` of ``(n, k)`` arrays (see the module docstring)."""
+        budget = np.asarray(budget, dtype=float)
+        bid = np.asarray(bid, dtype=float)
+        if budget.ndim == 1:
+            budget, bid = budget[:, None], bid[:, None]
+        if budget.shape[0] != len(self.ids) or bid.shape != budget.shape:
+            raise ValueError(f"budget {budget.shape} and bid {bid.shape} must be ({len(self.ids)}, k)")
+        weekday = self.effective_date.weekday()
+        spend = self.expected_spend(budget, bid)
+        x = self._x(spend, bid)
+        log_roi = self.alpha[:, None] + self.beta[:, None] * x + self.dow_roi[:, weekday][:, None]
+        gmv = spend * np.exp(np.minimum(log_roi, 20.0))
+        v = self.cov
+        var_roi = v[:, 0, 0][:, None] + 2 * x * v[:, 0, 1][:, None] + x**2 * v[:, 1, 1][:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uncapped = np.where(budget > 0, 1.0 - np.minimum(spend / np.where(np.isfinite(budget), budget, np.inf), 1.0), 0)
+        uncapped = np.where(np.isfinite(budget), uncapped, 1.0)
+        elastic = np.where((self.bid_type == "none")[:, None], 1 + self.beta[:, None], 1.0)
+        var = np.maximum(var_roi, 0) + (uncapped * elastic) ** 2 * self.mu_var[:, None]
+        gmv_sd = gmv * np.sqrt(var)
+        return Forecast(spend=np.round(spend, 6), gmv=np.round(gmv, 6), gmv_sd=np.round(gmv_sd, 6))
+
+    def marginal_roi(self, budget: np.ndarray, bid: np.ndarray, step: float = 0.01) -> np.ndarray:
+        """``(n,)`` d gmv / d spend when the budget moves by ``step`` (relative) at ``(budget, bid)`` ``(n,)``."""
+        budget = np.asarray(budget, dtype=float)
+        bid = np.asarray(bid, dtype=float)
+        finite = np.isfinite(budget) & (budget > 0)
+        lo = np.where(finite, budget * (1 - step), budget)
+        hi = np.where(finite, budget * (1 + step), budget)
+        f = self.predict(np.stack([lo, hi], axis=1), np.stack([bid, bid], axis=1))
+        dspend = f.spend[:, 1] - f.spend[:, 0]
+        dgmv = f.gmv[:, 1] - f.gmv[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mroi = np.where(dspend > 1e-6, dgmv / dspend, np.nan)
+        # Uncapped or saturated campaigns: fall back to the average ROI times the curve's elasticity.
+        avg = np.divide(f.gmv[:, 0], f.spend[:, 0], out=np.zeros(len(budget)), where=f.spend[:, 0] > 0)
+        fallback = avg * np.where(self.bid_type == "none", 1 + self.beta, 1.0)
+        return np.where(np.isfinite(mroi), mroi, fallback)
+
+
+def _dow_effect(codes: np.ndarray, weekday: np.ndarray, resid: np.ndarray, weight: np.ndarray, prior: float = 30.0):
+    """``(n_accounts, 7)`` shrunk weighted mean residual per account and weekday (zero-mean over weekdays)."""
+    n_acc = codes.max() + 1
+    wd = np.broadcast_to(weekday[None, :], resid.shape)
+    idx = codes[:, None] * 7 + wd
+    ok = weight > 0
+    num = np.bincount(idx[ok], (weight * resid)[ok], minlength=n_acc * 7).reshape(n_acc, 7)
+    den = np.bincount(idx[ok], weight[ok], minlength=n_acc * 7).reshape(n_acc, 7)
+    effect = num / (den + prior)
+    # Only with at least three of every weekday (three weeks of usable days) is there an effect.
+    used_days = ok.any(axis=0)
+    per_weekday = np.bincount(weekday[used_days], minlength=7)
+    if (per_weekday < 3).any():
+        return np.zeros((n_acc, 7))
+    return effect - effect.mean(axis=1, keepdims=True)
+
+
+def fit(history: History, model: ModelSettings, effective_date: dt.date | None = None) -> FittedModel:
+    """Fit the response model of every campaign in ``history`` (formulation in the module docstring)."""
+    h = history
+    n = h.n
+    eff = effective_date or h.as_of
+    obs = h.observed & np.isfinite(h.spend) & (h.spend > 0)
+    spend = np.where(obs, h.spend, 1.0)
+    gmv = np.where(obs, np.nan_to_num(h.gmv, nan=0.0), 0.0)
+    acct = _group_codes(h.account_id)
+    group = _group_codes(h.account_id, h.channel, h.bid_type)
+    acct_type = _group_codes(h.account_id, h.bid_type)
+    shrink = max(model.shrinkage, 1e-6)
+    days = obs.sum(axis=1)
+
+    # ---- efficiency: y = log ROI, smoothed towards the account ROI on tiny days
+    acct_spend = np.bincount(acct, np.where(obs, spend, 0).sum(axis=1))
+    acct_gmv = np.bincount(acct, gmv.sum(axis=1))
+    r0 = (acct_gmv / np.maximum(acct_spend, 1e-9))[acct]
+    r0 = np.where(r0 > 0, r0, 1.0)
+    mean_spend = np.where(days > 0, np.where(obs, spend, 0).sum(axis=1) / np.maximum(days, 1), 1.0)
+    s0 = 0.05 * mean_spend
+    y = np.log((gmv + r0[:, None] * s0[:, None]) / (spend + s0[:, None]))
+    weight = np.where(obs, h.maturity[None, :] ** 2 * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0)
+
+    none = h.bid_type == "none"
+    log_spend = np.log(spend)
+    ref_spend_log = (weight * log_spend).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
+    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log), np.maximum(mean_spend, 1.0))
+    ref_bid = np.where(none, np.nan, h.current_bid)
+    bid_now = np.where(np.isfinite(h.bid) & (h.bid > 0), h.bid, ref_bid[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_bid = np.log(bid_now / ref_bid[:, None])
+    x = np.where(none[:, None], log_spend - np.log(ref_spend)[:, None], np.where(np.isfinite(x_bid), x_bid, 0.0))
+    x = np.where(obs, x, 0.0)
+
+    # Weekday effect on log ROI: residuals from each campaign's weighted mean.
+    ybar0 = (weight * y).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
+    mature = (h.maturity >= 0.98)[None, :]  # immature days would mix attribution lag into the weekday effect
+    dow_roi_acct = _dow_effect(acct, h.weekday, y - ybar0[:, None], np.where(mature, weight, 0.0))
+    y = y - dow_roi_acct[acct][:, h.weekday]
+
+    S0 = weight.sum(axis=1)
+    S1 = (weight * x).sum(axis=1)
+    S2 = (weight * x * x).sum(axis=1)
+    Sy = (weight * y).sum(axis=1)
+    Sxy = (weight * x * y).sum(axis=1)
+    ybar = Sy / np.maximum(S0, 1e-9)
+    xbar = S1 / np.maximum(S0, 1e-9)
+    Sxx_c = np.maximum(S2 - S0 * xbar**2, 0.0)
+    Sxy_c = Sxy - S0 * xbar * ybar
+
+    # Pooled slope per account and bid type, shrunk to the structural default.
+    default_slope = np.array([DEFAULT_SLOPE.get(t, 0.0) for t in h.bid_type])
+    pooled_num = np.bincount(acct_type, Sxy_c) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, default_slope) / np.maximum(
+        np.bincount(acct_type), 1
+    )
+    pooled_den = np.bincount(acct_type, Sxx_c) + PRIOR_SLOPE_WEIGHT
+    beta0 = (pooled_num / pooled_den)[acct_type]
+    lo = np.array([SLOPE_BOUNDS.get(t, (-2, 2))[0] for t in h.bid_type])
+    hi = np.array([SLOPE_BOUNDS.get(t, (-2, 2))[1] for t in h.bid_type])
+    beta0 = np.clip(beta0, lo, hi)
+
+    # Noise variance per campaign, pooled with its group (3 pseudo-days).
+    resid0 = np.where(obs, y - ybar[:, None] - beta0[:, None] * (x - xbar[:, None]), 0.0)
+    rss = (weight * resid0**2).sum(axis=1)
+    group_var, _ = _group_mean(group, rss / np.maximum(S0, 1e-9), S0)
+    group_var = np.maximum(group_var, 0.01)
+    sigma_y2 = (rss + 3.0 * group_var) / (S0 + 3.0)
+
+    # Intercept prior: group mean, shrunk to the account-and-type mean; tau^2 by moments.
+    v_i = sigma_y2 / np.maximum(S0, 1e-9)
+    has = S0 > 0
+    prec = np.where(has, 1.0 / (v_i + 0.05), 0.0)
+    m_group, w_group = _group_mean(group, ybar, prec)
+    m_acct, _ = _group_mean(acct_type, ybar, prec)
+    n_group = np.bincount(group, has.astype(float))[group]
+    m_prior = (n_group * m_group + 3.0 * m_acct) / (n_group + 3.0)
+    m_prior = np.where(np.isfinite(m_prior), m_prior, np.log(r0))
+    dev2, _ = _group_mean(acct_type, (ybar - m_prior) ** 2 - v_i, has.astype(float))
+    tau_alpha2 = np.maximum(dev2, TAU_ALPHA_MIN**2) / shrink
+    tau_beta2 = TAU_BETA**2 / shrink
+
+    # Posterior of (alpha at x = 0, beta): 2x2 Bayesian linear regression.
+    p00 = S0 / sigma_y2 + 1.0 / tau_alpha2
+    p01 = S1 / sigma_y2
+    p11 = S2 / sigma_y2 + 1.0 / tau_beta2
+    r_0 = Sy / sigma_y2 + m_prior / tau_alpha2
+    r_1 = Sxy / sigma_y2 + beta0 / tau_beta2
+    det = p00 * p11 - p01**2
+    alpha = (p11 * r_0 - p01 * r_1) / det
+    beta = (p00 * r_1 - p01 * r_0) / det
+    cov = np.empty((n, 2, 2))
+    cov[:, 0, 0] = p11 / det
+    cov[:, 0, 1] = cov[:, 1, 0] = -p01 / det
+    cov[:, 1, 1] = p00 / det
+    beta = np.clip(beta, lo, hi)
+    pooling_weight = (1.0 / tau_alpha2) / p00
+
+    # ---- delivery: censored-normal EM on log spend
+    gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
+    unc = obs & ~h.censored
+    z_raw = log_spend
+    xb = np.where(none[:, None], 0.0, x)
+    # Pooled bid elasticity of volume from uncensored days with bid variation.
+    xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(unc.sum(1, keepdims=True), 1), 0.0)
+    zb_c = np.where(unc, z_raw - (z_raw * unc).sum(1, keepdims=True) / np.maximum(unc.sum(1, keepdims=True), 1), 0.0)
+    g_num = np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / np.maximum(
+        np.bincount(acct_type), 1
+    )
+    g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
+    gamma = (g_num / g_den)[acct_type]
+    g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
+    g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
+    gamma = np.clip(gamma, g_lo, g_hi)
+    z = z_raw - gamma[:, None] * xb
+    zmean0 = (z * unc).sum(1) / np.maximum(unc.sum(1), 1)
+    dow_vol_acct = _dow_effect(acct, h.weekday, np.where(unc, z - zmean0[:, None], 0.0), unc.astype(float))
+    z = z - dow_vol_acct[acct][:, h.weekday]
+
+    budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=np.nan) \
+        if obs.any() else np.full(n, np.nan)
+    zmax = np.where(obs, z, -np.inf).max(axis=1)
+    m0 = np.where(np.isfinite(budget_max), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
+    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(ref_spend, 1.0)) + HEADROOM)
+    cens = obs & h.censored
+    cnt = obs.sum(1)
+    mu = np.where(cnt > 0, (z * obs).sum(1) / np.maximum(cnt, 1), m0)
+    sig2 = np.full(n, 0.09)
+    group_sig2 = 0.09
+    for _ in range(TOBIT_ITERATIONS):
+        sd = np.sqrt(sig2)[:, None]
+        a = (z - mu[:, None]) / sd
+        lam = _mills(np.where(cens, a, 0.0))
+        ez = np.where(cens, mu[:, None] + sd * lam, z)
+        ez2 = np.where(cens, mu[:, None] ** 2 + sd**2 + sd * lam * (z + mu[:, None]), z**2)
+        ez, ez2 = np.where(obs, ez, 0.0), np.where(obs, ez2, 0.0)
+        prior_prec = 1.0 / HEADROOM_SD**2
+        mu = (ez.sum(1) / sig2 + m0 * prior_prec) / (cnt / sig2 + prior_prec)
+        ss = ez2.sum(1) - 2 * mu * ez.sum(1) + cnt * mu**2
+        sig2 = np.clip((ss + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
+    n_unc = unc.sum(1)
+    mu_var = 1.0 / (n_unc / sig2 + 0.25 * cens.sum(1) / sig2 + 1.0 / HEADROOM_SD**2)
+
+    # ---- flags
+    budget_spread = h.log_spread(h.budget)
+    capped_share = cens.sum(1) / np.maximum(cnt, 1)
+    thin = (days < model.min_history_days) | (np.sqrt(cov[:, 0, 0]) > 0.35)
+    first_seen = np.argmax(h.observed, axis=1)
+    new = (h.observed.shape[1] - first_seen) < model.min_history_days
+    bid_locked = model.hold_bids_in_learning & ((h.status == "learning") | new) & ~none
+    under_explored = (capped_share >= 0.5) & (budget_spread < 0.05) | (days < model.min_history_days)
+
+    return FittedModel(
+        account_ids=h.account_id,
+        ids=h.campaign_id,
+        bid_type=h.bid_type,
+        effective_date=eff,
+        ref_bid=ref_bid,
+        ref_spend=ref_spend,
+        mu=mu,
+        sigma=np.sqrt(sig2),
+        mu_var=mu_var,
+        gamma=gamma,
+        alpha=alpha,
+        beta=beta,
+        cov=cov,
+        dow_volume=dow_vol_acct[acct],
+        dow_roi=dow_roi_acct[acct],
+        pooling_weight=pooling_weight,
+        days=days,
+        thin=thin,
+        bid_locked=bid_locked,
+        under_explored=under_explored,
+        exploration_share=model.exploration_share,
+        notes={"maturity_source": h.maturity_source},
+    )

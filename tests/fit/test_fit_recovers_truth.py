@@ -1,0 +1,136 @@
+"""The response model recovers curves from data generated with a known ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic import make_stats, true_gmv
+
+from optimizer.features import build_history, maturity_from_revisions
+from optimizer.fit import fit
+from optimizer.settings import ModelSettings
+
+
+def _fit(frame, **model_kw):
+    model = ModelSettings(**model_kw)
+    return fit(build_history(frame, model), model)
+
+
+@pytest.mark.parametrize("mult", [0.7, 1.0, 1.3])
+def test_forecast_matches_true_expected_gmv_of_max_delivery_campaigns(mult):
+    frame, truth = make_stats(n=120, days=30, seed=3)
+    model = _fit(frame, lag_maturity=(1.0,))
+    budget = truth.base_budget * mult
+    spend, gmv = true_gmv(truth, budget)
+    forecast = model.predict(budget[:, None], np.full((len(budget), 1), np.nan))
+    assert np.median(np.abs(forecast.spend[:, 0] / spend - 1)) < 0.04
+    assert np.median(np.abs(forecast.gmv[:, 0] / gmv - 1)) < 0.06
+    # The stated uncertainty is of the right size: most errors within 2 sd.
+    z = np.abs(forecast.gmv[:, 0] - gmv) / forecast.gmv_sd[:, 0]
+    assert np.mean(z < 2.5) > 0.8
+
+
+def test_elasticity_is_recovered_and_curves_are_concave():
+    frame, truth = make_stats(n=200, days=30, seed=4)
+    model = _fit(frame, lag_maturity=(1.0,))
+    assert np.corrcoef(model.beta, truth.b - 1)[0, 1] > 0.5
+    assert abs(np.mean(model.beta) - np.mean(truth.b - 1)) < 0.05
+    budgets = np.outer(truth.base_budget, [0.5, 1.0, 1.5, 2.0])
+    forecast = model.predict(budgets, np.full(budgets.shape, np.nan))
+    gain = np.diff(forecast.gmv, axis=1) / np.diff(budgets, axis=1)
+    assert np.all(np.diff(forecast.spend, axis=1) >= -1e-6)
+    assert np.all(np.diff(gain, axis=1) <= 1e-6)
+    assert np.all(forecast.spend <= budgets + 1e-6)
+
+
+def test_capped_days_are_lower_bounds_on_demand():
+    """Campaigns capped on most days: a naive mean of spend underestimates demand, the Tobit fit does not."""
+    frame, truth = make_stats(n=150, days=30, seed=5)
+    # Budgets well below demand: most days capped.
+    frame["budget"] = np.round(frame["budget"] * 0.6, -2).clip(lower=300)
+    frame["spend"] = np.minimum(frame["spend"], frame["budget"])
+    model = _fit(frame, lag_maturity=(1.0,))
+    naive = frame.groupby("campaign_id", sort=True)["spend"].apply(lambda s: np.log(s).mean()).to_numpy()
+    order = np.argsort(truth.campaign_id)
+    true_mu = truth.mu[order]
+    fitted = model.mu  # History order is sorted by id
+    assert np.mean(np.abs(fitted - true_mu)) < 0.6 * np.mean(np.abs(naive - true_mu))
+    assert np.mean(fitted - true_mu) > np.mean(naive - true_mu)
+
+
+def test_lagged_recent_days_are_corrected_with_the_configured_curve():
+    lag = (0.6, 0.8, 0.9)
+    frame, truth = make_stats(n=150, days=14, seed=6, lag=lag)
+    corrected = _fit(frame, lag_maturity=lag)
+    ignored = _fit(frame, lag_maturity=(1.0,))
+    budget = truth.base_budget
+    _, gmv = true_gmv(truth, budget)
+    order = np.argsort(truth.campaign_id)
+    nan = np.full((len(budget), 1), np.nan)
+    err_corrected = np.median(corrected.predict(budget[order, None], nan).gmv[:, 0] / gmv[order] - 1)
+    err_ignored = np.median(ignored.predict(budget[order, None], nan).gmv[:, 0] / gmv[order] - 1)
+    assert abs(err_corrected) < 0.05
+    assert err_ignored < err_corrected - 0.02
+
+
+def test_maturity_is_estimated_from_how_resent_rows_grew():
+    true_curve = np.array([0.5, 0.7, 0.85, 0.95, 1.0, 1.0])
+    rng = np.random.default_rng(0)
+    rows = []
+    newest = pd.Timestamp("2026-11-20")
+    for c in range(30):
+        for d in range(20):
+            date = newest - pd.Timedelta(days=d)
+            final = rng.uniform(1000, 5000)
+            for age in range(1, min(d, 5) + 1):
+                rows.append(("a", f"c{c}", date, date + pd.Timedelta(days=age), final * true_curve[age]))
+    revisions = pd.DataFrame(rows, columns=["account_id", "campaign_id", "date", "seen_on", "gmv"])
+    curve = maturity_from_revisions(revisions, max_age=8)
+    assert curve is not None
+    np.testing.assert_allclose(curve[1:6], true_curve[1:6], atol=0.01)
+    assert maturity_from_revisions(revisions.iloc[:5], max_age=8) is None
+
+
+def test_thin_campaigns_are_shrunk_towards_their_channel():
+    frame, truth = make_stats(n=60, days=30, seed=7, channels=("qianchuan.live",), noise=0.3)
+    # One campaign with three days of history and an ROI 3x its channel's.
+    odd = truth.campaign_id[0]
+    dates = sorted(frame["date"].unique())[-3:]
+    frame = frame[(frame["campaign_id"] != odd) | frame["date"].isin(dates)].copy()
+    frame.loc[frame["campaign_id"] == odd, "gmv"] *= 3
+    pooled = _fit(frame, lag_maturity=(1.0,))
+    alone = _fit(frame, lag_maturity=(1.0,), shrinkage=0.0)
+    i = list(pooled.campaign_ids).index(odd)
+    channel_mean = np.median(pooled.alpha)
+    assert pooled.pooling_weight[i] > 0.15
+    assert abs(pooled.alpha[i] - channel_mean) < abs(alone.alpha[i] - channel_mean) - 0.2
+    assert pooled.thin[i]
+    # Uncertainty: the thin campaign's relative sd is the largest.
+    f = pooled.predict(pooled.ref_spend[:, None], np.full((len(pooled.ids), 1), np.nan))
+    rel = f.gmv_sd[:, 0] / f.gmv[:, 0]
+    assert rel[i] == rel.max()
+
+
+def test_learning_and_new_bid_campaigns_keep_their_bids_when_configured():
+    frame, _ = make_stats(n=20, days=20, seed=8, cpa_share=1.0)
+    frame.loc[frame["campaign_id"] == frame["campaign_id"].iloc[0], "status"] = "learning"
+    locked = _fit(frame).bid_locked
+    assert locked.sum() == 1
+    assert not _fit(frame, hold_bids_in_learning=False).bid_locked.any()
+
+
+def test_weekday_of_the_effective_date_is_used():
+    frame, truth = make_stats(n=80, days=42, seed=9, noise=0.05)
+    weekday = pd.to_datetime(frame["date"]).dt.day_of_week
+    frame.loc[weekday == 5, "gmv"] *= 1.5  # Saturdays sell half again as much per unit spend
+    model = ModelSettings(lag_maturity=(1.0,))
+    history = build_history(frame, model)
+    saturday = fit(history, model, effective_date=dt.date(2026, 11, 21))
+    monday = fit(history, model, effective_date=dt.date(2026, 11, 23))
+    nan = np.full((80, 1), np.nan)
+    budget = saturday.ref_spend[:, None] * 1.2
+    ratio = np.median(saturday.predict(budget, nan).gmv / monday.predict(budget, nan).gmv)
+    assert 1.3 < ratio < 1.6
