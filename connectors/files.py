@@ -1,0 +1,399 @@
+"""Import daily campaign stats from CSV/XLSX files (data contract section 1).
+
+``read_stats(paths)`` reads contract files and Qianchuan console exports
+(Chinese headers, units in brackets, GBK, title rows; see ``connectors.headers``)
+and returns one validated DataFrame with the columns ``STAT_COLUMNS``:
+
+=============================  ==============  =====================================
+column                         dtype           meaning
+=============================  ==============  =====================================
+account_id, campaign_id        object (str)    ids as text; account_id default "default"
+date                           datetime64[ns]  the day, at midnight
+spend, gmv                     float64         money, 2 decimals, >= 0
+orders                         int64           >= 0
+campaign_name                  object          str or None
+channel                        object          str; default "default" (or from 推广类型)
+impressions, clicks            Int64           nullable counts
+budget                         float64         2 decimals; NaN = empty = no cap
+bid_type, status, currency     object          str or None
+bid                            float64         2 decimals, > 0; NaN = no bid
+source_file, source_row        object, int64   where the row came from (row as a
+                                               spreadsheet shows it, header = 1)
+=============================  ==============  =====================================
+
+For one (account_id, campaign_id, date) the later row wins: later in a file
+(which may only restate gmv/orders upward with the same spend, otherwise the
+pair is an error) or from a later file in ``paths``.
+
+Any problem raises ``InputError`` listing every problem found (up to
+``max_problems``), each naming the file, the row and the column header as the
+user's file has it; nothing is returned then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors import cells
+from connectors.errors import InputError, Problem
+from connectors.headers import (
+    BID_TYPE_VALUES,
+    GMV_BASES,
+    MONEY_UNITS,
+    REQUIRED_COLUMNS,
+    STATUS_VALUES,
+    TOTAL_LABELS,
+    aliases_for,
+    header_key,
+    header_unit,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "read_stats"]
+
+STAT_COLUMNS: tuple[str, ...] = (
+    "account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
+    "impressions", "clicks", "budget", "bid_type", "bid", "status", "currency", "source_file", "source_row",
+)  # fmt: skip
+"""The columns ``read_stats`` returns, in this order (module docstring gives dtypes)."""
+
+KEY_COLUMNS: tuple[str, ...] = ("account_id", "campaign_id", "date")
+"""One row per key; the later row wins."""
+
+Progress = Callable[[int, int], None]
+
+
+def read_stats(
+    paths: Sequence[Path | str] | Path | str,
+    *,
+    gmv_basis: str = "direct_pay",
+    max_problems: int = 50,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Read and validate stats files into one DataFrame with ``STAT_COLUMNS``.
+
+    ``gmv_basis`` picks the console column that becomes gmv/orders
+    (``direct_pay``, ``total_7d``, ``uni_total``). ``progress(done, total)`` is
+    called in bytes of input processed. ``today`` (default: today in
+    Asia/Shanghai) bounds dates: anything after tomorrow is an error.
+    Raises ``InputError`` with up to ``max_problems`` problems.
+    """
+    import pandas as pd
+
+    if gmv_basis not in GMV_BASES:
+        raise ValueError(f"unknown gmv_basis {gmv_basis!r}; expected one of {', '.join(GMV_BASES)}")
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError(Problem("(no file)", "no input file given"))
+    if today is None:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    latest = today + dt.timedelta(days=1)
+    report = _Report(max_problems)
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
+    total, done = sum(sizes), 0
+    frames = []
+    for path, size in zip(files, sizes, strict=True):
+        try:
+            frame = _read_file(path, gmv_basis, latest, report)
+        except InputError as exc:
+            report.extend(exc.problems)
+            frame = None
+        if frame is not None:
+            frames.append(frame)
+        done += size
+        if progress is not None:
+            progress(done, total)
+    report.raise_if_any()
+    stats = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    stats = stats.drop_duplicates(list(KEY_COLUMNS), keep="last")
+    stats = stats.sort_values(list(KEY_COLUMNS), kind="stable", ignore_index=True)
+    _check_currency(stats, report)
+    report.raise_if_any()
+    return stats
+
+
+class _Report:
+    """Collects problems: counts all, keeps the first ``limit`` per rule."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.kept: list[Problem] = []
+        self.count = 0
+
+    def extend(self, problems: Sequence[Problem]) -> None:
+        self.count += len(problems)
+        self.kept.extend(problems[: self.limit])
+
+    def cells(self, file: str, rows: np.ndarray, column: str | None, texts: Sequence[str], issue: cells.Issue) -> None:
+        import numpy as np
+
+        where = np.flatnonzero(issue.mask)
+        self.count += len(where)
+        for i in where[: self.limit]:
+            self.kept.append(Problem(file, issue.message(texts[i]), row=int(rows[i]), column=column))
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            order = {f: i for i, f in reversed(list(enumerate(p.file for p in self.kept)))}
+            shown = sorted(self.kept, key=lambda p: (order[p.file], p.row or 0))[: self.limit]
+            raise InputError(shown, more=self.count - len(shown))
+
+
+def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]:
+    """Contract column -> index of the header that provides it; problems raise."""
+    aliases = aliases_for(basis)
+    rank = {header_key(a): (col, i) for col, names in aliases.items() for i, a in enumerate(names)}
+    chosen: dict[str, tuple[int, int]] = {}
+    problems = []
+    seen: dict[str, int] = {}
+    for index, text in enumerate(header):
+        key = header_key(text)
+        if key not in rank:
+            continue
+        col, priority = rank[key]
+        if key in seen:
+            problems.append(Problem(file, f"column {text!r} appears twice (columns {seen[key] + 1} and {index + 1})",
+                                    row=None, column=text))  # fmt: skip
+            continue
+        seen[key] = index
+        if col not in chosen or priority < chosen[col][1]:
+            chosen[col] = (index, priority)
+    for col in REQUIRED_COLUMNS:
+        if col not in chosen:
+            problems.append(Problem(file, _missing_column_message(col, header, basis), column=col))
+    for col in ("spend", "gmv", "budget", "bid"):
+        if col in chosen:
+            text = header[chosen[col][0]]
+            unit = header_unit(text)
+            if unit is not None and unit not in MONEY_UNITS:
+                problems.append(Problem(file, f"money column {text!r} is in {unit!r}: export amounts in 元",
+                                        column=text))  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return {col: index for col, (index, _) in chosen.items()}
+
+
+def _missing_column_message(col: str, header: list[str], basis: str) -> str:
+    accepted = ", ".join(aliases_for(basis)[col])
+    message = f"missing required column {col!r} (accepted headers: {accepted})"
+    if col in ("gmv", "orders"):
+        keys = {header_key(h): h for h in header}
+        for other, names in GMV_BASES.items():
+            found = [keys[header_key(n)] for n in names[col] if header_key(n) in keys]
+            if other != basis and found:
+                message += (
+                    f"; this file has {found[0]!r}, which is gmv_basis {other!r}: set "
+                    f'[data] gmv_basis = "{other}" in the config (or SPENDOPT_DATA__GMV_BASIS={other})'
+                )
+                break
+    return message
+
+
+def _header_score(basis: str) -> Callable[[Sequence[str]], int]:
+    known = {header_key(a) for names in aliases_for(basis).values() for a in names}
+    known |= {header_key(a) for cols in GMV_BASES.values() for names in cols.values() for a in names}
+    return lambda cells_: sum(1 for c in cells_ if c and header_key(c) in known)
+
+
+def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.DataFrame | None:
+    """One file -> its validated rows (last row per key), or None when it has problems."""
+    import numpy as np
+    import pandas as pd
+
+    from connectors.tabular import read_table
+
+    table = read_table(path, _header_score(basis))
+    report.extend(table.problems)
+    index = _resolve_columns(table.header, basis, table.file)
+    if not table.rows:
+        return None
+    columns = list(zip(*table.rows, strict=True))
+    rows = np.asarray(table.row_numbers, dtype="int64")
+    raw = {col: pd.Series(columns[i], dtype=object).str.strip() for col, i in index.items()}
+    first = pd.Series(columns[0], dtype=object).str.strip().str.lower()
+    total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
+    if total_row.any():
+        raw = {col: s[~total_row].reset_index(drop=True) for col, s in raw.items()}
+        rows = rows[~total_row]
+    n = len(rows)
+    header = {col: table.header[i] for col, i in index.items()}
+
+    def opt(col: str) -> pd.Series:
+        return raw[col] if col in raw else pd.Series([""] * n, dtype=object)
+
+    parsed = {
+        "account_id": cells.parse_id(opt("account_id"), what="account_id", default="default"),
+        "campaign_id": cells.parse_id(raw["campaign_id"], what="campaign_id", default=None),
+        "date": cells.parse_date(raw["date"], what="date", latest=latest),
+        "spend": cells.parse_number(raw["spend"], what="spend", required=True),
+        "gmv": cells.parse_number(raw["gmv"], what="gmv", required=True),
+        "orders": cells.parse_integer(raw["orders"], what="orders", required=True),
+        "campaign_name": cells.parse_text(opt("campaign_name"), what="campaign_name"),
+        "channel": cells.parse_text(opt("channel"), what="channel"),
+        "impressions": cells.parse_integer(opt("impressions"), what="impressions", required=False),
+        "clicks": cells.parse_integer(opt("clicks"), what="clicks", required=False),
+        "budget": cells.parse_number(opt("budget"), what="budget", required=False, empty_words=frozenset({"不限"})),
+        "bid_type": cells.parse_enum(opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES, allowed="cpa, roi or none"),
+        "bid": cells.parse_number(opt("bid"), what="bid", required=False, positive=True),
+        "roi_goal": cells.parse_number(opt("roi_goal"), what="ROI goal", required=False, positive=True),
+        "status": cells.parse_enum(opt("status"), what="status", values=STATUS_VALUES, allowed="active, paused or learning"),
+        "currency": _parse_currency(opt("currency")),
+        "promotion_type": cells.parse_text(opt("promotion_type"), what="推广类型"),
+    }  # fmt: skip
+    bad = np.zeros(n, dtype=bool)
+    for col, result in parsed.items():
+        texts = raw[col].tolist() if col in raw and result.issues else []
+        for issue in result.issues:
+            report.cells(table.file, rows, header.get(col, col), texts, issue)
+        bad |= result.bad
+    frame = pd.DataFrame({col: parsed[col].values for col in parsed})
+    bad |= _derive_bid_and_channel(frame, parsed, raw, header, rows, table.file, report)
+    frame["source_file"] = np.full(n, table.file, dtype=object)
+    frame["source_row"] = rows
+    if bad.any():
+        return None
+    frame = _resolve_duplicates(frame, header, table.file, report)
+    for col in ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency"):
+        values = frame[col].to_numpy(dtype=object)
+        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
+    frame["spend"] = frame["spend"].round(2)
+    frame["gmv"] = frame["gmv"].round(2)
+    frame["budget"] = frame["budget"].round(2)
+    frame["bid"] = frame["bid"].round(2)
+    return frame[list(STAT_COLUMNS)]
+
+
+def _parse_currency(raw: pd.Series) -> cells.Parsed:
+    """ISO 4217 codes (``cny`` -> ``CNY``; 人民币/元 -> ``CNY``); missing -> None."""
+    from connectors.headers import CURRENCY_VALUES
+
+    out = cells.parse_text(raw, what="currency")
+    values = out.values
+    present = values.notna()
+    upper = values[present].map(lambda v: CURRENCY_VALUES.get(v.lower(), v.upper()))
+    out.values = values.where(~present, upper).astype(object)
+    iso = upper.str.fullmatch(r"[A-Z]{3}").reindex(values.index, fill_value=True)
+    out.add(~iso.to_numpy(dtype=bool), lambda v: f"currency {v!r} is not an ISO 4217 code such as CNY")
+    return out
+
+
+def _derive_bid_and_channel(
+    frame: pd.DataFrame,
+    parsed: dict[str, cells.Parsed],
+    raw: dict[str, pd.Series],
+    header: dict[str, str],
+    rows: np.ndarray,
+    file: str,
+    report: _Report,
+) -> np.ndarray:
+    """Fill ``bid`` / ``bid_type`` / ``channel`` from console columns; return rows in error.
+
+    ROI目标 fills ``bid`` with bid_type ``roi`` (控成本 plans bid either way);
+    a Chinese 出价 column means ``cpa`` when no bid type is given; a bid with
+    bid_type ``none`` is an error. Without a channel column, 推广类型 gives it.
+    """
+    import numpy as np
+
+    from connectors.headers import channel_from_promotion_type
+
+    bid, goal, kind = frame["bid"], frame["roi_goal"], frame["bid_type"]
+    use_goal = goal.notna() & (bid.isna() | (kind == "roi"))
+    frame["bid"] = bid.where(~use_goal, goal)
+    if "bid_type" in raw:
+        frame["bid_type"] = kind.where(~(use_goal & kind.isin(["cpa"])), "roi")
+        frame.loc[use_goal & kind.isna(), "bid_type"] = "roi"
+    else:
+        cpa_header = "bid" in header and header_key(header["bid"]) != "bid"
+        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))
+        frame["bid_type"] = derived.astype(object)
+    bad = np.zeros(len(frame), dtype=bool)
+    contradiction = ((frame["bid_type"] == "none") & frame["bid"].notna()).to_numpy()
+    if contradiction.any():
+        texts = [f"{b:g}" for b in frame["bid"].fillna(0)]
+        issue = cells.Issue(contradiction, lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)")
+        report.cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
+        bad |= contradiction
+    if "channel" not in raw and "promotion_type" in raw:
+        kinds = frame["promotion_type"]
+        mapping = {t: channel_from_promotion_type(t) for t in kinds.dropna().unique()}
+        derived_channel = kinds.map(mapping)
+        unknown = (kinds.notna() & derived_channel.isna()).to_numpy()
+        if unknown.any():
+            issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
+                                                   "全域推直播/全域推商品); add a channel column")  # fmt: skip
+            report.cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
+            bad |= unknown
+        frame["channel"] = frame["channel"].where(frame["channel"].notna(), derived_channel)
+    frame["channel"] = frame["channel"].where(frame["channel"].notna(), "default").astype(object)
+    return bad
+
+
+def _resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, report: _Report) -> pd.DataFrame:
+    """Keep the last row per key; a later row that is not a restatement is an error.
+
+    A restatement keeps spend and does not lower gmv or orders (late conversions
+    only add). Rows are compared with the previous row of the same key.
+    """
+    import numpy as np
+
+    key = list(KEY_COLUMNS)
+    dup = frame.duplicated(key, keep=False)
+    if not dup.any():
+        return frame
+    group = frame[dup].sort_values(key, kind="stable")
+    prev = group.groupby(key, sort=False)[["spend", "gmv", "orders", "source_row"]].shift(1)
+    has_prev = prev["source_row"].notna()
+    checks = [
+        ("spend", group["spend"].round(2) != prev["spend"].round(2), "spend {b:.2f} vs {a:.2f}"),
+        ("gmv", group["gmv"].round(2) < prev["gmv"].round(2), "gmv fell from {a:.2f} to {b:.2f}"),
+        ("orders", group["orders"] < prev["orders"], "orders fell from {a:.0f} to {b:.0f}"),
+    ]
+    flagged = np.zeros(len(group), dtype=bool)
+    for col, differs, how in checks:
+        mask = (has_prev & differs).to_numpy() & ~flagged
+        flagged |= mask
+        for i in np.flatnonzero(mask)[: report.limit]:
+            row, before = group.iloc[i], prev.iloc[i]
+            what = how.format(a=before[col], b=row[col]) if col != "spend" else how.format(a=row[col], b=before[col])
+            report.kept.append(
+                Problem(
+                    file,
+                    f"duplicate rows disagree: rows {int(before['source_row'])} and {int(row['source_row'])} are "
+                    f"both campaign {row['campaign_id']} (account {row['account_id']}) on "
+                    f"{row['date']:%Y-%m-%d}, but {what}; a later row may only restate gmv/orders upward",
+                    row=int(row["source_row"]),
+                    column=header[col],
+                )
+            )
+        report.count += int(mask.sum())
+    return frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _check_currency(stats: pd.DataFrame, report: _Report) -> None:
+    """One currency per account (an empty cell means CNY)."""
+    currency = stats["currency"].fillna("CNY")
+    first = currency.groupby(stats["account_id"], sort=False).transform("first")
+    mixed = (currency != first).to_numpy()
+    for i in mixed.nonzero()[0][: report.limit]:
+        row = stats.iloc[i]
+        report.kept.append(
+            Problem(
+                row["source_file"],
+                f"account {row['account_id']} mixes currencies: {currency.iloc[i]} here, "
+                f"{first.iloc[i]} elsewhere; one account has one currency",
+                row=int(row["source_row"]),
+                column="currency",
+            )
+        )
+    report.count += int(mixed.sum())
