@@ -12,6 +12,8 @@
         │   └── TransientError         50000, HTTP 5xx, timeouts, dropped connections
         ├── FatalError                 retrying cannot help; stop and tell a person
         │   ├── AuthError              token expired/invalid, re-authorization needed
+        │   │   └── TokenExpiredError  40102/40105: the client refreshes once and
+        │   │                          retries; fatal only if that fails too
         │   ├── PermissionDeniedError  40002: the token may not touch this account
         │   ├── BadRequestError        40001, 40003 and other parameter errors
         │   └── PlatformRuleError      an update breaks a delivery rule (min budget,
@@ -40,6 +42,7 @@ __all__ = [
     "RetriableError",
     "SkippableError",
     "SpendoptError",
+    "TokenExpiredError",
     "TransientError",
 ]
 
@@ -131,6 +134,13 @@ class FatalError(ConnectorError):
 
 class AuthError(FatalError):
     """The token is expired or invalid and cannot be refreshed: re-authorize."""
+
+
+class TokenExpiredError(AuthError):
+    """The access token expired or is invalid (Qianchuan 40102 / 40105).
+
+    A client with a refresh token refreshes once and retries; when that does
+    not help the error reaches the caller as the fatal ``AuthError`` it is."""
 
 
 class PermissionDeniedError(FatalError):

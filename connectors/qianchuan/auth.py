@@ -1,0 +1,97 @@
+"""Authorization: the one-time OAuth2 flow behind ``spendopt connect qianchuan``.
+
+1. ``authorization_url`` builds the page the user opens (``app_id``, ``state``,
+   ``redirect_uri``); after consent the platform redirects to
+   ``redirect_uri?auth_code=...&state=...``.
+2. ``read_auth_code`` accepts what the user pastes: the bare code or the whole
+   redirected URL (then ``state`` is checked).
+3. ``exchange_auth_code`` trades the code (valid 10 minutes, once) for the
+   token set at ``oauth2/access_token`` and saves it encrypted at once.
+
+``connect`` runs the three steps with injected ``ask``/``say`` so the CLI stays
+thin; tokens are never printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from connectors.errors import AuthError
+from connectors.qianchuan.settings import QianchuanSettings
+from connectors.qianchuan.tokens import TokenSet, TokenStore
+from connectors.qianchuan.transport import ACCESS_TOKEN_PATH, ApiClient, _app_id
+
+__all__ = ["authorization_url", "connect", "exchange_auth_code", "read_auth_code"]
+
+
+def authorization_url(settings: QianchuanSettings, state: str) -> str:
+    """The URL the user opens to authorize the app."""
+    if not settings.app_id:
+        raise AuthError("SPENDOPT_QIANCHUAN_APP_ID is not set")
+    query = {"app_id": settings.app_id, "state": state, "material_auth": 1}
+    if settings.redirect_uri:
+        query["redirect_uri"] = settings.redirect_uri
+    return f"{settings.auth_url}?{urlencode(query)}"
+
+
+def read_auth_code(pasted: str, state: str) -> str:
+    """The auth_code from a bare code or a pasted redirect URL (whose state must match)."""
+    text = pasted.strip()
+    if "auth_code=" not in text:
+        if not text:
+            raise AuthError("no auth_code given")
+        return text
+    query = parse_qs(urlsplit(text).query or text.split("?", 1)[-1])
+    code = (query.get("auth_code") or [""])[0]
+    got_state = (query.get("state") or [""])[0]
+    if got_state and got_state != state:
+        raise AuthError("the pasted URL belongs to another authorization attempt (state does not match); start again")
+    if not code:
+        raise AuthError("the pasted URL has no auth_code")
+    return code
+
+
+async def exchange_auth_code(
+    settings: QianchuanSettings,
+    code: str,
+    store: TokenStore,
+    *,
+    transport: Any = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> TokenSet:
+    """Trade ``code`` for tokens and save them (encrypted) before returning."""
+    body = {"app_id": _app_id(settings.app_id), "secret": settings.secret(), "grant_type": "auth_code", "auth_code": code}
+    async with ApiClient(settings, store, transport=transport, clock=clock) as client:
+        resp = await client.call("POST", ACCESS_TOKEN_PATH, body=body, auth=False, idempotent=False)
+    tokens = TokenSet.from_response(settings.app_id, resp.data, clock())
+    store.save(tokens)
+    return tokens
+
+
+def connect(
+    settings: QianchuanSettings,
+    *,
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+    store: TokenStore | None = None,
+    transport: Any = None,
+) -> TokenSet:
+    """The interactive flow: print the URL, read the code, exchange and save."""
+    store = store or TokenStore(settings.resolved_token_file())
+    store._fernet()  # fail early, before the user clicks anything, if the key is missing
+    settings.secret()
+    state = secrets.token_urlsafe(12)
+    say("Open this URL, log in with the Qianchuan account and approve spendopt:")
+    say(authorization_url(settings, state))
+    pasted = ask("Paste the auth_code (or the whole URL you were sent to)")
+    tokens = asyncio.run(exchange_auth_code(settings, read_auth_code(pasted, state), store, transport=transport))
+    say(
+        f"Authorized {len(tokens.advertiser_ids)} account(s); tokens saved encrypted in {store.path}. "
+        f"The access token is valid until {tokens.access_expires_at:%Y-%m-%d %H:%M} UTC and is refreshed automatically."
+    )
+    return tokens
