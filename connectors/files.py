@@ -259,12 +259,12 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
         bad |= result.bad
     frame = pd.DataFrame({col: parsed[col].values for col in parsed})
     bad |= _derive_bid_and_channel(frame, parsed, raw, header, rows, table.file, report)
-    frame["source_file"] = np.full(n, table.file, dtype=object)
+    frame["source_file"] = table.file
     frame["source_row"] = rows
     if bad.any():
         return None
     frame = _resolve_duplicates(frame, header, table.file, report)
-    for col in ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency"):
+    for col in ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file"):
         values = frame[col].to_numpy(dtype=object)
         frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
     frame["spend"] = frame["spend"].round(2)
