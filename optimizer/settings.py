@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import InputError, Problem
+from connectors.qianchuan.settings import QianchuanSettings
 from connectors.rules import PlatformRules
 
 __all__ = [
@@ -155,6 +156,9 @@ class Settings(BaseSettings):
     data: DataSettings = DataSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
+    qianchuan: QianchuanSettings = Field(
+        default_factory=QianchuanSettings, description="[qianchuan] Open API connector; secrets from the environment only"
+    )
 
     @model_validator(mode="after")
     def _channels_fit(self) -> Settings:
@@ -296,6 +300,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
