@@ -57,7 +57,8 @@ class Context:
     def database_url(self) -> str:
         from optimizer.settings import default_database_url
 
-        url = self.db or self.settings.database_url or default_database_url()
+        settings = self.settings  # validated on every command, even when --db says where the store is
+        url = self.db or settings.database_url or default_database_url()
         if "://" not in url:
             url = f"sqlite:///{Path(url).expanduser().resolve()}"
         return url

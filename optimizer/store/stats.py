@@ -146,18 +146,21 @@ def save_stats(
 
 _KEY = ["account_id", "campaign_id", "date"]
 _MONEY = ("spend", "gmv", "budget", "bid")
+_COUNTS = ("orders", "impressions", "clicks")
 
 
 def _differs(merged: pd.DataFrame):
     """Row mask: any stat value differs from the stored one (money to the cent)."""
     import numpy as np
+    import pandas as pd
 
     out = np.zeros(len(merged), dtype=bool)
     for col in _STAT_VALUES:
         new, old = merged[col], merged[f"{col}_old"]
-        if col in _MONEY:
-            a = np.round(new.to_numpy(dtype="float64", na_value=np.nan) * 100)
-            b = np.round(old.to_numpy(dtype="float64", na_value=np.nan) * 100)
+        if col in _MONEY or col in _COUNTS:
+            scale = 100 if col in _MONEY else 1
+            a = np.round(pd.to_numeric(new).to_numpy(dtype="float64", na_value=np.nan) * scale)
+            b = np.round(pd.to_numeric(old).to_numpy(dtype="float64", na_value=np.nan) * scale)
             same = (a == b) | (np.isnan(a) & np.isnan(b))
         else:
             a = new.astype(object).where(new.notna(), None).to_numpy()
