@@ -1,0 +1,297 @@
+"""The oracle policy: the best choice each day under the guardrails, from the true curves.
+
+It is the yardstick of the dry-run simulation: it knows the simulated
+platform's ground truth (``truth_model``) and every other policy is measured as
+a share of its GMV. It is myopic (best expected GMV for the day, not for the
+run) and obeys exactly the guardrails the other policies obey
+(``optimizer.policies``).
+
+Formulation, for campaigns ``i`` and candidate settings ``k``::
+
+    data       b[i,k]  live budget of candidate k (0 = paused), CNY
+               s[i,k], g[i,k]  true expected spend and GMV at candidate k
+               T       total cap (policies.total_cap), f = objective.roi_floor
+               [L_c, U_c] = [min_share, max_share] * T for each [[channel]] c
+    variables  x[i,k] in {0, 1}, one candidate per campaign
+    maximise   sum g[i,k] x[i,k]
+    subject to sum b[i,k] x[i,k] <= T                       total budget
+               L_c <= sum_{i in c} b[i,k] x[i,k] <= U_c     channel shares
+               sum g x >= f * sum s x                       ROI floor
+
+Candidates per campaign: a grid of ``BUDGET_POINTS`` budgets across the
+allowed range (``budget_bounds``: step limit, minimum budget, spend floor; no
+move smaller than the platform step), times ``BID_POINTS`` bids across
+``bid_bounds``, plus the current setting and pausing (a paused campaign may
+resume). Each candidate is a legal single-day edit.
+
+Method: Lagrangian relaxation solved exactly per campaign. For multipliers
+``lam_i`` (total budget, shifted per channel) and ``mu`` (ROI floor) each
+campaign takes ``argmax_k (1 + mu) g - mu f s - lam_i b``. ``lam`` is found by
+bisection so the total fits ``T``; a channel's multiplier is clipped to the
+bisected values that hold its share bounds; ``mu`` is bisected only when the
+floor would be broken at ``mu = 0``. The relaxation leaves at most a small
+duality gap, so a greedy pass then spends any budget left under the cap on the
+candidate upgrades with the most GMV that keep every constraint. Finally the
+day's choice is compared with holding every setting: if holding is feasible and
+better in expected GMV, the oracle holds. Hence on expected GMV the oracle is
+never worse than ``hold`` on any day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from connectors.base import BidChange, BudgetChange, CampaignState, Change, StatusChange
+from optimizer.policies import PolicyContext, bid_bounds, budget_bounds, register_policy, total_cap
+from optimizer.response import Forecast
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from connectors.sim.platform import SimulatedPlatform
+    from optimizer.settings import Settings
+
+__all__ = ["BID_POINTS", "BUDGET_POINTS", "OraclePolicy", "TruthModel", "truth_model"]
+
+BUDGET_POINTS = 25
+BID_POINTS = 7
+_BISECT = 48
+
+
+class TruthModel:
+    """The simulated platform's true expected curves as a ``ResponseModel`` (``gmv_sd = 0``)."""
+
+    def __init__(self, platform: SimulatedPlatform, day: dt.date) -> None:
+        self._platform = platform
+        self._day = day
+        self._ids = platform.campaign_ids()
+
+    @property
+    def campaign_ids(self) -> Sequence[str]:
+        return self._ids
+
+    def predict(self, budget: np.ndarray, bid: np.ndarray) -> Forecast:
+        spend, gmv = self._platform.expected(np.asarray(budget, float), np.asarray(bid, float), day=self._day)
+        return Forecast(spend=spend, gmv=gmv, gmv_sd=np.zeros_like(gmv))
+
+
+def truth_model(platform: SimulatedPlatform, day: dt.date) -> TruthModel:
+    """Ground truth of ``platform`` for ``day`` (its current day or later)."""
+    return TruthModel(platform, day)
+
+
+def _candidates(c: CampaignState, settings: Settings, ctx: PolicyContext) -> list[tuple[float, float, bool]]:
+    """Legal (budget, bid, live) settings for one campaign today; the first is 'hold'."""
+    rules = ctx.rules
+    cur_b = float(c.budget or 0)
+    cur_bid = float(c.bid) if c.bid is not None else float("nan")
+    live = c.status != "paused"
+    out = [(cur_b, cur_bid, live)]
+    if c.budget is None:
+        return out
+    budgets = [cur_b]
+    if c.budget_changes_today < rules.max_budget_changes_per_day:
+        lo, hi = budget_bounds(c, settings, rules)
+        if lo <= hi:
+            grid = np.unique(np.round(np.linspace(float(lo), float(hi), BUDGET_POINTS)))
+            grid = np.clip(grid, float(lo), float(hi))
+            budgets += [float(b) for b in grid if abs(b - cur_b) >= float(rules.min_budget_step)]
+    bounds = bid_bounds(c, settings, rules)
+    bids = [cur_bid]
+    if bounds is not None:
+        bids += [float(x) for x in np.unique(np.round(np.linspace(float(bounds[0]), float(bounds[1]), BID_POINTS), 2))
+                 if x != cur_bid and float(bounds[0]) <= x <= float(bounds[1])]
+    for b in budgets:
+        for bid in bids:
+            if (b, bid) == (cur_b, cur_bid):
+                continue
+            if c.bid_type == "cpa" and bid > b:
+                continue
+            out.append((b, bid, True))
+    out.append((cur_b, cur_bid, not live))  # pause, or resume at the kept budget
+    return out
+
+
+class OraclePolicy:
+    """Best expected GMV each day under the guardrails, from the true curves (see module docstring)."""
+
+    name = "oracle"
+
+    def __init__(self, context: PolicyContext) -> None:
+        if context.truth is None:
+            raise ValueError("the oracle needs the ground truth (PolicyContext.truth)")
+        self.context = context
+
+    def decide(self, day: dt.date, campaigns: Sequence[CampaignState], history: pd.DataFrame,
+               settings: Settings) -> list[Change]:
+        model = self.context.truth(day)  # type: ignore[misc]
+        active = [c for c in campaigns if not c.excluded_reason and c.budget is not None]
+        if not active:
+            return []
+        by_id = {c.campaign_id: c for c in active}
+        order = [cid for cid in model.campaign_ids if cid in by_id]
+        row = {cid: r for r, cid in enumerate(model.campaign_ids)}
+        cands = [_candidates(by_id[cid], settings, self.context) for cid in order]
+        n, k = len(model.campaign_ids), max(len(x) for x in cands)
+        budget = np.zeros((n, k))
+        bid = np.full((n, k), np.nan)
+        valid = np.zeros((n, k), dtype=bool)
+        for cid, cs in zip(order, cands):
+            r = row[cid]
+            for j, (b, bd, live) in enumerate(cs):
+                budget[r, j] = b if live else 0.0
+                bid[r, j] = bd
+                valid[r, j] = True
+        for cid in model.campaign_ids:  # campaigns we may not touch are held where they are
+            if cid not in by_id:
+                valid[row[cid], 0] = True
+        fc = model.predict(budget, bid)
+        cap = float(total_cap(active, settings))
+        # budgets of campaigns the oracle may not touch count against the cap
+        groups = self._groups(model.campaign_ids, campaigns, settings)
+        choice = _solve(fc.gmv, fc.spend, budget, valid, cap, settings.objective.roi_floor, groups)
+        return self._changes(order, row, cands, choice, by_id)
+
+    @staticmethod
+    def _groups(ids: Sequence[str], campaigns: Sequence[CampaignState],
+                settings: Settings) -> list[tuple[np.ndarray, float, float]]:
+        channel_of = {c.campaign_id: c.channel for c in campaigns}
+        groups = []
+        for ch in settings.channel:
+            mask = np.array([channel_of.get(cid) == ch.name for cid in ids])
+            if mask.any():
+                groups.append((mask, ch.min_share, ch.max_share))
+        return groups
+
+    @staticmethod
+    def _changes(order, row, cands, choice, by_id) -> list[Change]:  # noqa: ANN001
+        changes: list[Change] = []
+        for cid, cs in zip(order, cands):
+            c = by_id[cid]
+            b, bd, live = cs[int(choice[row[cid]])]
+            was_live = c.status != "paused"
+            if was_live and not live:
+                changes.append(StatusChange(account_id=c.account_id, campaign_id=cid, status="paused"))
+                continue
+            if not was_live and live:
+                changes.append(StatusChange(account_id=c.account_id, campaign_id=cid, status="active"))
+            if c.budget is not None and Decimal(f"{b:.2f}") != c.budget:
+                changes.append(BudgetChange(account_id=c.account_id, campaign_id=cid, budget=Decimal(f"{b:.2f}")))
+            if c.bid is not None and not np.isnan(bd) and Decimal(f"{bd:.2f}") != c.bid:
+                changes.append(BidChange(account_id=c.account_id, campaign_id=cid, bid=Decimal(f"{bd:.2f}")))
+        return changes
+
+
+def _pick(score: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    return np.argmax(np.where(valid, score, -np.inf), axis=1)
+
+
+def _solve(g: np.ndarray, s: np.ndarray, b: np.ndarray, valid: np.ndarray, cap: float, floor: float,
+           groups: list[tuple[np.ndarray, float, float]]) -> np.ndarray:
+    """Index of the chosen candidate per row; see the module docstring for the method."""
+    n = g.shape[0]
+    rows = np.arange(n)
+    tie = 1e-7 * np.abs(b - b[:, :1])  # prefer fewer edits among equals
+
+    def choose(lam: np.ndarray, mu: float) -> np.ndarray:
+        return _pick((1 + mu) * g - mu * floor * s - lam[:, None] * b - tie, valid)
+
+    def used(idx: np.ndarray, mask: np.ndarray | None = None) -> float:
+        vals = b[rows, idx]
+        return float(vals[mask].sum() if mask is not None else vals.sum())
+
+    lam_max = float(np.nanmax(np.where(b > 0, g / np.where(b > 0, b, 1), 0))) * 2 + 1
+
+    def smallest_lam(fits, lo: float, hi: float) -> float:
+        if fits(lo):
+            return lo
+        for _ in range(_BISECT):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+        return hi
+
+    def solve_for(mu: float) -> np.ndarray:
+        lam_c = []  # per group: (mask, lowest lam meeting max share, highest lam meeting min share)
+        for mask, lo_share, hi_share in groups:
+            def at(lam: float, mask=mask) -> float:
+                return used(choose(np.full(n, lam), mu), mask)
+            up = smallest_lam(lambda x, at=at, hi_share=hi_share: at(x) <= hi_share * cap + 1e-6, 0.0, lam_max)
+            if at(-lam_max) < lo_share * cap - 1e-6:
+                down = -lam_max
+            else:
+                lo, hi = -lam_max, lam_max
+                for _ in range(_BISECT):
+                    mid = (lo + hi) / 2
+                    lo, hi = (mid, hi) if at(mid) >= lo_share * cap - 1e-6 else (lo, mid)
+                down = lo
+            lam_c.append((mask, up, down))
+
+        def lam_vec(lam: float) -> np.ndarray:
+            out = np.full(n, lam)
+            for mask, up, down in lam_c:
+                out[mask] = min(max(lam, up), max(down, up)) if down >= up else max(lam, up)
+            return out
+
+        lam = smallest_lam(lambda x: used(choose(lam_vec(x), mu)) <= cap + 1e-6, 0.0, lam_max)
+        return choose(lam_vec(lam), mu)
+
+    def roi_ok(idx: np.ndarray) -> bool:
+        return float(g[rows, idx].sum()) >= floor * float(s[rows, idx].sum()) - 1e-6
+
+    idx = solve_for(0.0)
+    if floor > 0 and not roi_ok(idx):
+        lo, hi = 0.0, 1e4
+        if roi_ok(solve_for(hi)):
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                lo, hi = (lo, mid) if roi_ok(solve_for(mid)) else (mid, hi)
+        idx = solve_for(hi)
+    idx = _fill(idx, g, s, b, valid, cap, floor, groups)
+    hold = np.zeros(n, dtype=np.int64)
+    if _feasible(hold, g, s, b, cap, floor, groups) and (
+        not _feasible(idx, g, s, b, cap, floor, groups) or g[rows, hold].sum() > g[rows, idx].sum()
+    ):
+        return hold
+    return idx
+
+
+def _feasible(idx, g, s, b, cap, floor, groups) -> bool:  # noqa: ANN001
+    rows = np.arange(g.shape[0])
+    bud = b[rows, idx]
+    if bud.sum() > cap + 1e-6:
+        return False
+    if floor > 0 and g[rows, idx].sum() < floor * s[rows, idx].sum() - 1e-6:
+        return False
+    return all(lo * cap - 1e-6 <= bud[m].sum() <= hi * cap + 1e-6 for m, lo, hi in groups)
+
+
+def _fill(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:  # noqa: ANN001
+    """Greedy: take the single-campaign switch with the most extra GMV that keeps every constraint."""
+    rows = np.arange(g.shape[0])
+    idx = idx.copy()
+    for _ in range(4 * g.shape[0]):
+        cur_b, cur_g, cur_s = b[rows, idx], g[rows, idx], s[rows, idx]
+        room = cap - cur_b.sum()
+        d_b = b - cur_b[:, None]
+        d_g = g - cur_g[:, None]
+        d_s = s - cur_s[:, None]
+        ok = valid & (d_g > 1e-9) & (d_b <= room + 1e-6)
+        if floor > 0:
+            ok &= (cur_g.sum() + d_g) >= floor * (cur_s.sum() + d_s) - 1e-6
+        for mask, lo, hi in groups:
+            used = cur_b[mask].sum()
+            ok[mask] &= (used + d_b[mask] <= hi * cap + 1e-6) & (used + d_b[mask] >= lo * cap - 1e-6)
+        if not ok.any():
+            break
+        flat = int(np.argmax(np.where(ok, d_g, -np.inf)))
+        i, j = divmod(flat, g.shape[1])
+        idx[i] = j
+    return idx
+
+
+register_policy("oracle", lambda ctx: OraclePolicy(ctx))
