@@ -1,0 +1,194 @@
+"""The picture people look at: fitted curves with current and recommended points, channels before/after.
+
+``write_report`` draws two PNGs with matplotlib (Agg backend, no display needed)
+and an HTML page that shows them with the run's totals:
+
+* ``curves``: a grid of small multiples for the top ``top_n`` campaigns by
+  current budget: expected GMV against expected spend as the budget sweeps from
+  0.3x to 2x today's (at the recommended bid), a +/- 1 sd band, today's point
+  (grey) and the recommended point (red);
+* ``channels``: recommended daily budget by channel, before and after.
+
+Chinese campaign names need a CJK font: the first installed one of
+``CJK_FONTS`` is used (``fc-list :lang=zh`` lists them; Debian:
+``fonts-noto-cjk`` or ``fonts-wqy-microhei``). Without one, names still print
+(as boxes) and the report says so.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optimizer.features import History
+    from optimizer.fit import FittedModel
+
+__all__ = ["CJK_FONTS", "cjk_font", "write_report"]
+
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+    "Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans CJK JP", "AR PL UMing CN",
+)
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font that can draw Chinese, or ``None``."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    return None
+
+
+def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, font: str | None):
+    import matplotlib.pyplot as plt
+
+    current = np.where(np.isfinite(history.current_budget), history.current_budget, model.ref_spend * 1.5)
+    order = np.argsort(-np.nan_to_num(current, nan=0.0), kind="stable")[:top_n]
+    cols = 4
+    rows = max(1, int(np.ceil(len(order) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+    rec_budget = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
+    rec_bid = frame["recommended_bid"].to_numpy(dtype=float, na_value=np.nan)
+    grid = np.linspace(0.3, 2.0, 40)
+    for ax, i in zip(axes.flat, order, strict=False):
+        budgets = current[i] * grid
+        bid = np.full((1, len(grid)), rec_bid[i] if np.isfinite(rec_bid[i]) else history.current_bid[i])
+        sub = _subset(model, i)
+        f = sub.predict(budgets[None, :], bid)
+        ax.fill_between(f.spend[0], f.gmv[0] - f.gmv_sd[0], f.gmv[0] + f.gmv_sd[0], color="C0", alpha=0.2, lw=0)
+        ax.plot(f.spend[0], f.gmv[0], color="C0", lw=1.5)
+        now = sub.predict(np.array([[current[i] if np.isfinite(history.current_budget[i]) else np.inf]]),
+                          np.array([[history.current_bid[i]]]))
+        ax.plot(now.spend[0, 0], now.gmv[0, 0], "o", color="0.4", label="today")
+        rb = rec_budget[i] if np.isfinite(rec_budget[i]) else np.inf
+        if rb > 0 and frame["action"].iloc[i] != "pause":
+            ax.plot(frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended")
+        name = history.campaign_name[i] or history.campaign_id[i]
+        ax.set_title(f"{name[:18]} ({frame['action'].iloc[i]})", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("spend", fontsize=7)
+        ax.set_ylabel("GMV", fontsize=7)
+    for ax in list(axes.flat)[len(order):]:
+        ax.axis("off")
+    if len(order):
+        axes.flat[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Fitted response curves, top {len(order)} campaigns by budget (band: +/- 1 sd)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, format="png")
+    plt.close(fig)
+
+
+def _subset(model: FittedModel, i: int) -> FittedModel:
+    """The model of campaign ``i`` alone (all per-campaign arrays sliced to length 1)."""
+    from dataclasses import fields, replace
+
+    n = len(model.ids)
+    updates = {}
+    for f in fields(model):
+        value = getattr(model, f.name)
+        if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
+            updates[f.name] = value[i : i + 1]
+    return replace(model, **updates)
+
+
+def _channels(history: History, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    live_now = history.status != "paused"
+    before = np.where(live_now & np.isfinite(history.current_budget), history.current_budget, 0.0)
+    after = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
+    live_after = (after > 0) & ~((history.status == "paused") & (frame["action"].to_numpy() == "hold"))
+    after = np.where(live_after & np.isfinite(after), after, 0.0)
+    table = pd.DataFrame({"channel": history.channel, "before": before, "after": after}).groupby("channel").sum()
+    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(table) + 2), 3.5))
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["before"], width=0.4, label="today", color="0.6")
+    ax.bar(x + 0.2, table["after"], width=0.4, label="recommended", color="C3")
+    ax.set_xticks(x, table.index.tolist(), fontsize=8)
+    ax.set_ylabel("daily budget (CNY)")
+    ax.set_title("Daily budget by channel, before and after")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, format="png")
+    plt.close(fig)
+    return table
+
+
+def write_report(
+    history: History,
+    model: FittedModel,
+    frame: pd.DataFrame,
+    *,
+    html: Path,
+    curves: Path,
+    channels: Path,
+    png_names: tuple[str, str] | None = None,
+    top_n: int = 12,
+) -> None:
+    """Draw ``curves`` and ``channels`` (PNG) and the ``html`` page that shows them.
+
+    ``png_names`` are the names the page links to (default: the PNGs' own names),
+    for callers that write to temporary files and rename them afterwards.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import rc_context
+
+    font = cjk_font()
+    params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    with rc_context(params), warnings.catch_warnings():
+        if font is None:
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        _curves(history, model, frame, Path(curves), top_n, font)
+        table = _channels(history, frame, Path(channels))
+    names = png_names or (Path(curves).name, Path(channels).name)
+    Path(html).write_text(_page(frame, table, names, font), encoding="utf-8")
+
+
+def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font: str | None) -> str:
+    esc = html.escape
+    counts = frame["action"].value_counts().to_dict()
+    review = int((frame["decision"] == "review").sum())
+    spend = frame["expected_spend"].sum()
+    gmv = frame["expected_gmv"].sum()
+    run_id = esc(str(frame["run_id"].iloc[0])) if len(frame) else ""
+    date = esc(str(frame["effective_date"].iloc[0])) if len(frame) else ""
+    rows = "".join(
+        f"<tr><td>{esc(str(ch))}</td><td>{r.before:,.2f}</td><td>{r.after:,.2f}</td></tr>" for ch, r in table.iterrows()
+    )
+    top = frame.reindex(frame["expected_spend"].sort_values(ascending=False).index).head(30)
+    lines = "".join(
+        "<tr>" + "".join(f"<td>{esc('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>"
+                         for v in row) + "</tr>"
+        for row in top[["campaign_id", "campaign_name", "action", "current_budget", "recommended_budget",
+                        "expected_roi", "marginal_roi", "decision", "reason"]].itertuples(index=False)
+    )
+    note = "" if font else "<p><em>No CJK font installed: Chinese names in the pictures show as boxes "\
+        "(install fonts-noto-cjk).</em></p>"
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
+<h1>spendopt recommendations for {date}</h1>
+<p>run {run_id}: {len(frame)} campaigns; actions {esc(', '.join(f'{k} {v}' for k, v in sorted(counts.items())))};
+{review} for review. Expected spend {spend:,.2f}, expected GMV {gmv:,.2f}
+(ROI {gmv / spend if spend else float('nan'):.2f}).</p>{note}
+<h2>Budget by channel</h2><img src="{esc(names[1])}" alt="budget by channel">
+<table><tr><th>channel</th><th>today</th><th>recommended</th></tr>{rows}</table>
+<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">
+<h2>Largest campaigns</h2><table><tr><th>campaign_id</th><th>name</th><th>action</th><th>budget now</th>
+<th>recommended</th><th>expected ROI</th><th>marginal ROI</th><th>decision</th><th>reason</th></tr>{lines}</table>
+</body></html>
+"""

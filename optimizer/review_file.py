@@ -1,0 +1,146 @@
+"""Write the recommendations table as the review file: CSV (UTF-8 with BOM) and XLSX.
+
+Both files carry the same columns (``optimizer.columns.ALL_COLUMNS``, the
+contract's first). Rules for every cell we write:
+
+* **No formula injection.** A text cell that starts with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's advice),
+  so Excel and WPS show it as text instead of running it. Numbers stay numbers
+  (a negative number is written as a number, never as text).
+* **Ids are text.** In the XLSX they are string cells with the ``@`` format, so
+  a 19-digit Qianchuan id is not turned into ``1.7E+18``.
+* **Money** has at most 2 decimals; an empty cell means "no value" (no cap,
+  no bid), never ``nan``.
+* **Atomic.** Each file is written to a temporary file in the target directory
+  and moved into place with ``os.replace`` only after every file was written
+  completely; a failure leaves no output file (and no temporary one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from optimizer.columns import ALL_COLUMNS, MONEY_COLUMNS, TEXT_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DANGEROUS_PREFIXES", "atomic_files", "escape_text", "write_csv_xlsx", "write_recommendations"]
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_text(value: str) -> str:
+    """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
+
+
+def _cell(column: str, value: Any) -> Any:
+    """The value to write: ``None`` for empty, an escaped ``str`` for text, a number otherwise."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if column in TEXT_COLUMNS or isinstance(value, str):
+        return escape_text(str(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    if column in MONEY_COLUMNS:
+        return round(number, 2)
+    if float(number).is_integer() and abs(number) < 2**53:
+        return int(number)
+    return round(number, 4)
+
+
+def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterable[list[Any]]:
+    data = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
+    for values in zip(*data, strict=True):
+        yield [_cell(c, v) for c, v in zip(columns, values, strict=True)]
+
+
+def _format_csv_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.2f}" if value == round(value, 2) else repr(value)
+    return value
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], handle) -> None:
+    import csv
+
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in _rows(frame, columns):
+        writer.writerow(["" if v is None else _format_csv_value(v) for v in row])
+
+
+def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = "recommendations"
+    sheet.append(list(columns))
+    text_idx = [i for i, c in enumerate(columns) if c in TEXT_COLUMNS]
+    for r, row in enumerate(_rows(frame, columns), start=2):
+        sheet.append(row)
+        for i in text_idx:
+            cell = sheet.cell(row=r, column=i + 1)
+            if cell.value is not None:
+                cell.data_type = TYPE_STRING  # never a formula, even if it slipped through
+                cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    book.save(path)
+
+
+@contextlib.contextmanager
+def atomic_files(*targets: Path):
+    """Yield temporary paths next to ``targets``; move them all into place on success, delete them on failure."""
+    temps = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            temps.append(Path(name))
+        yield temps
+        umask = os.umask(0)
+        os.umask(umask)
+        for temp, target in zip(temps, targets, strict=True):
+            os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any other file
+            os.replace(temp, target)
+    finally:
+        for temp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def write_recommendations(
+    frame: pd.DataFrame, csv_path: Path | str, xlsx_path: Path | str | None = None
+) -> list[Path]:
+    """Write ``frame`` as CSV (UTF-8 with BOM) and, if asked, XLSX; returns the paths written.
+
+    Columns: ``ALL_COLUMNS`` present in ``frame`` (contract columns always, empty if missing).
+    """
+    targets = [Path(csv_path)] + ([Path(xlsx_path)] if xlsx_path is not None else [])
+    with atomic_files(*targets) as temps:
+        write_csv_xlsx(frame, temps[0], temps[1] if xlsx_path is not None else None)
+    return targets
+
+
+def write_csv_xlsx(frame: pd.DataFrame, csv_path: Path, xlsx_path: Path | None) -> None:
+    """Write the two files in place (not atomic: callers wrap it in ``atomic_files``)."""
+    from optimizer.columns import CONTRACT_COLUMNS
+
+    columns = tuple(c for c in ALL_COLUMNS if c in CONTRACT_COLUMNS or c in frame.columns)
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+        _write_csv(frame, columns, handle)
+    if xlsx_path is not None:
+        _write_xlsx(frame, columns, xlsx_path)
