@@ -68,6 +68,15 @@ class ObjectiveSettings(_Section):
     target: Literal["gmv", "profit"] = Field("gmv", description='"gmv", or "profit" (needs gross_margin)')
     gross_margin: float = Field(0.35, gt=0, le=1, description="share of GMV that is profit before ad cost")
     roi_floor: float = Field(2.0, ge=0, description="forecast total GMV / total spend stays at or above this")
+    uncertainty_penalty: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description=(
+            "kappa: a move away from today's settings is scored by its expected GMV minus kappa x the change "
+            "in the forecast's standard deviation, so the optimizer does not make large moves on noise"
+        ),
+    )
 
 
 class ChannelSettings(_Section):

@@ -1,0 +1,401 @@
+"""Choose one operating point per campaign: budgets and bids by marginal ROI.
+
+Formulation
+-----------
+Data (``optimizer.candidates``; ``i`` campaign, ``j`` candidate, ``c`` channel):
+
+* ``B[i,j]``  budget the candidate counts against the total (CNY/day): its daily
+  budget; ``0`` when paused; the forecast spend for a campaign held without a cap;
+* ``s[i,j]``, ``g[i,j]``, ``sd[i,j]``  forecast spend, GMV and GMV standard
+  deviation on the effective date (``ResponseModel.predict``);
+* ``v[i,j]``  score: ``g - kappa*|sd - sd[i,hold]|`` (``objective.target="gmv"``) or
+  ``m*(g - kappa*|sd - sd[i,hold]|) - s`` (``"profit"``, ``m = gross_margin``);
+  ``kappa = objective.uncertainty_penalty``: moves away from today cost their
+  extra uncertainty, so noise does not buy large moves;
+* ``T = budget.total_daily`` (absent: today's total ``sum_i B[i,hold]``),
+  ``F = objective.roi_floor``, ``lo_c``/``hi_c`` the channels' min/max shares.
+
+Variables: ``x[i,j] in {0,1}``, only for candidates that pass every per-campaign
+guardrail (step limits, 0-or->=min budget, change >= 100 or none, bid <= budget,
+spend floor, locked campaigns hold; see ``optimizer.candidates``).
+
+::
+
+    maximise    sum_ij v[i,j] x[i,j]
+    subject to  sum_j x[i,j] = 1                                   for every i  (one choice)
+                sum_ij B[i,j] x[i,j] <= T                          budget.total_daily
+                sum_ij (F s[i,j] - g[i,j]) x[i,j] <= 0             objective.roi_floor
+                sum_{i in c, j} B[i,j] x[i,j] <= hi_c T            channel[c].max_share
+                sum_{i in c, j} B[i,j] x[i,j] >= lo_c T            channel[c].min_share
+
+Method: the coupling rows are few (``m <= 2 + 2C``), the campaigns many.
+
+1. Lagrangian dual: ``D(y) = b.y + sum_i max_j (v[i,j] - a[i,j].y)`` over
+   multipliers ``y >= 0`` (one per coupling row) is minimised with Kelley's
+   cutting planes (a tiny GLOP LP over ``m+1`` variables), each evaluation a
+   vectorised numpy pass over the ``(n,k)`` table. Every ``D(y)`` is an upper
+   bound on the optimum; the best one is the reported ``bound``.
+2. At the best multipliers each campaign's choice is its best reduced score; all
+   but the ``M`` campaigns whose best and second-best reduced scores are closest
+   (the ambiguous ones; the LP relaxation has at most ``m`` fractional campaigns)
+   are fixed there, and a SCIP MIP over the ambiguous campaigns repairs the
+   coupling rows (time-limited, hinted with today's settings, each guardrail a
+   named constraint). With ``n <= 200`` every campaign is in the MIP, which then
+   solves the whole problem and its own bound is used too.
+3. Infeasible guardrails are explained (``InfeasibleError``) by analytic checks
+   and, for joint conflicts, a deletion filter over the coupling rows whose
+   feasibility test is the same dual with ``v = 0`` on the simplex (Farkas).
+
+Determinism: campaigns are processed in a canonical order derived from their
+data (never from ids or input order), so the same input gives byte-identical
+output and renaming/reordering campaigns does not change any campaign's answer
+(exact duplicates are interchangeable).
+
+The marginal ROI of a campaign is ``dGMV/dspend`` from the model at its chosen
+point (+/-5% budget); the account ``threshold`` is what the last unit of budget
+earns at the multipliers: ``(lambda + mu F)/(1 + mu)`` for GMV and
+``(1 + lambda + mu F)/(m + mu)`` for profit (``lambda`` budget, ``mu`` ROI floor).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.candidates import HOLD, PAUSE, build_candidates, live_minimum
+from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.solve_dual import CouplingRows, diagnose, hits_box, kelley, reduced_scores, restore
+
+__all__ = ["ALLOCATION_COLUMNS", "STATE_COLUMNS", "Allocation", "SolveStats", "solve"]
+
+STATE_COLUMNS = ("campaign_id", "channel", "bid_type", "budget", "bid", "status", "spend_today", "locked")
+
+#: Columns of ``Allocation.table`` (indexed by ``campaign_id``, input order).
+ALLOCATION_COLUMNS = (
+    "channel",  # as in the input
+    "bid_type",  # cpa / roi / none
+    "status",  # today's status
+    "current_budget",  # today's budget (NaN = no cap)
+    "current_bid",  # today's bid (NaN for none)
+    "budget",  # chosen daily budget, CNY; 0 = paused; NaN = stays uncapped
+    "bid",  # chosen bid (CPA bid or ROI target); NaN for none
+    "action",  # increase / decrease / hold / pause / resume
+    "expected_spend",  # forecast spend at the chosen point, CNY
+    "expected_gmv",  # forecast GMV at the chosen point, CNY
+    "expected_gmv_sd",  # standard deviation of that forecast, CNY
+    "marginal_roi",  # extra GMV per extra CNY of spend at the chosen point
+    "candidate",  # index of the chosen candidate (0 hold, 1 pause, 2.. grid)
+)
+
+_WHOLE_MIP = 60  # up to this many campaigns, the MIP decides them all (exact)
+_MIP_CANDIDATES = 6  # candidates per ambiguous campaign in the repair MIP
+
+
+class SolveStats(BaseModel):
+    """How the solve went; money in CNY, time in seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["optimal", "feasible"] = Field(description="optimal: gap within 1e-6")
+    objective: float = Field(description="sum of the chosen candidates' scores v")
+    bound: float = Field(description="upper bound on the objective (Lagrangian or the MIP's own)")
+    gap: float = Field(ge=0, description="(bound - objective) / |bound|")
+    time_s: float = Field(ge=0, description="wall time of solve()")
+    threshold: float = Field(description="GMV per extra CNY that the last unit of budget must earn")
+    channel_thresholds: dict[str, float] = Field(description="the same, per constrained channel")
+    multipliers: dict[str, float] = Field(description="shadow price of each named coupling guardrail")
+    total_daily: float = Field(ge=0, description="the budget total in force (T)")
+    total_budget: float = Field(ge=0, description="sum of chosen budgets (uncapped: forecast spend)")
+    expected_spend: float = Field(ge=0)
+    expected_gmv: float = Field(ge=0)
+    n_campaigns: int = Field(ge=0)
+    n_candidates: int = Field(ge=0, description="k, candidates per campaign")
+    n_in_mip: int = Field(ge=0, description="campaigns decided by the MIP repair")
+
+
+class Allocation(BaseModel):
+    """The chosen settings per campaign (``table``, columns ``ALLOCATION_COLUMNS``) and ``stats``."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    table: pd.DataFrame = Field(description="one row per campaign, indexed by campaign_id, input order")
+    stats: SolveStats
+
+
+def _check_states(model, states: pd.DataFrame) -> None:
+    missing = [c for c in STATE_COLUMNS if c not in states.columns]
+    if missing:
+        raise ValueError(f"states lacks columns {missing}")
+    ids = [str(c) for c in model.campaign_ids]
+    if ids != states["campaign_id"].astype(str).tolist():
+        raise ValueError("states rows must be the model's campaign_ids, in the same order")
+    bad = sorted(set(states["bid_type"].astype(str)) - {"cpa", "roi", "none"})
+    if bad:
+        raise ValueError(f"unknown bid_type {bad[0]!r}")
+    bad = sorted(set(states["status"].astype(str)) - {"active", "paused", "learning"})
+    if bad:
+        raise ValueError(f"unknown status {bad[0]!r}")
+
+
+def _forecast(model, budget: np.ndarray, bid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fc = model.predict(budget, bid)
+    off = budget <= 0
+    return (np.where(off, 0.0, fc.spend), np.where(off, 0.0, fc.gmv), np.where(off, 0.0, fc.gmv_sd))
+
+
+def _canonical_order(v: np.ndarray, B: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """A permutation of campaigns that depends only on their data."""
+    vz = np.where(valid, v, 0.0)
+    Bz = np.where(valid, B, 0.0)
+    keys = (np.arange(len(v)), Bz.sum(axis=1), vz.sum(axis=1), Bz[:, HOLD], vz[:, HOLD])
+    return np.lexsort(keys)
+
+
+def solve(model, states: pd.DataFrame, settings, *, time_limit_s: float = 10.0) -> Allocation:
+    """Choose a budget and bid for every campaign of ``states`` (see the module docstring).
+
+    ``states``: one row per campaign in ``model.campaign_ids`` order, columns
+    ``STATE_COLUMNS``. Raises ``InfeasibleError`` naming the conflicting
+    guardrails, ``OptimizerError`` if no allocation is found in ``time_limit_s``.
+    """
+    started = time.perf_counter()
+    _check_states(model, states)
+    n = len(states)
+    budget0 = states["budget"].to_numpy(dtype=float, na_value=np.nan)
+    bid0 = states["bid"].to_numpy(dtype=float, na_value=np.nan)
+    hold_fc = _forecast(model, np.where(np.isfinite(budget0), budget0, np.inf)[:, None], bid0[:, None])
+    cands = build_candidates(states, settings, hold_fc[0][:, 0])
+    spend, gmv, sd = _forecast(model, cands.budget, cands.bid)
+    valid = cands.valid
+    B = np.where(np.isfinite(cands.budget), cands.budget, spend)
+
+    obj = settings.objective
+    risk = obj.uncertainty_penalty * np.abs(sd - sd[:, [HOLD]])
+    if obj.target == "profit":
+        v = obj.gross_margin * (gmv - risk) - spend
+    else:
+        v = gmv - risk
+
+    total = float(settings.budget.total_daily) if settings.budget.total_daily is not None else float(B[:, HOLD].sum())
+    channels = states["channel"].astype(str).to_numpy()
+
+    order = _canonical_order(v, B, valid)
+    rows = CouplingRows.build(B[order], spend[order], gmv[order], channels[order], settings, total)
+    vs_scale = max(float(np.abs(np.where(valid, v, 0.0)).max(axis=1).sum()), 1.0)
+    vs = np.where(valid[order], v[order] / vs_scale, -np.inf)
+
+    conflict = diagnose(rows, valid[order], locked=cands.locked[order], settings=settings)
+    if conflict is not None:
+        raise InfeasibleError(*conflict)
+
+    y, dual_bound = kelley(rows, vs, deadline=started + 0.5 * time_limit_s)
+    if hits_box(y):
+        conflict = diagnose(rows, valid[order], locked=cands.locked[order], settings=settings, joint=True)
+        if conflict is not None:
+            raise InfeasibleError(*conflict)
+    red = reduced_scores(rows, vs, restore(rows, vs, y))
+    choice = np.argmax(red, axis=1)
+    choice, mip_bound, n_in_mip = _repair(rows, vs, red, choice, valid[order], started + time_limit_s)
+    if choice is None:
+        conflict = diagnose(rows, valid[order], locked=cands.locked[order], settings=settings, joint=True)
+        raise InfeasibleError(*(conflict or (rows.names, "no combination of candidate settings meets them all")))
+
+    chosen = np.empty(n, dtype=np.int64)
+    chosen[order] = choice
+    idx = np.arange(n)
+    objective = float(v[idx, chosen].sum())
+    bound = dual_bound * vs_scale
+    if mip_bound is not None:
+        bound = min(bound, mip_bound * vs_scale)
+    bound = max(bound, objective)
+    gap = (bound - objective) / max(abs(bound), 1e-9)
+
+    lam = rows.unscaled(y, vs_scale)
+    table = _table(model, states, cands, chosen, spend, gmv, sd, settings)
+    stats = SolveStats(
+        status="optimal" if gap <= 1e-6 else "feasible",
+        objective=round(objective, 6),
+        bound=round(bound, 6),
+        gap=gap,
+        time_s=time.perf_counter() - started,
+        threshold=_threshold(lam.get("budget.total_daily", 0.0), lam.get("objective.roi_floor", 0.0), settings),
+        channel_thresholds=_channel_thresholds(lam, settings),
+        multipliers=lam,
+        total_daily=total,
+        total_budget=round(float(B[idx, chosen].sum()), 2),
+        expected_spend=round(float(spend[idx, chosen].sum()), 2),
+        expected_gmv=round(float(gmv[idx, chosen].sum()), 2),
+        n_campaigns=n,
+        n_candidates=valid.shape[1],
+        n_in_mip=n_in_mip,
+    )
+    return Allocation(table=table, stats=stats)
+
+
+def _repair(rows, vs, red, choice, valid, deadline):
+    """Fix the clear choices, re-decide the ambiguous campaigns with a MIP.
+
+    Returns ``(choice, mip_bound or None, n_in_mip)``; ``choice`` is ``None`` when
+    even the full MIP has no feasible solution.
+    """
+    n = len(choice)
+    best = red[np.arange(n), choice]
+    second = np.partition(np.where(np.isfinite(red), red, -np.inf), -2, axis=1)[:, -2] if red.shape[1] > 1 else best
+    ambiguity = np.where(np.isfinite(second), best - second, np.inf)
+    m_campaigns = n if n <= _WHOLE_MIP else min(n, max(40, 10 * len(rows.names)))
+    while True:
+        whole = m_campaigns >= n
+        if whole:
+            sel = np.arange(n)
+        else:
+            sel = np.sort(np.lexsort((np.arange(n), ambiguity))[:m_campaigns])
+        result = _mip(rows, vs, red, choice, sel, valid, deadline, prune=not whole)
+        if result is not None:
+            new_choice, mip_bound = result
+            return new_choice, (mip_bound if whole else None), len(sel)
+        if whole:
+            return None, None, n
+        m_campaigns = min(n, 4 * m_campaigns)
+
+
+def _mip(rows, vs, red, choice, sel, valid, deadline, *, prune):
+    """SCIP over campaigns ``sel``; the others keep ``choice``. ``None`` if infeasible."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    fixed = np.ones(len(choice), dtype=bool)
+    fixed[sel] = False
+    rest = np.flatnonzero(fixed)
+    lhs_fixed = rows.row_sums(rest, choice[rest])
+    infinity = solver.infinity()
+    x_vars = []  # (i, j, var)
+    order_j = np.argsort(-red[sel], axis=1, kind="stable")
+    for pos, i in enumerate(sel):
+        js = [j for j in order_j[pos] if valid[i, j]]
+        if prune:
+            js = js[:_MIP_CANDIDATES]
+        js.sort()
+        ct = solver.Constraint(1, 1, f"one_choice[{pos}]")
+        for j in js:
+            var = solver.BoolVar(f"x[{pos},{j}]")
+            ct.SetCoefficient(var, 1)
+            x_vars.append((i, j, var))
+    ii = np.array([t[0] for t in x_vars])
+    jj = np.array([t[1] for t in x_vars])
+    coefs = rows.coefficients(ii, jj)  # (m, len)
+    solver.SetSolverSpecificParametersAsString("numerics/feastol = 1e-9\n")
+    for r, name in enumerate(rows.names):
+        if r < rows.m_budget:
+            # budgets are whole cents: put the rhs half a cent above the last allowed
+            # cent so that SCIP's tolerance can neither cut a tight sum nor exceed it
+            cents = np.floor(rows.rhs[r] * rows.Ts * 100 + 1e-6) + 0.5
+            rhs = cents / 100 / rows.Ts - lhs_fixed[r]
+        else:
+            rhs = rows.rhs[r] - lhs_fixed[r] - 1e-9
+        ct = solver.Constraint(-infinity, rhs, name)
+        for t, (_, _, var) in enumerate(x_vars):
+            if coefs[r, t] != 0:
+                ct.SetCoefficient(var, float(coefs[r, t]))
+    objective = solver.Objective()
+    for i, j, var in x_vars:
+        objective.SetCoefficient(var, float(vs[i, j]))
+    objective.SetMaximization()
+    solver.SetHint([t[2] for t in x_vars], [1.0 if t[1] == HOLD else 0.0 for t in x_vars])
+    solver.SetTimeLimit(int(max(deadline - time.perf_counter(), 0.5) * 1000))
+    params = pywraplp.MPSolverParameters()
+    # the gap that matters is relative to the whole objective, not to the repaired part
+    total_abs = float(np.abs(vs[np.arange(len(choice)), choice]).sum())
+    sel_abs = max(float(np.abs(vs[sel, choice[sel]]).sum()), 1e-12)
+    rel_gap = 1e-7 if not prune else float(np.clip(2e-6 * total_abs / sel_abs, 1e-7, 1e-2))
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, rel_gap)
+    status = solver.Solve(params)
+    if status == pywraplp.Solver.INFEASIBLE:
+        return None
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        raise OptimizerError(f"the MIP repair found no allocation within the time limit (status {status})")
+    new_choice = choice.copy()
+    for i, j, var in x_vars:
+        if var.solution_value() > 0.5:
+            new_choice[i] = j
+    fixed_value = float(vs[rest, choice[rest]].sum())
+    return new_choice, fixed_value + objective.BestBound()
+
+
+def _threshold(lam: float, mu: float, settings) -> float:
+    floor = settings.objective.roi_floor
+    if settings.objective.target == "profit":
+        return round((1 + lam + mu * floor) / (settings.objective.gross_margin + mu), 6)
+    return round((lam + mu * floor) / (1 + mu), 6)
+
+
+def _channel_thresholds(lam: dict[str, float], settings) -> dict[str, float]:
+    out = {}
+    for ch in settings.channel:
+        extra = lam.get(f"channel[{ch.name}].max_share", 0.0) - lam.get(f"channel[{ch.name}].min_share", 0.0)
+        total = lam.get("budget.total_daily", 0.0) + extra
+        out[ch.name] = _threshold(total, lam.get("objective.roi_floor", 0.0), settings)
+    return out
+
+
+def _marginal_roi(model, budget, bid, spend, paused, min_live):
+    """``dGMV/dspend`` at each chosen point: +/-5% of the budget (uncapped: of spend)."""
+    level = np.where(np.isfinite(budget), budget, spend)
+    level = np.where(paused, min_live, level)
+    up = np.where(paused, min_live, level * 1.05)
+    down = np.where(paused, 0.0, level * 0.95)
+    fc = model.predict(np.stack([down, up], axis=1), np.stack([bid, bid], axis=1))
+    s_lo = np.where(down <= 0, 0.0, fc.spend[:, 0])
+    g_lo = np.where(down <= 0, 0.0, fc.gmv[:, 0])
+    ds = fc.spend[:, 1] - s_lo
+    dg = fc.gmv[:, 1] - g_lo
+    ok = ds > 1e-9 * (1 + np.abs(level))
+    return np.where(ok, dg / np.where(ok, ds, 1.0), 0.0)
+
+
+def _table(model, states, cands, chosen, spend, gmv, sd, settings) -> pd.DataFrame:
+    n = len(states)
+    idx = np.arange(n)
+    budget = cands.budget[idx, chosen]
+    bid = cands.bid[idx, chosen]
+    budget_out = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
+    budget0 = states["budget"].to_numpy(dtype=float, na_value=np.nan)
+    bid0 = states["bid"].to_numpy(dtype=float, na_value=np.nan)
+    paused_now = ~cands.active
+    live = budget_out != 0
+    action = np.full(n, "hold", dtype=object)
+    action[(chosen == PAUSE)] = "pause"
+    action[paused_now & live & (chosen != HOLD)] = "resume"
+    moved = ~paused_now & (chosen != HOLD) & (chosen != PAUSE)
+    cur = np.where(np.isfinite(budget0), budget0, cands.ref)
+    up = budget_out > cur + 0.005
+    down = budget_out < cur - 0.005
+    bid_type = states["bid_type"].astype(str).to_numpy()
+    # a higher CPA bid buys more delivery; a higher ROI target buys less
+    bid_more = np.where(bid_type == "roi", bid < bid0, bid > bid0)
+    bid_less = np.where(bid_type == "roi", bid > bid0, bid < bid0)
+    action[moved & (up | (~down & bid_more))] = "increase"
+    action[moved & (down | (~up & bid_less))] = "decrease"
+    mroi = _marginal_roi(model, budget, bid, spend[idx, chosen], budget <= 0, live_minimum(settings))
+    table = pd.DataFrame(
+        {
+            "channel": states["channel"].astype(str).to_numpy(),
+            "bid_type": bid_type,
+            "status": states["status"].astype(str).to_numpy(),
+            "current_budget": budget0,
+            "current_bid": bid0,
+            "budget": budget_out,
+            "bid": np.round(bid, 2),
+            "action": action.astype(str),
+            "expected_spend": np.round(spend[idx, chosen], 2),
+            "expected_gmv": np.round(gmv[idx, chosen], 2),
+            "expected_gmv_sd": np.round(sd[idx, chosen], 2),
+            "marginal_roi": np.round(mroi, 4),
+            "candidate": chosen.astype(np.int64),
+        },
+        index=pd.Index(states["campaign_id"].astype(str).to_numpy(), name="campaign_id"),
+    )
+    return table[list(ALLOCATION_COLUMNS)]
