@@ -1,0 +1,508 @@
+"""Apply recommendations to the ad platform, exactly once, with an audit trail.
+
+``apply_changes(engine, connector, rows, run_id=..., effective_date=...)``
+turns recommendation rows (data contract section 2; only the rows to apply)
+into platform changes and sends them through the connector:
+
+* ``increase`` / ``decrease`` / ``hold``: a ``BudgetChange`` where
+  ``recommended_budget`` differs from ``current_budget``, a ``BidChange`` where
+  ``recommended_bid`` differs from ``current_bid`` (never for ``bid_type none``);
+* ``pause``: a ``StatusChange`` to ``paused`` (the budget stays as it is);
+* ``resume``: the budget and bid changes, then a ``StatusChange`` to
+  ``active``, and only for rows a reviewer approved: a campaign a person paused
+  is never resumed automatically.
+
+Order within a campaign keeps ``bid <= budget`` true after every call: with
+current ``(B0, b0)`` and target ``(B1, b1)`` the budget goes first when
+``b0 <= B1`` (raising a CPA bid above today's budget), else the bid goes first
+(lowering the budget below today's bid). One of the two orders is always safe
+when both ends are valid. Changes are sent in phases (every campaign's first
+change, then every second one ...), one connector call per account, kind and
+phase; the connector splits calls into the platform's batch sizes. A campaign
+whose earlier change did not go through gets no later one.
+
+Guards, each a skip with its reason (nothing is sent for that campaign):
+rejected or not-yet-approved review rows, campaigns missing from or excluded by
+the platform, and campaigns whose platform budget, bid or status no longer
+matches the row's ``current_*`` ("changed on the platform since the
+recommendation").
+
+Exactly-once (``optimizer.audit``): before a call each change gets a pending
+``change_log`` row under ``change_key``. A confirmed key is never sent again.
+A pending key (a crash between record and confirm) is first compared with the
+platform: showing ``after`` already -> confirmed without sending; showing
+``before`` -> sent once more. After the call: ``ok`` and the platform reads
+back ``after`` -> confirmed (with the request id); refused, or reading back
+something else -> failed with the reason. ``PlatformRuleError`` / ``FatalError``
+fail their items and the rest go on; a ``RetriableError`` that outlived the
+connector's retries leaves its items pending for the next run to settle.
+
+``dry_run=True`` plans the same way, reading the platform and the log, but
+writes nothing: no ``change_log`` rows and no update calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import BidChange, BudgetChange, CampaignState, Change, Connector, StatusChange, WriteResult
+from connectors.errors import AuthError, ConnectorError, FatalError, RetriableError
+from optimizer import audit
+from optimizer.review import parse_approval
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+__all__ = ["ApplyReport", "ItemResult", "Outcome", "PlannedChange", "REQUIRED_COLUMNS", "apply_changes"]
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "account_id", "campaign_id", "bid_type", "current_budget", "recommended_budget",
+    "current_bid", "recommended_bid", "action",
+)
+DRIFT = "changed on the platform since the recommendation"
+
+Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned"]
+_CENT = Decimal("0.01")
+
+
+class PlannedChange(BaseModel):
+    """One field of one campaign to set, as recorded in the audit log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_key: str
+    account_id: str
+    campaign_id: str
+    field: audit.ChangeField
+    before: str | None = Field(description="value now (text); None = no cap")
+    after: str = Field(description="value to set (text)")
+    reason: str = ""
+
+    def to_change(self) -> Change:
+        if self.field == "budget":
+            return BudgetChange(account_id=self.account_id, campaign_id=self.campaign_id, budget=Decimal(self.after))
+        if self.field == "bid":
+            return BidChange(account_id=self.account_id, campaign_id=self.campaign_id, bid=Decimal(self.after))
+        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)  # type: ignore[arg-type]
+
+
+class ItemResult(BaseModel):
+    """What happened to one change (or to a whole campaign, when ``field`` is None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    campaign_id: str
+    field: audit.ChangeField | None = None
+    before: str | None = None
+    after: str | None = None
+    outcome: Outcome
+    message: str = ""
+    request_id: str | None = None
+
+
+class ApplyReport(BaseModel):
+    """Everything ``apply_changes`` did (or, in a dry run, would do), item by item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    effective_date: dt.date
+    dry_run: bool
+    items: tuple[ItemResult, ...] = ()
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for item in self.items if item.outcome == outcome)
+
+    def by_outcome(self, outcome: Outcome) -> list[ItemResult]:
+        return [item for item in self.items if item.outcome == outcome]
+
+    @property
+    def ok(self) -> bool:
+        """No change failed and none is left pending."""
+        return not any(item.outcome in ("failed", "pending") for item in self.items)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(o)} {o.replace('_', ' ')}" for o in
+                 ("planned", "confirmed", "already_applied", "failed", "pending", "skipped") if self.count(o)]
+        return ", ".join(parts) or "nothing to apply"
+
+
+# --- rows -> planned changes --------------------------------------------------
+
+
+def _money(value: Any) -> Decimal | None:
+    """A cell as a 2-place Decimal; None for empty/NaN. Floats go through their repr, rounded."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, float):
+        return None if value != value else Decimal(repr(round(value, 2))).quantize(_CENT)
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    return None if amount.is_nan() else amount.quantize(_CENT)
+
+
+def _text(value: Any) -> str:
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    campaign_id: str
+    bid_type: str
+    current_budget: Decimal | None
+    recommended_budget: Decimal | None
+    current_bid: Decimal | None
+    recommended_bid: Decimal | None
+    action: str
+    decision: str
+    approved: bool | None
+    reason: str
+
+
+def _rows(frame: pd.DataFrame) -> list[_Row]:
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the rows to apply lack the columns {', '.join(missing)}")
+    out = []
+    for rec in frame.to_dict("records"):
+        out.append(
+            _Row(
+                account_id=_text(rec["account_id"]) or "default",
+                campaign_id=_text(rec["campaign_id"]),
+                bid_type=_text(rec["bid_type"]) or "none",
+                current_budget=_money(rec["current_budget"]),
+                recommended_budget=_money(rec["recommended_budget"]),
+                current_bid=_money(rec["current_bid"]),
+                recommended_bid=_money(rec["recommended_bid"]),
+                action=_text(rec["action"]).lower(),
+                decision=_text(rec.get("decision")).lower() or "auto",
+                approved=parse_approval(_text(rec.get("approved"))),
+                reason=_text(rec.get("reason")),
+            )
+        )
+    return out
+
+
+def _desired(row: _Row) -> list[tuple[audit.ChangeField, str | None, str]]:
+    """(field, before, after) in sending order, before any platform check."""
+    vt = audit.value_text
+    money: list[tuple[audit.ChangeField, str | None, str]] = []
+    budget_moves = row.recommended_budget is not None and row.recommended_budget != row.current_budget
+    bid_moves = (
+        row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
+    )
+    if budget_moves:
+        money.append(("budget", vt(row.current_budget), vt(row.recommended_budget)))
+    if bid_moves:
+        money.append(("bid", vt(row.current_bid), vt(row.recommended_bid)))
+    if (
+        budget_moves
+        and bid_moves
+        and row.bid_type == "cpa"
+        and row.current_bid is not None
+        and row.current_bid > row.recommended_budget
+    ):
+        money.reverse()  # lowering the budget below today's bid: the bid goes down first
+    if row.action == "pause":
+        return [("status", "active", "paused")]
+    if row.action == "resume":
+        return [*money, ("status", "paused", "active")]
+    return money
+
+
+def _plan(
+    row: _Row,
+    state: CampaignState | None,
+    log: dict[str, audit.ChangeRecord],
+    effective_date: dt.date,
+) -> tuple[list[PlannedChange], list[ItemResult], list[PlannedChange]]:
+    """Split one row into changes to send, results known now, and pending rows to confirm without sending."""
+    acct, cid = row.account_id, row.campaign_id
+
+    def skip(message: str) -> tuple[list, list, list]:
+        return [], [ItemResult(account_id=acct, campaign_id=cid, outcome="skipped", message=message)], []
+
+    if row.approved is False:
+        return skip("rejected in review")
+    if row.action == "resume" and row.approved is not True:
+        return skip("a resume needs a reviewer's approval: a paused campaign is never resumed automatically")
+    if row.decision == "review" and row.approved is not True:
+        return skip("flagged for review and not approved")
+    if state is None:
+        return skip("not found on the platform")
+    if state.excluded_reason:
+        return skip(f"left alone: {state.excluded_reason}")
+    desired = _desired(row)
+    if not desired:
+        return [], [], []
+    fields = {f for f, _, _ in desired}
+    # Every current_* the row was computed from must still hold, except fields this change set already moved.
+    expected_now = {"budget": audit.value_text(row.current_budget), "bid": audit.value_text(row.current_bid)}
+    if "status" not in fields:
+        expected_now["status"] = "active"
+    for field, before in expected_now.items():
+        if field == "bid" and row.bid_type == "none":
+            continue
+        shown = audit.platform_value(state, field)
+        if field not in fields and shown != before:
+            what = "paused" if field == "status" else f"{field} {shown}, the recommendation saw {before}"
+            return skip(f"{DRIFT} ({what})")
+    send: list[PlannedChange] = []
+    results: list[ItemResult] = []
+    confirm: list[PlannedChange] = []
+    for field, before, after in desired:
+        key = audit.change_key(acct, cid, field, effective_date)
+        change = PlannedChange(
+            change_key=key, account_id=acct, campaign_id=cid, field=field, before=before, after=after, reason=row.reason
+        )
+        rec = log.get(key)
+        shown = audit.platform_value(state, field)
+        done = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
+        if rec is not None and rec.state == "confirmed":
+            note = "already applied by run " + rec.run_id
+            if rec.after != after:
+                note += f" (it set {rec.after}; a field changes once per effective date, {after} not sent)"
+            results.append(ItemResult(**done, outcome="already_applied", message=note, request_id=rec.request_id))
+        elif shown == after and rec is not None:
+            confirm.append(change.model_copy(update={"before": rec.before if rec.after == after else before}))
+        elif shown == after:
+            results.append(ItemResult(**done, outcome="skipped", message=f"the platform already shows {after}"))
+        elif shown == before:
+            send.append(change)
+        else:
+            return skip(f"{DRIFT} ({field} {shown}, the recommendation saw {before})")
+    return send, results, confirm
+
+
+# --- sending ------------------------------------------------------------------
+
+
+def _row_for_log(change: PlannedChange, run_id: str, effective_date: dt.date) -> dict:
+    return {
+        "change_key": change.change_key,
+        "run_id": run_id,
+        "account_id": change.account_id,
+        "campaign_id": change.campaign_id,
+        "effective_date": effective_date,
+        "field": change.field,
+        "before": change.before,
+        "after": change.after,
+        "reason": change.reason[:2000],
+    }
+
+
+class _Sender:
+    """Sends planned changes for one account, recording each before and after its call."""
+
+    def __init__(self, engine: Engine, connector: Connector, run_id: str, effective_date: dt.date,
+                 clock: Callable[[], dt.datetime]) -> None:
+        self.engine, self.connector, self.run_id = engine, connector, run_id
+        self.effective_date, self.clock = effective_date, clock
+        self.results: list[ItemResult] = []
+        self.auth_error: str | None = None
+
+    def _result(self, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None) -> None:
+        self.results.append(ItemResult(account_id=change.account_id, campaign_id=change.campaign_id, field=change.field,
+                                       before=change.before, after=change.after, outcome=outcome, message=message,
+                                       request_id=request_id))
+
+    def confirm_unsent(self, changes: Sequence[PlannedChange]) -> None:
+        now = self.clock()
+        for change in changes:
+            audit.settle(self.engine, change.change_key, "confirmed", now)
+            self._result(change, "confirmed", "an earlier run's call had gone through: confirmed by read-back, not sent again")
+
+    def send(self, changes: Sequence[PlannedChange]) -> set[str]:
+        """Send one kind of change for one account; returns the campaign ids whose change went through."""
+        if not changes:
+            return set()
+        if self.auth_error is not None:
+            for change in changes:
+                self._result(change, "skipped", f"not sent: {self.auth_error}")
+            return set()
+        claimed = set(audit.record_pending(
+            self.engine, [_row_for_log(c, self.run_id, self.effective_date) for c in changes], self.clock()
+        ))
+        mine = [c for c in changes if c.change_key in claimed]
+        for change in changes:
+            if change.change_key not in claimed:
+                self._result(change, "skipped", "another run recorded this change first")
+        try:
+            answers = self._call(mine)
+        except RetriableError as exc:
+            for change in mine:
+                audit.settle(self.engine, change.change_key, "pending", self.clock(), error=str(exc))
+                self._result(change, "pending", f"outcome unknown, the next run settles it: {exc}", exc.request_id)
+            return set()
+        except FatalError as exc:
+            if len(mine) == 1 or isinstance(exc, AuthError):
+                return self._fail_all(mine, exc)
+            return self._one_by_one(mine)
+        return self._settle(mine, answers)
+
+    def _call(self, changes: Sequence[PlannedChange]) -> list[WriteResult]:
+        kind = changes[0].field
+        batch = [c.to_change() for c in changes]
+        if kind == "budget":
+            return self.connector.update_budgets(batch)  # type: ignore[arg-type]
+        if kind == "bid":
+            return self.connector.update_bids(batch)  # type: ignore[arg-type]
+        return self.connector.update_status(batch)  # type: ignore[arg-type]
+
+    def _fail_all(self, changes: Sequence[PlannedChange], exc: ConnectorError) -> set[str]:
+        if isinstance(exc, AuthError):
+            self.auth_error = str(exc)
+        for change in changes:
+            audit.settle(self.engine, change.change_key, "failed", self.clock(), error=str(exc), request_id=exc.request_id)
+            self._result(change, "failed", str(exc), exc.request_id)
+        return set()
+
+    def _one_by_one(self, changes: Sequence[PlannedChange]) -> set[str]:
+        """A batch was refused as a whole: settle what went through, resend the rest one at a time."""
+        shown = self._read_back(changes[0].account_id)
+        ok: set[str] = set()
+        for change in changes:
+            state = shown.get(change.campaign_id) if shown is not None else None
+            if state is not None and audit.platform_value(state, change.field) == change.after:
+                self.confirm_unsent([change])
+                ok.add(change.campaign_id)
+                continue
+            if self.auth_error is not None:
+                audit.settle(self.engine, change.change_key, "failed", self.clock(), error=self.auth_error)
+                self._result(change, "failed", self.auth_error)
+                continue
+            try:
+                answers = self._call([change])
+            except RetriableError as exc:
+                audit.settle(self.engine, change.change_key, "pending", self.clock(), error=str(exc))
+                self._result(change, "pending", f"outcome unknown, the next run settles it: {exc}", exc.request_id)
+                continue
+            except FatalError as exc:
+                self._fail_all([change], exc)
+                continue
+            ok |= self._settle([change], answers)
+        return ok
+
+    def _read_back(self, account_id: str) -> dict[str, CampaignState] | None:
+        try:
+            return {s.campaign_id: s for s in self.connector.list_campaigns(account_id)}
+        except ConnectorError:
+            return None
+
+    def _settle(self, changes: Sequence[PlannedChange], answers: Sequence[WriteResult]) -> set[str]:
+        by_campaign = {a.change.campaign_id: a for a in answers}
+        shown = self._read_back(changes[0].account_id) if any(a.ok for a in answers) else None
+        ok: set[str] = set()
+        now = self.clock()
+        for change in changes:
+            answer = by_campaign.get(change.campaign_id)
+            if answer is None:
+                audit.settle(self.engine, change.change_key, "pending", now, error="the platform gave no answer for it")
+                self._result(change, "pending", "the platform gave no answer for it; the next run settles it")
+                continue
+            rid = answer.request_id
+            if not answer.ok:
+                error = answer.error or "refused by the platform"
+                audit.settle(self.engine, change.change_key, "failed", now, error=error, request_id=rid)
+                self._result(change, "failed", error, rid)
+                continue
+            state = shown.get(change.campaign_id) if shown is not None else None
+            value = audit.platform_value(state, change.field) if state is not None else answer.platform_value
+            if state is None and change.field != "status" and value is not None:
+                value = audit.value_text(_money(value))
+            if value is not None and value != change.after:
+                error = f"the platform reads back {value} after the call, expected {change.after}"
+                audit.settle(self.engine, change.change_key, "failed", now, error=error, request_id=rid)
+                self._result(change, "failed", error, rid)
+                continue
+            audit.settle(self.engine, change.change_key, "confirmed", now, request_id=rid)
+            self._result(change, "confirmed", "read back" if state is not None else "acknowledged", rid)
+            ok.add(change.campaign_id)
+        return ok
+
+
+def apply_changes(
+    engine: Engine,
+    connector: Connector,
+    rows: pd.DataFrame,
+    *,
+    run_id: str,
+    effective_date: dt.date,
+    dry_run: bool = False,
+    clock: Callable[[], dt.datetime] = audit.utc_now,
+) -> ApplyReport:
+    """Send the changes ``rows`` ask for, exactly once, recording each in the audit log.
+
+    ``rows``: recommendation rows (contract columns; ``decision``, ``approved``
+    and ``reason`` optional), one per campaign. Returns one ``ItemResult`` per
+    change (or per skipped campaign). See the module docstring for the rules.
+    """
+    parsed = _rows(rows)
+    by_account: dict[str, list[_Row]] = defaultdict(list)
+    for row in parsed:
+        by_account[row.account_id].append(row)
+    items: list[ItemResult] = []
+    for account_id, account_rows in by_account.items():
+        states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
+        keys = [audit.change_key(account_id, r.campaign_id, f, effective_date) for r in account_rows
+                for f in ("budget", "bid", "status")]
+        log = audit.load_records(engine, keys)
+        queues: list[list[PlannedChange]] = []
+        to_confirm: list[PlannedChange] = []
+        for row in account_rows:
+            send, known, confirm = _plan(row, states.get(row.campaign_id), log, effective_date)
+            items.extend(known)
+            to_confirm.extend(confirm)
+            if send:
+                queues.append(send)
+        if dry_run:
+            for change in to_confirm:
+                items.append(ItemResult(account_id=account_id, campaign_id=change.campaign_id, field=change.field,
+                                        before=change.before, after=change.after, outcome="planned",
+                                        message="would be confirmed by read-back (not sent again)"))
+            for queue in queues:
+                for change in queue:
+                    items.append(ItemResult(account_id=account_id, campaign_id=change.campaign_id, field=change.field,
+                                            before=change.before, after=change.after, outcome="planned",
+                                            message=change.reason))
+            continue
+        sender = _Sender(engine, connector, run_id, effective_date, clock)
+        sender.confirm_unsent(to_confirm)
+        phase = 0
+        while queues:
+            current = [q[phase] for q in queues if phase < len(q)]
+            if not current:
+                break
+            went_through: set[str] = set()
+            for kind in ("budget", "bid", "status"):
+                went_through |= sender.send([c for c in current if c.field == kind])
+            blocked = [q for q in queues if phase < len(q) and q[phase].campaign_id not in went_through]
+            blocked_ids = {id(q) for q in blocked}
+            for queue in blocked:
+                for change in queue[phase + 1 :]:
+                    sender.results.append(ItemResult(
+                        account_id=account_id, campaign_id=change.campaign_id, field=change.field,
+                        before=change.before, after=change.after, outcome="skipped",
+                        message=f"not sent: the {queue[phase].field} change before it did not go through"))
+            queues = [q for q in queues if id(q) not in blocked_ids]
+            phase += 1
+        items.extend(sender.results)
+    return ApplyReport(run_id=run_id, effective_date=effective_date, dry_run=dry_run, items=tuple(items))

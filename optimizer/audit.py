@@ -1,0 +1,264 @@
+"""The audit log of changes sent to ad platforms (the ``change_log`` table).
+
+Every change ``optimizer.apply`` sends is recorded here *before* the call and
+settled *after* it. One row per ``change_key`` =
+``"{account_id}:{campaign_id}:{field}:{effective_date}"`` (UNIQUE), so one
+field of one campaign changes at most once per effective date, however often
+the job runs.
+
+Row states::
+
+    pending     recorded, the call is under way or its outcome is unknown
+                (a crash, or a retriable error that outlived the connector's
+                own retries); the next run reads the platform back and settles it
+    confirmed   the platform took the change and reads back the new value
+    failed      the platform refused it, or reads back something else
+                (``error`` says why); a later run may send it again
+
+Values (``before`` / ``after``) are text: money with 2 decimals (``"500.00"``),
+status as ``active`` / ``paused``, ``None`` for "no cap".
+
+``read_log`` is what ``spendopt audit`` prints; ``reconcile`` settles pending
+rows left by an interrupted run by reading the platform back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import CampaignState, Connector
+from connectors.errors import ConnectorError
+from optimizer.store.tables import ChangeLog
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "ChangeRecord",
+    "ChangeState",
+    "ChangeField",
+    "audit_frame",
+    "change_key",
+    "platform_value",
+    "read_log",
+    "reconcile",
+    "value_text",
+]
+
+ChangeState = Literal["pending", "confirmed", "failed"]
+ChangeField = Literal["budget", "bid", "status"]
+
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "created_at", "run_id", "effective_date", "account_id", "campaign_id", "field",
+    "before", "after", "state", "request_id", "error", "reason", "confirmed_at",
+)
+"""Columns of ``audit_frame`` (and of ``spendopt audit``), in order."""
+
+_TABLE = ChangeLog.__table__
+_CENT = Decimal("0.01")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def change_key(account_id: str, campaign_id: str, field: str, effective_date: dt.date) -> str:
+    """The exactly-once key: one change per field, campaign and effective date."""
+    return f"{account_id}:{campaign_id}:{field}:{effective_date.isoformat()}"
+
+
+def value_text(value: Decimal | str | None) -> str | None:
+    """Canonical text of a value: money with 2 decimals, status as is, ``None`` for no cap."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value.quantize(_CENT):.2f}"
+    return str(value)
+
+
+def platform_value(state: CampaignState, field: str) -> str | None:
+    """The value of ``field`` the platform has now, as ``value_text``.
+
+    ``learning`` counts as ``active``: a campaign in its learning phase delivers.
+    """
+    if field == "budget":
+        return value_text(state.budget)
+    if field == "bid":
+        return value_text(state.bid)
+    if field == "status":
+        return "paused" if state.status == "paused" else "active"
+    raise ValueError(f"unknown field {field!r}")
+
+
+class ChangeRecord(BaseModel):
+    """One row of the audit log, as the rest of the code sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_key: str
+    run_id: str
+    account_id: str
+    campaign_id: str
+    effective_date: dt.date
+    field: ChangeField
+    before: str | None = Field(None, description="value before the change; None = no cap")
+    after: str = Field(description="value asked for")
+    reason: str = ""
+    state: ChangeState
+    request_id: str | None = Field(None, description="the platform's request id of the call")
+    error: str | None = None
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None = None
+
+
+def _record(row: sa.Row) -> ChangeRecord:
+    data = dict(row._mapping)
+    data.pop("id", None)
+    return ChangeRecord(**data)
+
+
+def load_records(engine: Engine, keys: Iterable[str]) -> dict[str, ChangeRecord]:
+    """The existing rows for ``keys``, by key."""
+    keys = list(dict.fromkeys(keys))
+    out: dict[str, ChangeRecord] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for row in conn.execute(sa.select(_TABLE).where(_TABLE.c.change_key.in_(chunk))):
+                rec = _record(row)
+                out[rec.change_key] = rec
+    return out
+
+
+def record_pending(engine: Engine, rows: Sequence[dict], now: dt.datetime) -> list[str]:
+    """Record ``rows`` (change_log columns) as pending before their call; returns the keys claimed.
+
+    A new key is inserted; a pending or failed row with the same key is taken
+    over (new run id, values and reason, error cleared). A confirmed row, or a
+    row another process inserted first (the UNIQUE key), is not claimed.
+    """
+    claimed: list[str] = []
+    for row in rows:
+        values = {**row, "state": "pending", "error": None, "request_id": None, "confirmed_at": None}
+        with engine.begin() as conn:
+            updated = conn.execute(
+                sa.update(_TABLE)
+                .where(_TABLE.c.change_key == row["change_key"], _TABLE.c.state.in_(("pending", "failed")))
+                .values(**{k: v for k, v in values.items() if k != "change_key"})
+            ).rowcount
+            if updated:
+                claimed.append(row["change_key"])
+                continue
+            exists = conn.execute(sa.select(_TABLE.c.id).where(_TABLE.c.change_key == row["change_key"])).first()
+            if exists is not None:
+                continue
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.insert(_TABLE).values(**values, created_at=now))
+        except sa.exc.IntegrityError:
+            continue  # another run recorded the same change first: it owns it
+        claimed.append(row["change_key"])
+    return claimed
+
+
+def settle(
+    engine: Engine,
+    key: str,
+    state: ChangeState,
+    now: dt.datetime,
+    *,
+    request_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record the outcome of a change: confirmed, failed, or still pending (with the error)."""
+    values: dict = {"state": state, "error": error[:2000] if error else None}
+    if request_id is not None:
+        values["request_id"] = request_id[:128]
+    if state == "confirmed":
+        values["confirmed_at"] = now
+    with engine.begin() as conn:
+        conn.execute(sa.update(_TABLE).where(_TABLE.c.change_key == key).values(**values))
+
+
+def read_log(
+    engine: Engine,
+    *,
+    run_id: str | None = None,
+    account_id: str | None = None,
+    campaign_id: str | None = None,
+    effective_date: dt.date | None = None,
+    state: ChangeState | None = None,
+) -> list[ChangeRecord]:
+    """Audit rows matching every filter given, oldest first."""
+    query = sa.select(_TABLE)
+    for column, value in (
+        ("run_id", run_id),
+        ("account_id", account_id),
+        ("campaign_id", campaign_id),
+        ("effective_date", effective_date),
+        ("state", state),
+    ):
+        if value is not None:
+            query = query.where(_TABLE.c[column] == value)
+    query = query.order_by(_TABLE.c.created_at, _TABLE.c.id)
+    with engine.connect() as conn:
+        return [_record(row) for row in conn.execute(query)]
+
+
+def audit_frame(records: Sequence[ChangeRecord]) -> pd.DataFrame:
+    """``records`` as a table with ``AUDIT_COLUMNS`` (ids and values as text)."""
+    import pandas as pd
+
+    data = {c: [getattr(r, c) for r in records] for c in AUDIT_COLUMNS}
+    return pd.DataFrame(data, columns=list(AUDIT_COLUMNS), dtype=object)
+
+
+def reconcile(
+    engine: Engine,
+    connector: Connector,
+    *,
+    account_id: str | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> list[ChangeRecord]:
+    """Settle the pending rows (of ``account_id``, or all) by reading the platform back.
+
+    The platform shows ``after`` -> confirmed (the call went through before the
+    run died); it shows ``before`` -> failed ("did not take effect"; a later
+    apply may send it again); anything else -> failed, naming what it shows.
+    Accounts whose campaigns cannot be listed are left pending. Returns the
+    rows settled, as they are now.
+    """
+    pending = read_log(engine, account_id=account_id, state="pending")
+    by_account: dict[str, list[ChangeRecord]] = {}
+    for rec in pending:
+        by_account.setdefault(rec.account_id, []).append(rec)
+    settled: list[str] = []
+    for account, records in by_account.items():
+        try:
+            states = {s.campaign_id: s for s in connector.list_campaigns(account)}
+        except ConnectorError:
+            continue
+        now = clock()
+        for rec in records:
+            state = states.get(rec.campaign_id)
+            if state is None:
+                settle(engine, rec.change_key, "failed", now, error="the campaign is no longer on the platform")
+            else:
+                shown = platform_value(state, rec.field)
+                if shown == rec.after:
+                    settle(engine, rec.change_key, "confirmed", now, error=None)
+                elif shown == rec.before:
+                    settle(engine, rec.change_key, "failed", now, error=f"did not take effect: the platform still shows {shown}")
+                else:
+                    settle(engine, rec.change_key, "failed", now, error=f"the platform shows {shown}, expected {rec.after}")
+            settled.append(rec.change_key)
+    found = load_records(engine, settled)
+    return [found[k] for k in settled if k in found]
