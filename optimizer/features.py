@@ -187,10 +187,11 @@ def build_history(
     n_days = int((as_of_ts - start).days)
     day = (dates - start).dt.days.to_numpy()
 
-    keys = frame["account_id"].astype(str).str.cat(frame["campaign_id"].astype(str), sep="\x1f")
-    codes, uniques = pd.factorize(keys, sort=True)
+    keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), frame["campaign_id"].astype(str)])
+    codes, uniques = keys.factorize(sort=True)
     n = len(uniques)
-    split = pd.Series(uniques).str.split("\x1f", n=1, expand=True)
+    key_account = uniques.get_level_values(0).to_numpy(dtype=object)
+    key_campaign = uniques.get_level_values(1).to_numpy(dtype=object)
 
     def dense(column: str, fill: float = np.nan) -> np.ndarray:
         out = np.full((n, n_days), fill)
@@ -238,8 +239,8 @@ def build_history(
     calendar = np.arange(n_days).astype("timedelta64[D]") + np.datetime64(start.date(), "D")
     weekday = ((calendar.astype("datetime64[D]").astype(np.int64) + 3) % 7).astype(int)  # 1970-01-01 was a Thursday
     return History(
-        account_id=split[0].to_numpy(dtype=object),
-        campaign_id=split[1].to_numpy(dtype=object),
+        account_id=key_account,
+        campaign_id=key_campaign,
         campaign_name=latest_text("campaign_name", ""),
         channel=latest_text("channel", "default"),
         bid_type=bid_type,
