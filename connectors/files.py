@@ -216,12 +216,11 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
     table = read_table(path, _header_score(basis))
     report.extend(table.problems)
     index = _resolve_columns(table.header, basis, table.file)
-    if not table.rows:
+    if not table.n_rows:
         return None
-    columns = list(zip(*table.rows, strict=True))
-    rows = np.asarray(table.row_numbers, dtype="int64")
-    raw = {col: pd.Series(columns[i], dtype=object).str.strip() for col, i in index.items()}
-    first = pd.Series(columns[0], dtype=object).str.strip().str.lower()
+    rows = table.row_numbers
+    raw = {col: _stripped(table.columns[i]) for col, i in index.items()}
+    first = _stripped(table.columns[0]).str.lower()
     total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
     if total_row.any():
         raw = {col: s[~total_row].reset_index(drop=True) for col, s in raw.items()}
@@ -274,17 +273,29 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
     return frame[list(STAT_COLUMNS)]
 
 
+def _stripped(values: np.ndarray) -> pd.Series:
+    """Cells without surrounding whitespace, stripping each distinct text once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    stripped = np.array([u.strip() for u in uniques], dtype=object)
+    return pd.Series(stripped[codes] if len(codes) else np.array([], dtype=object), dtype=object)
+
+
 def _parse_currency(raw: pd.Series) -> cells.Parsed:
     """ISO 4217 codes (``cny`` -> ``CNY``; 人民币/元 -> ``CNY``); missing -> None."""
+    import pandas as pd
+
     from connectors.headers import CURRENCY_VALUES
 
     out = cells.parse_text(raw, what="currency")
     values = out.values
     present = values.notna()
-    upper = values[present].map(lambda v: CURRENCY_VALUES.get(v.lower(), v.upper()))
-    out.values = values.where(~present, upper).astype(object)
-    iso = upper.str.fullmatch(r"[A-Z]{3}").reindex(values.index, fill_value=True)
-    out.add(~iso.to_numpy(dtype=bool), lambda v: f"currency {v!r} is not an ISO 4217 code such as CNY")
+    codes = cells.per_distinct(values.fillna(""), lambda u: u.map(lambda v: CURRENCY_VALUES.get(v.lower(), v.upper())))
+    out.values = values.where(~present, pd.Series(codes, index=values.index, dtype=object)).astype(object)
+    iso = cells.per_distinct(pd.Series(codes, dtype=object), lambda u: u.str.fullmatch(r"[A-Z]{3}|").to_numpy(bool))
+    out.add(~iso.astype(bool), lambda v: f"currency {v!r} is not an ISO 4217 code such as CNY")
     return out
 
 

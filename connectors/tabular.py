@@ -30,8 +30,12 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["HEADER_SEARCH_ROWS", "Table", "read_table"]
 
@@ -44,20 +48,25 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE documents)
 
 @dataclass
 class Table:
-    """A file's rows as text, aligned to its header.
+    """A file's data as text columns aligned to its header.
 
-    ``rows[i]`` has exactly ``len(header)`` cells and sits on spreadsheet row
-    ``row_numbers[i]``; ``problems`` lists the misaligned rows left out.
+    ``columns[j]`` is an object array of ``str`` (one per data row) under
+    ``header[j]``; data row ``i`` sits on spreadsheet row ``row_numbers[i]``.
+    ``problems`` lists the misaligned rows, which are left out.
     """
 
     file: str
     header: list[str]
     header_row: int
-    rows: list[list[str]]
-    row_numbers: list[int]
+    columns: list[np.ndarray]
+    row_numbers: np.ndarray
     sheet: str | None = None
     encoding: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_numbers)
 
 
 HeaderScore = Callable[[Sequence[str]], int]
@@ -78,10 +87,68 @@ def read_table(path: Path, score: HeaderScore) -> Table:
     text, encoding = _decode(data, name)
     if not text.strip():
         raise InputError(Problem(name, "the file is empty"))
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
-    table = _align(name, records, score)
+    delimiter = _sniff_delimiter(text)
+    table = _read_text_fast(name, text, delimiter, score)
+    if table is None:  # ragged, or quoted line breaks: the exact (slower) csv-module path
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        table = _align(name, records, score)
     table.encoding = encoding
     return table
+
+
+def _read_text_fast(name: str, text: str, delimiter: str, score: HeaderScore) -> Table | None:
+    """pandas' C parser for the common case; None when the exact path must decide.
+
+    pandas pads short rows silently, so field counts come from the lines
+    themselves; when lines and records do not line up one to one (quoted line
+    breaks) or pandas refuses a long row, the caller falls back.
+    """
+    import numpy as np
+    import pandas as pd
+
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    head = list(csv.reader(lines[:HEADER_SEARCH_ROWS], delimiter=delimiter))
+    if len(head) != min(len(lines), HEADER_SEARCH_ROWS):
+        return None
+    first = next((i for i, r in enumerate(head) if not _is_blank(r)), None)
+    if first is None:
+        return None
+    at = first + _find_header(head[first:], score)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, skiprows=at, dtype=object,
+            keep_default_na=False, skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    body = lines[at + 1 :]
+    if len(frame) != len(body) + 1:
+        return None
+    header = [h.strip() for h in head[at]]
+    raw_width = len(header)
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    counts = np.fromiter(
+        (line.count(delimiter) + 1 if '"' not in line else len(next(csv.reader([line], delimiter=delimiter), []))
+         for line in body),
+        dtype=np.int64, count=len(body),
+    )  # fmt: skip
+    cells = frame.iloc[1:, :width].to_numpy(dtype=object)
+    blank = (cells == "").all(axis=1) if width else np.ones(len(body), dtype=bool)
+    wrong = (counts != width) & (counts != raw_width) & ~blank
+    problems = [
+        _misaligned(name, at + 2 + int(i), header, [""] * int(counts[i]), width, xlsx=False)
+        for i in np.flatnonzero(wrong)
+    ]
+    keep = ~blank & ~wrong
+    rows = np.flatnonzero(keep) + at + 2
+    if not len(rows) and not problems:
+        raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1))
+    columns = [cells[keep, j] for j in range(width)]
+    return Table(name, header, at + 1, columns, rows, problems=problems)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
@@ -117,7 +184,7 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _is_blank(cells: Sequence[str]) -> bool:
-    return all(not c or c.isspace() for c in cells)
+    return not "".join(cells).strip()
 
 
 def _find_header(records: Sequence[Sequence[str]], score: HeaderScore) -> int:
@@ -168,7 +235,12 @@ def _align(name: str, records: list[list[str]], score: HeaderScore, *, ragged_ok
         numbers.append(index + 1)
     if not rows and not problems:
         raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1))
-    return Table(name, header, at + 1, rows, numbers, problems=problems)
+    import numpy as np
+
+    columns = [np.array(col, dtype=object) for col in zip(*rows, strict=True)] if rows else []
+    if not rows:
+        columns = [np.array([], dtype=object) for _ in header]
+    return Table(name, header, at + 1, columns, np.asarray(numbers, dtype=np.int64), problems=problems)
 
 
 def _misaligned(name: str, row: int, header: list[str], cells: Sequence[str], width: int, xlsx: bool) -> Problem:
