@@ -12,10 +12,12 @@ simulated day; history days are negative)::
     R_base    = roi_i * exp(roi_drift_i * t)
     x         = bid / ref_bid_i                      (cpa: CPA bid, roi: ROI goal)
 
-    none:  D = D_base,               R = R_base                  max delivery
-    cpa:   D = D_base * x^e_i,       R = R_base * x^(-g_i)       higher bid: more
+    h(u)  = (1 + H_i) * u / (H_i + u)                saturating reach: h(1) = 1,
+                                                     h -> 1 + H_i for a huge bid
+    none:  D = D_base,                R = R_base                 max delivery
+    cpa:   D = D_base * h(x^e_i),     R = R_base * x^(-g_i)      higher bid: more
                                                                  delivery, dearer orders
-    roi:   D = D_base * x^(-e_i),    R = R_base * x^g_i          higher goal: less
+    roi:   D = D_base * h(x^(-e_i)),  R = R_base * x^g_i         higher goal: less
                                                                  delivery, better ROI
 
     spend = D * (1 + (D / B)^p)^(-1/p)               a smooth min(B, D): the
@@ -80,6 +82,7 @@ class MarketParams:
     ref_bid: np.ndarray  # CNY per order (cpa) or ROI goal (roi); nan for none
     elasticity: np.ndarray  # e: delivery elasticity to the bid
     cost_elasticity: np.ndarray  # g: ROI elasticity to the bid
+    headroom: np.ndarray  # H: most extra delivery a higher bid can buy, as a multiple
     curvature: np.ndarray  # b in (0, 1]
     drift: np.ndarray  # per-day log growth of demand
     roi_drift: np.ndarray  # per-day log growth of ROI
@@ -113,7 +116,9 @@ def _demand_and_roi(p: MarketParams, t: int, bid: np.ndarray) -> tuple[np.ndarra
     e = _col(p.elasticity)
     g = _col(p.cost_elasticity)
     sign = np.where(kind == 1, 1.0, np.where(kind == 2, -1.0, 0.0))
-    demand = d_base * x ** (sign * e)
+    u = x ** (sign * e)
+    h = _col(p.headroom)
+    demand = d_base * (1.0 + h) * u / (h + u)
     roi = r_base * x ** (-sign * g)
     return demand, roi
 

@@ -76,6 +76,7 @@ def _params(scenario: Scenario) -> MarketParams:
         ref_bid=arr(lambda c: c.ref_bid or c.bid or math.nan),
         elasticity=arr(lambda c: c.elasticity),
         cost_elasticity=arr(lambda c: c.cost_elasticity),
+        headroom=arr(lambda c: c.headroom),
         curvature=arr(lambda c: c.curvature),
         drift=arr(lambda c: c.drift),
         roi_drift=arr(lambda c: c.roi_drift),
@@ -296,7 +297,7 @@ class SimulatedPlatform:
         p = self.params
         sub = MarketParams(
             **{f: getattr(p, f)[idx] for f in ("kind", "demand", "roi", "ref_bid", "elasticity", "cost_elasticity",
-                                               "curvature", "drift", "roi_drift", "aov", "cpm", "ctr")},
+                                               "headroom", "curvature", "drift", "roi_drift", "aov", "cpm", "ctr")},
             weekday=p.weekday,
             start_date=p.start_date,
         )

@@ -56,6 +56,7 @@ class CampaignSpec(_Frozen):
     ref_bid: float | None = Field(None, gt=0, description="bid the curve is anchored at; default: opening bid")
     elasticity: float = Field(1.5, ge=0, le=5, description="delivery elasticity to the bid")
     cost_elasticity: float = Field(0.5, ge=0, le=2, description="ROI elasticity to the bid")
+    headroom: float = Field(1.5, gt=0, le=20, description="most extra delivery a higher bid can buy (x demand)")
     curvature: float = Field(0.7, gt=0, le=1, description="GMV ~ spend^curvature within a day")
     drift: float = Field(0.0, ge=-0.1, le=0.1, description="per-day log growth of demand")
     roi_drift: float = Field(0.0, ge=-0.1, le=0.1, description="per-day log growth of ROI")
@@ -91,8 +92,9 @@ class GenerateSpec(_Frozen):
     roi: tuple[float, float] = Field((1.2, 6.0), description="log-uniform range at full delivery")
     budget_to_demand: tuple[float, float] = Field((0.4, 1.6), description="opening budget / demand")
     curvature: tuple[float, float] = (0.45, 0.9)
-    elasticity: tuple[float, float] = (0.8, 2.5)
-    cost_elasticity: tuple[float, float] = (0.2, 0.9)
+    headroom: tuple[float, float] = (0.5, 2.5)
+    elasticity: tuple[float, float] = (1.2, 2.5)
+    cost_elasticity: tuple[float, float] = (0.2, 0.7)
     drift: tuple[float, float] = Field((0.0, 0.0), description="uniform range of per-day demand drift")
     roi_drift: tuple[float, float] = (0.0, 0.0)
     aov: tuple[float, float] = (40.0, 400.0)
@@ -272,6 +274,7 @@ def generate_campaigns(spec: GenerateSpec, *, history_days: int) -> list[Campaig
                 elasticity=round(uni(spec.elasticity), 3),
                 cost_elasticity=round(uni(spec.cost_elasticity), 3),
                 curvature=round(uni(spec.curvature), 3),
+                headroom=round(uni(spec.headroom), 3),
                 drift=round(uni(spec.drift), 4),
                 roi_drift=round(uni(spec.roi_drift), 4),
                 aov=aov,
