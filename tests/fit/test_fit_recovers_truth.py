@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import make_stats, true_gmv
+from tests.fit.synthetic import make_stats, true_gmv
 
 from optimizer.features import build_history, maturity_from_revisions
 from optimizer.fit import fit

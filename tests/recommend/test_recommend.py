@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "fit"))
-from synthetic import make_stats  # noqa: E402
-
-from optimizer import columns as C  # noqa: E402
-from optimizer.features import build_history  # noqa: E402
-from optimizer.fit import fit  # noqa: E402
-from optimizer.recommend import actions, recommend  # noqa: E402
-from optimizer.settings import Settings  # noqa: E402
+from optimizer import columns as C
+from optimizer.features import build_history
+from optimizer.fit import fit
+from optimizer.recommend import actions, recommend
+from optimizer.settings import Settings
+from tests.fit.synthetic import make_stats
 
 
 @pytest.fixture(scope="module")
