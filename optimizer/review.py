@@ -47,7 +47,15 @@ if TYPE_CHECKING:
 
     from optimizer.settings import Settings
 
-__all__ = ["APPROVAL_WORDS", "EDITABLE_COLUMNS", "ReviewDecision", "import_review", "parse_approval"]
+__all__ = [
+    "APPROVAL_WORDS",
+    "EDITABLE_COLUMNS",
+    "ReviewDecision",
+    "import_review",
+    "load_recommendations",
+    "parse_approval",
+    "save_recommendations",
+]
 
 APPROVAL_WORDS: dict[str, bool] = {"yes": True, "y": True, "是": True, "no": False, "n": False, "否": False}
 """What a reviewer may write in ``approved`` (compared case-insensitively; empty = no answer)."""
@@ -83,6 +91,60 @@ class ReviewDecision(BaseModel):
     unanswered: int = Field(ge=0, description="rows left empty")
     edited: int = Field(ge=0, description="rows whose recommended budget or bid the reviewer changed")
     rows: Any = Field(description="pandas DataFrame of the rows to apply, contract columns, with the edits")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def save_recommendations(engine: Engine, rows: pd.DataFrame) -> int:
+    """Store a run's recommendation rows (contract columns) so a review can be checked against them.
+
+    Rows already stored for the same run and campaign are replaced. Returns the number of rows.
+    """
+    import sqlalchemy as sa
+
+    from optimizer.columns import CONTRACT_COLUMNS
+    from optimizer.store.tables import Recommendation
+
+    table = Recommendation.__table__
+    records = []
+    for rec in rows.to_dict("records"):
+        out = {c: _cell(rec.get(c)) for c in CONTRACT_COLUMNS}
+        for c in ("run_id", "account_id", "campaign_id", "campaign_name", "channel", "bid_type", "action",
+                  "decision", "reason"):
+            out[c] = "" if out[c] is None else str(out[c])
+        out["effective_date"] = dt.date.fromisoformat(str(out["effective_date"])[:10])
+        for c in ("current_budget", "recommended_budget", "current_bid", "recommended_bid", "expected_spend",
+                  "expected_gmv"):
+            out[c] = None if out[c] is None else Decimal(str(out[c])).quantize(_CENT)
+        out["expected_spend"] = out["expected_spend"] or Decimal(0)
+        out["expected_gmv"] = out["expected_gmv"] or Decimal(0)
+        for c in ("expected_roi", "marginal_roi"):
+            out[c] = None if out[c] is None else float(out[c])
+        answer = parse_approval(None if out["approved"] is None else str(out["approved"]))
+        out["approved"] = {True: "yes", False: "no", None: None}[answer]
+        records.append(out)
+    with engine.begin() as conn:
+        for out in records:
+            conn.execute(sa.delete(table).where(table.c.run_id == out["run_id"], table.c.account_id == out["account_id"],
+                                                table.c.campaign_id == out["campaign_id"]))
+        if records:
+            conn.execute(sa.insert(table), records)
+    return len(records)
+
+
+def load_recommendations(engine: Engine, run_id: str) -> pd.DataFrame:
+    """A run's stored recommendation rows, contract columns (money as Decimal, ids as text)."""
+    import pandas as pd
+
+    from optimizer.columns import CONTRACT_COLUMNS
+
+    rows = sorted(_stored(engine, run_id).values(), key=lambda r: (r["account_id"], r["campaign_id"]))
+    data = [{**{c: r.get(c) for c in CONTRACT_COLUMNS}, "effective_date": r["effective_date"].isoformat()} for r in rows]
+    return pd.DataFrame(data, columns=list(CONTRACT_COLUMNS), dtype=object)
 
 
 def _header_score(cells: Sequence[str]) -> int:
@@ -143,6 +205,22 @@ def _same_number(file_text: str, stored: Any, tolerance: float) -> bool:
         return abs(float(text) - float(stored)) <= tolerance * max(1.0, abs(float(stored)))
     except ValueError:
         return False
+
+
+class _Rows:
+    """A ``connectors.tabular.Table`` seen row by row (a review file has tens to thousands of rows)."""
+
+    def __init__(self, file: str, header: list[str], header_row: int, rows: list[list[str]],
+                 row_numbers: list[int], problems: list[Problem]) -> None:
+        self.file, self.header, self.header_row = file, header, header_row
+        self.rows, self.row_numbers, self.problems = rows, row_numbers, problems
+
+    @classmethod
+    def read(cls, table: Any) -> _Rows:
+        columns = [list(map(str, col.tolist())) for col in table.columns]
+        rows = [list(cells) for cells in zip(*columns, strict=True)] if columns else []
+        return cls(table.file, list(table.header), table.header_row, rows,
+                   [int(n) for n in table.row_numbers], list(table.problems))
 
 
 class _Checker:
@@ -214,7 +292,7 @@ def import_review(path: Path | str, engine: Engine, settings: Settings) -> Revie
     from connectors.tabular import read_table
 
     path = Path(path)
-    table = read_table(path, _header_score)
+    table = _Rows.read(read_table(path, _header_score))
     check = _Checker(table.file)
     check.problems.extend(table.problems)
     header = [h.replace("\ufeff", "").strip().lower() for h in table.header]
