@@ -100,8 +100,8 @@ _ID = r"[0-9A-Za-z_.\-]+"
 
 
 def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
-    """Ids as text: digits/letters/``_-.`` only; scientific notation or a trailing
-    ``.0`` (an id that went through a float) is rejected. Empty -> ``default``,
+    """Ids as text: digits/letters/``_-.`` only; scientific notation or a
+    decimal number like ``123.0`` (an id that went through a float) is rejected. Empty -> ``default``,
     or an issue when ``default`` is None (required column)."""
     empty = (raw == "").to_numpy()
     out = Parsed(raw.where(~empty, default) if default is not None else raw)
@@ -109,11 +109,35 @@ def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
         out.add(empty, lambda v: f"{what} is empty")
     sci = _matches(raw, _SCI)
     out.add(sci, lambda v: f"id mangled by a spreadsheet (scientific notation): {v!r}; export ids as text")
-    dot0 = _matches(raw, r"\d+\.0+") & ~sci
-    out.add(dot0, lambda v: f"id {v!r} went through a number format (trailing .0); export ids as text")
+    decimal = _matches(raw, r"\d+\.\d+") & ~sci
+    out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text")
     charset = ~_matches(raw, _ID) & ~empty & ~sci
     out.add(charset, lambda v: f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces)")
+    out.add(_lost_precision(raw), lambda v: (
+        f"id {v!r} lost its last digits to a spreadsheet's 15-digit precision (every long id in this "
+        "column ends in zeros); export ids as text"
+    ))  # fmt: skip
     return out
+
+
+def _lost_precision(raw: pd.Series) -> np.ndarray:
+    """Rows whose long id (16+ digits) went through a spreadsheet number.
+
+    Excel keeps 15 significant digits, so a 19-digit Qianchuan id saved from a
+    number cell ends in four zeros. One id can end in zeros by chance; the
+    column is flagged only when every long id does, there are at least three
+    of them and the zeros add up to six or more (chance below one in a million).
+    """
+    import numpy as np
+
+    distinct = raw.unique()
+    long_ids = [v for v in distinct if len(v) >= 16 and v.isdigit()]
+    if len(long_ids) < 3:
+        return np.zeros(len(raw), dtype=bool)
+    tails = [v[15:] for v in long_ids]
+    if any(t.strip("0") for t in tails) or sum(len(t) for t in tails) < 6:
+        return np.zeros(len(raw), dtype=bool)
+    return raw.isin(long_ids).to_numpy()
 
 
 _NOT_FINITE = frozenset({"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})

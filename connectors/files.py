@@ -130,6 +130,8 @@ class _Report:
         self.limit = max(1, limit)
         self.kept: list[Problem] = []
         self.count = 0
+        self.headers: dict[str, dict[str, str]] = {}
+        """file -> contract column -> the header text that file uses for it"""
 
     def extend(self, problems: Sequence[Problem]) -> None:
         self.count += len(problems)
@@ -227,6 +229,7 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
         rows = rows[~total_row]
     n = len(rows)
     header = {col: table.header[i] for col, i in index.items()}
+    report.headers[table.file] = header
 
     def opt(col: str) -> pd.Series:
         return raw[col] if col in raw else pd.Series([""] * n, dtype=object)
@@ -404,7 +407,7 @@ def _check_currency(stats: pd.DataFrame, report: _Report) -> None:
                 f"account {row['account_id']} mixes currencies: {currency.iloc[i]} here, "
                 f"{first.iloc[i]} elsewhere; one account has one currency",
                 row=int(row["source_row"]),
-                column="currency",
+                column=report.headers.get(row["source_file"], {}).get("currency", "currency"),
             )
         )
     report.count += int(mixed.sum())

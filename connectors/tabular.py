@@ -85,7 +85,7 @@ def read_table(path: Path, score: HeaderScore, *, exact: bool = False) -> Table:
     except OSError as exc:
         raise InputError(Problem(name, f"cannot read the file: {exc.strerror or exc}")) from exc
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(path, name, score)
+        return _read_xlsx(data, name, score)
     if data.startswith(_OLE_MAGIC):
         raise InputError(Problem(name, "legacy Excel .xls is not supported: save it as .xlsx or CSV (UTF-8)"))
     text, encoding = _decode(data, name)
@@ -293,14 +293,15 @@ def _sheet_records(rows: Iterable[tuple[object, ...]]) -> list[list[str]]:
     return [[_cell_text(v) for v in row] for row in rows]
 
 
-def _read_xlsx(path: Path, name: str, score: HeaderScore) -> Table:
+def _read_xlsx(data: bytes, name: str, score: HeaderScore) -> Table:
     from openpyxl import load_workbook  # heavy: imported only when an XLSX is read
 
     try:
         with warnings.catch_warnings():
             # "Workbook contains no default style" and friends: cosmetic, not data problems
             warnings.simplefilter("ignore", UserWarning)
-            book = load_workbook(path, read_only=True, data_only=True)
+            # from bytes, not the path: openpyxl refuses names not ending in .xlsx
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError for broken files
         raise InputError(Problem(name, f"cannot open as an XLSX workbook: {exc}")) from exc
     try:

@@ -134,6 +134,8 @@ def bad_files() -> None:
         "uni_export_for_direct_basis.csv": "计划ID,日期,整体消耗(元),整体成交金额(元),整体成交订单数\n"
         f"{LIVE},2026-11-03,100,300,3\n",
         "money_in_fen.csv": f"计划ID,日期,消耗(分),直接成交金额(元),直接成交订单数\n{LIVE},2026-11-03,10000,300,3\n",
+        "ids_lost_precision.csv": f"{CONTRACT}\n2026-11-03,1780000000000000000,1,1,1\n"
+        "2026-11-03,1780000000000010000,1,1,1\n2026-11-03,1780000000000020000,1,1,1\n",
         "duplicate_header.csv": f"date,campaign_id,spend,gmv,orders,spend\n{ok},100\n",
     }
     for name, content in bad.items():

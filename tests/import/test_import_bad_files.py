@@ -34,6 +34,7 @@ EXPECTED: dict[str, tuple[int | None, str | None, str]] = {
     "garbage_encoding.csv": (2, None, "neither UTF-8 nor GBK"),  # whole file: the line, no column
     "header_only.csv": (1, None, "no data rows"),  # whole file: the header row, no column
     "id_with_space.csv": (2, "campaign_id", "no spaces"),
+    "ids_lost_precision.csv": (2, "campaign_id", "15-digit precision"),
     "inf_money.csv": (3, "gmv", "NaN/inf"),
     "legacy_xls.xls": (None, None, "legacy Excel .xls"),  # whole file
     "mangled_id.csv": (3, "campaign_id", "id mangled by a spreadsheet (scientific notation): '1.78E+18'"),
@@ -142,3 +143,10 @@ def test_names_that_are_numbers_or_bare_signs_are_not_formulas(tmp_path: Path, c
 def test_unknown_gmv_basis_is_a_programming_error():
     with pytest.raises(ValueError, match="gmv_basis"):
         read_stats([BAD / "empty.csv"], gmv_basis="gross")
+
+
+def test_a_few_long_ids_ending_in_zeros_are_not_called_mangled(tmp_path: Path):
+    path = tmp_path / "z.csv"
+    path.write_text("date,campaign_id,spend,gmv,orders\n2026-11-03,1780000000000000000,1,1,1\n"
+                    "2026-11-03,1780000000000010000,1,1,1\n2026-11-03,1780000000000020001,1,1,1\n", "utf-8")  # fmt: skip
+    assert len(read_stats([path], today=TODAY)) == 3

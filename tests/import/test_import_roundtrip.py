@@ -24,7 +24,8 @@ from connectors.tabular import read_table
 TODAY = dt.date(2026, 11, 20)
 DATA = Path(__file__).resolve().parents[1] / "data"
 
-ids = st.from_regex(r"[1-9][0-9]{15,18}", fullmatch=True)
+# the last digit is not 0: a column of long ids all ending in zeros reads as Excel-mangled
+ids = st.from_regex(r"[1-9][0-9]{14,17}[1-9]", fullmatch=True)
 money = st.decimals(min_value=0, max_value=Decimal("9999999.99"), places=2, allow_nan=False, allow_infinity=False)
 name_chars = st.sampled_from(list("直播间双十一爆款女装秋冬新品主推·（）【】,，\"' \nabcXYZ0123456789_.-=+@"))
 names = (
