@@ -166,6 +166,19 @@ class FittedModel:
     def campaign_ids(self) -> list[str]:
         return [str(x) for x in self.ids]
 
+    def take(self, index: np.ndarray | list[int]) -> FittedModel:
+        """The model of the campaigns at ``index`` (in that order): every ``(n, ...)`` array sliced."""
+        from dataclasses import fields, replace
+
+        index = np.asarray(index, dtype=np.int64)
+        n = len(self.ids)
+        updates = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
+                updates[f.name] = value[index]
+        return replace(self, **updates)
+
     def _x(self, spend: np.ndarray, bid: np.ndarray) -> np.ndarray:
         none = (self.bid_type == "none")[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):

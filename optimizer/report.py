@@ -63,7 +63,7 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
     for ax, i in zip(axes.flat, order, strict=False):
         budgets = current[i] * grid
         bid = np.full((1, len(grid)), rec_bid[i] if np.isfinite(rec_bid[i]) else history.current_bid[i])
-        sub = _subset(model, i)
+        sub = model.take([i])
         f = sub.predict(budgets[None, :], bid)
         ax.fill_between(f.spend[0], f.gmv[0] - f.gmv_sd[0], f.gmv[0] + f.gmv_sd[0], color="C0", alpha=0.2, lw=0)
         ax.plot(f.spend[0], f.gmv[0], color="C0", lw=1.5)
@@ -86,19 +86,6 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png")
     plt.close(fig)
-
-
-def _subset(model: FittedModel, i: int) -> FittedModel:
-    """The model of campaign ``i`` alone (all per-campaign arrays sliced to length 1)."""
-    from dataclasses import fields, replace
-
-    n = len(model.ids)
-    updates = {}
-    for f in fields(model):
-        value = getattr(model, f.name)
-        if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
-            updates[f.name] = value[i : i + 1]
-    return replace(model, **updates)
 
 
 def _channels(history: History, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
