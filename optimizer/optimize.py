@@ -32,7 +32,16 @@ if TYPE_CHECKING:
     from optimizer.fit import FittedModel
     from optimizer.settings import Settings
 
-__all__ = ["OptimizeResult", "VerificationError", "build_states", "output_paths", "plan", "run_optimize"]
+__all__ = [
+    "OptimizeResult",
+    "VerificationError",
+    "build_states",
+    "new_run_id",
+    "output_paths",
+    "plan",
+    "recommendations",
+    "run_optimize",
+]
 
 
 class VerificationError(OptimizerError):
@@ -121,6 +130,49 @@ def plan(history: History, model: FittedModel, states: pd.DataFrame, settings: S
     return allocation
 
 
+def new_run_id(prefix: str) -> str:
+    """``opt-20261124T093000-3f9a1c``: sortable by time, unique."""
+    return f"{prefix}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def recommendations(
+    history: History,
+    model: FittedModel,
+    states: pd.DataFrame,
+    settings: Settings,
+    *,
+    run_id: str,
+    effective_date: dt.date,
+):
+    """Plan (solve + verify) and turn the allocation into recommendation rows.
+
+    The one step the one-shot command, the daily job and the simulation's
+    ``spendopt`` policy share. Returns ``(allocation, frame)``.
+    """
+    import numpy as np
+
+    from optimizer.recommend import recommend
+
+    allocation = plan(history, model, states, settings)
+    table = allocation.table
+    budget = table["budget"].to_numpy(dtype=float, na_value=np.nan)
+    budget = np.where(np.isnan(budget), np.inf, budget)
+    frame = recommend(
+        history,
+        model,
+        budget,
+        table["bid"].to_numpy(dtype=float, na_value=np.nan),
+        settings,
+        run_id=run_id,
+        effective_date=effective_date,
+        marginal_roi=table["marginal_roi"].to_numpy(dtype=float, na_value=np.nan),
+        threshold=allocation.stats.threshold,
+        action=table["action"].astype(str).to_numpy(),
+        explored=table["explored"].to_numpy(dtype=bool) if "explored" in table.columns else None,
+    )
+    return allocation, frame
+
+
 def run_optimize(
     input_paths: Sequence[Path | str] | Path | str,
     output_path: Path | str,
@@ -142,7 +194,6 @@ def run_optimize(
     from connectors.files import read_stats
     from optimizer.features import build_history
     from optimizer.fit import fit
-    from optimizer.recommend import recommend
     from optimizer.review_file import atomic_files, write_csv_xlsx
 
     say = progress or (lambda _msg: None)
@@ -169,26 +220,9 @@ def run_optimize(
     lap("fit")
     states = build_states(history, model)
     say("solving")
-    allocation = plan(history, model, states, settings)
-    lap("solve")
-    table = allocation.table
-    budget = table["budget"].to_numpy(dtype=float, na_value=np.nan)
-    budget = np.where(np.isnan(budget), np.inf, budget)
-    run_id = f"opt-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    frame = recommend(
-        history,
-        model,
-        budget,
-        table["bid"].to_numpy(dtype=float, na_value=np.nan),
-        settings,
-        run_id=run_id,
-        effective_date=effective,
-        marginal_roi=table["marginal_roi"].to_numpy(dtype=float, na_value=np.nan),
-        threshold=allocation.stats.threshold,
-        action=table["action"].astype(str).to_numpy(),
-        explored=table["explored"].to_numpy(dtype=bool) if "explored" in table.columns else None,
-    )
-    lap("recommend")
+    run_id = new_run_id("opt")
+    allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
+    lap("solve+recommend")
     say("writing")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
     with atomic_files(*targets) as temps:
