@@ -37,6 +37,7 @@ __all__ = [
     "ModelSettings",
     "ObjectiveSettings",
     "ReviewSettings",
+    "ScheduleSettings",
     "Settings",
     "config_hash",
     "default_config_path",
@@ -144,6 +145,31 @@ class DataSettings(_Section):
     max_problems: int = Field(50, ge=1, le=10_000, description="import errors listed before the reader stops")
 
 
+class ScheduleSettings(_Section):
+    """When ``spendopt schedule`` runs the daily job (``optimizer/schedule.py``)."""
+
+    time: str = Field(
+        "09:30",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        description="local time of the daily run, HH:MM (after Qianchuan's ~09:00 data freshness)",
+    )
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone the time is in")
+    misfire_grace_s: int = Field(
+        3600, ge=1, le=86_400, description="a run missed by up to this many seconds (machine asleep) still happens"
+    )
+    enabled: bool = Field(True, description="false = spendopt schedule refuses to start")
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> ScheduleSettings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Asia/Shanghai)") from None
+        return self
+
+
 class Settings(BaseSettings):
     """Everything spendopt can be told, frozen once built."""
 
@@ -165,6 +191,7 @@ class Settings(BaseSettings):
     data: DataSettings = DataSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     qianchuan: QianchuanSettings = Field(
         default_factory=QianchuanSettings, description="[qianchuan] Open API connector; secrets from the environment only"
     )
@@ -309,6 +336,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
