@@ -68,6 +68,10 @@ KEY_COLUMNS: tuple[str, ...] = ("account_id", "campaign_id", "date")
 
 Progress = Callable[[int, int], None]
 
+_TEXT_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file")
+NO_CAP = frozenset({"不限"})
+"""Budget text meaning "no cap" besides an empty cell (the console's 不限)."""
+
 
 def read_stats(
     paths: Sequence[Path | str] | Path | str,
@@ -228,6 +232,8 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
         raw = {col: s[~total_row].reset_index(drop=True) for col, s in raw.items()}
         rows = rows[~total_row]
     n = len(rows)
+    if not n:
+        raise InputError(Problem(table.file, "the file has no data rows, only a total row", row=table.header_row))
     header = {col: table.header[i] for col, i in index.items()}
     report.headers[table.file] = header
 
@@ -245,11 +251,13 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
         "channel": cells.parse_text(opt("channel"), what="channel"),
         "impressions": cells.parse_integer(opt("impressions"), what="impressions", required=False),
         "clicks": cells.parse_integer(opt("clicks"), what="clicks", required=False),
-        "budget": cells.parse_number(opt("budget"), what="budget", required=False, empty_words=frozenset({"不限"})),
-        "bid_type": cells.parse_enum(opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES, allowed="cpa, roi or none"),
+        "budget": cells.parse_number(opt("budget"), what="budget", required=False, empty_words=NO_CAP),
+        "bid_type": cells.parse_enum(opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES,
+                                     allowed="cpa, roi or none"),
         "bid": cells.parse_number(opt("bid"), what="bid", required=False, positive=True),
         "roi_goal": cells.parse_number(opt("roi_goal"), what="ROI goal", required=False, positive=True),
-        "status": cells.parse_enum(opt("status"), what="status", values=STATUS_VALUES, allowed="active, paused or learning"),
+        "status": cells.parse_enum(opt("status"), what="status", values=STATUS_VALUES,
+                                   allowed="active, paused or learning"),
         "currency": _parse_currency(opt("currency")),
         "promotion_type": cells.parse_text(opt("promotion_type"), what="推广类型"),
     }  # fmt: skip
@@ -266,7 +274,7 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
     if bad.any():
         return None
     frame = _resolve_duplicates(frame, header, table.file, report)
-    for col in ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file"):
+    for col in _TEXT_COLUMNS:
         values = frame[col].to_numpy(dtype=object)
         frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
     frame["spend"] = frame["spend"].round(2)

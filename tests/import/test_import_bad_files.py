@@ -150,3 +150,10 @@ def test_a_few_long_ids_ending_in_zeros_are_not_called_mangled(tmp_path: Path):
     path.write_text("date,campaign_id,spend,gmv,orders\n2026-11-03,1780000000000000000,1,1,1\n"
                     "2026-11-03,1780000000000010000,1,1,1\n2026-11-03,1780000000000020001,1,1,1\n", "utf-8")  # fmt: skip
     assert len(read_stats([path], today=TODAY)) == 3
+
+
+def test_an_export_with_only_its_total_row_has_no_data(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    path.write_text("日期,计划ID,消耗(元),直接成交金额(元),直接成交订单数\n合计,,100,300,3\n", "utf-8")
+    with pytest.raises(InputError, match=r"t.csv:1: the file has no data rows, only a total row"):
+        read_stats([path], today=TODAY)
