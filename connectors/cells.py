@@ -206,6 +206,9 @@ def parse_integer(raw: pd.Series, *, what: str, required: bool) -> Parsed:
     return out
 
 
+EARLIEST = dt.date(2000, 1, 1)
+"""Dates before this are refused: no ad platform we read has data that old."""
+
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 
 
@@ -214,7 +217,7 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
 
     Accepts ``2026-11-03``, ``2026/11/3``, ``2026.11.03``, ``2026年11月3日``,
     with an optional time (``00:00:00``, as Excel date cells come out).
-    Issues: empty, not a date, after ``latest``.
+    Issues: empty, not a date, after ``latest``, before ``EARLIEST``.
     """
     import numpy as np
     import pandas as pd
@@ -233,6 +236,10 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
     out.add(values.isna().to_numpy() & ~empty.to_numpy(), lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
     limit = np.datetime64(latest, "ns")
     out.add((values > limit).to_numpy(), lambda v: f"date {v} is in the future (after {latest.isoformat()})")
+    out.add(
+        (values < np.datetime64(EARLIEST, "ns")).to_numpy(),
+        lambda v: f"date {v} is before {EARLIEST.year}: a spreadsheet date serial or a typo?",
+    )
     return out
 
 

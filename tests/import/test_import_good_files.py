@@ -180,6 +180,16 @@ def test_console_status_text_maps_to_contract_status(tmp_path: Path, status: str
     assert read_stats([path], today=TODAY)["status"].tolist() == [expected]
 
 
+@pytest.mark.parametrize("cell", ["1900-01-01", "1999-12-31"])
+def test_dates_before_2000_are_refused(tmp_path: Path, cell: str):
+    from connectors.errors import InputError
+
+    path = tmp_path / "d.csv"
+    path.write_text(f"date,campaign_id,spend,gmv,orders\n{cell},7,1,1,1\n", "utf-8")
+    with pytest.raises(InputError, match=r"d.csv:2:date: date .* is before 2000"):
+        read_stats([path], today=TODAY)
+
+
 def test_optional_columns_accept_console_placeholders(tmp_path: Path):
     path = tmp_path / "p.csv"
     path.write_text("date,campaign_id,spend,gmv,orders,impressions,budget,bid,campaign_name\n"
