@@ -65,10 +65,30 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterable[list[Any]]:
         yield [_cell(c, v) for c, v in zip(columns, values, strict=True)]
 
 
-def _format_csv_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return f"{value:.2f}" if value == round(value, 2) else repr(value)
-    return value
+def _csv_column(frame: pd.DataFrame, column: str) -> list[str]:
+    """One column as the strings the CSV holds (same rules as ``_cell``, vectorised per column)."""
+    import numpy as np
+    import pandas as pd
+
+    if column not in frame.columns:
+        return [""] * len(frame)
+    series = frame[column]
+    if column not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(series):
+        series = pd.to_numeric(series)  # a number column holding text is a bug: fail before anything is moved
+    if column in TEXT_COLUMNS or not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+        values = series.astype(object).where(series.notna(), "")
+        text = values.map(str)
+        danger = text.str.startswith(DANGEROUS_PREFIXES)
+        return text.where(~danger, "'" + text).tolist()
+    if pd.api.types.is_bool_dtype(series):
+        return series.map(lambda b: str(bool(b)).lower()).tolist()
+    numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(numbers)
+    if column in MONEY_COLUMNS:
+        return [f"{v:.2f}" if ok else "" for v, ok in zip(np.round(numbers, 2), finite, strict=True)]
+    if pd.api.types.is_integer_dtype(series):
+        return [str(int(v)) if ok else "" for v, ok in zip(numbers, finite, strict=True)]
+    return [repr(float(v)) if ok else "" for v, ok in zip(np.round(numbers, 4), finite, strict=True)]
 
 
 def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], handle) -> None:
@@ -76,27 +96,31 @@ def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], handle) -> None:
 
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in _rows(frame, columns):
-        writer.writerow(["" if v is None else _format_csv_value(v) for v in row])
+    writer.writerows(zip(*(_csv_column(frame, c) for c in columns), strict=True))
 
 
 def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import TYPE_STRING
 
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "recommendations"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("recommendations")
+    sheet.freeze_panes = "A2"
     sheet.append(list(columns))
-    text_idx = [i for i, c in enumerate(columns) if c in TEXT_COLUMNS]
-    for r, row in enumerate(_rows(frame, columns), start=2):
-        sheet.append(row)
-        for i in text_idx:
-            cell = sheet.cell(row=r, column=i + 1)
-            if cell.value is not None:
+    text = [c in TEXT_COLUMNS for c in columns]
+    rows = list(_rows(frame, columns))  # every cell converted before the workbook streams anything
+    for row in rows:
+        cells = []
+        for is_text, value in zip(text, row, strict=True):
+            if is_text and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = TYPE_STRING  # never a formula, even if it slipped through
                 cell.number_format = "@"
-    sheet.freeze_panes = "A2"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
     book.save(path)
 
 
