@@ -161,16 +161,21 @@ def parse_number(
     import numpy as np
     import pandas as pd
 
-    missing = _missing(raw, empty_words)
-    values = pd.to_numeric(raw.where(~missing), errors="coerce")
-    retry = values.isna().to_numpy() & ~missing.to_numpy()
+    # one C-speed pass for plain numbers (surrounding spaces included); only the
+    # cells it cannot read are checked for placeholders and cleaned
+    arr = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    retry = np.isnan(arr)
+    missing = np.zeros(len(arr), dtype=bool)
     if retry.any():
-        cleaned = raw[retry].str.replace(r"^[¥￥]|[,\s]|元$", "", regex=True)
-        cleaned = cleaned.str.replace(r"^([+-]?)[¥￥]", r"\1", regex=True)
-        values = values.copy()
-        values[retry] = pd.to_numeric(cleaned, errors="coerce")
-    arr = values.to_numpy(dtype="float64")
-    present = ~missing.to_numpy()
+        text = raw[retry].str.strip()
+        gap = text.isin(MISSING_TEXT | empty_words).to_numpy()
+        missing[np.flatnonzero(retry)[gap]] = True
+        cleaned = text[~gap].str.replace(r"^([+-]?)[¥￥]|[,\s]|元$", r"\1", regex=True)
+        arr = arr.copy()
+        arr[np.flatnonzero(retry)[~gap]] = pd.to_numeric(cleaned, errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+    present = ~missing
     out = Parsed(pd.Series(arr, index=raw.index))
     if required:
         out.add(missing, lambda v: f"{what} is empty")

@@ -69,6 +69,7 @@ KEY_COLUMNS: tuple[str, ...] = ("account_id", "campaign_id", "date")
 Progress = Callable[[int, int], None]
 
 _TEXT_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file")
+_NUMBER_COLUMNS = frozenset({"spend", "gmv", "orders", "impressions", "clicks", "budget", "bid", "roi_goal"})
 NO_CAP = frozenset({"不限"})
 """Budget text meaning "no cap" besides an empty cell (the console's 不限)."""
 
@@ -225,7 +226,10 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: _Report) -> pd.D
     if not table.n_rows:
         return None
     rows = table.row_numbers
-    raw = {col: _stripped(table.columns[i]) for col, i in index.items()}
+    raw = {
+        col: pd.Series(table.columns[i], dtype=object) if col in _NUMBER_COLUMNS else _stripped(table.columns[i])
+        for col, i in index.items()
+    }  # numbers are read with surrounding spaces by pandas: no need to strip 200k distinct texts
     first = _stripped(table.columns[0]).str.lower()
     total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
     if total_row.any():

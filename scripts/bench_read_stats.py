@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -60,11 +61,11 @@ def make_frame(rows: int, seed: int = 7) -> pd.DataFrame:
 def timed(label: str, rows: int, paths: list[Path], **kwargs) -> None:
     from connectors.files import read_stats
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     frame = read_stats(paths, today=dt.date(2026, 12, 31), **kwargs)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert len(frame) == rows, (len(frame), rows)
-    print(f"{label:<32} {rows:>8} rows  {seconds:6.2f} s  {rows / seconds:>9,.0f} rows/s")
+    print(f"{label:<30} {rows:>8} rows  wall {seconds:6.2f} s  cpu {cpu:6.2f} s  {rows / seconds:>9,.0f} rows/s")
 
 
 def main() -> None:
@@ -84,6 +85,7 @@ def main() -> None:
         small = make_frame(args.xlsx_rows)
         book = Path(tmp) / "stats.xlsx"
         small.to_excel(book, index=False)
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
         timed("contract CSV (UTF-8 BOM)", args.rows, [contract])
         timed("console CSV (GBK, 1,234.50)", args.rows, [console])
         timed("XLSX (openpyxl read-only)", args.xlsx_rows, [book])
