@@ -170,6 +170,95 @@ def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOpt
     render_status(ctx.engine, console(), database_url=ctx.database_url)
 
 
+@command
+def run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="read only: write files to look at, send and store nothing")] = False,
+    days: Annotated[int, typer.Option(min=1, max=365, help="simulated account only: run this many days in a row")] = 1,
+    out: Annotated[Path | None, typer.Option(help="folder for the run folders (default: [job] output_dir)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """The daily job: pull, fit, optimize, write recommendations, apply the auto changes."""
+    from optimizer.pipeline import run_job
+
+    ctx = Context(db, config, verbose)
+    with _progress("daily job") as progress:
+        results = run_job(ctx.settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
+    _print_daily(results)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+def _print_daily(results) -> None:
+    """A short summary per run and account, and the files to open."""
+    out = console()
+    for result in results:
+        mode = " (dry run: nothing sent, nothing stored)" if result.dry_run else ""
+        out.print(f"[bold]run {result.run_id}[/] for {result.effective_date}{mode}")
+        for acc in result.accounts:
+            if acc.error:
+                out.print(f"  account {acc.account_id}: [red]{acc.error}[/]")
+                continue
+            outcomes = sorted({item.outcome for item in acc.applied.items}) if acc.applied is not None else []
+            done = ", ".join(f"{o} {acc.applied.count(o)}" for o in outcomes) or "nothing to send"
+            out.print(
+                f"  account {acc.account_id}: {acc.campaigns} campaigns, {acc.auto} auto / {acc.review} for review; "
+                f"expected spend {acc.expected_spend:,.0f}, GMV {acc.expected_gmv:,.0f}; changes: {done}"
+            )
+    last = [a for a in results[-1].accounts if a.paths] if results else []
+    for acc in last:
+        out.print(f"  recommendations: {acc.paths[0]}")
+        out.print(f"  report: {acc.paths[2]}")
+
+
+@command
+def simulate(
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="preset name (config/scenarios/NAME.toml) or a TOML path")
+    ] = None,
+    twin: Annotated[
+        str | None, typer.Option("--twin", help="simulate this account, fitted from its history in the store")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="days to simulate")] = 30,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the daily noise (same seed, same files)")] = 0,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for the CSVs and the chart")] = Path("out/simulation"),
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
+
+    A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
+    a twin runs under your config's guardrails. Nothing touches a real account.
+    """
+    from connectors.errors import InputError, Problem
+    from optimizer.simulate import render_summary, run_simulation, simulation_settings
+
+    if (scenario is None) == (twin is None):
+        raise InputError(Problem("command line", "give exactly one of --scenario NAME or --twin ACCOUNT"))
+    ctx = Context(db, config, verbose)
+    if twin is not None:
+        from optimizer.twin import twin_from_store
+
+        world = twin_from_store(ctx.database_url, twin, settings=ctx.settings)
+        settings = ctx.settings
+    else:
+        from connectors.sim.scenario import load_scenario
+
+        world = load_scenario(scenario)
+        settings = simulation_settings(world, config)
+    result = run_simulation(world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out)
+    con = console()
+    con.print(render_summary(result.summary))
+    for path in result.files.values():
+        con.print(f"wrote {path}")
+
+
 class _progress:
     """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
 

@@ -338,13 +338,14 @@ def render_summary(summary: pd.DataFrame) -> Any:
     """The summary as a rich ``Table`` for the terminal."""
     from rich.table import Table
 
-    table = Table(title="simulation summary (final, fully attributed GMV)")
-    heads = ("policy", "spend", "GMV", "ROI", "% of oracle", "vs hold", "vs rules", "writes ok/rejected")
+    table = Table(title="simulation summary (final, fully attributed GMV, CNY)")
+    heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
     for h in heads:
-        table.add_column(h, justify="left" if h == "policy" else "right")
+        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
     for r in summary.itertuples(index=False):
         table.add_row(
-            r.policy, f"{r.spend:,.2f}", f"{r.gmv:,.2f}", f"{r.roi:.2f}", f"{r.pct_of_oracle_gmv:.1f}%",
-            f"{r.lift_vs_hold_pct:+.1f}%", f"{r.lift_vs_rules_pct:+.1f}%", f"{r.changes_applied}/{r.changes_rejected}",
+            r.policy, f"{r.spend:,.0f}", f"{r.gmv:,.0f}", f"{r.roi:.2f}", f"{r.pct_of_oracle_gmv:.1f}%",
+            f"{r.lift_vs_hold_pct:+.1f}%", f"{r.lift_vs_rules_pct:+.1f}%",
+            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
         )
     return table

@@ -1,0 +1,56 @@
+"""``spendopt simulate``: a preset or a twin, the files written, one clear error on bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from connectors.sim import SimulatedPlatform
+from optimizer.cli import app
+from optimizer.store import open_store
+from optimizer.store.stats import save_stats
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
+
+
+def test_simulate_a_preset_writes_the_csvs_and_the_chart(isolated_home, tmp_path):
+    out = tmp_path / "sim"
+    result = invoke("simulate", "--scenario", "demo", "--days", "3", "--seed", "4", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "oracle" in result.stdout and "% oracle" in result.stdout
+    for name in ("simulation_days.csv", "simulation_campaign_days.csv", "simulation_summary.csv", "simulation.png"):
+        assert (out / name).stat().st_size > 0
+        assert str(out / name) in result.stdout
+
+
+def test_simulate_needs_exactly_one_world(isolated_home, tmp_path):
+    for args in ((), ("--scenario", "demo", "--twin", "1")):
+        result = invoke("simulate", "--days", "2", "--out", str(tmp_path), *args)
+        assert result.exit_code == 2
+        assert "exactly one of --scenario" in result.output
+    result = invoke("simulate", "--scenario", "no_such_preset", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "no such scenario" in result.output
+    assert not list(tmp_path.glob("simulation*"))
+
+
+def test_simulate_a_twin_of_an_account_in_the_store(isolated_home, tmp_path):
+    platform = SimulatedPlatform.from_scenario("demo", seed=9)
+    acct = platform.scenario.account_id
+    stats = pd.DataFrame([s.model_dump() for s in platform.daily_stats(acct, dt.date(2020, 1, 1), platform.today)])
+    db = tmp_path / "store.db"
+    engine = open_store(f"sqlite:///{db}")
+    save_stats(engine, stats, source="test", seen_on=platform.today, platform="sim")
+    engine.dispose()
+    out = tmp_path / "twin"
+    result = invoke("simulate", "--twin", acct, "--days", "2", "--db", str(db), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(out / "simulation_summary.csv", encoding="utf-8-sig")
+    assert list(summary["policy"]) == ["hold", "rules", "oracle"]
+    result = invoke("simulate", "--twin", "nobody", "--days", "2", "--db", str(db), "--out", str(out))
+    assert result.exit_code == 2 and "no daily stats" in result.output
