@@ -46,66 +46,30 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from connectors.base import BidChange, BudgetChange, CampaignState, Change, Connector, StatusChange, WriteResult
+from connectors.base import CampaignState, Connector, WriteResult
 from connectors.errors import AuthError, ConnectorError, FatalError, RetriableError
 from optimizer import audit
-from optimizer.review import parse_approval
+from optimizer.plan_changes import (
+    DRIFT,
+    REQUIRED_COLUMNS,
+    ItemResult,
+    Outcome,
+    PlannedChange,
+    RowToApply,
+    money_value,
+    plan_campaign,
+    plan_rows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Engine
 
-__all__ = ["ApplyReport", "ItemResult", "Outcome", "PlannedChange", "REQUIRED_COLUMNS", "apply_changes"]
-
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "account_id", "campaign_id", "bid_type", "current_budget", "recommended_budget",
-    "current_bid", "recommended_bid", "action",
-)
-DRIFT = "changed on the platform since the recommendation"
-
-Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned"]
-_CENT = Decimal("0.01")
-
-
-class PlannedChange(BaseModel):
-    """One field of one campaign to set, as recorded in the audit log."""
-
-    model_config = ConfigDict(frozen=True)
-
-    change_key: str
-    account_id: str
-    campaign_id: str
-    field: audit.ChangeField
-    before: str | None = Field(description="value now (text); None = no cap")
-    after: str = Field(description="value to set (text)")
-    reason: str = ""
-
-    def to_change(self) -> Change:
-        if self.field == "budget":
-            return BudgetChange(account_id=self.account_id, campaign_id=self.campaign_id, budget=Decimal(self.after))
-        if self.field == "bid":
-            return BidChange(account_id=self.account_id, campaign_id=self.campaign_id, bid=Decimal(self.after))
-        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)  # type: ignore[arg-type]
-
-
-class ItemResult(BaseModel):
-    """What happened to one change (or to a whole campaign, when ``field`` is None)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    account_id: str
-    campaign_id: str
-    field: audit.ChangeField | None = None
-    before: str | None = None
-    after: str | None = None
-    outcome: Outcome
-    message: str = ""
-    request_id: str | None = None
+__all__ = ["DRIFT", "REQUIRED_COLUMNS", "ApplyReport", "ItemResult", "Outcome", "PlannedChange", "apply_changes"]
 
 
 class ApplyReport(BaseModel):
@@ -133,163 +97,6 @@ class ApplyReport(BaseModel):
         parts = [f"{self.count(o)} {o.replace('_', ' ')}" for o in
                  ("planned", "confirmed", "already_applied", "failed", "pending", "skipped") if self.count(o)]
         return ", ".join(parts) or "nothing to apply"
-
-
-# --- rows -> planned changes --------------------------------------------------
-
-
-def _money(value: Any) -> Decimal | None:
-    """A cell as a 2-place Decimal; None for empty/NaN. Floats go through their repr, rounded."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    if isinstance(value, float):
-        return None if value != value else Decimal(repr(round(value, 2))).quantize(_CENT)
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"not a number: {value!r}") from None
-    return None if amount.is_nan() else amount.quantize(_CENT)
-
-
-def _text(value: Any) -> str:
-    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
-        return ""
-    return str(value).strip()
-
-
-class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    account_id: str
-    campaign_id: str
-    bid_type: str
-    current_budget: Decimal | None
-    recommended_budget: Decimal | None
-    current_bid: Decimal | None
-    recommended_bid: Decimal | None
-    action: str
-    decision: str
-    approved: bool | None
-    reason: str
-
-
-def _rows(frame: pd.DataFrame) -> list[_Row]:
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"the rows to apply lack the columns {', '.join(missing)}")
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append(
-            _Row(
-                account_id=_text(rec["account_id"]) or "default",
-                campaign_id=_text(rec["campaign_id"]),
-                bid_type=_text(rec["bid_type"]) or "none",
-                current_budget=_money(rec["current_budget"]),
-                recommended_budget=_money(rec["recommended_budget"]),
-                current_bid=_money(rec["current_bid"]),
-                recommended_bid=_money(rec["recommended_bid"]),
-                action=_text(rec["action"]).lower(),
-                decision=_text(rec.get("decision")).lower() or "auto",
-                approved=parse_approval(_text(rec.get("approved"))),
-                reason=_text(rec.get("reason")),
-            )
-        )
-    return out
-
-
-def _desired(row: _Row) -> list[tuple[audit.ChangeField, str | None, str]]:
-    """(field, before, after) in sending order, before any platform check."""
-    vt = audit.value_text
-    money: list[tuple[audit.ChangeField, str | None, str]] = []
-    budget_moves = row.recommended_budget is not None and row.recommended_budget != row.current_budget
-    bid_moves = (
-        row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
-    )
-    if budget_moves:
-        money.append(("budget", vt(row.current_budget), vt(row.recommended_budget)))
-    if bid_moves:
-        money.append(("bid", vt(row.current_bid), vt(row.recommended_bid)))
-    if (
-        budget_moves
-        and bid_moves
-        and row.bid_type == "cpa"
-        and row.current_bid is not None
-        and row.current_bid > row.recommended_budget
-    ):
-        money.reverse()  # lowering the budget below today's bid: the bid goes down first
-    if row.action == "pause":
-        return [("status", "active", "paused")]
-    if row.action == "resume":
-        return [*money, ("status", "paused", "active")]
-    return money
-
-
-def _plan(
-    row: _Row,
-    state: CampaignState | None,
-    log: dict[str, audit.ChangeRecord],
-    effective_date: dt.date,
-) -> tuple[list[PlannedChange], list[ItemResult], list[PlannedChange]]:
-    """Split one row into changes to send, results known now, and pending rows to confirm without sending."""
-    acct, cid = row.account_id, row.campaign_id
-
-    def skip(message: str) -> tuple[list, list, list]:
-        return [], [ItemResult(account_id=acct, campaign_id=cid, outcome="skipped", message=message)], []
-
-    if row.approved is False:
-        return skip("rejected in review")
-    if row.action == "resume" and row.approved is not True:
-        return skip("a resume needs a reviewer's approval: a paused campaign is never resumed automatically")
-    if row.decision == "review" and row.approved is not True:
-        return skip("flagged for review and not approved")
-    if state is None:
-        return skip("not found on the platform")
-    if state.excluded_reason:
-        return skip(f"left alone: {state.excluded_reason}")
-    desired = _desired(row)
-    if not desired:
-        return [], [], []
-    fields = {f for f, _, _ in desired}
-    # Every current_* the row was computed from must still hold, except fields this change set already moved.
-    expected_now = {"budget": audit.value_text(row.current_budget), "bid": audit.value_text(row.current_bid)}
-    if "status" not in fields:
-        expected_now["status"] = "active"
-    for field, before in expected_now.items():
-        if field == "bid" and row.bid_type == "none":
-            continue
-        shown = audit.platform_value(state, field)
-        if field not in fields and shown != before:
-            what = "paused" if field == "status" else f"{field} {shown}, the recommendation saw {before}"
-            return skip(f"{DRIFT} ({what})")
-    send: list[PlannedChange] = []
-    results: list[ItemResult] = []
-    confirm: list[PlannedChange] = []
-    for field, before, after in desired:
-        key = audit.change_key(acct, cid, field, effective_date)
-        change = PlannedChange(
-            change_key=key, account_id=acct, campaign_id=cid, field=field, before=before, after=after, reason=row.reason
-        )
-        rec = log.get(key)
-        shown = audit.platform_value(state, field)
-        done = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
-        if rec is not None and rec.state == "confirmed":
-            note = "already applied by run " + rec.run_id
-            if rec.after != after:
-                note += f" (it set {rec.after}; a field changes once per effective date, {after} not sent)"
-            results.append(ItemResult(**done, outcome="already_applied", message=note, request_id=rec.request_id))
-        elif shown == after and rec is not None:
-            confirm.append(change.model_copy(update={"before": rec.before if rec.after == after else before}))
-        elif shown == after:
-            results.append(ItemResult(**done, outcome="skipped", message=f"the platform already shows {after}"))
-        elif shown == before:
-            send.append(change)
-        else:
-            return skip(f"{DRIFT} ({field} {shown}, the recommendation saw {before})")
-    return send, results, confirm
 
 
 # --- sending ------------------------------------------------------------------
@@ -427,7 +234,7 @@ class _Sender:
             state = shown.get(change.campaign_id) if shown is not None else None
             value = audit.platform_value(state, change.field) if state is not None else answer.platform_value
             if state is None and change.field != "status" and value is not None:
-                value = audit.value_text(_money(value))
+                value = audit.value_text(money_value(value))
             if value is not None and value != change.after:
                 error = f"the platform reads back {value} after the call, expected {change.after}"
                 audit.settle(self.engine, change.change_key, "failed", now, error=error, request_id=rid)
@@ -455,20 +262,34 @@ def apply_changes(
     and ``reason`` optional), one per campaign. Returns one ``ItemResult`` per
     change (or per skipped campaign). See the module docstring for the rules.
     """
-    parsed = _rows(rows)
-    by_account: dict[str, list[_Row]] = defaultdict(list)
+    parsed = plan_rows(rows)
+    by_account: dict[str, list[RowToApply]] = defaultdict(list)
     for row in parsed:
         by_account[row.account_id].append(row)
     items: list[ItemResult] = []
     for account_id, account_rows in by_account.items():
-        states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
+        unique: dict[str, RowToApply] = {}
+        for row in account_rows:
+            if row.campaign_id in unique:
+                items.append(ItemResult(account_id=account_id, campaign_id=row.campaign_id, outcome="skipped",
+                                        message="the campaign appears twice in the rows; only the first is applied"))
+            else:
+                unique[row.campaign_id] = row
+        account_rows = list(unique.values())
+        try:
+            states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
+        except ConnectorError as exc:
+            items.extend(ItemResult(account_id=account_id, campaign_id=r.campaign_id, outcome="skipped",
+                                    message=f"could not read the campaigns from the platform: {exc}")
+                         for r in account_rows)
+            continue
         keys = [audit.change_key(account_id, r.campaign_id, f, effective_date) for r in account_rows
                 for f in ("budget", "bid", "status")]
         log = audit.load_records(engine, keys)
         queues: list[list[PlannedChange]] = []
         to_confirm: list[PlannedChange] = []
         for row in account_rows:
-            send, known, confirm = _plan(row, states.get(row.campaign_id), log, effective_date)
+            send, known, confirm = plan_campaign(row, states.get(row.campaign_id), log, effective_date)
             items.extend(known)
             to_confirm.extend(confirm)
             if send:

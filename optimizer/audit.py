@@ -141,31 +141,37 @@ def load_records(engine: Engine, keys: Iterable[str]) -> dict[str, ChangeRecord]
 def record_pending(engine: Engine, rows: Sequence[dict], now: dt.datetime) -> list[str]:
     """Record ``rows`` (change_log columns) as pending before their call; returns the keys claimed.
 
-    A new key is inserted; a pending or failed row with the same key is taken
-    over (new run id, values and reason, error cleared). A confirmed row, or a
-    row another process inserted first (the UNIQUE key), is not claimed.
+    A new key is inserted (the UNIQUE key makes a concurrent insert of the same
+    change fail: the other run owns it). A pending or failed row with the same
+    key is taken over (new run id, values and reason, error cleared) only if
+    nobody changed it since it was read (optimistic: the update is conditional
+    on the state and run id seen). A confirmed row is never claimed.
     """
     claimed: list[str] = []
     for row in rows:
+        key = row["change_key"]
         values = {**row, "state": "pending", "error": None, "request_id": None, "confirmed_at": None}
         with engine.begin() as conn:
-            updated = conn.execute(
-                sa.update(_TABLE)
-                .where(_TABLE.c.change_key == row["change_key"], _TABLE.c.state.in_(("pending", "failed")))
-                .values(**{k: v for k, v in values.items() if k != "change_key"})
-            ).rowcount
-            if updated:
-                claimed.append(row["change_key"])
-                continue
-            exists = conn.execute(sa.select(_TABLE.c.id).where(_TABLE.c.change_key == row["change_key"])).first()
-            if exists is not None:
+            seen = conn.execute(
+                sa.select(_TABLE.c.state, _TABLE.c.run_id).where(_TABLE.c.change_key == key)
+            ).first()
+            if seen is not None:
+                if seen.state == "confirmed":
+                    continue
+                taken = conn.execute(
+                    sa.update(_TABLE)
+                    .where(_TABLE.c.change_key == key, _TABLE.c.state == seen.state, _TABLE.c.run_id == seen.run_id)
+                    .values(**{k: v for k, v in values.items() if k != "change_key"})
+                ).rowcount
+                if taken:
+                    claimed.append(key)
                 continue
         try:
             with engine.begin() as conn:
                 conn.execute(sa.insert(_TABLE).values(**values, created_at=now))
         except sa.exc.IntegrityError:
             continue  # another run recorded the same change first: it owns it
-        claimed.append(row["change_key"])
+        claimed.append(key)
     return claimed
 
 

@@ -241,3 +241,32 @@ def test_audit_log_reads_per_run_and_per_campaign(engine, connector):
     table = audit.audit_frame(per_campaign)
     assert list(table.columns) == list(audit.AUDIT_COLUMNS)
     assert table["campaign_id"].tolist() == [C_CPA, C_CPA]
+
+
+def test_a_campaign_listed_twice_is_applied_once(engine, connector):
+    report = apply(engine, connector, [row(C_CPA, budget=1200), row(C_CPA, budget=1300)])
+    assert [c.campaign_id for c in connector.sent] == [C_CPA]
+    assert state(connector, C_CPA).budget == money(1200)
+    assert "appears twice" in report.by_outcome("skipped")[0].message
+
+
+def test_an_account_that_cannot_be_read_is_skipped_without_sending(engine, connector):
+    from connectors.errors import TransientError
+
+    class Down(Recording):
+        def list_campaigns(self, account_id):
+            raise TransientError("HTTP 503", endpoint="ad/get")
+
+    down = Down(connector.inner)
+    report = apply(engine, down, [row(C_CPA, budget=1200)])
+    assert report.by_outcome("skipped")[0].message.startswith("could not read the campaigns")
+    assert down.calls == [] and log_rows(engine) == []
+
+
+def test_a_confirmed_change_is_never_claimed_again(engine, connector):
+    apply(engine, connector, [row(C_CPA, budget=1200)])
+    (record,) = log_rows(engine)
+    again = {k: getattr(record, k) for k in ("change_key", "account_id", "campaign_id", "effective_date", "field",
+                                             "before", "after", "reason")}
+    assert audit.record_pending(engine, [{**again, "run_id": "run-9"}], T0) == []
+    assert log_rows(engine)[0].state == "confirmed" and log_rows(engine)[0].run_id == "run-1"

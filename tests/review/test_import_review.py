@@ -135,9 +135,9 @@ BAD_EDITS = [
     ("unknown campaign", lambda r: cell(r, C, "campaign_id", "1790000000000000999"), "1790000000000000999",
      "campaign_id", "no recommendation"),
     ("id mangled by Excel", lambda r: cell(r, C, "campaign_id", "1.79E+18"), "1.79E+18", "campaign_id",
-     "scientific notation"),
+     "export ids as text"),
     ("id through a float", lambda r: cell(r, C, "campaign_id", "1790000000000000103.0"), "1790000000000000103.0",
-     "campaign_id", "trailing .0"),
+     "campaign_id", "export ids as text"),
     ("duplicate row", lambda r: r.append(list(r[1])), A, "campaign_id", "appears twice"),
 ]
 
@@ -230,7 +230,7 @@ def test_an_xlsx_whose_ids_excel_turned_into_numbers_is_refused(stored, settings
     with pytest.raises(InputError) as caught:
         import_review(path, stored, settings)
     assert {p.row for p in caught.value.problems if p.column == "campaign_id"} == {2, 3, 4, 5}
-    assert "scientific notation" in str(caught.value)
+    assert "export ids as text" in str(caught.value)
 
 
 def test_a_file_of_another_run_or_without_its_columns_is_refused(stored, settings, tmp_path):
