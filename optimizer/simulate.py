@@ -336,9 +336,11 @@ def _chart(result: SimulationResult, path: Path) -> None:
 
 def render_summary(summary: pd.DataFrame) -> Any:
     """The summary as a rich ``Table`` for the terminal."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="simulation summary (final, fully attributed GMV, CNY)")
+    table = Table(title="simulation summary (final, fully attributed GMV, CNY)", box=box.SIMPLE_HEAD,
+                  padding=(0, 1), pad_edge=False, collapse_padding=True)
     heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
