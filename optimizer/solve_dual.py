@@ -92,7 +92,8 @@ class CouplingRows:
     def row_sums(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         """``sum_t a_r[ii[t], jj[t]]`` for every row ``r``: ``(m,)``."""
         b = self.Bs[ii, jj]
-        out = list(self.member[ii].T @ b)
+        member = self.member if len(ii) == len(self.member) and ii[-1] == len(ii) - 1 else self.member[ii]
+        out = list(b @ member)
         if self.As is not None:
             out.append(float(self.As[ii, jj].sum()))
         return np.asarray(out, dtype=float)
@@ -117,9 +118,10 @@ class CouplingRows:
 def reduced_scores(rows: CouplingRows, vs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``vs[i,j] - a[i,j].y``: ``(n, k)``, ``-inf`` where ``vs`` is."""
     per_budget = rows.member @ y[: rows.m_budget]
-    red = vs - rows.Bs * per_budget[:, None]
-    if rows.As is not None:
-        red = red - rows.As * y[-1]
+    red = np.multiply(rows.Bs, per_budget[:, None])
+    np.subtract(vs, red, out=red)
+    if rows.As is not None and y[-1] != 0:
+        red -= rows.As * y[-1]
     return red
 
 
@@ -149,36 +151,54 @@ def kelley(
 
     m = len(rows.names)
     allowed = np.ones(m, dtype=bool) if allowed is None else allowed
-    lp = pywraplp.Solver.CreateSolver("GLOP")
     upper = 1.0 if simplex else _BOX
-    ys = [lp.NumVar(0.0, upper if allowed[r] else 0.0, f"y[{r}]") for r in range(m)]
-    theta = lp.NumVar(-lp.infinity(), lp.infinity(), "theta")
-    if simplex:
-        lp.Add(sum(ys) == 1)
-    objective = lp.Objective()
-    for r in range(m):
-        objective.SetCoefficient(ys[r], float(rows.rhs[r]))
-    objective.SetCoefficient(theta, 1.0)
-    objective.SetMinimization()
+    cuts: list[tuple[float, np.ndarray]] = []  # theta - slope.y >= offset
 
+    def master(params):
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        # dual simplex suits cutting planes (each new cut keeps the basis dual
+        # feasible); GLOP's primal path with presolve gave up (ABNORMAL) on such LPs
+        lp.SetSolverSpecificParametersAsString(params)
+        ys = [lp.NumVar(0.0, upper if allowed[r] else 0.0, f"y[{r}]") for r in range(m)]
+        theta = lp.NumVar(-lp.infinity(), lp.infinity(), "theta")
+        if simplex:
+            lp.Add(sum(ys) == 1)
+        objective = lp.Objective()
+        for r in range(m):
+            objective.SetCoefficient(ys[r], float(rows.rhs[r]))
+        objective.SetCoefficient(theta, 1.0)
+        objective.SetMinimization()
+        return lp, ys, theta, objective
+
+    def add_cut(model, offset, slope):
+        lp, ys, theta, _ = model
+        cut = lp.Constraint(offset, lp.infinity())
+        cut.SetCoefficient(theta, 1.0)
+        for r in range(m):
+            cut.SetCoefficient(ys[r], -float(slope[r]))
+
+    model = master("use_dual_simplex: true")
     y = np.zeros(m) if not simplex else allowed / allowed.sum()
     best_y, best_d = y, np.inf
     for _ in range(max_iter):
         d, grad, phi = _evaluate(rows, vs, y)
         if d < best_d:
             best_y, best_d = y, d
-        # theta >= phi + (grad - rhs).(y' - y)
+        # theta >= phi + slope.(y' - y), slope = -(sum of the chosen a)
         slope = grad - rows.rhs
-        cut = lp.Constraint(phi - float(slope @ y), lp.infinity())
-        cut.SetCoefficient(theta, 1.0)
-        for r in range(m):
-            cut.SetCoefficient(ys[r], -float(slope[r]))
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            break
-        lower = objective.Value()
+        cuts.append((phi - float(slope @ y), slope))
+        add_cut(model, *cuts[-1])
+        if model[0].Solve() != pywraplp.Solver.OPTIMAL:
+            # a fresh LP without presolve, in case the incremental one gave up
+            model = master("use_preprocessing: false")
+            for offset, sl in cuts:
+                add_cut(model, offset, sl)
+            if model[0].Solve() != pywraplp.Solver.OPTIMAL:
+                break
+        lower = model[3].Value()
         if best_d - lower <= _TOL + 1e-8 * abs(best_d) or time.perf_counter() > deadline:
             break
-        y = np.clip(np.array([v.solution_value() for v in ys]), 0.0, upper)
+        y = np.clip(np.array([v.solution_value() for v in model[1]]), 0.0, upper)
     return best_y, best_d
 
 
@@ -295,7 +315,7 @@ def restore(rows: CouplingRows, vs: np.ndarray, y: np.ndarray, *, margin: float 
                 break
             hi *= 4
         hi = min(hi, _BOX)
-        for _ in range(30):
+        for _ in range(24):
             mid = 0.5 * (lo + hi)
             trial = y.copy()
             trial[r] = mid
