@@ -143,6 +143,14 @@ def _lost_precision(raw: pd.Series) -> np.ndarray:
 _NOT_FINITE = frozenset({"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
 
 
+def _floats(texts: pd.Series) -> np.ndarray:
+    """A writable float64 array; NaN where the text is not a plain number."""
+    import numpy as np
+    import pandas as pd
+
+    return np.array(pd.to_numeric(texts, errors="coerce").to_numpy(dtype="float64", na_value=np.nan), copy=True)
+
+
 def parse_number(
     raw: pd.Series,
     *,
@@ -163,18 +171,19 @@ def parse_number(
 
     # one C-speed pass for plain numbers (surrounding spaces included); only the
     # cells it cannot read are checked for placeholders and cleaned
-    arr = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    arr = _floats(raw)
     retry = np.isnan(arr)
     missing = np.zeros(len(arr), dtype=bool)
     if retry.any():
         text = raw[retry].str.strip()
         gap = text.isin(MISSING_TEXT | empty_words).to_numpy()
         missing[np.flatnonzero(retry)[gap]] = True
-        cleaned = text[~gap].str.replace(r"^([+-]?)[¥￥]|[,\s]|元$", r"\1", regex=True)
-        arr = arr.copy()
-        arr[np.flatnonzero(retry)[~gap]] = pd.to_numeric(cleaned, errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
+        text = text[~gap]
+        fixed = _floats(text.str.replace(",", "", regex=False))  # 1,234.50: a plain replace is enough
+        odd = np.isnan(fixed)
+        if odd.any():  # ¥1,234 / -￥5 / 300元 / 1 234
+            fixed[odd] = _floats(text[odd].str.replace(r"^([+-]?)[¥￥]|[,\s]|元$", r"\1", regex=True))
+        arr[np.flatnonzero(retry)[~gap]] = fixed
     present = ~missing
     out = Parsed(pd.Series(arr, index=raw.index))
     if required:
