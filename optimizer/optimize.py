@@ -16,7 +16,6 @@ infeasible configuration or a failed check leaves no output file.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.errors import InfeasibleError, OptimizerError
+from optimizer.version import new_run_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +36,6 @@ __all__ = [
     "OptimizeResult",
     "VerificationError",
     "build_states",
-    "new_run_id",
     "output_paths",
     "plan",
     "recommendations",
@@ -128,11 +127,6 @@ def plan(history: History, model: FittedModel, states: pd.DataFrame, settings: S
     if problems:
         raise VerificationError(problems)
     return allocation
-
-
-def new_run_id(prefix: str) -> str:
-    """``opt-20261124T093000-3f9a1c``: sortable by time, unique."""
-    return f"{prefix}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def recommendations(

@@ -34,6 +34,7 @@ __all__ = [
     "BudgetSettings",
     "ChannelSettings",
     "DataSettings",
+    "JobSettings",
     "ModelSettings",
     "ObjectiveSettings",
     "ReviewSettings",
@@ -170,6 +171,18 @@ class ScheduleSettings(_Section):
         return self
 
 
+class JobSettings(_Section):
+    """What ``spendopt run`` (the daily job) works on and where it writes."""
+
+    connector: Literal["sim", "qianchuan"] = Field(
+        "sim", description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API'
+    )
+    sim_scenario: str = Field("demo", min_length=1, description="preset (config/scenarios) of the simulated account")
+    sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
+    history_days: int = Field(56, ge=14, le=400, description="days of history pulled on first run and fitted on")
+    output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
+
+
 class Settings(BaseSettings):
     """Everything spendopt can be told, frozen once built."""
 
@@ -189,6 +202,7 @@ class Settings(BaseSettings):
     channel: tuple[ChannelSettings, ...] = Field((), description="[[channel]] share constraints")
     review: ReviewSettings = ReviewSettings()
     data: DataSettings = DataSettings()
+    job: JobSettings = JobSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")

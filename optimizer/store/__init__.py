@@ -6,7 +6,7 @@ keep track of runs. Table classes stay inside this package.
 """
 
 from optimizer.store.engine import normalize_url, open_store, session_scope
-from optimizer.store.runs import finish_run, new_run_id, start_run, summarize
+from optimizer.store.runs import finish_run, start_run, summarize
 from optimizer.store.stats import FRAME_COLUMNS, SaveSummary, load_revisions, load_stats, save_stats
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "finish_run",
     "load_revisions",
     "load_stats",
-    "new_run_id",
     "normalize_url",
     "open_store",
     "save_stats",

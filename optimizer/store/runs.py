@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from optimizer.version import new_run_id
 from optimizer.store.tables import Account, Campaign, DailyStat, OptimizationRun
 
-__all__ = ["AccountSummary", "StoreSummary", "finish_run", "new_run_id", "start_run", "summarize"]
-
-
-def new_run_id(now: dt.datetime | None = None) -> str:
-    """A sortable, unique run id: ``20261124T093000Z-3f9a1c``."""
-    now = now or dt.datetime.now(dt.UTC)
-    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+__all__ = ["AccountSummary", "StoreSummary", "finish_run", "start_run", "summarize"]
 
 
 def start_run(
@@ -34,7 +28,7 @@ def start_run(
 ) -> str:
     """Record the start of a run and return its id."""
     now = now or dt.datetime.now(dt.UTC)
-    run_id = run_id or new_run_id(now)
+    run_id = run_id or new_run_id(kind, now)
     with engine.begin() as conn:
         conn.execute(
             sa.insert(OptimizationRun.__table__).values(

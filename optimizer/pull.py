@@ -1,0 +1,172 @@
+"""``spendopt pull``: fetch every authorized account's campaigns and daily stats into the store.
+
+For each account of a ``Connector`` (all, or the one asked for):
+
+1. list its campaigns (current budget, bid, status);
+2. read daily stats for ``[start, end]``: ``end`` is yesterday in the accounts'
+   time zone, ``start`` is ``--since`` when given, else the day after the newest
+   stored row minus a look-back of ``lookback_days`` (platforms restate late
+   conversions for days), else ``initial_days`` before ``end``;
+3. stamp the current budget / bid / status on the newest day's rows (the store
+   takes a campaign's state from its newest day) and save everything in one
+   transaction per account (``optimizer.store.save_stats``: upsert on
+   (account, campaign, date), revisions recorded with ``seen_on``).
+
+An account whose reads fail is reported and left untouched: a failed call
+never becomes a day of zeros. Progress goes through a callback
+``progress(done, total, description)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from connectors.base import CampaignState, Connector, DailyStat
+from connectors.errors import ConnectorError
+from optimizer.store import save_stats
+
+__all__ = ["AccountPull", "PullSummary", "pull", "pull_window", "run_pull"]
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class AccountPull:
+    account_id: str
+    start: dt.date
+    end: dt.date
+    campaigns: int
+    rows: int
+    inserted: int
+    updated: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    accounts: list[AccountPull] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AccountPull]:
+        return [a for a in self.accounts if a.error]
+
+    @property
+    def rows(self) -> int:
+        return sum(a.rows for a in self.accounts)
+
+
+def _last_stored(engine: Engine, account_id: str) -> dt.date | None:
+    from optimizer.store.tables import DailyStat as StatTable
+
+    table = StatTable.__table__
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(sa.func.max(table.c.date)).where(table.c.account_id == account_id)).scalar()
+    if value is None:
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def pull_window(
+    last_stored: dt.date | None, end: dt.date, *, since: dt.date | None, lookback_days: int, initial_days: int
+) -> tuple[dt.date, dt.date]:
+    """The date range one pull reads for one account."""
+    if since is not None:
+        return min(since, end), end
+    if last_stored is None:
+        return end - dt.timedelta(days=initial_days - 1), end
+    return min(last_stored + dt.timedelta(days=1), end - dt.timedelta(days=max(lookback_days, 1) - 1)), end
+
+
+def _frame(rows: list[DailyStat], states: dict[str, CampaignState], end: dt.date):
+    import pandas as pd
+
+    records = []
+    for row in rows:
+        rec = row.model_dump()
+        state = states.get(row.campaign_id)
+        if state is not None and row.date == end:
+            rec.update(budget=state.budget, bid_type=state.bid_type, bid=state.bid, status=state.status)
+            rec["campaign_name"] = rec["campaign_name"] or state.name
+            rec["channel"] = rec["channel"] or state.channel
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records)
+    for col in ("spend", "gmv", "budget", "bid"):
+        frame[col] = [None if v is None else float(v) for v in frame[col]]
+    for col in ("impressions", "clicks"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def pull(
+    connector: Connector,
+    engine: Engine,
+    *,
+    accounts: Sequence[str] | None = None,
+    since: dt.date | None = None,
+    end: dt.date | None = None,
+    today: dt.date | None = None,
+    lookback_days: int = 7,
+    initial_days: int = 30,
+    gmv_basis: str = "direct_pay",
+    timezone: str = "Asia/Shanghai",
+    progress: Progress | None = None,
+) -> PullSummary:
+    """Pull campaigns and daily stats of ``accounts`` (default: all the connector lists)."""
+    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+    end = end or today - dt.timedelta(days=1)
+    ids = list(accounts) if accounts else [a.account_id for a in connector.list_accounts()]
+    out: list[AccountPull] = []
+    for n, account_id in enumerate(ids):
+        if progress:
+            progress(n, len(ids), f"account {account_id}")
+        start, stop = pull_window(
+            _last_stored(engine, account_id), end, since=since, lookback_days=lookback_days, initial_days=initial_days
+        )
+        try:
+            states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
+            rows = list(connector.daily_stats(account_id, start, stop))
+        except ConnectorError as exc:
+            out.append(AccountPull(account_id, start, stop, 0, 0, 0, 0, error=str(exc)))
+            continue
+        inserted = updated = 0
+        if rows:
+            summary = save_stats(
+                engine,
+                _frame(rows, states, stop),
+                source=f"{connector.name} pull {start}..{stop}",
+                seen_on=today,
+                gmv_basis=gmv_basis,
+                platform=connector.name,
+            )
+            inserted, updated = summary.inserted, summary.updated
+        out.append(AccountPull(account_id, start, stop, len(states), len(rows), inserted, updated))
+    if progress:
+        progress(len(ids), len(ids), "done")
+    return PullSummary(out)
+
+
+def run_pull(settings, *, account: str | None = None, since: dt.date | None = None, engine: Engine | None = None, progress: Progress | None = None) -> PullSummary:
+    """What ``spendopt pull`` calls: the Qianchuan connector from settings, into the store."""
+    from connectors.qianchuan.connector import QianchuanConnector
+    from optimizer.settings import default_database_url
+    from optimizer.store import open_store
+
+    engine = engine or open_store(settings.database_url or default_database_url())
+    qc = settings.qianchuan
+    with QianchuanConnector(qc, timezone=settings.data.timezone) as connector:
+        return pull(
+            connector,
+            engine,
+            accounts=[account] if account else None,
+            since=since,
+            lookback_days=qc.lookback_days,
+            gmv_basis=qc.gmv_basis,
+            timezone=settings.data.timezone,
+            progress=progress,
+        )
