@@ -96,13 +96,16 @@ def _matches(raw: pd.Series, pattern: str, flags: int = 0) -> np.ndarray:
 
 
 _SCI = r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+"
-_ID = r"[0-9A-Za-z_.\-]+"
+_ID = r"[0-9A-Za-z][0-9A-Za-z_.\-]*"
 
 
 def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
-    """Ids as text: digits/letters/``_-.`` only; scientific notation or a
-    decimal number like ``123.0`` (an id that went through a float) is rejected. Empty -> ``default``,
-    or an issue when ``default`` is None (required column)."""
+    """Ids as text: a letter or digit, then letters, digits, ``_-.``.
+
+    Rejected: scientific notation or a decimal number like ``123.0`` (an id
+    that went through a float), long ids cut to 15 digits, spaces, a leading
+    sign. Empty -> ``default``, or an issue when ``default`` is None (required).
+    """
     empty = (raw == "").to_numpy()
     out = Parsed(raw.where(~empty, default) if default is not None else raw)
     if default is None:
@@ -112,7 +115,9 @@ def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
     decimal = _matches(raw, r"\d+\.\d+") & ~sci
     out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text")
     charset = ~_matches(raw, _ID) & ~empty & ~sci
-    out.add(charset, lambda v: f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces)")
+    out.add(charset, lambda v: (
+        f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces), starting with a letter or digit"
+    ))  # fmt: skip
     out.add(_lost_precision(raw), lambda v: (
         f"id {v!r} lost its last digits to a spreadsheet's 15-digit precision (every long id in this "
         "column ends in zeros); export ids as text"

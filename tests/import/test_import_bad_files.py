@@ -133,6 +133,14 @@ def test_formula_like_names_are_refused(tmp_path: Path, cell: str, words: str):
         read_stats([path], today=TODAY)
 
 
+@pytest.mark.parametrize(("cell", "words"), [("-cmd", "starting with a letter or digit"), ("1 2", "no spaces")])
+def test_ids_must_start_with_a_letter_or_digit_and_hold_no_spaces(tmp_path: Path, cell: str, words: str):
+    path = tmp_path / "i.csv"
+    path.write_text(f"date,account_id,campaign_id,spend,gmv,orders\n2026-11-03,{cell},7,1,1,1\n", "utf-8")
+    with pytest.raises(InputError, match=words):
+        read_stats([path], today=TODAY)
+
+
 @pytest.mark.parametrize("cell", ["-5", "+86", "-1,234.5", "=", "@"])
 def test_names_that_are_numbers_or_bare_signs_are_not_formulas(tmp_path: Path, cell: str):
     path = tmp_path / "n.csv"
