@@ -379,7 +379,20 @@ class SimulatedPlatform:
     # ------------------------------------------------------------------ state
     def save(self, path: str | Path) -> None:
         """Write the whole state (scenario, settings, clock, realised days) as JSON, atomically."""
-        state = {
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.dump_state(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SimulatedPlatform:
+        """Restore a platform written by ``save``."""
+        return cls.load_state(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def dump_state(self) -> dict[str, Any]:
+        """The whole state as plain JSON-ready data (what ``save`` writes)."""
+        return {
             "version": _STATE_VERSION,
             "seed": self.seed,
             "rules": self.rules.model_dump(mode="json"),
@@ -394,20 +407,14 @@ class SimulatedPlatform:
             "learning_until": self._learning_until.tolist(),
             "changes_today": self._changes_today.tolist(),
             "spend_today": self._spend_today.tolist(),
-            "records": {str(t): rec for t, rec in sorted(self._records.items())},
+            "records": {str(t): {k: list(v) for k, v in rec.items()} for t, rec in sorted(self._records.items())},
         }
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> SimulatedPlatform:
-        """Restore a platform written by ``save``."""
-        state = json.loads(Path(path).read_text(encoding="utf-8"))
+    def load_state(cls, state: dict[str, Any]) -> SimulatedPlatform:
+        """A platform from ``dump_state``'s data (the data is not kept or changed)."""
         if state.get("version") != _STATE_VERSION:
-            raise ValueError(f"{path}: unsupported simulated-platform state version {state.get('version')!r}")
+            raise ValueError(f"unsupported simulated-platform state version {state.get('version')!r}")
         self = cls.__new__(cls)
         self.scenario = Scenario.model_validate(state["scenario"])
         self.seed = int(state["seed"])
@@ -427,7 +434,7 @@ class SimulatedPlatform:
         self._learning_until = np.array(state["learning_until"], dtype=np.int64)
         self._changes_today = np.array(state["changes_today"], dtype=np.int64)
         self._elapsed = float(state["elapsed"])
-        self._records = {int(t): rec for t, rec in state["records"].items()}
+        self._records = {int(t): {k: list(v) for k, v in rec.items()} for t, rec in state["records"].items()}
         self._requests = int(state["requests"])
         self._t = int(state["t"])
         return self
