@@ -142,6 +142,9 @@ def _read_text_fast(name: str, text: str, delimiter: str, score: HeaderScore) ->
     )  # fmt: skip
     cells = frame.iloc[1:, :width].to_numpy(dtype=object)
     blank = (cells == "").all(axis=1) if width else np.ones(len(body), dtype=bool)
+    if width:  # rows of spaces are blank too, as on the exact path; only rows starting blank can be
+        maybe = np.flatnonzero(pd.Series(cells[:, 0], dtype=object).str.strip().eq("").to_numpy() & ~blank)
+        blank[maybe] = [_is_blank(cells[i]) for i in maybe]
     wrong = (counts != width) & (counts != raw_width) & ~blank
     problems = [
         _misaligned(name, at + 2 + int(i), header, [""] * int(counts[i]), width, xlsx=False)
@@ -310,6 +313,7 @@ def _read_xlsx(data: bytes, name: str, score: HeaderScore) -> Table:
             raise InputError(Problem(name, "the workbook has no sheets"))
         chosen, best = sheets[0], -1
         for sheet in sheets:
+            sheet.reset_dimensions()  # some writers store a wrong size, which would cut rows short
             top = _sheet_records(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
             s = max((score(r) for r in top), default=0)
             if s > best:

@@ -119,3 +119,11 @@ def test_quoted_line_break_in_a_name_keeps_spreadsheet_row_numbers(tmp_path: Pat
     with pytest.raises(InputError) as caught:
         read_stats([path], today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(3, "spend")]
+
+
+def test_rows_of_spaces_are_skipped_like_blank_rows(tmp_path: Path):
+    path = tmp_path / "s.csv"
+    path.write_text("date,campaign_id,spend,gmv,orders\n2026-11-03,7,1,1,1\n , , ,,\n\n2026-11-04,7,2,2,2\n", "utf-8")
+    for exact in (False, True):
+        assert read_table(path, _header_score("direct_pay"), exact=exact).row_numbers.tolist() == [2, 5]
+    assert read_stats([path], today=TODAY)["source_row"].tolist() == [2, 5]
