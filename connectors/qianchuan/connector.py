@@ -45,7 +45,7 @@ from connectors.base import (
     StatusChange,
     WriteResult,
 )
-from connectors.errors import PlatformRuleError
+from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
 from connectors.qianchuan.reads import Plan
 from connectors.qianchuan.settings import QianchuanSettings
@@ -306,22 +306,25 @@ class QianchuanConnector:
 
     # --- writes -------------------------------------------------------------
 
-    def update_budgets(self, changes: Sequence[BudgetChange]) -> list[WriteResult]:
-        return self._write(list(changes))
+    def update_budgets(self, changes: Sequence[BudgetChange], *, strict: bool = False) -> list[WriteResult]:
+        return self._write(list(changes), strict)
 
-    def update_bids(self, changes: Sequence[BidChange]) -> list[WriteResult]:
-        return self._write(list(changes))
+    def update_bids(self, changes: Sequence[BidChange], *, strict: bool = False) -> list[WriteResult]:
+        return self._write(list(changes), strict)
 
-    def update_status(self, changes: Sequence[StatusChange]) -> list[WriteResult]:
-        return self._write(list(changes))
+    def update_status(self, changes: Sequence[StatusChange], *, strict: bool = False) -> list[WriteResult]:
+        return self._write(list(changes), strict)
 
-    def _write(self, changes: list[Change]) -> list[WriteResult]:
+    def _write(self, changes: list[Change], strict: bool) -> list[WriteResult]:
+        """Like the simulated platform: a change that breaks a rule gets
+        ``ok=False`` and the rule's message while the others are sent; with
+        ``strict`` the first broken rule raises and nothing is sent."""
         results: dict[int, WriteResult] = {}
         by_account: dict[str, list[int]] = defaultdict(list)
         for i, change in enumerate(changes):
             by_account[change.account_id].append(i)
         for account_id, idx in by_account.items():
-            for i, result in zip(idx, self._run(self._write_account(account_id, [changes[i] for i in idx])), strict=True):
+            for i, result in zip(idx, self._run(self._write_account(account_id, [changes[i] for i in idx], strict)), strict=True):
                 results[i] = result
         return [results[i] for i in range(len(changes))]
 
@@ -337,7 +340,23 @@ class QianchuanConnector:
             self._plans[(account_id, p.ad_id)] = p
         return plans
 
-    async def _write_account(self, account_id: str, changes: list[Change]) -> list[WriteResult]:
+    def _check(self, change: Change, plan: Plan, spend: dict[str, Decimal], today: dt.date) -> None:
+        bid_type, bid = _bid(plan)
+        if isinstance(change, BudgetChange):
+            check_budget_update(
+                plan.ad_id,
+                plan.budget,
+                change.budget,
+                spend_today=spend.get(plan.ad_id, Decimal(0)),
+                changes_today=self._changes_today[(plan.advertiser_id, plan.ad_id, today)],
+                bid=bid,
+                bid_type=bid_type,
+                rules=self.rules,
+            )
+        elif isinstance(change, BidChange):
+            check_bid_update(plan.ad_id, bid_type, change.bid, budget=plan.budget, rules=self.rules)
+
+    async def _write_account(self, account_id: str, changes: list[Change], strict: bool) -> list[WriteResult]:
         api = await self._api()
         today = self.today()
         ids = sorted({c.campaign_id for c in changes})
@@ -351,28 +370,23 @@ class QianchuanConnector:
         early: dict[int, WriteResult] = {}
         for i, change in enumerate(changes):
             plan = plans.get(change.campaign_id)
-            if plan is None:
-                early[i] = WriteResult(change=change, ok=False, error=f"plan {change.campaign_id} not found in account {account_id}")
+            try:
+                if plan is None:
+                    raise BadRequestError(f"plan {change.campaign_id} not found in account {account_id}", code=40001)
+                reason = _excluded(plan)
+                if reason:
+                    raise PlatformRuleError("excluded", reason, campaign_id=plan.ad_id)
+                self._check(change, plan, spend, today)
+            except (PlatformRuleError, BadRequestError) as exc:
+                if strict:
+                    raise
+                early[i] = WriteResult(change=change, ok=False, error=str(exc))
                 continue
-            reason = _excluded(plan)
-            if reason:
-                raise PlatformRuleError("excluded", reason, campaign_id=plan.ad_id)
             bid_type, bid = _bid(plan)
             uni = plan.kind == "uni"
             if isinstance(change, BudgetChange):
-                check_budget_update(
-                    plan.ad_id,
-                    plan.budget,
-                    change.budget,
-                    spend_today=spend.get(plan.ad_id, Decimal(0)),
-                    changes_today=self._changes_today[(account_id, plan.ad_id, today)],
-                    bid=bid,
-                    bid_type=bid_type,
-                    rules=self.rules,
-                )
                 groups["uni_budget" if uni else "budget"].append((i, plan.ad_id, change.budget))
             elif isinstance(change, BidChange):
-                check_bid_update(plan.ad_id, bid_type, change.bid, budget=plan.budget, rules=self.rules)
                 kind = "uni_roi2_goal" if uni else ("roi_goal" if bid_type == "roi" else "bid")
                 groups[kind].append((i, plan.ad_id, change.bid))
             else:
@@ -416,6 +430,8 @@ class QianchuanConnector:
             now_value = _value_of(kind, plan) if plan else None
             ok = outcome.ok and now_value == outcome.requested
             error = None if ok else (outcome.answer if not outcome.ok else f"platform accepted it but reads back {now_value}")
+            if kind.endswith("status") and now_value is not None:
+                now_value = "active" if now_value == "ENABLE" else "paused"
             results.append(
                 WriteResult(change=change, ok=ok, platform_value=now_value, request_id=outcome.request_id, error=error)
             )

@@ -120,10 +120,10 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # tolerance: float error must not spin the loop
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
-                await sleep((1 - self._tokens) / self.rate)
+                await sleep(max((1 - self._tokens) / self.rate, 1e-4))
 
 
 @dataclass(frozen=True)
