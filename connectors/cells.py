@@ -252,7 +252,12 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
     values = values.astype("datetime64[ns]")
     out = Parsed(values)
     out.add(empty, lambda v: f"{what} is empty")
-    out.add(values.isna().to_numpy() & ~empty.to_numpy(), lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
+    invalid = values.isna().to_numpy() & ~empty.to_numpy()
+    if invalid.any():
+        span = invalid & _matches(raw, f".*{_DATE}.*(?:~|至|到|-{{1,2}}|—).*{_DATE}.*")
+        out.add(span, lambda v: f"{v!r} is a date range: export the report by day (分日), one row per day")
+        invalid &= ~span
+    out.add(invalid, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
     limit = np.datetime64(latest, "ns")
     out.add((values > limit).to_numpy(), lambda v: f"date {v} is in the future (after {latest.isoformat()})")
     out.add(

@@ -33,7 +33,7 @@ user's file has it; nothing is returned then.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "read_stats"]
+    from connectors.base import DailyStat
+
+__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "daily_stats", "read_stats"]
 
 STAT_COLUMNS: tuple[str, ...] = (
     "account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
@@ -126,6 +128,45 @@ def read_stats(
     _check_currency(stats, report)
     report.raise_if_any()
     return stats
+
+
+def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
+    """The rows of a ``read_stats`` frame as connector records (``connectors.base.DailyStat``).
+
+    Money becomes ``Decimal`` with 2 places; missing optional values become
+    None. The same records the platform connectors yield, so one contract suite
+    can compare them.
+    """
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from connectors.base import DailyStat
+
+    def money(value: float) -> Decimal | None:
+        return None if pd.isna(value) else Decimal(f"{value:.2f}")
+
+    def count(value: object) -> int | None:
+        return None if pd.isna(value) else int(value)
+
+    for row in stats.itertuples(index=False):
+        yield DailyStat(
+            account_id=row.account_id,
+            campaign_id=row.campaign_id,
+            date=row.date.date(),
+            spend=money(row.spend),
+            gmv=money(row.gmv),
+            orders=int(row.orders),
+            campaign_name=row.campaign_name,
+            channel=row.channel,
+            impressions=count(row.impressions),
+            clicks=count(row.clicks),
+            budget=money(row.budget),
+            bid_type=row.bid_type,
+            bid=money(row.bid),
+            status=row.status,
+            currency=row.currency,
+        )
 
 
 class _Report:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from connectors.files import STAT_COLUMNS, read_stats
+from connectors.base import DailyStat
+from connectors.files import STAT_COLUMNS, daily_stats, read_stats
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 TODAY = dt.date(2026, 11, 20)
@@ -180,6 +181,16 @@ def test_console_status_text_maps_to_contract_status(tmp_path: Path, status: str
     assert read_stats([path], today=TODAY)["status"].tolist() == [expected]
 
 
+@pytest.mark.parametrize("cell", ["2026-11-01 ~ 2026-11-07", "2026-11-01至2026-11-07"])
+def test_a_report_summed_over_a_date_range_is_refused_with_a_hint(tmp_path: Path, cell: str):
+    from connectors.errors import InputError
+
+    path = tmp_path / "r.csv"
+    path.write_text(f"日期,计划ID,消耗(元),直接成交金额(元),直接成交订单数\n{cell},7,1,1,1\n", "utf-8")
+    with pytest.raises(InputError, match=r"r.csv:2:日期: .* is a date range: export the report by day"):
+        read_stats([path], today=TODAY)
+
+
 @pytest.mark.parametrize("cell", ["1900-01-01", "1999-12-31"])
 def test_dates_before_2000_are_refused(tmp_path: Path, cell: str):
     from connectors.errors import InputError
@@ -212,3 +223,16 @@ def test_progress_reports_bytes_up_to_the_total():
     total = (GOOD / "restatement.csv").stat().st_size + (GOOD / "contract_english.csv").stat().st_size
     assert calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_rows_become_the_same_frozen_records_the_platform_connectors_yield():
+    from decimal import Decimal
+
+    records = list(daily_stats(read("contract_english.csv")))
+    assert records[0] == DailyStat(
+        account_id=ACCOUNT, campaign_id=LIVE, date=dt.date(2026, 11, 3), spend=Decimal("1200.50"),
+        gmv=Decimal("6003.75"), orders=41, campaign_name="直播间·双11 主推", channel="qianchuan.live",
+        impressions=120000, clicks=3400, budget=Decimal("3000.00"), bid_type="cpa", bid=Decimal("35.50"),
+        status="active", currency="CNY",
+    )  # fmt: skip
+    assert (records[1].budget, records[1].bid, records[2].impressions, records[2].currency) == (None, None, None, None)
