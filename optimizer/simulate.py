@@ -107,9 +107,18 @@ def simulation_settings(scenario: Scenario, config: Path | str | None = None) ->
 
 
 def load_settings_defaults(scenario: Scenario) -> Settings:
+    """The defaults with the preset's ``[settings]`` on top; ``InputError`` names a bad key."""
+    from pydantic import ValidationError
+
+    from connectors.errors import InputError, Problem
     from optimizer.settings import Settings
 
-    return Settings(**scenario.settings)
+    try:
+        return Settings(**scenario.settings)
+    except ValidationError as exc:
+        problems = [Problem(f"scenario {scenario.name}", f"[settings] {'.'.join(map(str, e['loc']))}: {e['msg']}")
+                    for e in exc.errors()]
+        raise InputError(problems) from None
 
 
 def _policy_order(policies: Sequence[str]) -> list[str]:

@@ -193,8 +193,17 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
     listed = data.pop("campaign", [])
     generate = data.pop("generate", None)
     data.setdefault("name", Path(source).stem)
+    problems: list[Problem] = []
+    campaigns = []
+    for i, row in enumerate(listed):
+        try:
+            campaigns.append(CampaignSpec(**row))
+        except ValidationError as exc:
+            who = f"[[campaign]] #{i + 1}" + (f" ({row['campaign_id']})" if isinstance(row, dict) and "campaign_id" in row else "")
+            problems += [Problem(source, f"{who} {'.'.join(map(str, e['loc'])) or '(row)'}: {e['msg']}") for e in exc.errors()]
+    if problems:
+        raise InputError(problems)
     try:
-        campaigns = [CampaignSpec(**c) for c in listed]
         if generate is not None:
             history = int(data.get("history_days", Scenario.model_fields["history_days"].default))
             campaigns += generate_campaigns(GenerateSpec(**generate), history_days=history)

@@ -101,3 +101,17 @@ def test_the_csvs_have_their_columns_a_bom_and_chinese_names(tmp_path):
 def test_an_unknown_policy_is_refused_before_anything_runs():
     with pytest.raises(KeyError, match="unknown policy 'nope'"):
         run_simulation("demo", days=2, policies=["nope"], progress=False)
+
+
+def test_a_preset_with_a_bad_guardrail_is_refused_with_its_key(tmp_path):
+    from connectors.errors import InputError
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[settings.budget]\nmax_change_pct = 300\n[[campaign]]\ncampaign_id = "1"\n'
+                   'budget = 500\ndemand = 800\nroi = 2\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[settings\] budget.max_change_pct"):
+        run_simulation(bad, days=1, progress=False)
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[campaign]]\ncampaign_id = "1"\nbudget = 100\ndemand = 800\nroi = 2\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[\[campaign\]\] #1 \(1\) budget: Input should be greater"):
+        load_scenario(broken)
