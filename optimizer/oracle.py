@@ -29,19 +29,23 @@ Method: Lagrangian relaxation solved exactly per campaign. For multipliers
 campaign takes ``argmax_k (1 + mu) g - mu f s - lam_i b``. ``lam`` is found by
 bisection so the total fits ``T``; a channel's multiplier is clipped to the
 bisected values that hold its share bounds; ``mu`` is bisected only when the
-floor would be broken at ``mu = 0``. The relaxation leaves at most a small
-duality gap, so a greedy pass then spends any budget left under the cap on the
-candidate upgrades with the most GMV that keep every constraint, and a local
-search over pairs (one campaign gives budget back, another takes it) closes
-most of what is left. This runs from three starts (the solution just under the
-cap, the one just over it stepped down until it fits, and holding) and keeps
-the best. Measured on random problems (6 random candidates per campaign, no
-grid): within 0.2 % of the Lagrangian upper bound at 60 campaigns (median
-0.03 %); on 3-5 campaigns up to a few percent, hence the enumeration below. When the candidates allow at most 50,000 combinations
-(a handful of campaigns) every combination is tried instead, which is exact. Finally the
-day's choice is compared with holding every setting: if holding is feasible and
-better in expected GMV, the oracle holds. Hence on expected GMV the oracle is
-never worse than ``hold`` on any day.
+floor would be broken at ``mu = 0``. The relaxation can leave a duality gap,
+so from three starts (the solution just under the cap, the one just over it
+stepped down until it fits, and holding) a greedy pass spends any budget left
+under the cap on the upgrades with the most GMV that keep every constraint, a
+local search over pairs (one campaign gives budget back, another takes it)
+closes most of the rest, and the best result is kept. When the candidates allow
+at most 50,000 combinations (a handful of campaigns) every combination is tried
+instead, which is exact. Finally, if holding every setting is feasible and
+better in expected GMV, the oracle holds: on expected GMV it is never worse
+than ``hold`` on any day.
+
+Measured gaps (``tests/sim/test_properties.py``; ``dual_bound`` is the
+Lagrangian upper bound, the true optimum lies between): on oracle-like grids
+with concave curves, 15-60 campaigns, within 0.5 % of the bound in every
+case tried; with 6 random candidates per campaign, median 0.03 % and worst
+0.15 % at 60 campaigns, worst 1.6 % at 30; below 8 campaigns the pair search
+alone can miss a three-way swap by up to 5 %, which the enumeration covers.
 """
 
 from __future__ import annotations
