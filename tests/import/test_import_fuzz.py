@@ -1,0 +1,69 @@
+"""Property: whatever a file holds, read_stats answers with a validated frame
+or an InputError naming the file, never another exception; and a workbook of
+random valid rows reads back like the CSV does."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.errors import InputError
+from connectors.files import STAT_COLUMNS, read_stats
+
+TODAY = dt.date(2026, 11, 20)
+COLUMNS = ["date", "campaign_id", "spend", "gmv", "orders", "budget", "bid_type", "bid", "status", "currency",
+           "campaign_name", "日期", "计划ID", "消耗(元)", "直接成交金额(元)", "直接成交订单数", "推广类型", "ROI目标"]  # fmt: skip
+cell = st.one_of(
+    st.sampled_from(["", "--", "-", "nan", "inf", "1,234.5", "¥5", "0", "-1", "2026-11-03", "2026/11/3",
+                     "1.78E+18", "1780000000000000001", "cpa", "roi", "none", "投放中", "全域推直播", "=1+1",
+                     "@x", "合计", "2026-11-01 ~ 2026-11-02", "CNY", "USD", "不限"]),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+def _check(path: Path) -> None:
+    try:
+        frame = read_stats([path], today=TODAY, max_problems=5)
+    except InputError as error:
+        assert error.problems and all(p.file == str(path) for p in error.problems)
+        assert len(error.problems) <= 5
+    else:
+        assert tuple(frame.columns) == STAT_COLUMNS
+        assert frame["spend"].notna().all() and frame["gmv"].notna().all()
+        assert (frame["spend"] >= 0).all() and (frame["orders"] >= 0).all()
+
+
+REQUIRED = ["date", "campaign_id", "spend", "gmv", "orders"]
+GOOD_CELLS = {"date": "2026-11-03", "campaign_id": "1780000000000000001", "spend": "1", "gmv": "2", "orders": "3"}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_table_of_text_gives_a_frame_or_an_input_error(data: st.DataObject):
+    extras = data.draw(st.lists(st.sampled_from(COLUMNS[5:]), unique=True, max_size=5))
+    header = data.draw(st.permutations(REQUIRED + extras))
+    mostly_valid = st.fixed_dictionaries({h: st.just(GOOD_CELLS.get(h, "")) | cell for h in header})
+    body = data.draw(st.lists(mostly_valid.map(lambda r: [r[h] for h in header]), min_size=1, max_size=6))
+    if data.draw(st.booleans()):  # now and then a ragged row
+        body.append(data.draw(st.lists(cell, max_size=len(header) + 2)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *body])
+        _check(path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_frame_or_an_input_error(data: bytes):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bytes.csv"
+        path.write_bytes(b"date,campaign_id,spend,gmv,orders\n" + data)
+        _check(path)
+        path.write_bytes(data)
+        _check(path)
