@@ -285,8 +285,8 @@ def _mip(rows, vs, red, choice, sel, valid, deadline, *, prune):
             var = solver.BoolVar(f"x[{pos},{j}]")
             ct.SetCoefficient(var, 1)
             x_vars.append((i, j, var))
-    ii = np.array([t[0] for t in x_vars])
-    jj = np.array([t[1] for t in x_vars])
+    ii = np.array([t[0] for t in x_vars], dtype=np.int64)
+    jj = np.array([t[1] for t in x_vars], dtype=np.int64)
     coefs = rows.coefficients(ii, jj)  # (m, len)
     # tight feasibility; no cutting-plane rounds at the root: on these small
     # multiple-choice knapsacks they cost more than the branching they save
@@ -313,7 +313,7 @@ def _mip(rows, vs, red, choice, sel, valid, deadline, *, prune):
     # the gap that matters is relative to the whole objective, not to the repaired part
     total_abs = float(np.abs(vs[np.arange(len(choice)), choice]).sum())
     sel_abs = max(float(np.abs(vs[sel, choice[sel]]).sum()), 1e-12)
-    rel_gap = 1e-7 if not prune else float(np.clip(2e-6 * total_abs / sel_abs, 1e-7, 1e-2))
+    rel_gap = 1e-7 if not prune else float(np.clip(1e-5 * total_abs / sel_abs, 1e-6, 1e-2))
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, rel_gap)
     status = solver.Solve(params)
     if status == pywraplp.Solver.INFEASIBLE:

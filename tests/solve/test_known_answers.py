@@ -145,3 +145,14 @@ def test_an_infeasible_config_names_its_conflicting_guardrails(rows, settings, m
     assert not (must_not_name & named)
     for name in must_name:
         assert name in str(caught.value)
+
+
+def test_an_empty_account_gives_an_empty_allocation():
+    model, states = account([{"id": "x"}])
+    empty = type(model)(
+        ids=(), bid_type=model.bid_type[:0], bid0=model.bid0[:0], cap0=model.cap0[:0], kind=model.kind[:0],
+        a=model.a[:0], b=model.b[:0], cv=model.cv[:0],
+    )
+    alloc = solve(empty, states.iloc[:0], Settings())
+    assert alloc.table.empty and alloc.stats.objective == 0.0
+    assert verify(alloc, states.iloc[:0], Settings()) == []
