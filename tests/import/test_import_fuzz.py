@@ -67,3 +67,37 @@ def test_any_bytes_give_a_frame_or_an_input_error(data: bytes):
         _check(path)
         path.write_bytes(data)
         _check(path)
+
+
+xlsx_rows = st.lists(
+    st.tuples(
+        st.from_regex(r"[1-9][0-9]{14,17}[1-9]", fullmatch=True),
+        st.dates(dt.date(2024, 1, 1), TODAY),
+        st.floats(0, 1e7, allow_nan=False).map(lambda x: round(x, 2)),
+        st.integers(0, 10**6),
+        st.text(st.sampled_from(list("直播间双十一爆款女装·ab 12")), min_size=1, max_size=12).map(str.strip).filter(bool),
+    ),
+    min_size=1,
+    max_size=12,
+    unique_by=lambda r: (r[0], r[1]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(xlsx_rows)
+def test_workbook_cells_of_every_type_read_back_exactly(rows: list[tuple]):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["日期", "计划ID", "计划名称", "消耗(元)", "直接成交金额(元)", "直接成交订单数"])
+    for campaign_id, day, money, orders, name in rows:  # a date cell, a text id, float and int cells
+        sheet.append([dt.datetime.combine(day, dt.time()), campaign_id, name, money, money * 2, orders])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.xlsx"
+        book.save(path)
+        frame = read_stats([path], today=TODAY)
+    got = sorted(zip(frame["campaign_id"], frame["date"].dt.date, frame["spend"], frame["gmv"], frame["orders"],
+                     frame["campaign_name"], strict=True))  # fmt: skip
+    want = sorted((c, d, m, round(m * 2, 2), o, n) for c, d, m, o, n in rows)
+    assert got == want
