@@ -33,6 +33,7 @@ always allowed).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -218,7 +219,10 @@ class RulesPolicy:
 
     Steps are ``budget_step_pct`` (capped by ``budget.max_change_pct``) and
     ``bid.max_change_pct``. Raises are granted best ROI first while the sum of
-    live budgets stays within the cap (cuts and pauses free room first). It
+    live budgets stays within the cap (cuts and pauses free room first); if
+    the live budgets are over the cap (a launch came in), the untouched active
+    campaigns with the weakest trailing ROI (no data counts as strong) are cut
+    by up to a step until it holds. It
     reads immature recent days as they are, as people do: that is part of what
     it is measured for.
     """
@@ -279,6 +283,18 @@ class RulesPolicy:
                 changes.append(BudgetChange(account_id=c.account_id, campaign_id=c.campaign_id, budget=new))
                 live_total += new - cur
             changes += self._bid_change(c, settings, up=True, q=q, new_budget=max(new, cur))
+        if live_total > cap:  # e.g. after launches: trim the weakest untouched budgets until the cap holds
+            touched = {ch.campaign_id for ch in changes}
+            weakest = sorted((roi_by_id.get(c.campaign_id, (0.0, math.inf))[1], c.campaign_id, c) for c in campaigns
+                             if c.status == "active" and not c.excluded_reason and c.campaign_id not in touched)
+            for _roi, _cid, c in weakest:
+                if live_total <= cap:
+                    break
+                cur = c.budget or Decimal(0)
+                new = snap_budget(c, max(cur * (1 - step), cur - (live_total - cap)), settings, self.rules)
+                if new < cur:
+                    changes.append(BudgetChange(account_id=c.account_id, campaign_id=c.campaign_id, budget=new))
+                    live_total -= cur - new
         return changes
 
     def _bid_change(self, c: CampaignState, settings: Settings, *, up: bool, q: Decimal, new_budget: Decimal) -> list[Change]:

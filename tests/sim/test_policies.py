@@ -166,3 +166,13 @@ def test_on_a_larger_problem_the_oracle_is_within_a_hair_of_the_dual_bound():
     got = float(f.gmv[np.arange(n), idx].sum())
     assert b[np.arange(n), idx].sum() <= cap + 1e-6
     assert got >= 0.999 * dual_bound(f.gmv, b, valid, cap)
+
+
+def test_rules_trim_the_weakest_budgets_when_a_launch_breaks_the_cap():
+    campaigns, history = _rules_case()
+    # live budgets 6000 -> 4800 after the pause and the cut: 200 over. A gets no raise; the weakest
+    # untouched active campaign (F, ROI 0.05 on too little spend to judge) gives 200; D is learning
+    settings = Settings(budget={"total_daily": 4600})
+    changes = make_policy("rules", PolicyContext()).decide(DAY, campaigns, history, settings)
+    budgets = {c.campaign_id: c.budget for c in changes if isinstance(c, BudgetChange)}
+    assert budgets == {"B": Decimal("800"), "F": Decimal("800")}
