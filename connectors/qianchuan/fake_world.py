@@ -132,6 +132,8 @@ class FakeQianchuan:
         self.faults: Counter = Counter()  # fault kind -> count
         self.rate_limited = 0
         self.applied: list[tuple[str, str, str]] = []  # (ad_id, field, value) per write the platform acted on
+        self.received: list[tuple[str, str, str]] = []  # every write item that reached the platform's logic
+        self.issued: list[str] = []  # every access and refresh token handed out (for leak tests)
         self.auth_codes: dict[str, float] = {}
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, float] = {}
@@ -368,6 +370,7 @@ class FakeQianchuan:
         refresh = "rt_" + secrets.token_hex(16)
         self.access[access] = {"expires": now + s.access_ttl_s, "calls": 0}
         self.refresh[refresh] = now + s.refresh_ttl_s
+        self.issued += [access, refresh]
         return {
             "access_token": access,
             "expires_in": int(s.access_ttl_s),
@@ -627,6 +630,7 @@ class FakeQianchuan:
         return self._ok({"results": results} if list_key == "roi_goal_updates" else {"ad_ids": done, "errors": errors})
 
     def _apply(self, adv: int, ad_id: int, attr: str, value: Decimal, kind: str) -> str | None:
+        self.received.append((str(ad_id), attr, str(value.quantize(CENT))))
         p = self.plans.get(ad_id)
         if p is None or p.advertiser_id != adv or p.kind != kind:
             return "计划不存在 (plan not found)"
@@ -668,6 +672,7 @@ class FakeQianchuan:
             raise _ApiError(40001, "ad_ids (1-10) and opt_status ENABLE/DISABLE/DELETE are required")
         done, errors = [], []
         for raw in ids:
+            self.received.append((str(raw), "status", str(status)))
             p = self.plans.get(int(raw))
             if p is None or p.advertiser_id != adv or p.kind != kind:
                 errors.append({"ad_id": int(raw), "error_message": "计划不存在 (plan not found)"})
