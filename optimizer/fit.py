@@ -15,9 +15,10 @@ with ``k`` the bid type, ``b_i`` the current bid (``none``: no bid term),
 ``gamma`` the bid elasticity of volume pooled per account and bid type (CPA bid
 up -> more delivery; ROI target up -> less) and ``dv`` an account's weekday
 effect. Spend is ``min(B, D)``: a capped day (``c = 1``) says only ``D >= s``.
-``mu_i, sigma_i`` are fitted by EM for the censored normal (Tobit), with a weak
-prior ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` so that a campaign capped on every
-day gets a finite, modest headroom. The expected spend at budget ``B``::
+``mu_i, sigma_i`` are fitted by EM for the censored normal (Tobit), days
+weighted by recency ``r_t = 0.5^(age / HALF_LIFE_DAYS)`` (curves drift), with a
+weak prior ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` so that a campaign capped on
+every day gets a finite, modest headroom. The expected spend at budget ``B``::
 
     E[min(B, D)] = exp(mu + sigma^2/2) Phi((log B - mu - sigma^2)/sigma) + B (1 - Phi((log B - mu)/sigma))
 
@@ -26,29 +27,36 @@ is increasing and concave in ``B`` and never above ``B``.
 **Efficiency (what spend earns).** With ``y_it = log((g + r0 s0) / (s + s0))``
 (log ROI, smoothed towards the account ROI ``r0`` on tiny days)::
 
-    y_it = alpha_i + beta_i * x_it + dr[a, w(t)] + e,   e ~ N(0, sigma_y,i^2 / m_t)
+    y_it = alpha_i + beta_i * (f_it - fbar_i) + delta_i * (x_it - xbar_i) + dr[a, w(t)] + e,
+    e ~ N(0, sigma_y,i^2 / (m_t^2 r_t))
 
-``x = log s - log s_i`` for ``none`` (max delivery: ``gmv = A s^(1 + beta)``,
-concave for ``beta`` in [-0.95, 0]) and ``x = log b - log b_i`` for ``cpa`` /
-``roi`` (the bid moves the ROI the platform delivers at). ``s_i`` is the
-campaign's typical spend; ``alpha_i`` is the log ROI at the current operating
-point.
+``f = log(s / D)`` is the log fill ratio: 0 on an uncapped day (it spent its
+demand), ``-E[log D - log s | D > s]`` (the truncated-normal mean of the
+delivery model) on a capped day; ``x = log(b / b_i)`` the bid move (0 for
+``none``). So ``gmv = R * D * (s / D)^(1 + beta)``: the first yuan of a day buys
+the best traffic (``beta`` in [-0.95, 0], concave in spend), and the bid moves
+the ROI the platform delivers at (``delta``: CPA bid up -> ROI down, ROI
+target up -> ROI up). ``bars`` are the campaign's weighted means, so
+``alpha_i`` is the log ROI at its usual operating point.
 
 **Partial pooling (empirical Bayes).** ``alpha_i ~ N(m_g, tau_alpha^2)`` with
 ``m_g`` the mean of its (account, channel, bid type) group, itself shrunk
 towards the account mean; ``tau_alpha^2`` by the method of moments across
 campaigns (between-campaign variance minus mean sampling variance).
-``beta_i ~ N(beta_k, tau_beta^2)`` with ``beta_k`` the within-campaign pooled
-slope of the account and bid type, shrunk towards a structural default.
-``[model] shrinkage`` multiplies both prior precisions. The posterior of
-``(alpha_i, beta_i)`` is the closed-form 2x2 Bayesian linear regression; its
-covariance gives ``gmv_sd`` (delta method: ``sd(log gmv) = sqrt(x' V x)``,
-plus the delivery uncertainty of uncapped spend).
+``(beta_i, delta_i) ~ N((beta_k, delta_k), tau_beta^2 I)`` with ``(beta_k, delta_k)``
+the within-campaign pooled slopes of the account and bid type, shrunk towards
+structural defaults (``DEFAULT_SLOPE``). ``[model] shrinkage`` multiplies the
+prior precisions. The posterior of ``(alpha_i, beta_i, delta_i)`` is the
+closed-form Bayesian linear regression (a batched 3x3 solve); its covariance
+``V_i`` gives ``gmv_sd`` by the delta method, ``sd(log gmv) = sqrt(u' V u)``
+with ``u = (1, f* - fbar, x* - xbar)``, plus the delivery level's uncertainty.
 
 **Forecast** on the effective date (weekday ``w*``) at budget ``B``, bid ``b``::
 
-    spend = E[min(B, D)]  with  mu* = mu_i + gamma_k (log b - log b_i) + dv[a, w*]
-    gmv   = spend * exp(alpha_i + beta_i x* + dr[a, w*])
+    mu*   = mu_i + gamma_k (log b - log b_i) + dv[a, w*]
+    spend = E[min(B, D)]
+    f*    = E[log min(B, D) - log D] = -(sigma phi(a) - sigma a (1 - Phi(a))),  a = (log B - mu*)/sigma
+    gmv   = spend * exp(alpha_i + beta_i (f* - fbar_i) + delta_i (x - xbar_i) + dr[a, w*])
 
 ``gmv`` is the posterior median (no ``exp(var/2)`` optimism).
 """
@@ -69,13 +77,15 @@ if TYPE_CHECKING:
 
 __all__ = ["FittedModel", "fit"]
 
-DEFAULT_SLOPE = {"none": -0.25, "cpa": -0.5, "roi": 0.8}
+DEFAULT_SLOPE = {"none": -0.3, "cpa": -0.5, "roi": 0.8}
 """Structural prior of beta per bid type, used when the account's history cannot tell."""
 SLOPE_BOUNDS = {"none": (-0.95, 0.0), "cpa": (-2.0, 0.5), "roi": (-0.5, 2.0)}
 DEFAULT_GAMMA = {"none": 0.0, "cpa": 1.0, "roi": -1.5}
 """Bid elasticity of delivery volume per bid type."""
 GAMMA_BOUNDS = {"none": (0.0, 0.0), "cpa": (0.2, 3.0), "roi": (-4.0, -0.2)}
 TAU_BETA = 0.3
+HALF_LIFE_DAYS = 21.0
+"""Weight of a day in the efficiency fit halves every this many days back (curves drift)."""
 PRIOR_SLOPE_WEIGHT = 4.0  # the structural default counts as this much within-campaign log-variation (x sd^2 * days)
 TAU_ALPHA_MIN = 0.05
 TOBIT_ITERATIONS = 40
@@ -149,9 +159,11 @@ class FittedModel:
     sigma: np.ndarray
     mu_var: np.ndarray
     gamma: np.ndarray
-    alpha: np.ndarray
-    beta: np.ndarray
-    cov: np.ndarray  # (n, 2, 2) posterior covariance of (alpha, beta)
+    alpha: np.ndarray  # log ROI at the campaign's mean fill and bid
+    beta: np.ndarray  # elasticity of ROI to the fill ratio (spend / demand), in [-0.95, 0]
+    beta_bid: np.ndarray  # elasticity of ROI to the bid (0 for none)
+    x_mean: np.ndarray  # (n, 2) centre of (log fill, log bid / ref bid)
+    cov: np.ndarray  # (n, 3, 3) posterior covariance of (alpha, beta, beta_bid)
     dow_volume: np.ndarray
     dow_roi: np.ndarray
     pooling_weight: np.ndarray  # share of alpha's posterior precision that came from the prior, in [0, 1]
@@ -178,14 +190,6 @@ class FittedModel:
             if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
                 updates[f.name] = value[index]
         return replace(self, **updates)
-
-    def _x(self, spend: np.ndarray, bid: np.ndarray) -> np.ndarray:
-        none = (self.bid_type == "none")[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_spend = np.log(np.maximum(spend, 1e-9) / self.ref_spend[:, None])
-            x_bid = np.log(bid / self.ref_bid[:, None])
-        x_bid = np.where(np.isfinite(x_bid), x_bid, 0.0)
-        return np.where(none, x_spend, x_bid)
 
     def expected_spend(self, budget: np.ndarray, bid: np.ndarray) -> np.ndarray:
         """``(n, k)`` E[min(B, D)] at ``budget`` (inf = no cap, 0 = paused) and ``bid``."""
@@ -215,16 +219,29 @@ class FittedModel:
             raise ValueError(f"budget {budget.shape} and bid {bid.shape} must be ({len(self.ids)}, k)")
         weekday = self.effective_date.weekday()
         spend = self.expected_spend(budget, bid)
-        x = self._x(spend, bid)
-        log_roi = self.alpha[:, None] + self.beta[:, None] * x + self.dow_roi[:, weekday][:, None]
-        gmv = spend * np.exp(np.minimum(log_roi, 20.0))
-        v = self.cov
-        var_roi = v[:, 0, 0][:, None] + 2 * x * v[:, 0, 1][:, None] + x**2 * v[:, 1, 1][:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
-            uncapped = np.where(budget > 0, 1.0 - np.minimum(spend / np.where(np.isfinite(budget), budget, np.inf), 1.0), 0)
-        uncapped = np.where(np.isfinite(budget), uncapped, 1.0)
-        elastic = np.where((self.bid_type == "none")[:, None], 1 + self.beta[:, None], 1.0)
-        var = np.maximum(var_roi, 0) + (uncapped * elastic) ** 2 * self.mu_var[:, None]
+            x_bid = np.log(bid / self.ref_bid[:, None])
+        x_bid = np.where(np.isfinite(x_bid), x_bid, 0.0)
+        mu = self.mu[:, None] + self.gamma[:, None] * x_bid + self.dow_volume[:, weekday][:, None]
+        sigma = self.sigma[:, None]
+        capped = np.isfinite(budget) & (budget > 0)
+        a = (np.log(np.where(capped, budget, 1.0)) - mu) / sigma
+        phi = np.exp(-0.5 * a**2) / np.sqrt(2 * np.pi)
+        # E[log min(B, D) - log D] = -E[(log D - log B)^+]
+        log_fill = np.where(capped, -(sigma * phi - sigma * a * (1 - _ncdf(a))), 0.0)
+        x1 = log_fill - self.x_mean[:, 0:1]
+        x2 = x_bid - self.x_mean[:, 1:2]
+        log_roi = (self.alpha[:, None] + self.beta[:, None] * x1 + self.beta_bid[:, None] * x2
+                   + self.dow_roi[:, weekday][:, None])
+        gmv = np.where(spend > 0, spend * np.exp(np.minimum(log_roi, 20.0)), 0.0)
+        v = self.cov
+        var_roi = (v[:, 0, 0][:, None] + x1**2 * v[:, 1, 1][:, None] + x2**2 * v[:, 2, 2][:, None]
+                   + 2 * x1 * v[:, 0, 1][:, None] + 2 * x2 * v[:, 0, 2][:, None] + 2 * x1 * x2 * v[:, 1, 2][:, None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fill_cap = spend / np.where(np.isfinite(budget) & (budget > 0), budget, np.inf)
+        uncapped = np.where(np.isfinite(budget), 1.0 - np.minimum(np.nan_to_num(fill_cap), 1.0), 1.0)
+        # An uncertain demand level moves spend (uncapped) and the fill ratio (capped) alike.
+        var = np.maximum(var_roi, 0) + ((uncapped * (1 + self.beta[:, None])) ** 2 + ((1 - uncapped) * self.beta[:, None]) ** 2) * self.mu_var[:, None]
         gmv_sd = gmv * np.sqrt(var)
         return Forecast(spend=np.round(spend, 6), gmv=np.round(gmv, 6), gmv_sd=np.round(gmv_sd, 6))
 
@@ -242,7 +259,7 @@ class FittedModel:
             mroi = np.where(dspend > 1e-6, dgmv / dspend, np.nan)
         # Uncapped or saturated campaigns: fall back to the average ROI times the curve's elasticity.
         avg = np.divide(f.gmv[:, 0], f.spend[:, 0], out=np.zeros(len(budget)), where=f.spend[:, 0] > 0)
-        fallback = avg * np.where(self.bid_type == "none", 1 + self.beta, 1.0)
+        fallback = avg * (1 + self.beta)
         return np.where(np.isfinite(mroi), mroi, fallback)
 
 
@@ -276,57 +293,122 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     acct_type = _group_codes(h.account_id, h.bid_type)
     shrink = max(model.shrinkage, 1e-6)
     days = obs.sum(axis=1)
-
-    # ---- efficiency: y = log ROI, smoothed towards the account ROI on tiny days
-    acct_spend = np.bincount(acct, np.where(obs, spend, 0).sum(axis=1))
-    acct_gmv = np.bincount(acct, gmv.sum(axis=1))
-    r0 = (acct_gmv / np.maximum(acct_spend, 1e-9))[acct]
-    r0 = np.where(r0 > 0, r0, 1.0)
-    mean_spend = np.where(days > 0, np.where(obs, spend, 0).sum(axis=1) / np.maximum(days, 1), 1.0)
-    s0 = 0.05 * mean_spend
-    y = np.log((gmv + r0[:, None] * s0[:, None]) / (spend + s0[:, None]))
-    weight = np.where(obs, h.maturity[None, :] ** 2 * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0)
-
     none = h.bid_type == "none"
     log_spend = np.log(spend)
-    ref_spend_log = (weight * log_spend).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
-    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log), np.maximum(mean_spend, 1.0))
+    mean_spend = np.where(days > 0, np.where(obs, spend, 0).sum(axis=1) / np.maximum(days, 1), 1.0)
+
     ref_bid = np.where(none, np.nan, h.current_bid)
     bid_now = np.where(np.isfinite(h.bid) & (h.bid > 0), h.bid, ref_bid[:, None])
     with np.errstate(divide="ignore", invalid="ignore"):
         x_bid = np.log(bid_now / ref_bid[:, None])
-    x = np.where(none[:, None], log_spend - np.log(ref_spend)[:, None], np.where(np.isfinite(x_bid), x_bid, 0.0))
-    x = np.where(obs, x, 0.0)
+    xb = np.where(obs & ~none[:, None] & np.isfinite(x_bid), x_bid, 0.0)
 
-    # Weekday effect on log ROI: residuals from each campaign's weighted mean.
-    ybar0 = (weight * y).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
+    # ---- delivery: censored-normal EM on log spend
+    gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
+    cens = obs & h.censored
+    unc = obs & ~h.censored
+    recency = 0.5 ** ((len(h.dates) - 1 - np.arange(len(h.dates))) / HALF_LIFE_DAYS)  # curves drift: recent days count more
+    cnt = (obs * recency).sum(1)
+    n_unc = unc.sum(1)
+    # Pooled bid elasticity of volume from uncensored days with bid variation.
+    xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
+    zb_c = np.where(unc, log_spend - (log_spend * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
+    type_count = np.maximum(np.bincount(acct_type), 1)
+    g_num = np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / type_count
+    g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
+    g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
+    g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
+    gamma = np.clip((g_num / g_den)[acct_type], g_lo, g_hi)
+    z = log_spend - gamma[:, None] * xb
+    zmean0 = (z * unc).sum(1) / np.maximum(n_unc, 1)
+    dow_vol_acct = _dow_effect(acct, h.weekday, np.where(unc, z - zmean0[:, None], 0.0), unc.astype(float))
+    dow_vol = dow_vol_acct[acct][:, h.weekday]
+    z = z - dow_vol
+
+    with np.errstate(invalid="ignore"):
+        budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=-np.inf)
+    zmax = np.where(obs, z, -np.inf).max(axis=1)
+    m0 = np.where(np.isfinite(budget_max) & (budget_max > 0), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
+    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(mean_spend, 1.0)) + HEADROOM)
+    mu = np.where(cnt > 0, (z * obs * recency).sum(1) / np.maximum(cnt, 1e-9), m0)
+    sig2 = np.full(n, 0.09)
+    group_sig2 = 0.09
+    rows, cols = np.nonzero(cens)
+    z_cens = z[rows, cols]
+    w_cens = recency[cols]
+    sum_z_unc = np.where(unc, z * recency, 0.0).sum(1)
+    sum_z2_unc = np.where(unc, z * z * recency, 0.0).sum(1)
+    prior_prec = 1.0 / HEADROOM_SD**2
+    for _ in range(TOBIT_ITERATIONS):
+        sd = np.sqrt(sig2)
+        mu_c, sd_c = mu[rows], sd[rows]
+        lam = _mills((z_cens - mu_c) / sd_c)
+        ez_c = mu_c + sd_c * lam
+        ez2_c = mu_c**2 + sd_c**2 + sd_c * lam * (z_cens + mu_c)
+        sum_ez = sum_z_unc + np.bincount(rows, w_cens * ez_c, minlength=n)
+        sum_ez2 = sum_z2_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
+        mu_new = (sum_ez / sig2 + m0 * prior_prec) / (cnt / sig2 + prior_prec)
+        ss = sum_ez2 - 2 * mu_new * sum_ez + cnt * mu_new**2
+        sig2_new = np.clip((ss + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
+        done = np.max(np.abs(mu_new - mu)) < 1e-3 and np.max(np.abs(sig2_new - sig2)) < 1e-4
+        mu, sig2 = mu_new, sig2_new
+        if done:
+            break
+    mu_var = 1.0 / (n_unc / sig2 + 0.25 * cens.sum(1) / sig2 + 1.0 / HEADROOM_SD**2)
+    cnt = obs.sum(1)
+
+    # ---- efficiency: y = log ROI (smoothed towards the account ROI on tiny days) on fill and bid
+    acct_spend = np.bincount(acct, np.where(obs, spend, 0).sum(axis=1))
+    acct_gmv = np.bincount(acct, gmv.sum(axis=1))
+    r0 = (acct_gmv / np.maximum(acct_spend, 1e-9))[acct]
+    r0 = np.where(r0 > 0, r0, 1.0)
+    s0 = 0.05 * mean_spend
+    y = np.log((gmv + r0[:, None] * s0[:, None]) / (spend + s0[:, None]))
+    weight = np.where(obs, (recency * h.maturity**2)[None, :] * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0)
+    ref_spend_log = (weight * log_spend).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
+    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log), np.maximum(mean_spend, 1.0))
+
+    # Weekday effect on log ROI: residuals from each campaign's weighted mean, mature days only.
+    S0 = weight.sum(axis=1)
+    ybar0 = (weight * y).sum(axis=1) / np.maximum(S0, 1e-9)
     mature = (h.maturity >= 0.98)[None, :]  # immature days would mix attribution lag into the weekday effect
     dow_roi_acct = _dow_effect(acct, h.weekday, y - ybar0[:, None], np.where(mature, weight, 0.0))
     y = y - dow_roi_acct[acct][:, h.weekday]
 
-    S0 = weight.sum(axis=1)
-    S1 = (weight * x).sum(axis=1)
-    S2 = (weight * x * x).sum(axis=1)
-    Sy = (weight * y).sum(axis=1)
-    Sxy = (weight * x * y).sum(axis=1)
-    ybar = Sy / np.maximum(S0, 1e-9)
-    xbar = S1 / np.maximum(S0, 1e-9)
-    Sxx_c = np.maximum(S2 - S0 * xbar**2, 0.0)
-    Sxy_c = Sxy - S0 * xbar * ybar
+    # Regressors, centred on each campaign's weighted mean: log fill (spend / expected demand), log bid.
+    # An uncapped day spent its whole demand (fill 1); a capped day's demand is above its spend, by
+    # E[z - log s | z > log s] under the fitted delivery model (the truncated-normal mean).
+    sd_all = np.sqrt(sig2)[:, None]
+    excess = sd_all * _mills((z - mu[:, None]) / sd_all) - (z - mu[:, None])  # E[z | z > z_t] - z_t >= 0
+    log_fill = np.where(cens, -excess, 0.0)
+    x_mean = np.stack([(weight * log_fill).sum(1), (weight * xb).sum(1)], axis=1) / np.maximum(S0, 1e-9)[:, None]
+    X = np.stack([np.ones_like(y), log_fill - x_mean[:, :1], xb - x_mean[:, 1:]], axis=2)  # (n, T, 3)
+    X = np.where(obs[:, :, None], X, 0.0)
+    XtWX = np.einsum("nt,nti,ntj->nij", weight, X, X)
+    XtWy = np.einsum("nt,nti,nt->ni", weight, X, y)
+    ybar = XtWy[:, 0] / np.maximum(S0, 1e-9)
 
-    # Pooled slope per account and bid type, shrunk to the structural default.
-    default_slope = np.array([DEFAULT_SLOPE.get(t, 0.0) for t in h.bid_type])
-    pooled_num = np.bincount(acct_type, Sxy_c) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, default_slope) / np.maximum(
-        np.bincount(acct_type), 1
-    )
-    pooled_den = np.bincount(acct_type, Sxx_c) + PRIOR_SLOPE_WEIGHT
-    beta0 = (pooled_num / pooled_den)[acct_type]
+    # Pooled slopes per account and bid type (within-campaign), shrunk to the structural defaults.
+    prior_b = np.stack([np.full(n, DEFAULT_SLOPE["none"]),
+                        np.array([DEFAULT_SLOPE.get(t, 0.0) if t != "none" else 0.0 for t in h.bid_type])], axis=1)
+    k_types = int(acct_type.max()) + 1
+    pooled_A = np.zeros((k_types, 2, 2))
+    pooled_r = np.zeros((k_types, 2))
+    np.add.at(pooled_A, acct_type, XtWX[:, 1:, 1:])
+    np.add.at(pooled_r, acct_type, XtWy[:, 1:] - XtWX[:, 1:, :1][:, :, 0] * ybar[:, None])
+    prior_mean_t = np.zeros((k_types, 2))
+    np.add.at(prior_mean_t, acct_type, prior_b)
+    prior_mean_t /= type_count[:, None]
+    pooled_A += PRIOR_SLOPE_WEIGHT * np.eye(2)
+    pooled_r += PRIOR_SLOPE_WEIGHT * prior_mean_t
+    slope0 = np.linalg.solve(pooled_A, pooled_r[:, :, None])[:, :, 0][acct_type]
     lo = np.array([SLOPE_BOUNDS.get(t, (-2, 2))[0] for t in h.bid_type])
     hi = np.array([SLOPE_BOUNDS.get(t, (-2, 2))[1] for t in h.bid_type])
-    beta0 = np.clip(beta0, lo, hi)
+    slope0[:, 0] = np.clip(slope0[:, 0], *SLOPE_BOUNDS["none"])
+    slope0[:, 1] = np.where(none, 0.0, np.clip(slope0[:, 1], lo, hi))
 
     # Noise variance per campaign, pooled with its group (3 pseudo-days).
-    resid0 = np.where(obs, y - ybar[:, None] - beta0[:, None] * (x - xbar[:, None]), 0.0)
+    resid0 = np.where(obs, y - ybar[:, None] - np.einsum("nti,ni->nt", X[:, :, 1:], slope0), 0.0)
     rss = (weight * resid0**2).sum(axis=1)
     group_var, _ = _group_mean(group, rss / np.maximum(S0, 1e-9), S0)
     group_var = np.maximum(group_var, 0.01)
@@ -336,7 +418,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     v_i = sigma_y2 / np.maximum(S0, 1e-9)
     has = S0 > 0
     prec = np.where(has, 1.0 / (v_i + 0.05), 0.0)
-    m_group, w_group = _group_mean(group, ybar, prec)
+    m_group, _ = _group_mean(group, ybar, prec)
     m_acct, _ = _group_mean(acct_type, ybar, prec)
     n_group = np.bincount(group, has.astype(float))[group]
     m_prior = (n_group * m_group + 3.0 * m_acct) / (n_group + 3.0)
@@ -345,75 +427,20 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     tau_alpha2 = np.maximum(dev2, TAU_ALPHA_MIN**2) / shrink
     tau_beta2 = TAU_BETA**2 / shrink
 
-    # Posterior of (alpha at x = 0, beta): 2x2 Bayesian linear regression.
-    p00 = S0 / sigma_y2 + 1.0 / tau_alpha2
-    p01 = S1 / sigma_y2
-    p11 = S2 / sigma_y2 + 1.0 / tau_beta2
-    r_0 = Sy / sigma_y2 + m_prior / tau_alpha2
-    r_1 = Sxy / sigma_y2 + beta0 / tau_beta2
-    det = p00 * p11 - p01**2
-    alpha = (p11 * r_0 - p01 * r_1) / det
-    beta = (p00 * r_1 - p01 * r_0) / det
-    cov = np.empty((n, 2, 2))
-    cov[:, 0, 0] = p11 / det
-    cov[:, 0, 1] = cov[:, 1, 0] = -p01 / det
-    cov[:, 1, 1] = p00 / det
-    beta = np.clip(beta, lo, hi)
-    pooling_weight = (1.0 / tau_alpha2) / p00
-
-    # ---- delivery: censored-normal EM on log spend
-    gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
-    unc = obs & ~h.censored
-    z_raw = log_spend
-    xb = np.where(none[:, None], 0.0, x)
-    # Pooled bid elasticity of volume from uncensored days with bid variation.
-    xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(unc.sum(1, keepdims=True), 1), 0.0)
-    zb_c = np.where(unc, z_raw - (z_raw * unc).sum(1, keepdims=True) / np.maximum(unc.sum(1, keepdims=True), 1), 0.0)
-    g_num = np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / np.maximum(
-        np.bincount(acct_type), 1
-    )
-    g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
-    gamma = (g_num / g_den)[acct_type]
-    g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
-    g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
-    gamma = np.clip(gamma, g_lo, g_hi)
-    z = z_raw - gamma[:, None] * xb
-    zmean0 = (z * unc).sum(1) / np.maximum(unc.sum(1), 1)
-    dow_vol_acct = _dow_effect(acct, h.weekday, np.where(unc, z - zmean0[:, None], 0.0), unc.astype(float))
-    z = z - dow_vol_acct[acct][:, h.weekday]
-
-    budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=np.nan) \
-        if obs.any() else np.full(n, np.nan)
-    zmax = np.where(obs, z, -np.inf).max(axis=1)
-    m0 = np.where(np.isfinite(budget_max), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
-    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(ref_spend, 1.0)) + HEADROOM)
-    cens = obs & h.censored
-    cnt = obs.sum(1)
-    mu = np.where(cnt > 0, (z * obs).sum(1) / np.maximum(cnt, 1), m0)
-    sig2 = np.full(n, 0.09)
-    group_sig2 = 0.09
-    rows, cols = np.nonzero(cens)
-    z_cens = z[rows, cols]
-    sum_z_unc = np.where(unc, z, 0.0).sum(1)
-    sum_z2_unc = np.where(unc, z * z, 0.0).sum(1)
-    prior_prec = 1.0 / HEADROOM_SD**2
-    for _ in range(TOBIT_ITERATIONS):
-        sd = np.sqrt(sig2)
-        mu_c, sd_c = mu[rows], sd[rows]
-        lam = _mills((z_cens - mu_c) / sd_c)
-        ez_c = mu_c + sd_c * lam
-        ez2_c = mu_c**2 + sd_c**2 + sd_c * lam * (z_cens + mu_c)
-        sum_ez = sum_z_unc + np.bincount(rows, ez_c, minlength=n)
-        sum_ez2 = sum_z2_unc + np.bincount(rows, ez2_c, minlength=n)
-        mu_new = (sum_ez / sig2 + m0 * prior_prec) / (cnt / sig2 + prior_prec)
-        ss = sum_ez2 - 2 * mu_new * sum_ez + cnt * mu_new**2
-        sig2_new = np.clip((ss + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
-        done = np.max(np.abs(mu_new - mu)) < 1e-3 and np.max(np.abs(sig2_new - sig2)) < 1e-4
-        mu, sig2 = mu_new, sig2_new
-        if done:
-            break
-    n_unc = unc.sum(1)
-    mu_var = 1.0 / (n_unc / sig2 + 0.25 * cens.sum(1) / sig2 + 1.0 / HEADROOM_SD**2)
+    # Posterior of (alpha, beta_fill, beta_bid): 3x3 Bayesian linear regression.
+    prior_prec3 = np.zeros((n, 3, 3))
+    prior_prec3[:, 0, 0] = 1.0 / tau_alpha2
+    prior_prec3[:, 1, 1] = 1.0 / tau_beta2
+    prior_prec3[:, 2, 2] = np.where(none, 1e6, 1.0 / tau_beta2)
+    prior_mean3 = np.column_stack([m_prior, slope0])
+    P = XtWX / sigma_y2[:, None, None] + prior_prec3
+    r = XtWy / sigma_y2[:, None] + np.einsum("nij,nj->ni", prior_prec3, prior_mean3)
+    cov = np.linalg.inv(P)
+    theta = np.einsum("nij,nj->ni", cov, r)
+    alpha = theta[:, 0]
+    beta = np.clip(theta[:, 1], *SLOPE_BOUNDS["none"])
+    beta_bid = np.where(none, 0.0, np.clip(theta[:, 2], lo, hi))
+    pooling_weight = (1.0 / tau_alpha2) / P[:, 0, 0]
 
     # ---- flags
     budget_spread = h.log_spread(h.budget)
@@ -437,6 +464,8 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         gamma=gamma,
         alpha=alpha,
         beta=beta,
+        beta_bid=beta_bid,
+        x_mean=x_mean,
         cov=cov,
         dow_volume=dow_vol_acct[acct],
         dow_roi=dow_roi_acct[acct],

@@ -1,7 +1,9 @@
 """Daily stats generated from a known ground truth, for fit tests.
 
 ``none`` campaigns: demand ``D ~ LogNormal(mu, sigma)``, spend ``min(B, D)``,
-``gmv = A * spend^b * noise``. ``cpa`` campaigns: demand scales as
+``gmv = R * D * (spend / D)^b * noise`` (ROI ``R`` at full delivery, less
+steeply diminishing the more of the day's demand the budget lets through;
+with ``D`` at its typical level ``gmv = A * spend^b``). ``cpa`` campaigns: demand scales as
 ``bid^gamma``, ROI as ``bid^beta``. Budgets move around a base so the curve is
 identifiable unless ``flat=True``.
 """
@@ -66,12 +68,12 @@ def make_stats(
         bid = np.round(bid, 2)
         demand = np.exp(mu + np.where(bid_type == "none", 0.0, gamma * np.log(bid / ref_bid)) + rng.normal(0, sigma))
         spend = np.minimum(budget, demand)
-        if bid_type.dtype == object:
-            roi = np.where(
-                bid_type == "none",
-                a * np.maximum(spend, 1e-9) ** (b - 1),
-                a * np.where(bid_type == "none", 1.0, (bid / ref_bid)) ** b,
-            )
+        full = np.exp(mu)  # typical demand: a = R * full^(1 - b)
+        roi = np.where(
+            bid_type == "none",
+            a * full ** (b - 1) * (spend / demand) ** (b - 1),
+            a * np.where(bid_type == "none", 1.0, (bid / ref_bid)) ** b,
+        )
         gmv = spend * roi * np.exp(rng.normal(0, noise, n) - noise**2 / 2)
         age = len(dates) - t
         if lag and age <= len(lag):
@@ -109,9 +111,10 @@ def true_gmv(truth: Truth, budget: np.ndarray, bid: np.ndarray | None = None, dr
     demand = np.exp((truth.mu + shift)[:, None] + truth.sigma[:, None] * rng.normal(size=(n, draws)))
     spend = np.minimum(budget[:, None], demand)
     ratio = np.where(truth.bid_type == "none", 1.0, bid / truth.ref_bid)
+    full = np.exp(truth.mu)[:, None]
     roi = np.where(
         (truth.bid_type == "none")[:, None],
-        truth.a[:, None] * np.maximum(spend, 1e-9) ** (truth.b[:, None] - 1),
+        truth.a[:, None] * full ** (truth.b[:, None] - 1) * (spend / demand) ** (truth.b[:, None] - 1),
         (truth.a * ratio**truth.b)[:, None],
     )
     return spend.mean(1), (spend * roi).mean(1)
