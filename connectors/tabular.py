@@ -10,7 +10,8 @@ What it detects so the caller does not have to:
 - the format by content (a ``.csv`` that is really a zip is read as XLSX; a
   legacy ``.xls`` is refused with a hint);
 - the encoding: UTF-8 with or without BOM, then GB18030 (a superset of GBK),
-  UTF-16 with a BOM (Excel's "Unicode text");
+  UTF-16 with a BOM (Excel's "Unicode text"); a file whose valid UTF-8 Chinese
+  text is followed by a bad byte is reported as broken, not re-read as GBK;
 - the delimiter: comma, tab or semicolon, whichever the first lines use most;
 - the header row among the first ``HEADER_SEARCH_ROWS`` rows (console exports
   may start with a title row), and for XLSX the sheet whose header matches;
@@ -94,7 +95,10 @@ def read_table(path: Path, score: HeaderScore, *, exact: bool = False) -> Table:
     delimiter = _sniff_delimiter(text)
     table = None if exact else _read_text_fast(name, text, delimiter, score)
     if table is None:  # ragged, or quoted line breaks: the exact (slower) csv-module path
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:
+            raise InputError(Problem(name, f"not a readable CSV file: {exc}")) from exc
         table = _align(name, records, score)
     table.encoding = encoding
     return table
@@ -113,7 +117,10 @@ def _read_text_fast(name: str, text: str, delimiter: str, score: HeaderScore) ->
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    head = list(csv.reader(lines[:HEADER_SEARCH_ROWS], delimiter=delimiter))
+    try:
+        head = list(csv.reader(lines[:HEADER_SEARCH_ROWS], delimiter=delimiter))
+    except csv.Error:  # e.g. a lone carriage return inside a line
+        return None
     if len(head) != min(len(lines), HEADER_SEARCH_ROWS):
         return None
     first = next((i for i, r in enumerate(head) if not _is_blank(r)), None)
@@ -135,6 +142,8 @@ def _read_text_fast(name: str, text: str, delimiter: str, score: HeaderScore) ->
     while header and not header[-1]:
         header.pop()
     width = len(header)
+    if any("\r" in line[:-1] for line in body if '"' in line):
+        return None  # a carriage return inside a quoted line: let the exact path decide
     counts = np.fromiter(
         (line.count(delimiter) + 1 if '"' not in line else len(next(csv.reader([line], delimiter=delimiter), []))
          for line in body),
@@ -169,6 +178,18 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        start = utf8_error.start
+        # several valid UTF-8 Chinese characters before the bad byte: a broken UTF-8 file,
+        # not GBK (GBK text rarely forms even one valid 3-byte UTF-8 sequence)
+        if sum(1 for ch in data[:start].decode("utf-8-sig") if "\u4e00" <= ch <= "\u9fff") >= 4:
+            raise InputError(
+                Problem(
+                    name,
+                    f"broken UTF-8 text (invalid byte 0x{data[start]:02x} at offset {start}); "
+                    "the file may be cut or mixed from two encodings: export it again",
+                    row=data[:start].count(b"\n") + 1,
+                )
+            ) from utf8_error
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as exc:

@@ -142,6 +142,10 @@ def bad_files() -> None:
         text(BAD / name, content)
     # random bytes: invalid as UTF-8 and as GB18030 (0xff never starts a GB18030 character)
     (BAD / "garbage_encoding.csv").write_bytes(b"date,campaign_id\n\x81\x30\xff\xfe garbage\xff\xff\n")
+    (BAD / "broken_utf8.csv").write_bytes(
+        "日期,计划ID,计划名称,消耗(元),直接成交金额(元),直接成交订单数\n2026-11-03,7,直播间,1,1,1\n".encode()
+        + "2026-11-03,8,直播".encode() + b"\xe9\x97,1,1,1\n"  # cut in the middle of a character
+    )
     (BAD / "legacy_xls.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
     standard_xlsx(BAD / "mangled_id_float_cell.xlsx", float_id=True)
     standard_xlsx(BAD / "ragged.xlsx", ragged=True)

@@ -23,6 +23,7 @@ EXPECTED: dict[str, tuple[int | None, str | None, str]] = {
     "bad_date.csv": (3, "date", "not a date"),
     "bid_with_type_none.csv": (2, "bid", "bid_type is none"),
     "bid_zero.csv": (2, "bid", "greater than 0"),
+    "broken_utf8.csv": (3, None, "broken UTF-8 text"),  # whole file: the line, no column
     "duplicate_disagree.csv": (4, "spend", "duplicate rows disagree: rows 2 and 4"),
     "duplicate_gmv_falls.csv": (3, "gmv", "duplicate rows disagree: rows 2 and 3"),
     "duplicate_header.csv": (None, "spend", "appears twice"),  # a header problem: no row

@@ -9,7 +9,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import InputError
@@ -60,6 +60,8 @@ def test_any_table_of_text_gives_a_frame_or_an_input_error(data: st.DataObject):
 
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
+@example(b"\r\x01")  # a lone carriage return once crashed the header search
+@example(b'"a\rb",1\n')
 def test_any_bytes_give_a_frame_or_an_input_error(data: bytes):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bytes.csv"
