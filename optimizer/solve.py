@@ -248,13 +248,21 @@ def _repair(rows, vs, red, choice, valid, deadline):
     second = np.partition(np.where(np.isfinite(red), red, -np.inf), -2, axis=1)[:, -2] if red.shape[1] > 1 else best
     ambiguity = np.where(np.isfinite(second), best - second, np.inf)
     m_campaigns = n if n <= _WHOLE_MIP else min(n, max(40, 10 * len(rows.names)))
+    cents = np.floor(rows.rhs * rows.Ts * 100 + 1e-6) / 100 / rows.Ts
+    limit = np.where(np.arange(len(rows.rhs)) < rows.m_budget, cents, rows.rhs)
+    start_ok = bool(np.all(rows.row_sums(np.arange(n), choice) <= limit + 1e-12))
     while True:
         whole = m_campaigns >= n
         if whole:
             sel = np.arange(n)
         else:
             sel = np.sort(np.lexsort((np.arange(n), ambiguity))[:m_campaigns])
-        result = _mip(rows, vs, red, choice, sel, valid, deadline, prune=not whole)
+        try:
+            result = _mip(rows, vs, red, choice, sel, valid, deadline, prune=not whole)
+        except OptimizerError:
+            if start_ok:  # out of time: the multipliers' own choice already meets every row
+                return choice, None, 0
+            raise
         if result is not None:
             new_choice, mip_bound = result
             return new_choice, (mip_bound if whole else None), len(sel)
@@ -344,8 +352,15 @@ def _channel_thresholds(lam: dict[str, float], settings) -> dict[str, float]:
     return out
 
 
-def _marginal_roi(model, budget, bid, spend, paused, min_live):
-    """``dGMV/dspend`` at each chosen point: +/-5% of the budget (uncapped: of spend)."""
+def _marginal_roi(model, budget, bid, spend, paused, min_live, bid_type):
+    """``dGMV/dspend`` at each chosen point, ``(n,)``.
+
+    Along the budget (+/-5%; uncapped: of the spend level; paused: the average
+    ROI of resuming at the minimum budget). A campaign whose delivery is limited
+    by its bid, not its budget, spends no more with more budget: its marginal
+    ROI is then taken along the bid (+/-5%; for an ROI target the other way
+    round), and 0 when neither moves spend.
+    """
     level = np.where(np.isfinite(budget), budget, spend)
     level = np.where(paused, min_live, level)
     up = np.where(paused, min_live, level * 1.05)
@@ -355,7 +370,19 @@ def _marginal_roi(model, budget, bid, spend, paused, min_live):
     g_lo = np.where(down <= 0, 0.0, fc.gmv[:, 0])
     ds = fc.spend[:, 1] - s_lo
     dg = fc.gmv[:, 1] - g_lo
-    ok = ds > 1e-9 * (1 + np.abs(level))
+    tiny = 1e-9 * (1 + np.abs(level))
+    ok = ds > tiny
+    has_bid = np.isin(bid_type, ("cpa", "roi")) & np.isfinite(bid) & (bid > 0) & ~paused
+    if np.any(~ok & has_bid):
+        more = np.where(bid_type == "roi", 0.95, 1.05)
+        less = np.where(bid_type == "roi", 1.05, 0.95)
+        cap = np.where(np.isfinite(budget), budget, np.inf)
+        fb = model.predict(np.stack([cap, cap], axis=1), np.stack([bid * less, bid * more], axis=1))
+        ds_bid = fb.spend[:, 1] - fb.spend[:, 0]
+        use_bid = ~ok & has_bid & (ds_bid > tiny)
+        ds = np.where(use_bid, ds_bid, ds)
+        dg = np.where(use_bid, fb.gmv[:, 1] - fb.gmv[:, 0], dg)
+        ok = ok | use_bid
     return np.where(ok, dg / np.where(ok, ds, 1.0), 0.0)
 
 
@@ -382,7 +409,7 @@ def _table(model, states, cands, chosen, spend, gmv, sd, settings) -> pd.DataFra
     bid_less = np.where(bid_type == "roi", bid > bid0, bid < bid0)
     action[moved & (up | (~down & bid_more))] = "increase"
     action[moved & (down | (~up & bid_less))] = "decrease"
-    mroi = _marginal_roi(model, budget, bid, spend[idx, chosen], budget <= 0, live_minimum(settings))
+    mroi = _marginal_roi(model, budget, bid, spend[idx, chosen], budget <= 0, live_minimum(settings), bid_type)
     table = pd.DataFrame(
         {
             "channel": states["channel"].astype(str).to_numpy(),

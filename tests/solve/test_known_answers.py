@@ -156,3 +156,13 @@ def test_an_empty_account_gives_an_empty_allocation():
     alloc = solve(empty, states.iloc[:0], Settings())
     assert alloc.table.empty and alloc.stats.objective == 0.0
     assert verify(alloc, states.iloc[:0], Settings()) == []
+
+
+def test_a_bid_limited_campaign_reports_its_marginal_roi_along_the_bid():
+    # capacity 500 at CPA bid 50 (elasticity 0.8): more budget buys nothing,
+    # a higher bid buys delivery at a lower ROI
+    model, states = account([{"id": "x", "a": 4.0, "bid_type": "cpa", "bid": 50.0, "cap": 500.0, "budget": 1000.0}])
+    alloc = solve(model, states, Settings(objective={"roi_floor": 0.0, "uncertainty_penalty": 0.0}))
+    row = alloc.table.loc["x"]
+    assert row["expected_spend"] < row["budget"]
+    assert 0 < row["marginal_roi"] < row["expected_gmv"] / row["expected_spend"]
