@@ -108,6 +108,7 @@ def test_approvals_and_edits_are_stored_and_the_rows_to_apply_come_back(stored, 
     assert back["approved"].to_dict() == {A: None, B: "yes", C: "no", D: "yes"}
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # store-independent: SQLite is enough
 @pytest.mark.parametrize(("word", "expected"), [("YES", "yes"), ("y", "yes"), ("是", "yes"), ("No", "no"),
                                                 ("n", "no"), ("否", "no"), ("", None), (" yes ", "yes")])
 def test_every_accepted_approval_word(stored, settings, tmp_path, word, expected):
@@ -142,6 +143,7 @@ BAD_EDITS = [
 ]
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the nothing-written check runs on both stores below
 @pytest.mark.parametrize(("what", "edit", "campaign", "column", "words"), BAD_EDITS, ids=[b[0] for b in BAD_EDITS])
 def test_a_bad_edit_is_refused_with_file_row_column_and_nothing_is_written(
     stored, settings, tmp_path, what, edit, campaign, column, words
