@@ -182,3 +182,24 @@ def test_the_answer_equals_a_brute_force_enumeration_on_tiny_accounts(problem):
         return
     assert best is not None
     assert alloc.stats.objective == pytest.approx(best, rel=1e-7, abs=1e-6)
+
+
+def test_renaming_and_reordering_leave_a_large_account_unchanged_too():
+    # 500 campaigns: the path with the Lagrangian fix and a MIP over the ambiguous ones
+    model, states = random_account(500, 5)
+    cfg = Settings(
+        budget={"total_daily": round(0.85 * float(states["budget"].sum(skipna=True)), 2)},
+        channel=[{"name": "live", "min_share": 0.3, "max_share": 0.6}],
+    )
+    rng = np.random.default_rng(1)
+    order = rng.permutation(len(states))
+    names = [f"新计划{rng.integers(10**9)}_{i}" for i in range(len(states))]
+    new_model, new_states = _renamed(model, states, order, names)
+    original = solve(model, states, cfg)
+    renamed = solve(new_model, new_states, cfg)
+    assert original.stats.n_in_mip < len(states)
+    pd.testing.assert_frame_equal(
+        renamed.table.reset_index(drop=True), original.table.iloc[order].reset_index(drop=True), check_exact=True
+    )
+    assert verify(original, states, cfg) == []
+    assert original.stats.gap <= 1e-3
