@@ -51,6 +51,7 @@ __all__ = [
     "APPROVAL_WORDS",
     "EDITABLE_COLUMNS",
     "ReviewDecision",
+    "apply_review",
     "import_review",
     "load_recommendations",
     "parse_approval",
@@ -281,12 +282,12 @@ def _check_guardrails(
             check.add(row_no, "recommended_bid", f"the platform would refuse it: {exc}")
 
 
-def import_review(path: Path | str, engine: Engine, settings: Settings) -> ReviewDecision:
+def import_review(path: Path | str, engine: Engine, settings: Settings, *, write: bool = True) -> ReviewDecision:
     """Read a reviewed recommendations file, validate it, store approvals and edits.
 
     Returns the rows to apply (contract columns, with the reviewer's values).
     Raises ``InputError`` listing every problem (file:row:column); then nothing
-    is written.
+    is written. ``write=False`` validates and returns the same without storing.
     """
     from connectors.cells import parse_id
     from connectors.tabular import read_table
@@ -386,10 +387,12 @@ def import_review(path: Path | str, engine: Engine, settings: Settings) -> Revie
                       "at their current budget)")
     if check.problems:
         raise InputError(check.problems)
-    return _store(engine, table.file, run_id, stored, updates, edited)
+    return _store(engine, table.file, run_id, stored, updates, edited, write=write)
 
 
-def _store(engine: Engine, file: str, run_id: str, stored: dict, updates: dict, edited: int) -> ReviewDecision:
+def _store(
+    engine: Engine, file: str, run_id: str, stored: dict, updates: dict, edited: int, *, write: bool
+) -> ReviewDecision:
     import pandas as pd
     import sqlalchemy as sa
 
@@ -399,7 +402,7 @@ def _store(engine: Engine, file: str, run_id: str, stored: dict, updates: dict, 
     table = Recommendation.__table__
     word = {True: "yes", False: "no", None: None}
     with engine.begin() as conn:
-        for (account_id, campaign_id), upd in updates.items():
+        for (account_id, campaign_id), upd in updates.items() if write else ():
             conn.execute(
                 sa.update(table)
                 .where(table.c.run_id == run_id, table.c.account_id == account_id, table.c.campaign_id == campaign_id)
@@ -424,3 +427,36 @@ def _store(engine: Engine, file: str, run_id: str, stored: dict, updates: dict, 
         edited=edited,
         rows=pd.DataFrame(to_apply, columns=list(CONTRACT_COLUMNS), dtype=object),
     )
+
+
+def apply_review(
+    path: Path | str,
+    engine: Engine,
+    connector: Any,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    run_id: str | None = None,
+    clock: Any = None,
+) -> tuple[ReviewDecision, Any]:
+    """Import a reviewed file and apply the rows it approves: what ``spendopt review --apply`` runs.
+
+    The changes are audited under ``run_id`` (default: the reviewed run's id)
+    for the run's effective date. With ``dry_run`` the file is validated but
+    nothing is stored and nothing is sent. Returns the decision and the
+    ``optimizer.apply.ApplyReport``.
+    """
+    from optimizer.apply import apply_changes
+    from optimizer.audit import utc_now
+
+    decision = import_review(path, engine, settings, write=not dry_run)
+    rows = decision.rows
+    dates = sorted(set(rows["effective_date"])) if len(rows) else []
+    effective = dt.date.fromisoformat(str(dates[0])[:10]) if dates else None
+    if effective is None:
+        from optimizer.apply import ApplyReport
+
+        return decision, ApplyReport(run_id=run_id or decision.run_id, effective_date=dt.date.today(), dry_run=dry_run)
+    report = apply_changes(engine, connector, rows, run_id=run_id or decision.run_id, effective_date=effective,
+                           dry_run=dry_run, clock=clock or utc_now)
+    return decision, report
