@@ -78,10 +78,10 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
-def command(func=None, *, name: str | None = None):
-    """Register ``func`` as a command with one-line error reporting."""
+def command(func=None, *, name: str | None = None, group: typer.Typer | None = None):
+    """Register ``func`` as a command (of ``group``, default the top level) with one-line error reporting."""
     if func is None:
-        return functools.partial(command, name=name)
+        return functools.partial(command, name=name, group=group)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -105,7 +105,7 @@ def command(func=None, *, name: str | None = None):
                 err.print("run again with --verbose for the details")
             raise typer.Exit(1) from None
 
-    return app.command(name=name)(wrapper)
+    return (group or app).command(name=name)(wrapper)
 
 
 def _version_callback(value: bool) -> None:
@@ -257,6 +257,88 @@ def simulate(
     con.print(render_summary(result.summary))
     for path in result.files.values():
         con.print(f"wrote {path}")
+
+
+review_app = typer.Typer(help="The review round trip: approve or edit the rows flagged `review`, then import them.")
+app.add_typer(review_app, name="review")
+
+
+@command(group=review_app, name="import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="the recommendations CSV/XLSX with `approved` filled in (yes/no/是/否)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check the file and show what would be sent; store and send nothing")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check a reviewed file, record the decisions, and apply the approved rows."""
+    from optimizer.pipeline import run_review
+
+    ctx = Context(db, config, verbose)
+    decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
+    out = console()
+    out.print(
+        f"review of run {decision.run_id}: {decision.approved} approved ({decision.edited} edited), "
+        f"{decision.rejected} rejected, {decision.unanswered} left open"
+        + (" (dry run: nothing stored or sent)" if dry_run else "")
+    )
+    _print_changes(report, out)
+
+
+def _print_changes(report, out) -> None:
+    for item in report.items:
+        line = f"  {item.campaign_id} {item.field}: {item.before} -> {item.after}  [{item.outcome}]"
+        if item.message:
+            line += f" {item.message}"
+        out.print(line, soft_wrap=True)
+
+
+@command
+def audit(
+    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
+    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """The audit log: every change sent to a platform, with before, after, reason and outcome."""
+    from rich.table import Table
+
+    from optimizer.audit import read_log
+
+    ctx = Context(db, config, verbose)
+    records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
+    table = Table("time (UTC)", "run", "campaign", "for", "field", "before", "after", "state", "request / error")
+    for r in records:
+        table.add_row(f"{r.created_at:%Y-%m-%d %H:%M}", r.run_id, r.campaign_id, str(r.effective_date), r.field,
+                      r.before or "", r.after, r.state, r.error or r.request_id or "")
+    out = console()
+    out.print(table if records else "no changes recorded yet")
+
+
+@command
+def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+    """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
+    from optimizer.pipeline import run_job
+    from optimizer.schedule import run_schedule
+
+    ctx = Context(db, config, verbose)
+    plan = ctx.settings.schedule
+    if not plan.enabled:
+        raise typer.BadParameter("[schedule] enabled = false in the config")
+    out = console()
+
+    def job() -> None:
+        _print_daily(run_job(ctx.settings, ctx.engine))
+
+    run_schedule(
+        job,
+        at=plan.time,
+        timezone=plan.timezone,
+        misfire_grace_s=plan.misfire_grace_s,
+        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
+        on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
+    )
 
 
 class _progress:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from optimizer.apply import ApplyReport
     from optimizer.pull import PullSummary
 
-__all__ = ["AccountRun", "DailyResult", "live_states", "run_daily"]
+__all__ = ["AccountRun", "DailyResult", "live_states", "open_connector", "run_daily", "run_job", "run_review"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -222,6 +223,35 @@ def _run_account(
     )
 
 
+@contextmanager
+def open_connector(settings: Settings, *, real_today: dt.date | None = None, save: bool = True):
+    """The connector ``[job] connector`` names, and today's date on its calendar.
+
+    Yields ``(connector, today, sim_account)``; ``sim_account`` is the embedded
+    simulated account (``None`` for Qianchuan), saved on a clean exit when
+    ``save`` is true.
+    """
+    from zoneinfo import ZoneInfo
+
+    from optimizer.settings import default_data_dir
+
+    real_today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
+    if settings.job.connector == "qianchuan":
+        from connectors.qianchuan.connector import QianchuanConnector
+
+        with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
+            yield connector, real_today, None
+        return
+    from optimizer.sim_account import open_sim_account
+
+    account = open_sim_account(
+        default_data_dir(), scenario=settings.job.sim_scenario, seed=settings.job.sim_seed, today=real_today
+    )
+    yield account.platform, account.platform.today, account
+    if save:
+        account.save()
+
+
 def run_job(
     settings: Settings,
     engine: Engine,
@@ -240,37 +270,53 @@ def run_job(
     days in a row (each day's changes are realised before the next). With
     ``"qianchuan"`` it runs once for today's date in ``[data] timezone``.
     """
-    from zoneinfo import ZoneInfo
-
+    from connectors.errors import InputError, Problem
     from optimizer.settings import default_data_dir
 
-    data_dir = default_data_dir()
-    out = out or Path(settings.job.output_dir or data_dir / "runs").expanduser()
-    if settings.job.connector == "qianchuan":
-        from connectors.errors import InputError, Problem
-        from connectors.qianchuan.connector import QianchuanConnector
-
-        if days != 1:
-            raise InputError(Problem("command line", "--days is for the simulated account; Qianchuan runs once a day"))
-        today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
-        with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
-            return [run_daily(settings, connector, engine, today=today, out_dir=out, dry_run=dry_run, progress=progress,
-                              report=report)]
-
-    from optimizer.sim_account import open_sim_account
-
-    account = open_sim_account(
-        data_dir, scenario=settings.job.sim_scenario, seed=settings.job.sim_seed,
-        today=real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date(),
-    )
+    out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
+    if days != 1 and settings.job.connector != "sim":
+        raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
     results = []
-    for day in range(days):
-        if day:
-            account.advance(1)
-        results.append(
-            run_daily(settings, account.platform, engine, today=account.platform.today, out_dir=out,
-                      dry_run=dry_run, progress=progress, report=report or day == days - 1)
-        )
-    if not dry_run:
-        account.save()
+    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, sim):
+        for day in range(days):
+            if day:
+                sim.advance(1)
+                today = sim.platform.today
+            results.append(
+                run_daily(settings, connector, engine, today=today, out_dir=out, dry_run=dry_run,
+                          progress=progress, report=report or day == days - 1)
+            )
     return results
+
+
+def run_review(
+    settings: Settings,
+    engine: Engine,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    real_today: dt.date | None = None,
+) -> tuple[Any, ApplyReport]:
+    """``spendopt review import``: validate the edited review file, store the
+    decisions, and apply the approved rows through the job's connector.
+
+    Recommendations for a past day are not applied (the platform has moved on:
+    run the job again). Returns ``(ReviewDecision, ApplyReport)``.
+    """
+    from connectors.errors import InputError, Problem
+    from optimizer.apply import apply_changes
+    from optimizer.review import import_review
+
+    decision = import_review(path, engine, settings, write=not dry_run)
+    rows = decision.rows
+    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, _):
+        effective = {dt.date.fromisoformat(str(d)[:10]) for d in rows["effective_date"]} if len(rows) else {today}
+        stale = sorted(d for d in effective if d < today)
+        if stale:
+            raise InputError(
+                Problem(str(path), f"these recommendations are for {stale[0]}, a past day (today is {today}): "
+                        "run the daily job again and review its new file", column="effective_date")
+            )
+        report = apply_changes(engine, connector, rows, run_id=decision.run_id, effective_date=min(effective),
+                               dry_run=dry_run)
+    return decision, report

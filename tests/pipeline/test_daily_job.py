@@ -105,3 +105,33 @@ def test_the_job_keeps_the_simulated_account_across_runs(sqlite_engine, tmp_path
     assert next_day[0].effective_date == first[0].effective_date + dt.timedelta(days=1)
     several = run_job(settings, engine, out=tmp_path, days=3, real_today=day0 + dt.timedelta(days=1), report=False)
     assert [r.effective_date for r in several] == [next_day[0].effective_date + dt.timedelta(days=d) for d in range(3)]
+
+
+def test_approved_review_rows_are_applied_once_and_a_past_days_file_is_refused(sqlite_engine, tmp_path, isolated_home):
+    import pandas as pd
+    import pytest
+
+    from connectors.errors import InputError
+    from optimizer.pipeline import run_review
+
+    engine = sqlite_engine
+    settings = load_settings()
+    day0 = dt.date(2026, 11, 24)
+    (result,) = run_job(settings, engine, out=tmp_path, real_today=day0, report=False)
+    csv = result.accounts[0].paths[0]
+    rows = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    flagged = rows["decision"] == "review"
+    assert flagged.any()
+    rows.loc[flagged, "approved"] = "是"
+    reviewed = tmp_path / "reviewed.csv"
+    rows.to_csv(reviewed, index=False, encoding="utf-8-sig")
+
+    decision, report = run_review(settings, engine, reviewed, real_today=day0)
+    assert decision.approved == int(flagged.sum())
+    confirmed = [i for i in report.items if i.outcome == "confirmed"]
+    assert confirmed
+    _, again = run_review(settings, engine, reviewed, real_today=day0)
+    assert not [i for i in again.items if i.outcome == "confirmed"]
+
+    with pytest.raises(InputError, match="a past day"):
+        run_review(settings, engine, reviewed, real_today=day0 + dt.timedelta(days=1))
