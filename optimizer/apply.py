@@ -25,7 +25,9 @@ Guards, each a skip with its reason (nothing is sent for that campaign):
 rejected or not-yet-approved review rows, campaigns missing from or excluded by
 the platform, and campaigns whose platform budget, bid or status no longer
 matches the row's ``current_*`` ("changed on the platform since the
-recommendation").
+recommendation"). A campaign in its learning phase keeps its bid unless a
+reviewer approved the row (qianchuan.md 4.4/4.5: a bid edit restarts learning
+and can forfeit the cost guarantee); its budget change still goes.
 
 Exactly-once (``optimizer.audit``): before a call each change gets a pending
 ``change_log`` row under ``change_key``. A confirmed key is never sent again.

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIFT",
+    "LEARNING",
     "REQUIRED_COLUMNS",
     "ItemResult",
     "Outcome",
@@ -39,6 +40,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "current_bid", "recommended_bid", "action",
 )
 DRIFT = "changed on the platform since the recommendation"
+LEARNING = (
+    "in its learning phase: a bid change restarts learning and can forfeit the cost guarantee "
+    "(approve it in review to send it anyway)"
+)
 
 Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned"]
 _CENT = Decimal("0.01")
@@ -213,6 +218,16 @@ def plan_campaign(
     send: list[PlannedChange] = []
     results: list[ItemResult] = []
     confirm: list[PlannedChange] = []
+    if state.status == "learning" and row.approved is not True and "bid" in fields:
+        # qianchuan.md 4.4/4.5: leave a learning campaign's bid alone unless a person approved the change
+        bid_first = [f for f, _, _ in desired].index("bid") < [f for f, _, _ in desired].index("budget") \
+            if "budget" in fields else False
+        for field, before, after in desired:
+            if field == "bid" or (field == "budget" and bid_first):
+                why = LEARNING if field == "bid" else "not sent: the bid must go down first, and it waits (learning phase)"
+                results.append(ItemResult(account_id=acct, campaign_id=cid, field=field, before=before, after=after,
+                                          outcome="skipped", message=why))
+        desired = [d for d in desired if d[0] != "bid" and not (d[0] == "budget" and bid_first)]
     for field, before, after in desired:
         key = audit.change_key(acct, cid, field, effective_date)
         change = PlannedChange(

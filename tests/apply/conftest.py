@@ -33,6 +33,9 @@ CAMPAIGNS = {
     "1790000000000000106": ("直播间-帽子-控成本", "cpa", 400, 380, "active"),
 }
 IDS = list(CAMPAIGNS)
+LEARNING_ID = "1790000000000000107"
+LAUNCHED = {LEARNING_ID: ("新计划-学习期-控成本", "cpa", 1000, 60, "active")}
+"""Campaigns launched on the first simulated day: still in their learning phase."""
 
 
 def make_platform() -> SimulatedPlatform:
@@ -40,6 +43,10 @@ def make_platform() -> SimulatedPlatform:
         {"campaign_id": cid, "name": name, "channel": "qianchuan.live", "bid_type": bt, "budget": budget,
          **({"bid": bid} if bid is not None else {}), "status": status, "demand": 2000, "roi": 3.0}
         for cid, (name, bt, budget, bid, status) in CAMPAIGNS.items()
+    ] + [
+        {"campaign_id": cid, "name": name, "channel": "qianchuan.live", "bid_type": bt, "budget": budget, "bid": bid,
+         "status": status, "demand": 2000, "roi": 3.0, "start_day": 0}
+        for cid, (name, bt, budget, bid, status) in LAUNCHED.items()
     ]
     scenario = scenario_from_dict(
         {"name": "apply-test", "account_id": ACCOUNT, "start_date": EFFECTIVE, "history_days": 2,
@@ -110,7 +117,7 @@ class Recording:
 def row(campaign_id: str, *, action: str = "increase", budget=None, bid=None, decision: str = "auto",
         approved: str = "", reason: str = "marginal ROI above the account threshold", **over) -> dict:
     """A recommendation row (contract columns) for one of ``CAMPAIGNS`` as it stands at the start."""
-    name, bid_type, cur_budget, cur_bid, _ = CAMPAIGNS[campaign_id]
+    name, bid_type, cur_budget, cur_bid, _ = {**CAMPAIGNS, **LAUNCHED}[campaign_id]
     out = {
         "run_id": "run-1", "effective_date": EFFECTIVE.isoformat(), "account_id": ACCOUNT,
         "campaign_id": campaign_id, "campaign_name": name, "channel": "qianchuan.live", "bid_type": bid_type,

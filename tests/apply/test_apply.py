@@ -270,3 +270,19 @@ def test_a_confirmed_change_is_never_claimed_again(engine, connector):
                                              "before", "after", "reason")}
     assert audit.record_pending(engine, [{**again, "run_id": "run-9"}], T0) == []
     assert log_rows(engine)[0].state == "confirmed" and log_rows(engine)[0].run_id == "run-1"
+
+
+def test_a_campaign_in_its_learning_phase_keeps_its_bid_unless_a_reviewer_approved(engine, connector):
+    from optimizer.plan_changes import LEARNING
+    from tests.apply.conftest import LEARNING_ID
+
+    assert state(connector, LEARNING_ID).status == "learning"
+    report = apply(engine, connector, [row(LEARNING_ID, budget=1200, bid=63)])
+    outcomes = {i.field: (i.outcome, i.message) for i in report.items}
+    assert outcomes["budget"][0] == "confirmed" and outcomes["bid"] == ("skipped", LEARNING)
+    assert state(connector, LEARNING_ID).bid == money(60)
+
+    approved = apply(engine, connector, [row(LEARNING_ID, budget=1200, bid=63, current_budget=1200.0,
+                                             decision="review", approved="yes")], run_id="run-2")
+    assert {i.field: i.outcome for i in approved.items} == {"bid": "confirmed"}
+    assert state(connector, LEARNING_ID).bid == money(63)
