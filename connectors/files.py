@@ -396,7 +396,9 @@ def _derive_bid_and_channel(
         mapping = {t: channel_from_promotion_type(t) for t in kinds.dropna().unique()}
         derived_channel = kinds.map(mapping)
         unknown = (kinds.notna() & derived_channel.isna()).to_numpy()
-        if unknown.any():
+        # 广告类型 usually holds the ad scene (通投广告/搜索广告/商城广告), not a channel: no error
+        strict = header_key(header["promotion_type"]) == header_key("推广类型")
+        if unknown.any() and strict:
             issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
                                                    "全域推直播/全域推商品); add a channel column")  # fmt: skip
             report.cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)

@@ -65,7 +65,7 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "account_id": ("account_id", "账户ID", "advertiser_id", "广告主ID", "账号ID"),
     "campaign_name": ("campaign_name", "计划名称", "ad_name", "广告计划名称", "计划名"),
     "channel": ("channel", "渠道"),
-    "promotion_type": ("推广类型",),
+    "promotion_type": ("推广类型", "广告类型"),
     "impressions": ("impressions", "展示次数", "整体展示次数", "展现次数", "整体展现次数", "show_cnt"),
     "clicks": ("clicks", "点击次数", "整体点击次数", "click_cnt"),
     "budget": ("budget", "预算", "日预算", "计划预算", "计划日预算"),
@@ -77,8 +77,8 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
 }
 """Contract column (plus two helper columns) -> accepted headers, best first.
 
-``promotion_type`` (推广类型) only derives ``channel`` when the file has no
-channel column; ``roi_goal`` (ROI目标) fills ``bid`` with ``bid_type`` ``roi``.
+``promotion_type`` (推广类型; else 广告类型 when it carries the same values) only
+derives ``channel`` when the file has no channel column; ``roi_goal`` (ROI目标) fills ``bid`` with ``bid_type`` ``roi``.
 """
 
 _SPEND_ALIASES = ("spend", "消耗", "stat_cost", "花费", "总消耗")

@@ -99,3 +99,17 @@ def test_console_promotion_type_gives_the_channel_unless_a_channel_column_exists
     path.write_text("date,campaign_id,spend,gmv,orders,推广类型,channel\n2026-11-03,7,1,1,1,全域推商品,brand\n",
                     "utf-8")  # fmt: skip
     assert read_stats([path], today=TODAY)["channel"].tolist() == ["brand"]
+
+
+def test_ad_type_column_gives_a_channel_only_when_it_names_live_or_goods(tmp_path: Path):
+    path = tmp_path / "a.csv"
+    path.write_text("date,campaign_id,spend,gmv,orders,广告类型\n2026-11-03,7,1,1,1,通投广告\n"
+                    "2026-11-03,8,1,1,1,标准推商品\n", "utf-8")  # fmt: skip
+    assert read_stats([path], today=TODAY)["channel"].tolist() == ["default", "qianchuan.video"]
+
+
+def test_unknown_promotion_type_is_refused(tmp_path: Path):
+    path = tmp_path / "p.csv"
+    path.write_text("date,campaign_id,spend,gmv,orders,推广类型\n2026-11-03,7,1,1,1,品牌广告\n", "utf-8")
+    with pytest.raises(InputError, match=r"p.csv:2:推广类型: unknown 推广类型 '品牌广告'"):
+        read_stats([path], today=TODAY)
