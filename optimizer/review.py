@@ -51,7 +51,6 @@ __all__ = [
     "APPROVAL_WORDS",
     "EDITABLE_COLUMNS",
     "ReviewDecision",
-    "apply_review",
     "import_review",
     "load_recommendations",
     "parse_approval",
@@ -427,36 +426,3 @@ def _store(
         edited=edited,
         rows=pd.DataFrame(to_apply, columns=list(CONTRACT_COLUMNS), dtype=object),
     )
-
-
-def apply_review(
-    path: Path | str,
-    engine: Engine,
-    connector: Any,
-    settings: Settings,
-    *,
-    dry_run: bool = False,
-    run_id: str | None = None,
-    clock: Any = None,
-) -> tuple[ReviewDecision, Any]:
-    """Import a reviewed file and apply the rows it approves: what ``spendopt review --apply`` runs.
-
-    The changes are audited under ``run_id`` (default: the reviewed run's id)
-    for the run's effective date. With ``dry_run`` the file is validated but
-    nothing is stored and nothing is sent. Returns the decision and the
-    ``optimizer.apply.ApplyReport``.
-    """
-    from optimizer.apply import apply_changes
-    from optimizer.audit import utc_now
-
-    decision = import_review(path, engine, settings, write=not dry_run)
-    rows = decision.rows
-    dates = sorted(set(rows["effective_date"])) if len(rows) else []
-    effective = dt.date.fromisoformat(str(dates[0])[:10]) if dates else None
-    if effective is None:
-        from optimizer.apply import ApplyReport
-
-        return decision, ApplyReport(run_id=run_id or decision.run_id, effective_date=dt.date.today(), dry_run=dry_run)
-    report = apply_changes(engine, connector, rows, run_id=run_id or decision.run_id, effective_date=effective,
-                           dry_run=dry_run, clock=clock or utc_now)
-    return decision, report

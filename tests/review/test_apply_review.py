@@ -7,10 +7,11 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from optimizer.review import apply_review, load_recommendations, save_recommendations
+from optimizer.apply import apply_changes
+from optimizer.review import import_review, load_recommendations, save_recommendations
 from optimizer.review_file import write_recommendations
 from optimizer.settings import Settings
-from tests.apply.conftest import IDS, Recording, make_platform, money, row, state
+from tests.apply.conftest import EFFECTIVE, IDS, Recording, make_platform, money, row, state
 
 C_CPA, C_ROI, C_NONE, C_TIGHT, C_PAUSED, C_HIGH_BID = IDS
 
@@ -39,6 +40,14 @@ def reviewed(engine, tmp_path):
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows(rows)
     return path
+
+
+def apply_review(path, engine, connector, settings, *, dry_run=False):
+    """What ``spendopt review import`` does with the file: validate and store, then apply the approved rows."""
+    decision = import_review(path, engine, settings, write=not dry_run)
+    report = apply_changes(engine, connector, decision.rows, run_id=decision.run_id, effective_date=EFFECTIVE,
+                           dry_run=dry_run)
+    return decision, report
 
 
 def test_approved_rows_reach_the_platform_and_rejected_ones_do_not(engine, reviewed):
