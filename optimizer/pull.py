@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -116,39 +117,60 @@ def pull(
     gmv_basis: str = "direct_pay",
     timezone: str = "Asia/Shanghai",
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> PullSummary:
-    """Pull campaigns and daily stats of ``accounts`` (default: all the connector lists)."""
+    """Pull campaigns and daily stats of ``accounts`` (default: all the connector lists).
+
+    ``workers`` > 1 reads that many accounts at once (the connector must be
+    thread-safe, as the Qianchuan one is); saving stays in this thread."""
     today = today or dt.datetime.now(ZoneInfo(timezone)).date()
     end = end or today - dt.timedelta(days=1)
     ids = list(accounts) if accounts else [a.account_id for a in connector.list_accounts()]
-    out: list[AccountPull] = []
-    for n, account_id in enumerate(ids):
-        if progress:
-            progress(n, len(ids), f"account {account_id}")
-        start, stop = pull_window(
-            _last_stored(engine, account_id), end, since=since, lookback_days=lookback_days, initial_days=initial_days
-        )
+    windows = {
+        a: pull_window(_last_stored(engine, a), end, since=since, lookback_days=lookback_days, initial_days=initial_days)
+        for a in ids
+    }
+
+    def fetch(account_id: str):
+        start, stop = windows[account_id]
         try:
             states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
-            rows = list(connector.daily_stats(account_id, start, stop))
+            return states, list(connector.daily_stats(account_id, start, stop)), None
         except ConnectorError as exc:
-            out.append(AccountPull(account_id, start, stop, 0, 0, 0, 0, error=str(exc)))
-            continue
-        inserted = updated = 0
-        if rows:
-            summary = save_stats(
-                engine,
-                _frame(rows, states, stop),
-                source=f"{connector.name} pull {start}..{stop}",
-                seen_on=today,
-                gmv_basis=gmv_basis,
-                platform=connector.name,
-            )
-            inserted, updated = summary.inserted, summary.updated
-        out.append(AccountPull(account_id, start, stop, len(states), len(rows), inserted, updated))
+            return {}, [], exc
+
+    out: list[AccountPull] = []
+    if progress:
+        progress(0, len(ids), "reading")
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pull") as pool:
+        # accounts are read ``workers`` at a time; each is saved as soon as it is complete
+        for n, (account_id, job) in enumerate([(a, pool.submit(fetch, a)) for a in ids]):
+            states, rows, error = job.result()
+            start, stop = windows[account_id]
+            if progress:
+                progress(n, len(ids), f"account {account_id}")
+            if error is not None:
+                out.append(AccountPull(account_id, start, stop, 0, 0, 0, 0, error=str(error)))
+                continue
+            out.append(_save(engine, connector.name, account_id, states, rows, start, stop, today, gmv_basis))
     if progress:
         progress(len(ids), len(ids), "done")
     return PullSummary(out)
+
+
+def _save(engine, source_name, account_id, states, rows, start, stop, today, gmv_basis) -> AccountPull:
+    inserted = updated = 0
+    if rows:
+        summary = save_stats(
+            engine,
+            _frame(rows, states, stop),
+            source=f"{source_name} pull {start}..{stop}",
+            seen_on=today,
+            gmv_basis=gmv_basis,
+            platform=source_name,
+        )
+        inserted, updated = summary.inserted, summary.updated
+    return AccountPull(account_id, start, stop, len(states), len(rows), inserted, updated)
 
 
 def run_pull(settings, *, account: str | None = None, since: dt.date | None = None, engine: Engine | None = None, progress: Progress | None = None) -> PullSummary:
@@ -169,4 +191,5 @@ def run_pull(settings, *, account: str | None = None, since: dt.date | None = No
             gmv_basis=qc.gmv_basis,
             timezone=settings.data.timezone,
             progress=progress,
+            workers=3,
         )

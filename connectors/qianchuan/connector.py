@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from decimal import Decimal
@@ -160,6 +161,8 @@ class QianchuanConnector:
         self._client: ApiClient | None = None
         self._plans: dict[tuple[str, str], Plan] = {}
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
+        self._listing: dict[str, tuple[float, list[Plan]]] = {}
+        self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
 
     # --- event loop ---------------------------------------------------------
 
@@ -223,6 +226,7 @@ class QianchuanConnector:
             return plans, rows, status
 
         plans, rows, status = self._run(go())
+        self._listing[account_id] = (time.monotonic(), plans)
         spend = {r.ad_id: r.spend for r in rows if r.date == today}
         out = []
         for plan in plans:
@@ -257,8 +261,13 @@ class QianchuanConnector:
         is yielded unless every report call of the range succeeded."""
         today = self.today()
 
+        cached = self._listing.get(account_id)
+        fresh = cached is not None and time.monotonic() - cached[0] < self.listing_ttl_s
+
         async def go():
             api = await self._api()
+            if fresh:
+                return cached[1], await reads.report_rows(api, account_id, start, end)
             return await reads.gather_all([reads.list_plans(api, account_id, today), reads.report_rows(api, account_id, start, end)])
 
         plans, rows = self._run(go())
@@ -357,6 +366,7 @@ class QianchuanConnector:
             check_bid_update(plan.ad_id, bid_type, change.bid, budget=plan.budget, rules=self.rules)
 
     async def _write_account(self, account_id: str, changes: list[Change], strict: bool) -> list[WriteResult]:
+        self._listing.pop(account_id, None)
         api = await self._api()
         today = self.today()
         ids = sorted({c.campaign_id for c in changes})

@@ -138,6 +138,8 @@ class FakeQianchuan:
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, float] = {}
         self.clock_offset_s = 0.0
+        self.first_call_at: float | None = None  # monotonic time of the first and latest call (benchmarks)
+        self.last_call_at: float | None = None
         self._build()
 
     # --- world ------------------------------------------------------------
@@ -251,6 +253,9 @@ class FakeQianchuan:
     def handle(self, method: str, path: str, query: dict[str, str], body: dict[str, Any] | None, headers: dict[str, str]) -> FakeAnswer:
         with self._lock:
             self.calls[path] += 1
+            stamp = time.monotonic()
+            self.first_call_at = self.first_call_at or stamp
+            self.last_call_at = stamp
             if self._bucket is not None and not self._bucket.take():
                 self.rate_limited += 1
                 return self._err(40100, "Too many requests. 请求过于频繁")

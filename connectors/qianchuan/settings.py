@@ -55,7 +55,7 @@ class QianchuanSettings(BaseModel):
 
     app_qps: float = Field(5.0, gt=0, description="client-side request rate limit for the whole app (requests/s)")
     account_qps: float = Field(5.0, gt=0, description="client-side request rate limit per advertiser account")
-    burst: int = Field(1, ge=1, description="token-bucket size: requests that may leave back to back")
+    burst: int = Field(3, ge=1, description="token-bucket size: requests that may leave back to back after a pause")
     concurrency: int = Field(8, ge=1, le=64, description="requests in flight at once")
     timeout_s: float = Field(30.0, gt=0, description="HTTP timeout per request (s)")
     max_retries: int = Field(5, ge=0, le=20, description="retries of a retriable error before giving up")

@@ -35,8 +35,9 @@ from connectors.errors import PlatformRuleError
 def platform(request, tmp_path):
     """(connector, today) for each implementation."""
     if request.param == "sim":
-        sim = pytest.importorskip("connectors.sim")
-        connector = sim.SimulatedPlatform.from_scenario("demo", seed=3)
+        from connectors.sim import SimulatedPlatform
+
+        connector = SimulatedPlatform.from_scenario("demo", seed=3)
         yield connector, connector.today
         return
     from connectors.qianchuan.fake_world import FakeSettings

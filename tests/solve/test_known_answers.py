@@ -166,3 +166,15 @@ def test_a_bid_limited_campaign_reports_its_marginal_roi_along_the_bid():
     row = alloc.table.loc["x"]
     assert row["expected_spend"] < row["budget"]
     assert 0 < row["marginal_roi"] < row["expected_gmv"] / row["expected_spend"]
+
+
+@pytest.mark.parametrize(("kappa", "expected"), [(0.0, [1150.0, 850.0]), (2.0, [1000.0, 1000.0])])
+def test_uncertainty_keeps_the_solver_off_moves_that_only_noise_supports(kappa, expected):
+    # the (1150, 850) split gains 5 GMV (see above); with a forecast SD of 20% of
+    # GMV the gain is far inside the noise, so a cautious kappa holds
+    model, states = account(
+        [{"id": "a", "a": 110, "b": 0.5, "cv": 0.2}, {"id": "b", "a": 100, "b": 0.5, "cv": 0.2}]
+    )
+    settings = Settings(budget={"total_daily": 2000}, objective={"uncertainty_penalty": kappa})
+    alloc = solve(model, states, settings)
+    assert alloc.table["budget"].tolist() == expected
