@@ -203,3 +203,18 @@ def test_renaming_and_reordering_leave_a_large_account_unchanged_too():
     )
     assert verify(original, states, cfg) == []
     assert original.stats.gap <= 1e-3
+
+
+def test_a_tiny_time_limit_still_gives_a_verified_allocation_with_an_honest_gap():
+    model, states = random_account(3000, 2)
+    cfg = Settings(
+        budget={"total_daily": round(0.8 * float(states["budget"].sum(skipna=True)), 2)},
+        channel=[{"name": "live", "min_share": 0.3, "max_share": 0.6}],
+    )
+    rushed = solve(model, states, cfg, time_limit_s=0.01)
+    calm = solve(model, states, cfg)
+    assert verify(rushed, states, cfg) == []
+    assert rushed.stats.objective <= calm.stats.bound + 1e-6
+    # each reported bound is a true upper bound on the other run's objective too
+    assert calm.stats.objective <= rushed.stats.bound + 1e-6
+    assert rushed.stats.gap >= (calm.stats.objective - rushed.stats.objective) / abs(rushed.stats.bound) - 1e-9
