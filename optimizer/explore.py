@@ -3,11 +3,12 @@
 A campaign whose budget never moved while it hit the cap (or with too little
 history) has a curve the data cannot pin down: the model only knows it would
 have spent more. Holding it still forever means never learning whether more
-budget pays. ``[model] exploration_share`` (default 2 %) of the total daily
+budget pays. ``[model] exploration_share`` (off by default; e.g. 0.02) of the total daily
 budget is therefore reserved before the solve (``reserve``) and handed out
 afterwards (``explore``) as one budget step up, at most
-``budget.max_change_pct``, to the under-explored campaigns the model is least
-sure about, as long as:
+``budget.max_change_pct``, to the under-explored campaigns whose optimistic
+return (forecast + 1 sd of extra GMV per extra yuan) beats the account's
+threshold, best first, as long as:
 
 * the campaign is live, capped, not locked and not being cut by the solver;
 * the step is at least ``platform.min_budget_step`` and within the platform's range;
@@ -82,12 +83,16 @@ def explore(allocation, model: FittedModel, states: pd.DataFrame, settings: Sett
     f_new = model.predict(np.where(ok, target, 1.0)[:, None], bid[:, None])
     roi_new = np.divide(f_new.gmv[:, 0], f_new.spend[:, 0], out=np.zeros(n), where=f_new.spend[:, 0] > 0)
     ok &= roi_new >= settings.objective.roi_floor
-    # Most uncertain first; ties by id for determinism.
-    rel_sd = np.divide(f_new.gmv_sd[:, 0], f_new.gmv[:, 0], out=np.zeros(n), where=f_new.gmv[:, 0] > 0)
-    order = [i for i in np.lexsort((table.index.to_numpy().astype(str), -rel_sd)) if ok[i]]
     spend = table["expected_spend"].to_numpy(dtype=float).copy()
     gmv = table["expected_gmv"].to_numpy(dtype=float).copy()
     sd = table["expected_gmv_sd"].to_numpy(dtype=float).copy()
+    # Optimism in the face of uncertainty: the step is worth learning about only if its optimistic
+    # return (mean + 1 sd) per extra yuan beats what the last yuan earns elsewhere.
+    extra_spend = f_new.spend[:, 0] - spend
+    upside = np.divide(f_new.gmv[:, 0] + f_new.gmv_sd[:, 0] - gmv, extra_spend, out=np.zeros(n), where=extra_spend > 1)
+    threshold = allocation.stats.threshold if np.isfinite(allocation.stats.threshold) else 0.0
+    ok &= (extra_spend > 1) & (upside > threshold)
+    order = [i for i in np.lexsort((table.index.to_numpy().astype(str), -upside)) if ok[i]]
     left = amount
     picked = []
     for i in order:
