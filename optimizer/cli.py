@@ -341,6 +341,51 @@ def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseO
     )
 
 
+connect_app = typer.Typer(help="Authorize spendopt to reach an ad platform's API (once; tokens are stored encrypted).")
+app.add_typer(connect_app, name="connect")
+
+
+@command(group=connect_app, name="qianchuan")
+def connect_qianchuan(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+    """Authorize the Qianchuan Open API: open the printed URL, paste the auth_code back.
+
+    Needs SPENDOPT_QIANCHUAN_APP_ID, SPENDOPT_QIANCHUAN_APP_SECRET and SPENDOPT_SECRET_KEY."""
+    from connectors.qianchuan.auth import connect
+
+    ctx = Context(None, config, verbose)
+    out = console()
+    connect(ctx.settings.qianchuan, ask=typer.prompt, say=lambda line: out.print(line, markup=False, soft_wrap=True))
+
+
+@command(name="pull")
+def pull_(
+    account: Annotated[str | None, typer.Option(help="only this Qianchuan advertiser id (default: every authorized one)")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
+    from optimizer.pull import run_pull
+
+    ctx = Context(db, config, verbose)
+    with _progress("pulling") as progress:
+        summary = run_pull(ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=progress)
+    out = console()
+    for a in summary.accounts:
+        if a.error:
+            out.print(f"[red]{a.account_id}: failed, nothing stored[/] ({a.error})", soft_wrap=True)
+        else:
+            out.print(
+                f"{a.account_id}: {a.campaigns:,} plans, {a.rows:,} rows {a.start} to {a.end} "
+                f"({a.inserted:,} new, {a.updated:,} updated)"
+            )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 class _progress:
     """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
 
