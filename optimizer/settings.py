@@ -212,6 +212,18 @@ class Settings(BaseSettings):
         default_factory=QianchuanSettings, description="[qianchuan] Open API connector; secrets from the environment only"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _qianchuan_gmv_follows_data(cls, data: Any) -> Any:
+        # the Qianchuan pull reads the GMV field of [data] gmv_basis unless [qianchuan] names its own
+        if isinstance(data, dict):
+            section = data.get("data")
+            basis = section.get("gmv_basis") if isinstance(section, dict) else getattr(section, "gmv_basis", None)
+            qc = data.get("qianchuan")
+            if basis in ("direct_pay", "total_7d") and (qc is None or (isinstance(qc, dict) and "gmv_basis" not in qc)):
+                data = {**data, "qianchuan": {**(qc or {}), "gmv_basis": basis}}
+        return data
+
     @model_validator(mode="after")
     def _channels_fit(self) -> Settings:
         names = [c.name for c in self.channel]
