@@ -134,9 +134,8 @@ class _Sender:
                                        request_id=request_id))
 
     def confirm_unsent(self, changes: Sequence[PlannedChange]) -> None:
-        now = self.clock()
+        audit.settle_many(self.engine, [audit.Outcome(c.change_key, "confirmed") for c in changes], self.clock())
         for change in changes:
-            audit.settle(self.engine, change.change_key, "confirmed", now)
             self._result(change, "confirmed", "an earlier run's call had gone through: confirmed by read-back, not sent again")
 
     def send(self, changes: Sequence[PlannedChange]) -> set[str]:
@@ -154,11 +153,14 @@ class _Sender:
         for change in changes:
             if change.change_key not in claimed:
                 self._result(change, "skipped", "another run recorded this change first")
+        if not mine:
+            return set()
         try:
             answers = self._call(mine)
         except RetriableError as exc:
+            audit.settle_many(self.engine, [audit.Outcome(c.change_key, "pending", None, str(exc)) for c in mine],
+                              self.clock())
             for change in mine:
-                audit.settle(self.engine, change.change_key, "pending", self.clock(), error=str(exc))
                 self._result(change, "pending", f"outcome unknown, the next run settles it: {exc}", exc.request_id)
             return set()
         except FatalError as exc:
@@ -220,17 +222,17 @@ class _Sender:
         by_campaign = {a.change.campaign_id: a for a in answers}
         shown = self._read_back(changes[0].account_id) if any(a.ok for a in answers) else None
         ok: set[str] = set()
-        now = self.clock()
+        outcomes: list[audit.Outcome] = []
         for change in changes:
             answer = by_campaign.get(change.campaign_id)
             if answer is None:
-                audit.settle(self.engine, change.change_key, "pending", now, error="the platform gave no answer for it")
+                outcomes.append(audit.Outcome(change.change_key, "pending", None, "the platform gave no answer for it"))
                 self._result(change, "pending", "the platform gave no answer for it; the next run settles it")
                 continue
             rid = answer.request_id
             if not answer.ok:
                 error = answer.error or "refused by the platform"
-                audit.settle(self.engine, change.change_key, "failed", now, error=error, request_id=rid)
+                outcomes.append(audit.Outcome(change.change_key, "failed", rid, error))
                 self._result(change, "failed", error, rid)
                 continue
             state = shown.get(change.campaign_id) if shown is not None else None
@@ -239,12 +241,13 @@ class _Sender:
                 value = audit.value_text(money_value(value))
             if value is not None and value != change.after:
                 error = f"the platform reads back {value} after the call, expected {change.after}"
-                audit.settle(self.engine, change.change_key, "failed", now, error=error, request_id=rid)
+                outcomes.append(audit.Outcome(change.change_key, "failed", rid, error))
                 self._result(change, "failed", error, rid)
                 continue
-            audit.settle(self.engine, change.change_key, "confirmed", now, request_id=rid)
+            outcomes.append(audit.Outcome(change.change_key, "confirmed", rid))
             self._result(change, "confirmed", "read back" if state is not None else "acknowledged", rid)
             ok.add(change.campaign_id)
+        audit.settle_many(self.engine, outcomes, self.clock())
         return ok
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,12 +44,16 @@ __all__ = [
     "AUDIT_COLUMNS",
     "ChangeRecord",
     "ChangeState",
+    "Outcome",
     "ChangeField",
     "audit_frame",
     "change_key",
     "platform_value",
     "read_log",
     "reconcile",
+    "record_pending",
+    "settle",
+    "settle_many",
     "value_text",
 ]
 
@@ -138,40 +142,61 @@ def load_records(engine: Engine, keys: Iterable[str]) -> dict[str, ChangeRecord]
     return out
 
 
+def _insert_new(conn: sa.Connection, values: dict) -> bool:
+    """Insert one row unless its change_key exists (also when a concurrent run just inserted it)."""
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        if name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        stmt = insert(_TABLE).values(**values).on_conflict_do_nothing(index_elements=["change_key"])
+        # rowcount is not reliable here (psycopg answers -1 with RETURNING): ask for the new row's id
+        return conn.execute(stmt.returning(_TABLE.c.id)).first() is not None
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.insert(_TABLE).values(**values))
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
 def record_pending(engine: Engine, rows: Sequence[dict], now: dt.datetime) -> list[str]:
     """Record ``rows`` (change_log columns) as pending before their call; returns the keys claimed.
 
-    A new key is inserted (the UNIQUE key makes a concurrent insert of the same
-    change fail: the other run owns it). A pending or failed row with the same
-    key is taken over (new run id, values and reason, error cleared) only if
-    nobody changed it since it was read (optimistic: the update is conditional
-    on the state and run id seen). A confirmed row is never claimed.
+    One transaction, committed before the call. A new key is inserted unless
+    a concurrent run inserted it first (the UNIQUE key: that run owns it). A
+    pending or failed row with the same key is taken over (new run id, values
+    and reason, error cleared) only if nobody changed it since it was read
+    (optimistic: the update is conditional on the state and run id seen). A
+    confirmed row is never claimed.
     """
     claimed: list[str] = []
-    for row in rows:
-        key = row["change_key"]
-        values = {**row, "state": "pending", "error": None, "request_id": None, "confirmed_at": None}
-        with engine.begin() as conn:
-            seen = conn.execute(
-                sa.select(_TABLE.c.state, _TABLE.c.run_id).where(_TABLE.c.change_key == key)
-            ).first()
-            if seen is not None:
-                if seen.state == "confirmed":
-                    continue
-                taken = conn.execute(
-                    sa.update(_TABLE)
-                    .where(_TABLE.c.change_key == key, _TABLE.c.state == seen.state, _TABLE.c.run_id == seen.run_id)
-                    .values(**{k: v for k, v in values.items() if k != "change_key"})
-                ).rowcount
-                if taken:
+    keys = [row["change_key"] for row in rows]
+    with engine.begin() as conn:
+        seen = {}
+        for start in range(0, len(keys), 500):
+            query = sa.select(_TABLE.c.change_key, _TABLE.c.state, _TABLE.c.run_id).where(
+                _TABLE.c.change_key.in_(keys[start : start + 500])
+            )
+            seen.update({r.change_key: r for r in conn.execute(query)})
+        for row in rows:
+            key = row["change_key"]
+            values = {**row, "state": "pending", "error": None, "request_id": None, "confirmed_at": None}
+            old = seen.get(key)
+            if old is None:
+                if _insert_new(conn, {**values, "created_at": now}):
                     claimed.append(key)
                 continue
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.insert(_TABLE).values(**values, created_at=now))
-        except sa.exc.IntegrityError:
-            continue  # another run recorded the same change first: it owns it
-        claimed.append(key)
+            if old.state == "confirmed":
+                continue
+            taken = conn.execute(
+                sa.update(_TABLE)
+                .where(_TABLE.c.change_key == key, _TABLE.c.state == old.state, _TABLE.c.run_id == old.run_id)
+                .values(**{k: v for k, v in values.items() if k != "change_key"})
+            ).rowcount
+            if taken:
+                claimed.append(key)
     return claimed
 
 
@@ -185,13 +210,30 @@ def settle(
     error: str | None = None,
 ) -> None:
     """Record the outcome of a change: confirmed, failed, or still pending (with the error)."""
-    values: dict = {"state": state, "error": error[:2000] if error else None}
-    if request_id is not None:
-        values["request_id"] = request_id[:128]
-    if state == "confirmed":
-        values["confirmed_at"] = now
+    settle_many(engine, [Outcome(key, state, request_id, error)], now)
+
+
+class Outcome(NamedTuple):
+    """What to record for one change after its call."""
+
+    key: str
+    state: ChangeState
+    request_id: str | None = None
+    error: str | None = None
+
+
+def settle_many(engine: Engine, outcomes: Sequence[Outcome], now: dt.datetime) -> None:
+    """Record several outcomes in one transaction."""
+    if not outcomes:
+        return
     with engine.begin() as conn:
-        conn.execute(sa.update(_TABLE).where(_TABLE.c.change_key == key).values(**values))
+        for o in outcomes:
+            values: dict = {"state": o.state, "error": o.error[:2000] if o.error else None}
+            if o.request_id is not None:
+                values["request_id"] = o.request_id[:128]
+            if o.state == "confirmed":
+                values["confirmed_at"] = now
+            conn.execute(sa.update(_TABLE).where(_TABLE.c.change_key == o.key).values(**values))
 
 
 def read_log(
