@@ -155,8 +155,10 @@ class Scenario(_Frozen):
 
 
 def scenario_dir() -> Path:
-    """``config/scenarios`` of this checkout (presets ship with the repository)."""
-    return Path(__file__).resolve().parents[2] / "config" / "scenarios"
+    """The shipped presets: ``config/scenarios`` of the repository, which the
+    package carries as ``connectors/sim/presets`` (a link in the checkout,
+    copied into a built wheel)."""
+    return Path(__file__).resolve().with_name("presets")
 
 
 def list_scenarios() -> list[str]:
