@@ -151,22 +151,17 @@ def _brute_force(model, states, cfg) -> float | None:
     v = obj.gross_margin * (gmv - risk) - spend if obj.target == "profit" else gmv - risk
     total = float(cfg.budget.total_daily) if cfg.budget.total_daily is not None else float(B[:, HOLD].sum())
     channels = states["channel"].to_numpy(str)
-    best = None
-    for combo in itertools.product(*[np.flatnonzero(row) for row in cands.valid]):
-        i = np.arange(len(combo))
-        j = np.array(combo)
-        if B[i, j].sum() > total + 1e-6:
-            continue
-        if gmv[i, j].sum() < obj.roi_floor * spend[i, j].sum() - 1e-6:
-            continue
-        shares_ok = all(
-            ch.min_share * total - 1e-6 <= B[i, j][channels == ch.name].sum() <= ch.max_share * total + 1e-6
-            for ch in cfg.channel
-        )
-        if shares_ok:
-            value = float(v[i, j].sum())
-            best = value if best is None else max(best, value)
-    return best
+    combos = np.array(list(itertools.product(*[np.flatnonzero(row) for row in cands.valid])))  # (C, n)
+    i = np.arange(len(states))[None, :]
+    ok = B[i, combos].sum(axis=1) <= total + 1e-6
+    ok &= gmv[i, combos].sum(axis=1) >= obj.roi_floor * spend[i, combos].sum(axis=1) - 1e-6
+    for ch in cfg.channel:
+        inside = (channels == ch.name)[None, :]
+        share = np.where(inside, B[i, combos], 0.0).sum(axis=1)
+        ok &= (share >= ch.min_share * total - 1e-6) & (share <= ch.max_share * total + 1e-6)
+    if not ok.any():
+        return None
+    return float(v[i, combos].sum(axis=1)[ok].max())
 
 
 @fast(200)
