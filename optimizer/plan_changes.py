@@ -30,6 +30,7 @@ __all__ = [
     "Outcome",
     "PlannedChange",
     "RowToApply",
+    "desired_changes",
     "money_value",
     "plan_campaign",
     "plan_rows",
@@ -112,6 +113,8 @@ def _text(value: Any) -> str:
 
 
 class RowToApply(BaseModel):
+    """One recommendation row, parsed: money as 2-place Decimal (None = empty), approval as True/False/None."""
+
     model_config = ConfigDict(frozen=True)
 
     account_id: str
@@ -128,6 +131,11 @@ class RowToApply(BaseModel):
 
 
 def plan_rows(frame: pd.DataFrame) -> list[RowToApply]:
+    """Parse the rows to apply (contract columns; ``decision``, ``approved``, ``reason`` optional).
+
+    Raises ``ValueError`` for a missing required column, a money cell that is
+    not a number, or an ``approved`` word that is not yes/no.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"the rows to apply lack the columns {', '.join(missing)}")
@@ -151,7 +159,7 @@ def plan_rows(frame: pd.DataFrame) -> list[RowToApply]:
     return out
 
 
-def _desired(row: RowToApply) -> list[tuple[audit.ChangeField, str | None, str]]:
+def desired_changes(row: RowToApply) -> list[tuple[audit.ChangeField, str | None, str]]:
     """(field, before, after) in sending order, before any platform check."""
     vt = audit.value_text
     money: list[tuple[audit.ChangeField, str | None, str]] = []
@@ -200,7 +208,7 @@ def plan_campaign(
         return skip("not found on the platform")
     if state.excluded_reason:
         return skip(f"left alone: {state.excluded_reason}")
-    desired = _desired(row)
+    desired = desired_changes(row)
     if not desired:
         return [], [], []
     fields = {f for f, _, _ in desired}
