@@ -7,7 +7,9 @@ happens, and a crash while writing must leave the previous file whole.
 The store is one file outside the repository
 (``$XDG_DATA_HOME/spendopt/qianchuan-tokens.enc`` by default), encrypted with
 Fernet (AES-128-CBC + HMAC-SHA256) under the key in ``SPENDOPT_SECRET_KEY``.
-A save writes ``<file>.new``, fsyncs it, keeps the previous file as
+A refresh holds ``TokenStore.locked()`` (an ``flock`` on ``<file>.lock``) and
+first re-reads the file: if another process already refreshed, its tokens are
+adopted instead of spending the (now dead) old refresh token. A save writes ``<file>.new``, fsyncs it, keeps the previous file as
 ``<file>.prev`` and swaps the new one in with ``os.replace`` (atomic on POSIX),
 then fsyncs the folder. A load reads ``<file>``, falling back to ``<file>.new``
 (a crash after the write but before the swap) and ``<file>.prev``, and picks
@@ -24,6 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -162,6 +166,24 @@ class TokenStore:
             return TokenSet.model_validate(json.loads(plain))
         except (InvalidToken, ValueError, OSError):
             return None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on ``<file>.lock`` (other processes wait): a
+        refresh and its save happen under it, so two processes sharing the file
+        (the daily job and a manual pull) never both spend the same refresh token."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: one process at a time is on the user
+                fcntl = None
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def clear(self) -> None:
         for p in (self.path, self._new, self._prev):

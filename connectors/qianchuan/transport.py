@@ -215,18 +215,24 @@ class ApiClient:
             current = self._token_set()
             if seen is not None and current.issued_at != seen.issued_at:
                 return current
-            if current.refresh_expires_at <= self._clock():
-                raise AuthError("the refresh token has expired; run `spendopt connect qianchuan` again")
-            body = {
-                "app_id": _app_id(self.settings.app_id),
-                "secret": self.settings.secret(),
-                "grant_type": "refresh_token",
-                "refresh_token": current.refresh_token.get_secret_value(),
-            }
-            resp = await self.call("POST", REFRESH_PATH, body=body, auth=False)
-            fresh = TokenSet.from_response(current.app_id, resp.data, self._clock(), current.advertiser_ids)
-            assert self.tokens is not None
-            self.tokens.save(fresh)  # persisted before first use: the old refresh token is dead now
+            if self.tokens is None:
+                raise AuthError("no token store configured")
+            with self.tokens.locked():
+                on_disk = self.tokens.load()
+                if on_disk is not None and on_disk.issued_at > current.issued_at:
+                    self._current = on_disk  # another process refreshed first: its tokens are the valid ones
+                    return on_disk
+                if current.refresh_expires_at <= self._clock():
+                    raise AuthError("the refresh token has expired; run `spendopt connect qianchuan` again")
+                body = {
+                    "app_id": _app_id(self.settings.app_id),
+                    "secret": self.settings.secret(),
+                    "grant_type": "refresh_token",
+                    "refresh_token": current.refresh_token.get_secret_value(),
+                }
+                resp = await self.call("POST", REFRESH_PATH, body=body, auth=False)
+                fresh = TokenSet.from_response(current.app_id, resp.data, self._clock(), current.advertiser_ids)
+                self.tokens.save(fresh)  # persisted before first use: the old refresh token is dead now
             self._current = fresh
             self.refreshes += 1
             log.info("qianchuan tokens refreshed (request_id %s)", resp.request_id)

@@ -247,3 +247,36 @@ def test_without_tokens_the_error_says_how_to_authorize(tmp_path):
     store = TokenStore(tmp_path / "none.enc", key=new_key())
     with pytest.raises(AuthError, match="spendopt connect qianchuan"):
         run(lambda r: envelope(), store, lambda c: c.get("/x/", {}))
+
+
+def test_two_processes_sharing_the_token_file_never_spend_the_same_refresh_token(tmp_path):
+    store = tokens(tmp_path)  # both "processes" start from at-1 / rt-1
+    live_refresh = {"rt-1"}
+    refresh_calls = []
+
+    def handler(request):
+        if request.url.path.endswith("refresh_token/"):
+            token = json.loads(request.content)["refresh_token"]
+            refresh_calls.append(token)
+            if token not in live_refresh:
+                return envelope(40107, message="refresh token invalid")
+            live_refresh.discard(token)
+            live_refresh.add("rt-2")
+            return envelope(data={"access_token": "at-2", "expires_in": 86399, "refresh_token": "rt-2", "refresh_token_expires_in": 2591999})
+        if request.headers["Access-Token"] != "at-2":
+            return envelope(40102, message="access token expired")
+        return envelope(data={"ok": True})
+
+    async def two():
+        a = ApiClient(SETTINGS, TokenStore(store.path, key=store._key), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep)
+        b = ApiClient(SETTINGS, TokenStore(store.path, key=store._key), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep)
+        async with a, b:
+            await a.access_token(), await b.access_token()  # both hold at-1 in memory
+            first = await a.get("/x/", {})
+            second = await b.get("/x/", {})  # b meets 40102, finds a's newer tokens on disk
+            return first, second, b
+
+    first, second, b = asyncio.run(two())
+    assert first.data == second.data == {"ok": True}
+    assert refresh_calls == ["rt-1"] and b.refreshes == 0
+    assert store.load().refresh_token.get_secret_value() == "rt-2"
