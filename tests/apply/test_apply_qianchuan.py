@@ -71,3 +71,21 @@ def test_apply_through_qianchuan_is_exactly_once_even_when_writes_answer_50000(
     assert all(states[cid].budget == value for cid, value in wanted.items())
     assert {r.state for r in audit.read_log(engine)} == {"confirmed"}
     assert all(r.request_id for r in audit.read_log(engine, run_id="run-1"))
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_dry_run_through_qianchuan_sends_no_write_request(engine, tmp_path):
+    import sqlalchemy as sa
+
+    fake = FakeSettings(accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0,
+                        history_days=3, today=TODAY, seed=5)
+    with fake_connector(tmp_path, fake) as (server, connector):
+        account_id = connector.list_accounts()[0].account_id
+        rows = _rows(connector, account_id, 5)
+        report = apply_changes(engine, connector, rows, run_id="dry", effective_date=TODAY, dry_run=True)
+        write_calls = {path: n for path, n in server.world.calls.items() if "update" in path}
+
+    assert report.count("planned") == 5
+    assert server.world.applied == [] and write_calls == {}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from change_log")).scalar() == 0
