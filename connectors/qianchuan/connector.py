@@ -18,8 +18,14 @@ Mapping a plan onto ``CampaignState``:
 - ``excluded_reason``: 托管 (``LAB_AD``) plans, total-budget plans.
 
 Writes check the platform rules (``connectors.rules``) on fresh plan state
-before anything is sent; one ``WriteResult`` per change, with the value read
-back from the platform after the call.
+(``ad/get`` by id, today's spend from the report) before anything is sent, as
+the simulated platform does: a change that breaks a rule, or targets an
+excluded or unknown plan, gets ``ok=False`` with the reason while the others
+are sent; ``strict=True`` raises the first one and sends nothing. Each change
+gets one ``WriteResult``: the change asked for, the value read back from the
+platform after the call (``platform_value``), the call's ``request_id`` and
+the platform's per-item error. Budget edits are counted per plan and Beijing
+day in memory (the API does not report the count).
 """
 
 from __future__ import annotations
@@ -286,7 +292,7 @@ class QianchuanConnector:
                 gmv=row.gmv,
                 orders=row.orders,
                 campaign_name=plan.name if plan else None,
-                channel=channel_of(plan) if plan else ("qianchuan.uni" if row.kind == "uni" else None),
+                channel=channel_of(plan) if plan else None,  # e.g. a deleted plan: not listed any more
                 impressions=row.impressions,
                 clicks=row.clicks,
                 currency="CNY",

@@ -132,3 +132,25 @@ def test_a_failed_report_call_writes_nothing_for_that_account(tmp_path):
         summary = pull(connector, engine, accounts=accounts, today=server.world.today)
         assert len(summary.failed) == 2 and "50000" in summary.failed[0].error
         assert load_stats(engine).empty
+
+
+def test_plan_details_carry_learning_and_cost_guarantee_status(tmp_path):
+    from tests.qianchuan.helpers import fake_connector
+
+    with fake_connector(tmp_path, FakeSettings(seed=17, accounts=1, plans_per_account=80, uni_plans_per_account=2)) as (server, connector):
+        world = server.world
+        account = connector.list_accounts()[0].account_id
+        details = connector.plan_details(account)
+        standard = [d for d in details if d.kind == "standard" and d.state.excluded_reason is None]
+        assert {d.learning_status for d in standard} >= {"LEARNED", "LEARNING"}
+        for d in standard:
+            plan = world.plans[int(d.state.campaign_id)]
+            young = (world.today - plan.created).days < 3
+            assert (d.learning_status == "LEARNING") == young
+            if young and plan.status == "DELIVERY_OK":
+                assert d.state.status == "learning"
+            if young and plan.smart_bid_type == "SMART_BID_CUSTOM":
+                assert d.compensate_status == "IN_EFFECT"
+        uni = [d for d in details if d.kind == "uni"]
+        assert len(uni) == 2 and all(d.learning_status is None for d in uni)
+        assert all(d.state.spend_today == world.stats.get((int(d.state.campaign_id), world.today), {}).get("spend", 0) for d in details if d.state.excluded_reason is None)
