@@ -286,3 +286,47 @@ def test_a_campaign_in_its_learning_phase_keeps_its_bid_unless_a_reviewer_approv
                                              decision="review", approved="yes")], run_id="run-2")
     assert {i.field: i.outcome for i in approved.items} == {"bid": "confirmed"}
     assert state(connector, LEARNING_ID).bid == money(63)
+
+
+def test_a_write_the_platform_acknowledges_but_does_not_show_is_recorded_failed(engine, platform):
+    from connectors.base import WriteResult
+
+    class SaysYes(Recording):
+        def update_budgets(self, changes):
+            self.calls.append(("update_budgets", list(changes)))
+            return [WriteResult(change=c, ok=True, request_id="req-1") for c in changes]  # and does nothing
+
+    connector = SaysYes(platform)
+    report = apply(engine, connector, [row(C_CPA, budget=1200)])
+    (item,) = report.items
+    assert item.outcome == "failed" and "reads back 1000.00" in item.message
+    (record,) = log_rows(engine)
+    assert record.state == "failed" and record.request_id == "req-1" and "expected 1200.00" in record.error
+
+
+def test_a_change_the_platform_gives_no_answer_for_stays_pending(engine, platform):
+    class Forgets(Recording):
+        def update_budgets(self, changes):
+            return super().update_budgets(changes)[:-1]
+
+    report = apply(engine, Forgets(platform), [row(C_CPA, budget=1200), row(C_ROI, budget=2400)])
+    assert {i.campaign_id: i.outcome for i in report.items} == {C_CPA: "confirmed", C_ROI: "pending"}
+    # it did reach the platform: the next run confirms it without sending again
+    again = apply(engine, Recording(platform), [row(C_CPA, budget=1200), row(C_ROI, budget=2400)], run_id="run-2")
+    assert {i.campaign_id: i.outcome for i in again.items} == {C_CPA: "already_applied", C_ROI: "confirmed"}
+
+
+def test_an_expired_authorization_stops_the_account_without_retrying_each_item(engine, platform):
+    from connectors.errors import AuthError
+
+    class Expired(Recording):
+        def _write(self, method, changes):
+            self.calls.append((method, list(changes)))
+            raise AuthError("refresh token expired: re-authorize the app", code=40103)
+
+    connector = Expired(platform)
+    report = apply(engine, connector, [row(C_CPA, budget=1200), row(C_ROI, bid=3.2), row(C_NONE, budget=1000)])
+    assert len(connector.calls) == 1  # the bid call is not even tried
+    outcomes = {(i.campaign_id, i.field): i.outcome for i in report.items}
+    assert outcomes == {(C_CPA, "budget"): "failed", (C_NONE, "budget"): "failed", (C_ROI, "bid"): "skipped"}
+    assert {r.state for r in log_rows(engine)} == {"failed"}
