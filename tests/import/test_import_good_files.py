@@ -236,3 +236,12 @@ def test_rows_become_the_same_frozen_records_the_platform_connectors_yield():
         status="active", currency="CNY",
     )  # fmt: skip
     assert (records[1].budget, records[1].bid, records[2].impressions, records[2].currency) == (None, None, None, None)
+
+
+def test_stat_columns_are_the_published_interface():
+    # other stages (store, features, the one-shot command) read these names: add, never rename
+    assert STAT_COLUMNS == (
+        "account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel", "impressions",
+        "clicks", "budget", "bid_type", "bid", "status", "currency", "source_file", "source_row",
+    )  # fmt: skip
+    assert list(CONTRACT_DTYPES) == list(STAT_COLUMNS)
