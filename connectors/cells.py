@@ -145,6 +145,9 @@ def _lost_precision(raw: pd.Series) -> np.ndarray:
     return raw.isin(long_ids).to_numpy()
 
 
+LARGEST = 999_999_999_999.99
+"""No amount or count we import is larger (money has at most 12 digits before the point)."""
+
 _NOT_FINITE = frozenset({"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
 
 
@@ -207,6 +210,7 @@ def parse_number(
             out.add(finite & (arr < 0), lambda v: f"{what} is negative: {v!r}")
         if whole:
             out.add(finite & (arr != np.floor(arr)), lambda v: f"{what} must be a whole number, got {v!r}")
+        out.add(finite & (np.abs(arr) > LARGEST), lambda v: f"{what} is implausibly large: {v!r}")
     return out
 
 

@@ -166,3 +166,13 @@ def test_an_export_with_only_its_total_row_has_no_data(tmp_path: Path):
     path.write_text("日期,计划ID,消耗(元),直接成交金额(元),直接成交订单数\n合计,,100,300,3\n", "utf-8")
     with pytest.raises(InputError, match=r"t.csv:1: the file has no data rows, only a total row"):
         read_stats([path], today=TODAY)
+
+
+@pytest.mark.parametrize(("column", "cell"), [("orders", "1e20"), ("spend", "12345678901234"), ("gmv", "1e300")])
+def test_implausibly_large_numbers_are_refused_not_wrapped(tmp_path: Path, column: str, cell: str):
+    cells = {"spend": "1", "gmv": "1", "orders": "1", column: cell}
+    path = tmp_path / "big.csv"
+    path.write_text(f"date,campaign_id,spend,gmv,orders\n2026-11-03,7,{cells['spend']},{cells['gmv']},{cells['orders']}\n",
+                    "utf-8")  # fmt: skip
+    with pytest.raises(InputError, match=rf"big.csv:2:{column}: {column} is implausibly large"):
+        read_stats([path], today=TODAY)
