@@ -42,6 +42,15 @@ def test_connect_pull_three_accounts_then_write_and_read_back(tmp_path):
             frame = load_stats(engine)
             assert_store_matches_server(frame, world, end - dt.timedelta(days=29), end)
             assert {"qianchuan.uni_live", "qianchuan.uni_video", "qianchuan.search"} <= set(frame["channel"])
+            last_day = frame[frame["date"].dt.date == end]
+            assert len(last_day) > 500
+            for row in last_day.itertuples(index=False):  # the state in force on the newest day
+                plan = world.plans[int(row.campaign_id)]
+                assert Decimal(str(row.budget)).quantize(Decimal("0.01")) == plan.budget
+                expected_bid = plan.roi_goal if plan.roi_goal is not None else plan.cpa_bid
+                if plan.smart_bid_type == "SMART_BID_CONSERVATIVE":
+                    expected_bid = None
+                assert (None if row.bid != row.bid else Decimal(str(row.bid)).quantize(Decimal("0.01"))) == expected_bid
 
             account = summary.accounts[0].account_id
             states = connector.list_campaigns(account)
