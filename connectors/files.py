@@ -292,10 +292,10 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.Da
     for col, result in parsed.items():
         texts = raw[col].tolist() if col in raw and result.issues else []
         for issue in result.issues:
-            report.cells(table.file, rows, header.get(col, col), texts, issue)
+            report.add_cells(table.file, rows, header.get(col, col), texts, issue)
         bad |= result.bad
     frame = pd.DataFrame({col: parsed[col].values for col in parsed})
-    bad |= derive_bid_and_channel(frame, parsed, raw, header, rows, table.file, report)
+    bad |= derive_bid_and_channel(frame, raw, header, rows, table.file, report)
     frame["source_file"] = table.file
     frame["source_row"] = rows
     if bad.any():

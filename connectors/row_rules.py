@@ -44,7 +44,10 @@ class Report:
         self.count += len(problems)
         self.kept.extend(problems[: self.limit])
 
-    def cells(self, file: str, rows: np.ndarray, column: str | None, texts: Sequence[str], issue: cells.Issue) -> None:
+    def add_cells(
+        self, file: str, rows: np.ndarray, column: str | None, texts: Sequence[str], issue: cells.Issue
+    ) -> None:
+        """Count the cells of ``issue``; keep a problem for the first ``limit`` (``texts[i]`` words it)."""
         import numpy as np
 
         where = np.flatnonzero(issue.mask)
@@ -53,11 +56,11 @@ class Report:
             self.kept.append(Problem(file, issue.message(texts[i]), row=int(rows[i]), column=column))
 
     def raise_if_any(self) -> None:
+        """Raise ``InputError`` with the kept problems (by file, then row) if anything was found."""
         if self.count:
             order = {f: i for i, f in reversed(list(enumerate(p.file for p in self.kept)))}
             shown = sorted(self.kept, key=lambda p: (order[p.file], p.row or 0))[: self.limit]
             raise InputError(shown, more=self.count - len(shown))
-
 
 
 def parse_currency(raw: pd.Series) -> cells.Parsed:
@@ -78,7 +81,6 @@ def parse_currency(raw: pd.Series) -> cells.Parsed:
 
 def derive_bid_and_channel(
     frame: pd.DataFrame,
-    parsed: dict[str, cells.Parsed],
     raw: dict[str, pd.Series],
     header: dict[str, str],
     rows: np.ndarray,
@@ -110,7 +112,7 @@ def derive_bid_and_channel(
     if contradiction.any():
         texts = [f"{b:g}" for b in frame["bid"].fillna(0)]
         issue = cells.Issue(contradiction, lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)")
-        report.cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
+        report.add_cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
         bad |= contradiction
     if "channel" not in raw and "promotion_type" in raw:
         kinds = frame["promotion_type"]
@@ -122,7 +124,7 @@ def derive_bid_and_channel(
         if unknown.any() and strict:
             issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
                                                    "全域推直播/全域推商品); add a channel column")  # fmt: skip
-            report.cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
+            report.add_cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
             bad |= unknown
         frame["channel"] = frame["channel"].where(frame["channel"].notna(), derived_channel)
     frame["channel"] = frame["channel"].where(frame["channel"].notna(), "default").astype(object)
