@@ -224,7 +224,7 @@ def _missing_column_message(col: str, header: list[str], basis: str) -> str:
             if other != basis and found:
                 message += (
                     f"; this file has {found[0]!r}, which is gmv_basis {other!r}: set "
-                    f'[data] gmv_basis = "{other}" in the config (or SPENDOPT_DATA__GMV_BASIS={other})'
+                    f'gmv_basis = "{other}" in the data section of the config (or SPENDOPT_DATA__GMV_BASIS={other})'
                 )
                 break
     return message
