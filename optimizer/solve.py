@@ -38,10 +38,11 @@ Method: the coupling rows are few (``m <= 2 + 2C``), the campaigns many.
 2. At the best multipliers each campaign's choice is its best reduced score; all
    but the ``M`` campaigns whose best and second-best reduced scores are closest
    (the ambiguous ones; the LP relaxation has at most ``m`` fractional campaigns)
-   are fixed there, and a SCIP MIP over the ambiguous campaigns repairs the
-   coupling rows (time-limited, hinted with today's settings, each guardrail a
-   named constraint). With ``n <= 200`` every campaign is in the MIP, which then
-   solves the whole problem and its own bound is used too.
+   are fixed there, and a SCIP MIP over the ambiguous campaigns (their best 6
+   candidates) repairs the coupling rows (time-limited, hinted with today's
+   settings, each guardrail a named constraint). With at most 2,000 candidates
+   in all, the MIP decides every campaign over every candidate: it then solves
+   the whole problem exactly and its own bound is used too.
 3. Infeasible guardrails are explained (``InfeasibleError``) by analytic checks
    and, for joint conflicts, a deletion filter over the coupling rows whose
    feasibility test is the same dual with ``v = 0`` on the simplex (Farkas).
@@ -67,7 +68,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.candidates import HOLD, PAUSE, build_candidates, live_minimum
+from optimizer.candidates import HOLD, PAUSE, build_candidates, grid_for, live_minimum
 from optimizer.errors import InfeasibleError, OptimizerError
 from optimizer.solve_dual import CouplingRows, diagnose, hits_box, kelley, reduced_scores, restore
 
@@ -92,7 +93,7 @@ ALLOCATION_COLUMNS = (
     "candidate",  # index of the chosen candidate (0 hold, 1 pause, 2.. grid)
 )
 
-_WHOLE_MIP = 60  # up to this many campaigns, the MIP decides them all (exact)
+_WHOLE_CELLS = 2000  # up to this many valid candidates in all, the MIP decides every campaign (exact)
 _MIP_CANDIDATES = 6  # candidates per ambiguous campaign in the repair MIP
 
 
@@ -156,12 +157,16 @@ def _canonical_order(v: np.ndarray, B: np.ndarray, valid: np.ndarray) -> np.ndar
     return np.lexsort(keys)
 
 
-def solve(model, states: pd.DataFrame, settings, *, time_limit_s: float = 10.0) -> Allocation:
+def solve(
+    model, states: pd.DataFrame, settings, *, time_limit_s: float = 10.0, grid: tuple[int, int] | None = None
+) -> Allocation:
     """Choose a budget and bid for every campaign of ``states`` (see the module docstring).
 
     ``states``: one row per campaign in ``model.campaign_ids`` order, columns
-    ``STATE_COLUMNS``. Raises ``InfeasibleError`` naming the conflicting
-    guardrails, ``OptimizerError`` if no allocation is found in ``time_limit_s``.
+    ``STATE_COLUMNS``. ``grid``: budgets x bids per campaign (default
+    ``candidates.grid_for(n)``). Raises ``InfeasibleError`` naming the
+    conflicting guardrails, ``OptimizerError`` if no allocation is found in
+    ``time_limit_s``.
     """
     started = time.perf_counter()
     _check_states(model, states)
@@ -169,7 +174,8 @@ def solve(model, states: pd.DataFrame, settings, *, time_limit_s: float = 10.0) 
     budget0 = states["budget"].to_numpy(dtype=float, na_value=np.nan)
     bid0 = states["bid"].to_numpy(dtype=float, na_value=np.nan)
     hold_fc = _forecast(model, np.where(np.isfinite(budget0), budget0, np.inf)[:, None], bid0[:, None])
-    cands = build_candidates(states, settings, hold_fc[0][:, 0])
+    n_budget, n_bid = grid if grid is not None else grid_for(n)
+    cands = build_candidates(states, settings, hold_fc[0][:, 0], n_budget=n_budget, n_bid=n_bid)
     spend, gmv, sd = _forecast(model, cands.budget, cands.bid)
     valid = cands.valid
     B = np.where(np.isfinite(cands.budget), cands.budget, spend)
@@ -247,27 +253,27 @@ def _repair(rows, vs, red, choice, valid, deadline):
     best = red[np.arange(n), choice]
     second = np.partition(np.where(np.isfinite(red), red, -np.inf), -2, axis=1)[:, -2] if red.shape[1] > 1 else best
     ambiguity = np.where(np.isfinite(second), best - second, np.inf)
-    m_campaigns = n if n <= _WHOLE_MIP else min(n, max(40, 10 * len(rows.names)))
-    cents = np.floor(rows.rhs * rows.Ts * 100 + 1e-6) / 100 / rows.Ts
-    limit = np.where(np.arange(len(rows.rhs)) < rows.m_budget, cents, rows.rhs)
-    start_ok = bool(np.all(rows.row_sums(np.arange(n), choice) <= limit + 1e-12))
+    exact = int(valid.sum()) <= _WHOLE_CELLS
+    m_campaigns = n if exact else min(n, max(40, 10 * len(rows.names)))
+    start_ok = bool(np.all(rows.row_sums(np.arange(n), choice) <= _row_limits(rows) + 1e-12))
     while True:
-        whole = m_campaigns >= n
-        if whole:
+        if m_campaigns >= n:
             sel = np.arange(n)
         else:
             sel = np.sort(np.lexsort((np.arange(n), ambiguity))[:m_campaigns])
         try:
-            result = _mip(rows, vs, red, choice, sel, valid, deadline, prune=not whole)
+            result = _mip(rows, vs, red, choice, sel, valid, deadline, prune=not exact)
         except OptimizerError:
             if start_ok:  # out of time: the multipliers' own choice already meets every row
                 return choice, None, 0
             raise
         if result is not None:
             new_choice, mip_bound = result
-            return new_choice, (mip_bound if whole else None), len(sel)
-        if whole:
-            return None, None, n
+            return new_choice, (mip_bound if exact else None), len(sel)
+        if m_campaigns >= n:
+            if exact:
+                return None, None, n
+            exact = True  # last try: every candidate of every campaign
         m_campaigns = min(n, 4 * m_campaigns)
 
 
@@ -299,15 +305,9 @@ def _mip(rows, vs, red, choice, sel, valid, deadline, *, prune):
     # tight feasibility; no cutting-plane rounds at the root: on these small
     # multiple-choice knapsacks they cost more than the branching they save
     solver.SetSolverSpecificParametersAsString("numerics/feastol = 1e-9\nseparating/maxroundsroot = 0\n")
+    limits = _row_limits(rows)
     for r, name in enumerate(rows.names):
-        if r < rows.m_budget:
-            # budgets are whole cents: put the rhs half a cent above the last allowed
-            # cent so that SCIP's tolerance can neither cut a tight sum nor exceed it
-            cents = np.floor(rows.rhs[r] * rows.Ts * 100 + 1e-6) + 0.5
-            rhs = cents / 100 / rows.Ts - lhs_fixed[r]
-        else:
-            rhs = rows.rhs[r] - lhs_fixed[r] - 1e-9
-        ct = solver.Constraint(-infinity, rhs, name)
+        ct = solver.Constraint(-infinity, limits[r] - lhs_fixed[r], name)
         for t, (_, _, var) in enumerate(x_vars):
             if coefs[r, t] != 0:
                 ct.SetCoefficient(var, float(coefs[r, t]))
@@ -334,6 +334,22 @@ def _mip(rows, vs, red, choice, sel, valid, deadline, *, prune):
             new_choice[i] = j
     fixed_value = float(vs[rest, choice[rest]].sum())
     return new_choice, fixed_value + objective.BestBound()
+
+
+def _row_limits(rows) -> np.ndarray:
+    """Right-hand sides for the MIP, ``(m,)``, scaled like ``rows.rhs``.
+
+    Budgets are whole cents: a budget row's limit sits half a cent above the
+    last allowed cent, so SCIP's tolerance can neither cut a sum that meets the
+    row exactly nor let one through that breaks it by a cent. When the limit is
+    not a whole cent (today's total with uncapped campaigns counted at their
+    forecast spend, a share of it) it is kept as it is. The ROI row keeps a
+    1e-9 margin.
+    """
+    exact = rows.rhs * rows.Ts * 100
+    half_cent = (np.floor(exact + 1e-6) + 0.5) / 100 / rows.Ts
+    budget_rows = np.maximum(half_cent, rows.rhs + 1e-12)
+    return np.where(np.arange(len(rows.rhs)) < rows.m_budget, budget_rows, rows.rhs - 1e-9)
 
 
 def _threshold(lam: float, mu: float, settings) -> float:

@@ -19,6 +19,7 @@ from optimizer.verify import verify
 from tests.solve.cases import account
 
 NO_RISK = {"uncertainty_penalty": 0.0}
+GRID = (9, 3)  # 9 budgets x 3 bids: the candidates listed in the module docstring
 
 
 def test_a_much_stronger_curve_takes_its_full_step_from_the_weaker():
@@ -26,7 +27,7 @@ def test_a_much_stronger_curve_takes_its_full_step_from_the_weaker():
     # window, so the strong campaign goes to +30% and the weak gives up 300.
     model, states = account([{"id": "strong", "a": 300, "b": 0.5}, {"id": "weak", "a": 100, "b": 0.5}])
     settings = Settings(budget={"total_daily": 2000}, objective=NO_RISK)
-    alloc = solve(model, states, settings)
+    alloc = solve(model, states, settings, grid=GRID)
     assert alloc.table.loc["strong", "budget"] == 1300.0
     assert alloc.table.loc["weak", "budget"] == 700.0
     assert list(alloc.table["action"]) == ["increase", "decrease"]
@@ -38,7 +39,7 @@ def test_a_slightly_stronger_curve_gets_the_best_grid_split():
     # (1220, 780) 6634.9; (1300, 700) 6611.9: the best split is (1150, 850).
     model, states = account([{"id": "a", "a": 110, "b": 0.5}, {"id": "b", "a": 100, "b": 0.5}])
     settings = Settings(budget={"total_daily": 2000}, objective=NO_RISK)
-    alloc = solve(model, states, settings)
+    alloc = solve(model, states, settings, grid=GRID)
     assert alloc.table["budget"].tolist() == [1150.0, 850.0]
     assert alloc.stats.objective == pytest.approx(110 * np.sqrt(1150) + 100 * np.sqrt(850), rel=1e-9)
     assert alloc.stats.gap <= 1e-6 and alloc.stats.status == "optimal"
@@ -176,5 +177,13 @@ def test_uncertainty_keeps_the_solver_off_moves_that_only_noise_supports(kappa, 
         [{"id": "a", "a": 110, "b": 0.5, "cv": 0.2}, {"id": "b", "a": 100, "b": 0.5, "cv": 0.2}]
     )
     settings = Settings(budget={"total_daily": 2000}, objective={"uncertainty_penalty": kappa})
-    alloc = solve(model, states, settings)
+    alloc = solve(model, states, settings, grid=GRID)
     assert alloc.table["budget"].tolist() == expected
+
+
+def test_the_default_finer_grid_lands_next_to_the_continuous_optimum():
+    # 25 budgets over [700, 1300] (steps of 25): the continuous optimum of
+    # 110 sqrt(x) + 100 sqrt(2000 - x) is x = 2000 * 1.21 / 2.21 = 1095.0
+    model, states = account([{"id": "a", "a": 110, "b": 0.5}, {"id": "b", "a": 100, "b": 0.5}])
+    alloc = solve(model, states, Settings(budget={"total_daily": 2000}, objective=NO_RISK))
+    assert alloc.table["budget"].tolist() == [1100.0, 900.0]

@@ -169,9 +169,9 @@ def _brute_force(model, states, cfg) -> float | None:
 def test_the_answer_equals_a_brute_force_enumeration_on_tiny_accounts(problem):
     model, states, config = problem
     cfg = Settings(**config)
-    best = _brute_force(model, states, cfg)
+    best = _brute_force(model, states, cfg)  # build_candidates' default grid: 9 budgets x 3 bids
     try:
-        alloc = solve(model, states, cfg)
+        alloc = solve(model, states, cfg, grid=(9, 3))
     except InfeasibleError:
         assert best is None, f"solve says infeasible, enumeration found {best}"
         return
