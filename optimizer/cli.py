@@ -259,6 +259,45 @@ def simulate(
         con.print(f"wrote {path}")
 
 
+@command
+def optimize(
+    input: Annotated[
+        list[Path], typer.Option("--input", help="daily stats CSV/XLSX (data contract section 1); repeatable")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", help="recommendations CSV to write; the XLSX and the report go next to it")
+    ],
+    config: ConfigOption = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="effective date YYYY-MM-DD (default: the day after the newest date)")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="draw the PNG/HTML report")] = True,
+    verbose: VerboseOption = False,
+) -> None:
+    """One-shot: recommendations for the campaigns in the input files (never reads or changes the store)."""
+    from optimizer.optimize import run_optimize
+
+    ctx = Context(None, config, verbose)
+    settings = ctx.settings
+    effective = parse_date(date)
+    con = console()
+    with con.status("optimizing") as status:
+        result = run_optimize(input, output, settings, effective, progress=status.update, report=report)
+    counts = result.frame["action"].value_counts().to_dict()
+    roi = result.expected_gmv / result.expected_spend if result.expected_spend else float("nan")
+    con.print(
+        f"{result.n_campaigns:,} campaigns for {result.effective_date} (run {result.run_id}): "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+        + f"; {result.n_review:,} for review"
+    )
+    con.print(
+        f"daily budget {result.total_budget_before:,.2f} -> {result.total_budget_after:,.2f}; "
+        f"expected spend {result.expected_spend:,.2f}, GMV {result.expected_gmv:,.2f} (ROI {roi:.2f})"
+    )
+    for path in result.paths:
+        con.print(f"wrote {path}")
+
+
 review_app = typer.Typer(help="The review round trip: approve or edit the rows flagged `review`, then import them.")
 app.add_typer(review_app, name="review")
 
