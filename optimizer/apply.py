@@ -29,6 +29,9 @@ recommendation"). A campaign in its learning phase keeps its bid unless a
 reviewer approved the row (qianchuan.md 4.4/4.5: a bid edit restarts learning
 and can forfeit the cost guarantee); its budget change still goes.
 
+Pending rows that earlier runs left for this account and that this run does
+not plan again are settled first, against the same read of the platform.
+
 Exactly-once (``optimizer.audit``): before a call each change gets a pending
 ``change_log`` row under ``change_key``. A confirmed key is never sent again.
 A pending key (a crash between record and confirm) is first compared with the
@@ -251,6 +254,21 @@ class _Sender:
         return ok
 
 
+def _settle_leftovers(
+    engine: Engine, account_id: str, states: dict[str, CampaignState], planned: set[str], now: dt.datetime
+) -> list[ItemResult]:
+    """Settle pending rows of earlier runs that this run does not plan again (the planned ones are handled inline)."""
+    leftovers = [r for r in audit.read_log(engine, account_id=account_id, state="pending") if r.change_key not in planned]
+    outcomes = {o.key: o for o in audit.settle_from_states(engine, leftovers, states, now)}
+    return [
+        ItemResult(account_id=r.account_id, campaign_id=r.campaign_id, field=r.field, before=r.before, after=r.after,
+                   outcome=outcomes[r.change_key].state,
+                   message=f"left pending by run {r.run_id} for {r.effective_date}: "
+                   + (outcomes[r.change_key].error or "the platform shows it: confirmed by read-back"))
+        for r in leftovers
+    ]
+
+
 def apply_changes(
     engine: Engine,
     connector: Connector,
@@ -290,6 +308,8 @@ def apply_changes(
             continue
         keys = [audit.change_key(account_id, r.campaign_id, f, effective_date) for r in account_rows
                 for f in ("budget", "bid", "status")]
+        if not dry_run:
+            items.extend(_settle_leftovers(engine, account_id, states, set(keys), clock()))
         log = audit.load_records(engine, keys)
         queues: list[list[PlannedChange]] = []
         to_confirm: list[PlannedChange] = []

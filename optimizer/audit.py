@@ -53,6 +53,7 @@ __all__ = [
     "reconcile",
     "record_pending",
     "settle",
+    "settle_from_states",
     "settle_many",
     "value_text",
 ]
@@ -269,6 +270,32 @@ def audit_frame(records: Sequence[ChangeRecord]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(AUDIT_COLUMNS), dtype=object)
 
 
+def settle_from_states(
+    engine: Engine, records: Sequence[ChangeRecord], states: dict[str, CampaignState], now: dt.datetime
+) -> list[Outcome]:
+    """Settle pending ``records`` of one account against the platform's ``states`` (by campaign id).
+
+    The platform shows ``after`` -> confirmed (the call went through before the
+    run died); it shows ``before`` -> failed ("did not take effect"; a later
+    apply may send it again); anything else -> failed, naming what it shows.
+    """
+    outcomes = []
+    for rec in records:
+        state = states.get(rec.campaign_id)
+        if state is None:
+            outcomes.append(Outcome(rec.change_key, "failed", None, "the campaign is no longer on the platform"))
+            continue
+        shown = platform_value(state, rec.field)
+        if shown == rec.after:
+            outcomes.append(Outcome(rec.change_key, "confirmed"))
+        elif shown == rec.before:
+            outcomes.append(Outcome(rec.change_key, "failed", None, f"did not take effect: the platform still shows {shown}"))
+        else:
+            outcomes.append(Outcome(rec.change_key, "failed", None, f"the platform shows {shown}, expected {rec.after}"))
+    settle_many(engine, outcomes, now)
+    return outcomes
+
+
 def reconcile(
     engine: Engine,
     connector: Connector,
@@ -278,11 +305,8 @@ def reconcile(
 ) -> list[ChangeRecord]:
     """Settle the pending rows (of ``account_id``, or all) by reading the platform back.
 
-    The platform shows ``after`` -> confirmed (the call went through before the
-    run died); it shows ``before`` -> failed ("did not take effect"; a later
-    apply may send it again); anything else -> failed, naming what it shows.
-    Accounts whose campaigns cannot be listed are left pending. Returns the
-    rows settled, as they are now.
+    See ``settle_from_states``. Accounts whose campaigns cannot be listed are
+    left pending. Returns the rows settled, as they are now.
     """
     pending = read_log(engine, account_id=account_id, state="pending")
     by_account: dict[str, list[ChangeRecord]] = {}
@@ -294,19 +318,6 @@ def reconcile(
             states = {s.campaign_id: s for s in connector.list_campaigns(account)}
         except ConnectorError:
             continue
-        now = clock()
-        for rec in records:
-            state = states.get(rec.campaign_id)
-            if state is None:
-                settle(engine, rec.change_key, "failed", now, error="the campaign is no longer on the platform")
-            else:
-                shown = platform_value(state, rec.field)
-                if shown == rec.after:
-                    settle(engine, rec.change_key, "confirmed", now, error=None)
-                elif shown == rec.before:
-                    settle(engine, rec.change_key, "failed", now, error=f"did not take effect: the platform still shows {shown}")
-                else:
-                    settle(engine, rec.change_key, "failed", now, error=f"the platform shows {shown}, expected {rec.after}")
-            settled.append(rec.change_key)
+        settled.extend(o.key for o in settle_from_states(engine, records, states, clock()))
     found = load_records(engine, settled)
     return [found[k] for k in settled if k in found]

@@ -330,3 +330,16 @@ def test_an_expired_authorization_stops_the_account_without_retrying_each_item(e
     outcomes = {(i.campaign_id, i.field): i.outcome for i in report.items}
     assert outcomes == {(C_CPA, "budget"): "failed", (C_NONE, "budget"): "failed", (C_ROI, "bid"): "skipped"}
     assert {r.state for r in log_rows(engine)} == {"failed"}
+
+
+def test_the_next_run_settles_pending_changes_it_does_not_plan_again(engine, connector):
+    connector.drop_after = 1
+    apply(engine, connector, [row(C_CPA, budget=1200), row(C_NONE, budget=1000)])
+    assert {r.state for r in log_rows(engine)} == {"pending"}
+
+    report = apply(engine, connector, [row(C_ROI, bid=3.2)], run_id="run-2")  # a new day's plan without them
+    outcomes = {i.campaign_id: i.outcome for i in report.items}
+    assert outcomes == {C_CPA: "confirmed", C_NONE: "failed", C_ROI: "confirmed"}
+    records = {r.campaign_id: r for r in log_rows(engine)}
+    assert records[C_NONE].state == "failed" and "did not take effect" in records[C_NONE].error
+    assert records[C_CPA].state == "confirmed"
