@@ -197,14 +197,18 @@ def _same_text(column: str, file_text: str, stored: Any) -> bool:
     return _unescape(file_text).strip() == str(stored).strip()
 
 
-def _same_number(file_text: str, stored: Any, tolerance: float) -> bool:
+def _same_number(file_text: str, stored: Any, *, money: bool) -> bool:
+    """Money must match to the cent; ratios (written with 4 decimals) to 0.0001 relative."""
     text = file_text.strip().replace(",", "")
     if stored is None:
         return text == ""
     try:
-        return abs(float(text) - float(stored)) <= tolerance * max(1.0, abs(float(stored)))
+        value, reference = float(text), float(stored)
     except ValueError:
         return False
+    if money:
+        return abs(value - reference) < 0.005 + 1e-9
+    return abs(value - reference) <= 1e-4 * max(1.0, abs(reference))
 
 
 class _Rows:
@@ -345,7 +349,7 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
                 continue
             text = cells[index[column]].strip()
             same = (_same_text(column, text, rec[column]) if column in _FIXED_TEXT
-                    else _same_number(text, rec[column], 0.006 if column in _FIXED_MONEY else 0.0005))
+                    else _same_number(text, rec[column], money=column in _FIXED_MONEY))
             if not same:
                 check.add(row_no, column, f"{column} was changed ({rec[column]!s} -> {text!r}); only "
                                           f"{', '.join(EDITABLE_COLUMNS)} may be edited")
