@@ -91,16 +91,19 @@ def command(func=None, *, name: str | None = None, group: typer.Typer | None = N
         except typer.Exit:
             raise
         except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+            from rich.markup import escape
+
             from connectors.errors import InputError, SpendoptError
 
             if verbose:
                 console(stderr=True).print_exception()
             err = console(stderr=True)
+            # messages quote the user's cells, which may hold "[...]": never read them as markup
             if isinstance(exc, InputError):
-                err.print(f"[bold red]error:[/] bad input\n{exc}", markup=True, soft_wrap=True)
+                err.print(f"[bold red]error:[/] bad input\n{escape(str(exc))}", markup=True, soft_wrap=True)
                 raise typer.Exit(2) from None
             kind = "error" if isinstance(exc, SpendoptError) else f"error ({type(exc).__name__})"
-            err.print(f"[bold red]{kind}:[/] {exc}", soft_wrap=True)
+            err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", soft_wrap=True)
             if not verbose and not isinstance(exc, SpendoptError):
                 err.print("run again with --verbose for the details")
             raise typer.Exit(1) from None
