@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import sqlalchemy as sa
@@ -56,6 +57,7 @@ __all__ = [
     "settle_from_states",
     "settle_many",
     "value_text",
+    "write_audit_csv",
 ]
 
 ChangeState = Literal["pending", "confirmed", "failed"]
@@ -268,6 +270,40 @@ def audit_frame(records: Sequence[ChangeRecord]) -> pd.DataFrame:
 
     data = {c: [getattr(r, c) for r in records] for c in AUDIT_COLUMNS}
     return pd.DataFrame(data, columns=list(AUDIT_COLUMNS), dtype=object)
+
+
+def write_audit_csv(records: Sequence[ChangeRecord], path: Path | str) -> Path:
+    """Write ``records`` as CSV (UTF-8 with BOM, ``AUDIT_COLUMNS``) for Excel/WPS; atomically.
+
+    Ids and values are text; a cell that would start a spreadsheet formula gets a leading apostrophe.
+    """
+    import csv
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(AUDIT_COLUMNS)
+            for rec in records:
+                writer.writerow([_csv_cell(getattr(rec, c)) for c in AUDIT_COLUMNS])
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if value.tzinfo else value.isoformat(sep=" ")
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def settle_from_states(

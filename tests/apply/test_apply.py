@@ -343,3 +343,22 @@ def test_the_next_run_settles_pending_changes_it_does_not_plan_again(engine, con
     records = {r.campaign_id: r for r in log_rows(engine)}
     assert records[C_NONE].state == "failed" and "did not take effect" in records[C_NONE].error
     assert records[C_CPA].state == "confirmed"
+
+
+def test_the_audit_log_exports_to_a_csv_excel_reads_with_chinese_reasons(engine, connector, tmp_path):
+    import csv
+
+    apply(engine, connector, [row(C_CPA, budget=1200, reason="预算加 200：边际 ROI 高于阈值"),
+                              row(C_NONE, action="pause", reason="=ROI 连续 7 天低于 1")])
+    path = audit.write_audit_csv(audit.read_log(engine), tmp_path / "audit" / "changes.csv")
+
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(audit.AUDIT_COLUMNS)
+    by_campaign = {r["campaign_id"]: r for r in rows}
+    assert by_campaign[C_CPA]["reason"] == "预算加 200：边际 ROI 高于阈值"
+    assert by_campaign[C_CPA]["before"] == "1000.00" and by_campaign[C_CPA]["after"] == "1200.00"
+    assert by_campaign[C_NONE]["reason"] == "'=ROI 连续 7 天低于 1"  # never a formula in Excel
+    assert by_campaign[C_CPA]["created_at"] == "2026-03-02 01:30:00"
