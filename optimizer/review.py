@@ -389,7 +389,8 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
                       f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
                       "at their current budget)")
     if check.problems:
-        raise InputError(check.problems)
+        limit = settings.data.max_problems
+        raise InputError(check.problems[:limit], more=max(0, len(check.problems) - limit))
     return _store(engine, table.file, run_id, stored, updates, edited, write=write)
 
 

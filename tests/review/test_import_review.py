@@ -245,3 +245,16 @@ def test_a_file_of_another_run_or_without_its_columns_is_refused(stored, setting
     path = export(tmp_path, lambda rows: [r.pop() for r in rows])  # the approved column is gone
     with pytest.raises(InputError, match=r":1: missing column\(s\) approved"):
         import_review(path, stored, settings)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_file_full_of_problems_lists_the_first_ones_and_counts_the_rest(stored, tmp_path):
+    def edit(rows):
+        for r in rows[1:]:
+            r[rows[0].index("approved")] = "ok?"
+            r[rows[0].index("channel")] = "changed"
+
+    with pytest.raises(InputError) as caught:
+        import_review(export(tmp_path, edit), stored, Settings(data={"max_problems": 3}))
+    assert len(caught.value.problems) == 3 and caught.value.more == 5
+    assert "... and 5 more problems" in str(caught.value)
