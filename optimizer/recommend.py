@@ -151,7 +151,7 @@ def recommend(
                          f"(threshold {_fmt(threshold)})")
         if explored is not None and explored[i]:
             parts.append("exploration step: the budget never varied while capped, so its curve is uncertain")
-        if model.bid_locked[i]:
+        if model.bid_locked[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
             parts.append("bid kept while the campaign is new or learning")
         why_review = []
         if a in ("pause", "resume"):
