@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import InputError
-from connectors.files import STAT_COLUMNS, read_stats
+from connectors.files import STAT_COLUMNS, _header_score, read_stats
+from connectors.tabular import read_table
 
 TODAY = dt.date(2026, 11, 20)
 COLUMNS = ["date", "campaign_id", "spend", "gmv", "orders", "budget", "bid_type", "bid", "status", "currency",
@@ -56,6 +57,16 @@ def test_any_table_of_text_gives_a_frame_or_an_input_error(data: st.DataObject):
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows([header, *body])
         _check(path)
+        assert _table(path, exact=False) == _table(path, exact=True)
+
+
+def _table(path: Path, *, exact: bool) -> tuple:
+    """What the low-level reader makes of a file, comparable across its two paths."""
+    try:
+        t = read_table(path, _header_score("direct_pay"), exact=exact)
+    except InputError as error:
+        return ("error", str(error))
+    return (t.header, t.header_row, [c.tolist() for c in t.columns], t.row_numbers.tolist(), [str(p) for p in t.problems])
 
 
 @settings(max_examples=100, deadline=None)
@@ -67,8 +78,10 @@ def test_any_bytes_give_a_frame_or_an_input_error(data: bytes):
         path = Path(tmp) / "bytes.csv"
         path.write_bytes(b"date,campaign_id,spend,gmv,orders\n" + data)
         _check(path)
+        assert _table(path, exact=False) == _table(path, exact=True)
         path.write_bytes(data)
         _check(path)
+        assert _table(path, exact=False) == _table(path, exact=True)
 
 
 xlsx_rows = st.lists(
