@@ -48,6 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(latency)
         headers = {k.lower(): v for k, v in self.headers.items()}
         answer = self.server.world.handle(method, parts.path, query, body, headers)
+        if answer.delay_s:
+            time.sleep(answer.delay_s)
         self._send(answer)
 
     def _send(self, answer: FakeAnswer) -> None:

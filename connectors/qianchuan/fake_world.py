@@ -15,6 +15,7 @@ rotation, a QPS limit answered with 40100, and injected faults.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -59,7 +60,11 @@ class FakeSettings(BaseModel):
     qps_limit: float | None = Field(None, gt=0, description="app-wide QPS above which calls answer 40100")
     latency_s: float = Field(0.0, ge=0, description="added to every answer (s)")
     fault_rate: float = Field(0.0, ge=0, le=1, description="share of business calls failing retriably before acting")
-    fault_kinds: tuple[str, ...] = Field(("50000", "http503", "40100", "40110", "drop"), description="faults to draw from")
+    fault_kinds: tuple[str, ...] = Field(
+        ("50000", "http503", "40100", "40110", "drop"),
+        description="faults to draw from; 'slow' answers (after acting) only after slow_s, to trip the client's timeout",
+    )
+    slow_s: float = Field(2.0, ge=0, description="delay of a 'slow' fault (s)")
     fault_after_apply_rate: float = Field(0.0, ge=0, le=1, description="share of writes that act, then answer 50000")
     max_page_size: int = Field(1000, ge=1)
     max_report_days: int = Field(30, ge=1)
@@ -95,6 +100,7 @@ class FakeAnswer:
     html: str | None = None
     location: str | None = None
     drop: bool = False
+    delay_s: float = 0.0
 
 
 def _cny(x: float) -> Decimal:
@@ -268,7 +274,8 @@ class FakeQianchuan:
             if problem:
                 return problem
             fault = self._fault(path)
-            if fault:
+            slow = fault is not None and fault.status == -1
+            if fault and not slow:
                 return fault
             handler = self._routes().get((method, path))
             if handler is None:
@@ -281,6 +288,8 @@ class FakeQianchuan:
             if method == "POST" and self.settings.fault_after_apply_rate and self._rng.random() < self.settings.fault_after_apply_rate:
                 self.faults["after_apply"] += 1
                 return self._err(50000, "system error, please retry")
+            if slow:
+                return dataclasses.replace(answer, delay_s=self.settings.slow_s)
             return answer
 
     def _routes(self):
@@ -322,6 +331,8 @@ class FakeQianchuan:
             return FakeAnswer(503, html="<html>503 Service Unavailable</html>")
         if kind == "drop":
             return FakeAnswer(0, drop=True)
+        if kind == "slow":
+            return FakeAnswer(-1)  # marker: act, then answer late
         if kind == "40100":
             return self._err(40100, "Too many requests")
         if kind == "40110":

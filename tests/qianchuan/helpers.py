@@ -23,8 +23,7 @@ def client_settings(server: FakeServer, **overrides) -> QianchuanSettings:
         auth_url=server.auth_url,
         app_id=w.app_id,
         app_secret=w.app_secret,
-        timeout_s=5,
-        **{**FAST, **overrides},
+        **{"timeout_s": 5, **FAST, **overrides},
     )
 
 
