@@ -35,10 +35,7 @@ __all__ = [
     "BID_TYPE_VALUES",
     "CURRENCY_VALUES",
     "GMV_BASES",
-    "ID_COLUMNS",
-    "INTEGER_COLUMNS",
     "MISSING_TEXT",
-    "MONEY_COLUMNS",
     "MONEY_UNITS",
     "REQUIRED_COLUMNS",
     "STATUS_VALUES",
@@ -51,10 +48,6 @@ __all__ = [
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "campaign_id", "spend", "gmv", "orders")
 """Contract columns every file must have (under some alias)."""
-
-ID_COLUMNS: tuple[str, ...] = ("account_id", "campaign_id")
-MONEY_COLUMNS: tuple[str, ...] = ("spend", "gmv", "budget")
-INTEGER_COLUMNS: tuple[str, ...] = ("orders", "impressions", "clicks")
 
 MISSING_TEXT: frozenset[str] = frozenset({"", "-", "--", "—", "——", "–"})
 """Cell text that means "no value" in an optional column (console exports write ``--``)."""
