@@ -1,9 +1,8 @@
 """The fake Qianchuan platform's state and its endpoint logic (no HTTP here).
 
-``FakeQianchuan`` holds a deterministic world built from a seed: one shop and
-one agent account, their Qianchuan advertisers, standard plans of both
-marketing goals and scenes (托管 plans included) and 全域 plans, and daily
-results for ``history_days`` days up to ``today``. ``handle(method, path,
+``FakeQianchuan`` holds the deterministic world of ``fake_data.build_world``
+(accounts, standard and 全域 plans, daily results) and changes it as writes
+arrive. ``handle(method, path,
 query, body, headers)`` answers like the real API: the envelope, pagination
 (``page_info``), rows without data omitted, 托管 plans left out of reports,
 全域 ``stat_cost`` in 1/1000 fen, partial success on batch writes, the budget
@@ -17,94 +16,33 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import math
 import random
 import secrets
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.errors import PlatformRuleError
+from connectors.qianchuan.fake_data import (
+    CENT,
+    ApiFault,
+    FakeAnswer,
+    FakePlan,
+    FakeSettings,
+    build_world,
+    cny,
+    parse_params,
+)
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
 
 __all__ = ["FakeAnswer", "FakePlan", "FakeQianchuan", "FakeSettings"]
 
 P = "/open_api/v1.0/qianchuan/"
 CENT = Decimal("0.01")
-
-
-class FakeSettings(BaseModel):
-    """The fake platform's world and behaviour."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    seed: int = Field(7, description="same seed, same world")
-    accounts: int = Field(3, ge=1, le=200, description="Qianchuan advertisers (half under a shop, half under an agent)")
-    plans_per_account: int = Field(200, ge=0, le=20_000, description="standard plans per advertiser")
-    uni_plans_per_account: int = Field(4, ge=0, le=1000, description="全域推广 plans per advertiser")
-    lab_ad_share: float = Field(0.03, ge=0, le=1, description="share of standard plans that are 托管")
-    history_days: int = Field(60, ge=1, le=400, description="days of results before today")
-    today: dt.date | None = Field(None, description="the platform's today (Asia/Shanghai); absent = now")
-    app_id: str = Field("1800000000000001")
-    app_secret: str = Field("fake-app-secret", description="the secret the fake app expects")
-    access_ttl_s: float = Field(86_399, gt=0, description="access-token lifetime (s)")
-    refresh_ttl_s: float = Field(2_591_999, gt=0, description="refresh-token lifetime (s)")
-    expire_access_after_calls: int | None = Field(None, ge=1, description="an access token dies after this many calls")
-    qps_limit: float | None = Field(None, gt=0, description="app-wide QPS above which calls answer 40100")
-    latency_s: float = Field(0.0, ge=0, description="added to every answer (s)")
-    fault_rate: float = Field(0.0, ge=0, le=1, description="share of business calls failing retriably before acting")
-    fault_kinds: tuple[str, ...] = Field(
-        ("50000", "http503", "40100", "40110", "drop"),
-        description="faults to draw from; 'slow' answers (after acting) only after slow_s, to trip the client's timeout",
-    )
-    slow_s: float = Field(2.0, ge=0, description="delay of a 'slow' fault (s)")
-    fault_after_apply_rate: float = Field(0.0, ge=0, le=1, description="share of writes that act, then answer 50000")
-    max_page_size: int = Field(1000, ge=1)
-    max_report_days: int = Field(30, ge=1)
-
-
-@dataclass
-class FakePlan:
-    advertiser_id: int
-    ad_id: int
-    name: str
-    kind: str  # standard | uni
-    goal: str
-    scene: str
-    status: str
-    opt_status: str
-    budget: Decimal
-    budget_mode: str
-    smart_bid_type: str
-    deep_external_action: str
-    cpa_bid: Decimal | None
-    roi_goal: Decimal | None
-    lab_ad: bool
-    created: dt.date
-    budget_changes: Counter = field(default_factory=Counter)
-
-
-@dataclass(frozen=True)
-class FakeAnswer:
-    """What the HTTP layer sends: a status, a JSON body (or a redirect/HTML), or a dropped connection."""
-
-    status: int
-    body: dict[str, Any] | None = None
-    html: str | None = None
-    location: str | None = None
-    drop: bool = False
-    delay_s: float = 0.0
-
-
-def _cny(x: float) -> Decimal:
-    return Decimal(str(x)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class _Bucket:
@@ -146,88 +84,11 @@ class FakeQianchuan:
         self.clock_offset_s = 0.0
         self.first_call_at: float | None = None  # monotonic time of the first and latest call (benchmarks)
         self.last_call_at: float | None = None
-        self._build()
+        world = build_world(settings, self.today)
+        self.shop_id, self.agent_id = world.shop_id, world.agent_id
+        self.advertisers, self.plans, self.stats = world.advertisers, world.plans, world.stats
 
-    # --- world ------------------------------------------------------------
-
-    def _build(self) -> None:
-        s = self.settings
-        rng = random.Random(s.seed)
-        self.shop_id = 1_710_000_000_000_000 + s.seed
-        self.agent_id = 1_720_000_000_000_000 + s.seed
-        self.advertisers: dict[int, dict[str, Any]] = {}
-        self.plans: dict[int, FakePlan] = {}
-        n_shop = math.ceil(s.accounts / 2)
-        for a in range(s.accounts):
-            adv = 1_730_000_000_000_000 + s.seed * 1000 + a
-            parent = self.shop_id if a < n_shop else self.agent_id
-            self.advertisers[adv] = {"parent": parent, "name": f"千川账户{a + 1:02d}"}
-            for k in range(s.plans_per_account + s.uni_plans_per_account):
-                uni = k >= s.plans_per_account
-                ad_id = 7_300_000_000_000_000_000 + s.seed * 10_000_000 + a * 100_000 + k
-                live = rng.random() < 0.5
-                goal = "LIVE_PROM_GOODS" if live else "VIDEO_PROM_GOODS"
-                scene = "ALL" if uni else ("SEARCH" if rng.random() < 0.15 else "FEED")
-                r = rng.random()
-                bid_kind = "roi" if uni else ("none" if r < 0.2 else "roi" if r < 0.6 else "cpa")
-                budget = _cny(rng.randrange(3, 60) * 100 + (rng.choice([0, 0, 0, 0.5, 88.8])))
-                status_draw = rng.random()
-                status, opt = ("DELIVERY_OK", "ENABLE")
-                if status_draw < 0.08:
-                    status, opt = ("DISABLE", "DISABLE")
-                elif status_draw < 0.12:
-                    status, opt = ("OFFLINE_BUDGET", "ENABLE")
-                elif status_draw < 0.14:
-                    status, opt = ("AUDIT", "ENABLE")
-                created = self.today - dt.timedelta(days=rng.randrange(0, s.history_days + 30))
-                label = ("全域推直播" if live else "全域推商品") if uni else ("直播带货" if live else "短视频带货")
-                self.plans[ad_id] = FakePlan(
-                    advertiser_id=adv,
-                    ad_id=ad_id,
-                    name=f"{label}·{'搜索' if scene == 'SEARCH' else '计划'}{k + 1:04d}",
-                    kind="uni" if uni else "standard",
-                    goal=goal,
-                    scene=scene,
-                    status=status,
-                    opt_status=opt,
-                    budget=budget,
-                    budget_mode="BUDGET_MODE_DAY",
-                    smart_bid_type="SMART_BID_CONSERVATIVE" if bid_kind == "none" else "SMART_BID_CUSTOM",
-                    deep_external_action="AD_CONVERT_TYPE_LIVE_PAY_ROI" if bid_kind == "roi" else "",
-                    cpa_bid=_cny(rng.uniform(20, 150)) if bid_kind == "cpa" else None,
-                    roi_goal=_cny(rng.uniform(1.5, 4.0)) if bid_kind == "roi" else None,
-                    lab_ad=(not uni) and rng.random() < s.lab_ad_share,
-                    created=created,
-                )
-        self.stats: dict[tuple[int, dt.date], dict[str, Decimal | int]] = {}
-        for plan in self.plans.values():
-            day = max(plan.created, self.today - dt.timedelta(days=s.history_days))
-            while day <= self.today:
-                row = self._day(plan, day)
-                if row is not None:
-                    self.stats[(plan.ad_id, day)] = row
-                day += dt.timedelta(days=1)
-
-    def _day(self, plan: FakePlan, day: dt.date) -> dict[str, Decimal | int] | None:
-        rng = random.Random(f"{self.settings.seed}:{plan.ad_id}:{day.isoformat()}")
-        if plan.opt_status != "ENABLE" or plan.status == "AUDIT" or rng.random() < 0.15:
-            return None
-        share = rng.uniform(0.15, 1.0) * (0.5 if day == self.today else 1.0)
-        spend = _cny(float(plan.budget) * share)
-        roi = rng.uniform(0.8, 4.5)
-        gmv = _cny(float(spend) * roi)
-        price = rng.uniform(40, 260)
-        orders = int(float(gmv) // price)
-        shows = int(float(spend) * rng.uniform(20, 60))
-        return {
-            "spend": spend,
-            "gmv": gmv,
-            "orders": orders,
-            "gmv_7d": _cny(float(gmv) * rng.uniform(1.0, 1.3)),
-            "orders_7d": orders + rng.randrange(0, 3),
-            "shows": shows,
-            "clicks": int(shows * rng.uniform(0.01, 0.05)),
-        }
+    # --- test controls ----------------------------------------------------
 
     def restate(self, days: int, factor: float) -> None:
         """Late conversions: grow GMV and orders of the last ``days`` days."""
@@ -235,8 +96,8 @@ class FakeQianchuan:
             start = self.today - dt.timedelta(days=days - 1)
             for (_ad, day), row in self.stats.items():
                 if day >= start:
-                    row["gmv"] = _cny(float(row["gmv"]) * factor)
-                    row["gmv_7d"] = _cny(float(row["gmv_7d"]) * factor)
+                    row["gmv"] = cny(float(row["gmv"]) * factor)
+                    row["gmv_7d"] = cny(float(row["gmv_7d"]) * factor)
                     row["orders"] = int(row["orders"]) + 1
 
     def issue_auth_code(self) -> str:
@@ -281,9 +142,9 @@ class FakeQianchuan:
             if handler is None:
                 return FakeAnswer(404, {"code": 40001, "message": f"unknown endpoint {path}", "request_id": self._rid()})
             try:
-                params = _params(query) if method == "GET" else (body or {})
+                params = parse_params(query) if method == "GET" else (body or {})
                 answer = handler(params)
-            except _ApiError as exc:
+            except ApiFault as exc:
                 return self._err(exc.code, exc.message)
             if method == "POST" and self.settings.fault_after_apply_rate and self._rng.random() < self.settings.fault_after_apply_rate:
                 self.faults["after_apply"] += 1
@@ -415,23 +276,23 @@ class FakeQianchuan:
         try:
             adv = int(params.get("advertiser_id"))
         except (TypeError, ValueError):
-            raise _ApiError(40001, "advertiser_id is required") from None
+            raise ApiFault(40001, "advertiser_id is required") from None
         if adv not in self.advertisers:
-            raise _ApiError(40002, f"Account {adv} doesn't exist or the role is wrong")
+            raise ApiFault(40002, f"Account {adv} doesn't exist or the role is wrong")
         return adv
 
     def _page(self, items: list[Any], params: dict[str, Any], key: str = "list", default_size: int = 10) -> FakeAnswer:
         page = int(params.get("page") or 1)
         size = int(params.get("page_size") or default_size)
         if page < 1 or not 1 <= size <= self.settings.max_page_size:
-            raise _ApiError(40001, f"page_size must be within 1-{self.settings.max_page_size}")
+            raise ApiFault(40001, f"page_size must be within 1-{self.settings.max_page_size}")
         total_page = math.ceil(len(items) / size) if items else 0
         chunk = items[(page - 1) * size : page * size]
         return self._ok({key: chunk, "page_info": {"page": page, "page_size": size, "total_number": len(items), "total_page": total_page}})
 
     def _oauth_accounts(self, params: dict[str, Any]) -> FakeAnswer:
         if str(params.get("app_id")) != self.settings.app_id or params.get("secret") != self.settings.app_secret:
-            raise _ApiError(40101, "invalid app_id or secret")
+            raise ApiFault(40101, "invalid app_id or secret")
         return self._ok(
             {
                 "list": [
@@ -446,12 +307,12 @@ class FakeQianchuan:
 
     def _shop_advertisers(self, params: dict[str, Any]) -> FakeAnswer:
         if int(params.get("shop_id") or 0) != self.shop_id:
-            raise _ApiError(40002, "no permission for this shop")
+            raise ApiFault(40002, "no permission for this shop")
         return self._page(self._children(self.shop_id), params)
 
     def _agent_advertisers(self, params: dict[str, Any]) -> FakeAnswer:
         if int(params.get("advertiser_id") or 0) != self.agent_id:
-            raise _ApiError(40002, "no permission for this agent")
+            raise ApiFault(40002, "no permission for this agent")
         return self._page(self._children(self.agent_id), params, default_size=100)
 
     def _plan_json(self, p: FakePlan) -> dict[str, Any]:
@@ -482,11 +343,11 @@ class FakeQianchuan:
         adv = self._advertiser(params)
         filtering = params.get("filtering")
         if not isinstance(filtering, dict) or filtering.get("marketing_goal") not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS"):
-            raise _ApiError(40001, "filtering.marketing_goal is required: VIDEO_PROM_GOODS or LIVE_PROM_GOODS")
+            raise ApiFault(40001, "filtering.marketing_goal is required: VIDEO_PROM_GOODS or LIVE_PROM_GOODS")
         scene = filtering.get("marketing_scene") or "FEED"
         ids = {int(i) for i in filtering.get("ids") or []}
         if len(ids) > 100:
-            raise _ApiError(40001, "filtering.ids takes at most 100 ids")
+            raise ApiFault(40001, "filtering.ids takes at most 100 ids")
         plans = [
             self._plan_json(p)
             for p in sorted(self.plans.values(), key=lambda p: p.ad_id)
@@ -502,9 +363,9 @@ class FakeQianchuan:
         adv = self._advertiser(params)
         goal = params.get("marketing_goal")
         if goal not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS") or not params.get("start_time") or not params.get("fields"):
-            raise _ApiError(40001, "marketing_goal, start_time, end_time and fields are required")
+            raise ApiFault(40001, "marketing_goal, start_time, end_time and fields are required")
         if int(params.get("page_size") or 10) not in (10, 20, 50, 100, 200):
-            raise _ApiError(40001, "page_size must be one of 10, 20, 50, 100, 200")
+            raise ApiFault(40001, "page_size must be one of 10, 20, 50, 100, 200")
         items = []
         for p in sorted(self.plans.values(), key=lambda p: p.ad_id):
             if p.advertiser_id != adv or p.kind != "uni" or p.goal != goal:
@@ -534,9 +395,9 @@ class FakeQianchuan:
             start = dt.date.fromisoformat(str(params.get("start_date")))
             end = dt.date.fromisoformat(str(params.get("end_date")))
         except ValueError:
-            raise _ApiError(40001, "start_date and end_date are required (YYYY-MM-DD)") from None
+            raise ApiFault(40001, "start_date and end_date are required (YYYY-MM-DD)") from None
         if end < start or (end - start).days + 1 > self.settings.max_report_days:
-            raise _ApiError(40001, f"the date span must be 1-{self.settings.max_report_days} days")
+            raise ApiFault(40001, f"the date span must be 1-{self.settings.max_report_days} days")
         return start, end
 
     def _report_rows(self, adv: int, kind: str, goal: str, start: dt.date, end: dt.date, ad_ids: set[int]):
@@ -561,7 +422,7 @@ class FakeQianchuan:
         fields = params.get("fields")
         filtering = params.get("filtering")
         if not isinstance(fields, list) or not isinstance(filtering, dict) or not filtering.get("marketing_goal"):
-            raise _ApiError(40001, "fields and filtering.marketing_goal are required")
+            raise ApiFault(40001, "fields and filtering.marketing_goal are required")
         names = {
             "stat_cost": "spend", "pay_order_amount": "gmv", "pay_order_count": "orders",
             "all_order_pay_gmv_7days": "gmv_7d", "all_order_pay_count_7days": "orders_7d",
@@ -584,7 +445,7 @@ class FakeQianchuan:
         filtering = params.get("filtering") or {}
         goal = filtering.get("marketing_goal")
         if not isinstance(fields, list) or goal not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS"):
-            raise _ApiError(40001, "fields and filtering.marketing_goal are required")
+            raise ApiFault(40001, "fields and filtering.marketing_goal are required")
         rows = []
         for p, day, row in self._report_rows(adv, "uni", goal, start, end, set()):
             item = {"advertiser_id": adv, "ad_id": p.ad_id, "stat_datetime": f"{day.isoformat()} 00:00:00"}
@@ -601,7 +462,7 @@ class FakeQianchuan:
     def _ids(self, params: dict[str, Any], adv: int, limit: int) -> list[FakePlan]:
         ids = params.get("ad_ids")
         if not isinstance(ids, list) or not ids or len(ids) > limit:
-            raise _ApiError(40001, f"ad_ids takes 1-{limit} ids")
+            raise ApiFault(40001, f"ad_ids takes 1-{limit} ids")
         return [self.plans[int(i)] for i in ids if int(i) in self.plans and self.plans[int(i)].advertiser_id == adv]
 
     def _learning(self, params: dict[str, Any]) -> FakeAnswer:
@@ -629,7 +490,7 @@ class FakeQianchuan:
         items = body.get(list_key)
         limit = 1 if list_key == "roi_goal_updates" else 10
         if not isinstance(items, list) or not items or len(items) > limit:
-            raise _ApiError(40001, f"{list_key} takes 1-{limit} items")
+            raise ApiFault(40001, f"{list_key} takes 1-{limit} items")
         done: list[int] = []
         errors: list[dict[str, Any]] = []
         results: list[dict[str, Any]] = []
@@ -685,7 +546,7 @@ class FakeQianchuan:
         ids = body.get("ad_ids")
         status = body.get("opt_status")
         if not isinstance(ids, list) or not ids or len(ids) > 10 or status not in ("ENABLE", "DISABLE", "DELETE"):
-            raise _ApiError(40001, "ad_ids (1-10) and opt_status ENABLE/DISABLE/DELETE are required")
+            raise ApiFault(40001, "ad_ids (1-10) and opt_status ENABLE/DISABLE/DELETE are required")
         done, errors = [], []
         for raw in ids:
             self.received.append((str(raw), "status", str(status)))
@@ -700,22 +561,3 @@ class FakeQianchuan:
                 self.applied.append((str(p.ad_id), "status", status))
                 done.append(p.ad_id)
         return self._ok({"ad_ids": done, "errors": errors})
-
-
-class _ApiError(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
-        self.message = message
-
-
-def _params(query: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in query.items():
-        if value[:1] in "[{":
-            try:
-                out[key] = json.loads(value)
-                continue
-            except ValueError:
-                raise _ApiError(40001, f"{key} is not valid JSON") from None
-        out[key] = value
-    return out
