@@ -11,7 +11,8 @@
     writes.py       budget, bid, ROI goal and status writes with per-item results
     connector.py    QianchuanConnector (connectors.base.Connector)
     fake_data.py    the fake platform's settings and deterministic world (plans, daily rows)
-    fake_world.py   the fake platform's endpoint logic: envelope, pages, tokens, rules, faults
+    fake_auth.py    the fake platform's OAuth2: codes, token exchange, expiry, rotation
+    fake_world.py   the fake platform's endpoint logic: envelope, pages, rules, faults
     fake_server.py  the fake platform over real HTTP on 127.0.0.1
 
 Heavy imports (httpx) happen inside functions; importing this package is cheap.
