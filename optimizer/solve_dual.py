@@ -219,7 +219,8 @@ def _single_row(rows, valid, locked, settings, r):
         return None
     pct = f"{settings.budget.max_change_pct:g}%"
     names = [name]
-    if locked.any():
+    covered = rows.member[:, r] != 0 if r < rows.m_budget else np.ones(len(locked), dtype=bool)
+    if (locked & covered).any():
         names.append("locked campaigns")
     if name == "budget.total_daily":
         need = low * rows.Ts
