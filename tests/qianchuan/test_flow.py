@@ -114,11 +114,11 @@ def test_plans_under_review_come_back_as_per_item_failures(tmp_path):
         assert results[1].ok and results[1].platform_value == str(fine[0].budget + 200)
 
 
-def test_a_second_pull_rereads_the_look_back_window_and_picks_up_late_conversions(tmp_path):
+def test_a_second_pull_rereads_the_look_back_window_and_picks_up_late_conversions(tmp_path, engine):
+    """On SQLite and on a real PostgreSQL (the ``engine`` fixture)."""
     from tests.qianchuan.helpers import fake_connector
 
     with fake_connector(tmp_path, FakeSettings(seed=5, accounts=1, plans_per_account=15, uni_plans_per_account=1)) as (server, connector):
-        engine = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
         world = server.world
         first = pull(connector, engine, today=world.today, initial_days=20)
         world.restate(days=3, factor=1.5)
