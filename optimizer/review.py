@@ -32,6 +32,7 @@ back: rows approved ``yes``, plus ``auto`` rows nobody answered ``no`` to.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -189,11 +190,25 @@ def _stored(engine: Engine, run_id: str) -> dict[tuple[str, str], dict]:
     return {(r["account_id"], r["campaign_id"]): dict(r) for r in rows}
 
 
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+def _as_date(text: str) -> dt.date | None:
+    """``2026-03-02``, or what Excel makes of it on re-save (``2026/3/2``, ``2026/3/2 0:00``, ``2026年3月2日``)."""
+    match = _DATE.match(text.strip())
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
 def _same_text(column: str, file_text: str, stored: Any) -> bool:
     if stored is None:
         return file_text == ""
     if isinstance(stored, dt.date):
-        return file_text[:10] == stored.isoformat()
+        return _as_date(file_text) == stored
     return _unescape(file_text).strip() == str(stored).strip()
 
 

@@ -136,6 +136,7 @@ BAD_EDITS = [
     ("forecast edited", lambda r: cell(r, B, "expected_gmv", "9999"), B, "expected_gmv", "may be edited"),
     ("action edited", lambda r: cell(r, C, "action", "pause"), C, "action", "may be edited"),
     ("name edited", lambda r: cell(r, C, "campaign_name", "别的名字"), C, "campaign_name", "may be edited"),
+    ("date edited", lambda r: cell(r, C, "effective_date", "2026/3/3"), C, "effective_date", "may be edited"),
     ("unknown campaign", lambda r: cell(r, C, "campaign_id", "1790000000000000999"), "1790000000000000999",
      "campaign_id", "no recommendation"),
     ("id mangled by Excel", lambda r: cell(r, C, "campaign_id", "1.79E+18"), "1.79E+18", "campaign_id",
@@ -198,7 +199,13 @@ def test_approvals_that_break_the_daily_total_are_refused(stored, tmp_path):
 
 
 def test_a_csv_resaved_by_excel_as_gbk_is_read(stored, settings, tmp_path):
-    path = export(tmp_path, lambda rows: cell(rows, B, "approved", "是"))
+    def excel(rows):
+        cell(rows, B, "approved", "是")
+        for r in rows[1:]:
+            r[rows[0].index("effective_date")] = "2026/3/2"  # Excel's re-save shows dates the local way
+            r[rows[0].index("current_budget")] = r[rows[0].index("current_budget")].replace(".00", "")
+
+    path = export(tmp_path, excel)
     text = path.read_text(encoding="utf-8-sig")
     path.write_bytes(text.encode("gbk"))
 
