@@ -330,6 +330,13 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
         for issue in parsed.issues:
             for i in issue.mask.nonzero()[0]:
                 check.add(table.row_numbers[i], column, issue.message(table.rows[i][index[column]].strip()))
+    if any(parsed.issues for parsed in ids.values()):
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            hint = "keep the id columns formatted as Text (@) in the workbook; re-export if they were converted"
+        else:
+            hint = ("Excel turns long ids into numbers when it opens a CSV; edit the .xlsx file written next to "
+                    "it (its ids are text), or import the CSV with the id columns as Text")
+        check.add(None, None, f"hint: {hint}")
     run_ids = sorted({r[index["run_id"]].strip() for r in table.rows} - {""})
     if len(run_ids) > 1:
         check.add(None, "run_id", f"the file mixes runs {', '.join(run_ids)}: import one run's file at a time")

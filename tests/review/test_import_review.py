@@ -167,6 +167,8 @@ def test_a_bad_edit_is_refused_with_file_row_column_and_nothing_is_written(
     problems = [(p.row, p.column) for p in caught.value.problems]
     assert (row_no, column) in problems, caught.value
     assert words in str(caught.value)
+    if what.startswith("id "):
+        assert "edit the .xlsx file written next to it" in str(caught.value)
     assert str(path) in str(caught.value) and f":{row_no}:{column}:" in str(caught.value)
     assert snapshot(stored) == before
 
@@ -242,6 +244,7 @@ def test_an_xlsx_whose_ids_excel_turned_into_numbers_is_refused(stored, settings
     with pytest.raises(InputError) as caught:
         import_review(path, stored, settings)
     assert {p.row for p in caught.value.problems if p.column == "campaign_id"} == {2, 3, 4, 5}
+    assert "formatted as Text" in str(caught.value)
     assert "export ids as text" in str(caught.value)
 
 
