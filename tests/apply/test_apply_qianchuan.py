@@ -89,3 +89,21 @@ def test_a_dry_run_through_qianchuan_sends_no_write_request(engine, tmp_path):
     assert server.world.applied == [] and write_calls == {}
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from change_log")).scalar() == 0
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_pause_goes_through_qianchuan_once_and_reads_back_paused(engine, tmp_path):
+    fake = FakeSettings(accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0,
+                        history_days=3, today=TODAY, seed=8)
+    with fake_connector(tmp_path, fake) as (server, connector):
+        account_id = connector.list_accounts()[0].account_id
+        rows = _rows(connector, account_id, 1).assign(action="pause", recommended_budget=0, reason="ROI 连续 7 天低于 1")
+        cid = rows["campaign_id"].iloc[0]
+        first = apply_changes(engine, connector, rows, run_id="run-1", effective_date=TODAY)
+        second = apply_changes(engine, connector, rows, run_id="run-2", effective_date=TODAY)
+        live = {s.campaign_id: s for s in connector.list_campaigns(account_id)}[cid]
+        status_writes = [a for a in server.world.applied if a[1] == "status"]
+
+    assert [i.outcome for i in first.items] == ["confirmed"] and [i.outcome for i in second.items] == ["already_applied"]
+    assert status_writes == [(cid, "status", "DISABLE")]
+    assert live.status == "paused"
