@@ -231,9 +231,9 @@ class QianchuanConnector:
             status = await reads.plan_status(api, account_id, standard) if self.settings.read_status_details else {}
             return plans, rows, status
 
-        plans, rows, status = self._run(go())
+        plans, report, status = self._run(go())
         self._listing[account_id] = (time.monotonic(), plans)
-        spend = {r.ad_id: r.spend for r in rows if r.date == today}
+        spend = {r.ad_id: r.spend for r in report.rows if r.date == today}
         out = []
         for plan in plans:
             self._plans[(account_id, plan.ad_id)] = plan
@@ -276,7 +276,9 @@ class QianchuanConnector:
                 return cached[1], await reads.report_rows(api, account_id, start, end)
             return await reads.gather_all([reads.list_plans(api, account_id, today), reads.report_rows(api, account_id, start, end)])
 
-        plans, rows = self._run(go())
+        plans, report = self._run(go())
+        rows = report.rows
+        unknown = {(ad_id, day) for ad_id, day in report.skipped}
         by_id = {p.ad_id: p for p in plans}
         for plan in plans:
             self._plans[(account_id, plan.ad_id)] = plan
@@ -299,11 +301,11 @@ class QianchuanConnector:
             )
         last = min(end, today)
         for plan in sorted(plans, key=lambda p: p.ad_id):
-            if plan.lab_ad_type == "LAB_AD":
-                continue  # reports leave 托管 plans out: a missing row is not a quiet day
+            if plan.lab_ad_type == "LAB_AD" or (plan.ad_id, None) in unknown:
+                continue  # reports leave 托管 plans out, and an unreadable row is unknown: not quiet days
             day = max(start, plan.create_date or start)
             while day <= last:
-                if (plan.ad_id, day) not in seen:
+                if (plan.ad_id, day) not in seen and (plan.ad_id, day) not in unknown:
                     yield DailyStat(
                         account_id=account_id,
                         campaign_id=plan.ad_id,
@@ -379,7 +381,8 @@ class QianchuanConnector:
         plans = await self._read_plans(account_id, ids)
         spend: dict[str, Decimal] = {}
         if any(isinstance(c, BudgetChange) for c in changes):
-            spend = {r.ad_id: r.spend for r in await reads.report_rows(api, account_id, today, today) if r.date == today}
+            today_report = await reads.report_rows(api, account_id, today, today)
+            spend = {r.ad_id: r.spend for r in today_report.rows if r.date == today}
 
         # 1. check every change before sending any
         groups: dict[str, list[tuple[int, str, Decimal | str]]] = defaultdict(list)

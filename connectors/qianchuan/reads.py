@@ -14,7 +14,8 @@ records (``Plan``, ``ReportRow``); the mapping onto spendopt's
   and ``qianchuan/report/uni_promotion/get`` (``stat_cost`` in 1/1000 fen,
   converted to CNY here), in spans of at most ``max_report_span_days``.
   Rows with no data are omitted by the platform; a failed call raises, so the
-  caller never mistakes a failure for a quiet day.
+  caller never mistakes a failure for a quiet day; an unreadable row is
+  skipped, logged and listed in ``Report.skipped`` (unknown, not zero).
 - ``plan_status``: learning status and cost-guarantee status, 50 plans a call.
 
 Money is ``Decimal`` in CNY with 2 places; ids are ``str``.
@@ -23,6 +24,7 @@ Money is ``Decimal`` in CNY with 2 places; ids are ``str``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
@@ -36,6 +38,7 @@ __all__ = [
     "Advertiser",
     "Plan",
     "PlanStatus",
+    "Report",
     "ReportRow",
     "date_spans",
     "discover_advertisers",
@@ -44,6 +47,8 @@ __all__ = [
     "plan_status",
     "report_rows",
 ]
+
+log = logging.getLogger("spendopt.qianchuan")
 
 P = "/open_api/v1.0/qianchuan/"
 SHOP_TYPES = {"PLATFORM_ROLE_SHOP_ACCOUNT"}
@@ -120,6 +125,15 @@ class ReportRow:
     impressions: int | None
     clicks: int | None
     kind: Literal["standard", "uni"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report's rows, and the rows it had to skip as unreadable ``(ad_id, date or None)``:
+    those are unknown, not quiet days, so nobody may fill them with zeros."""
+
+    rows: list[ReportRow]
+    skipped: list[tuple[str, dt.date | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -311,8 +325,9 @@ async def list_plans(
 STANDARD_FIELDS = ("stat_cost", "show_cnt", "click_cnt")
 
 
-async def report_rows(client: ApiClient, advertiser_id: str, start: dt.date, end: dt.date) -> list[ReportRow]:
-    """Daily plan rows for ``[start, end]``: standard and 全域, in CNY."""
+async def report_rows(client: ApiClient, advertiser_id: str, start: dt.date, end: dt.date) -> Report:
+    """Daily plan rows for ``[start, end]``: standard and 全域, in CNY. A row
+    with a bad value is skipped and logged with its request_id (skippable)."""
     s = client.settings
     gmv_field, orders_field = GMV_FIELDS.get(s.gmv_basis, GMV_FIELDS["direct_pay"])
     jobs = []
@@ -321,10 +336,25 @@ async def report_rows(client: ApiClient, advertiser_id: str, start: dt.date, end
         if s.include_uni:
             for goal in s.marketing_goals:
                 jobs.append(_uni_report(client, advertiser_id, lo, hi, goal))
-    out: list[ReportRow] = []
-    for rows in await gather_all(jobs):
-        out.extend(rows)
+    out = Report([])
+    for part in await gather_all(jobs):
+        out.rows.extend(part.rows)
+        out.skipped.extend(part.skipped)
     return out
+
+
+def _convert(page, make, out: Report) -> None:
+    for row in page.rows:
+        try:
+            out.rows.append(make(row))
+        except (SkippableError, KeyError) as exc:
+            ad_id = str(row.get("ad_id")) if isinstance(row, dict) else "?"
+            try:
+                day: dt.date | None = _row_date(row)
+            except SkippableError:
+                day = None
+            log.warning("skipping report row of plan %s on %s: %s (request_id %s)", ad_id, day, exc, page.request_id)
+            out.skipped.append((ad_id, day))
 
 
 async def _report_pages(client: ApiClient, path: str, params: dict[str, Any], advertiser_id: str):
@@ -355,23 +385,23 @@ async def _standard_report(client, advertiser_id, lo, hi, gmv_field, orders_fiel
         "filtering": {"marketing_goal": "ALL", "marketing_scene": "ALL"},
         "time_granularity": "TIME_GRANULARITY_DAILY",
     }
-    rows = []
+    def make(row: dict[str, Any]) -> ReportRow:
+        return ReportRow(
+            advertiser_id=advertiser_id,
+            ad_id=str(row["ad_id"]),
+            date=_row_date(row),
+            spend=money(row.get("stat_cost"), what="stat_cost"),
+            gmv=money(row.get(gmv_field), what=gmv_field),
+            orders=_count(row.get(orders_field), orders_field),
+            impressions=_count(row.get("show_cnt"), "show_cnt") if "show_cnt" in row else None,
+            clicks=_count(row.get("click_cnt"), "click_cnt") if "click_cnt" in row else None,
+            kind="standard",
+        )
+
+    out = Report([])
     for page in await _report_pages(client, path, params, advertiser_id):
-        for row in page.rows:
-            rows.append(
-                ReportRow(
-                    advertiser_id=advertiser_id,
-                    ad_id=str(row["ad_id"]),
-                    date=_row_date(row),
-                    spend=money(row.get("stat_cost"), what="stat_cost"),
-                    gmv=money(row.get(gmv_field), what=gmv_field),
-                    orders=_count(row.get(orders_field), orders_field),
-                    impressions=_count(row.get("show_cnt"), "show_cnt") if "show_cnt" in row else None,
-                    clicks=_count(row.get("click_cnt"), "click_cnt") if "click_cnt" in row else None,
-                    kind="standard",
-                )
-            )
-    return rows
+        _convert(page, make, out)
+    return out
 
 
 async def _uni_report(client, advertiser_id, lo, hi, goal) -> list[ReportRow]:
@@ -390,23 +420,23 @@ async def _uni_report(client, advertiser_id, lo, hi, goal) -> list[ReportRow]:
         divisor = MILLI_FEN_PER_CNY if name in s.uni_milli_fen_fields else Decimal(1)
         return money(row.get(name), divisor=divisor, what=name)
 
-    rows = []
+    def make(row: dict[str, Any]) -> ReportRow:
+        return ReportRow(
+            advertiser_id=advertiser_id,
+            ad_id=str(row["ad_id"]),
+            date=_row_date(row),
+            spend=amount(row, "stat_cost"),
+            gmv=amount(row, s.uni_gmv_field),
+            orders=_count(row.get(s.uni_orders_field), s.uni_orders_field),
+            impressions=None,
+            clicks=None,
+            kind="uni",
+        )
+
+    out = Report([])
     for page in await _report_pages(client, path, params, advertiser_id):
-        for row in page.rows:
-            rows.append(
-                ReportRow(
-                    advertiser_id=advertiser_id,
-                    ad_id=str(row["ad_id"]),
-                    date=_row_date(row),
-                    spend=amount(row, "stat_cost"),
-                    gmv=amount(row, s.uni_gmv_field),
-                    orders=_count(row.get(s.uni_orders_field), s.uni_orders_field),
-                    impressions=None,
-                    clicks=None,
-                    kind="uni",
-                )
-            )
-    return rows
+        _convert(page, make, out)
+    return out
 
 
 # --- per-plan status ---------------------------------------------------------
