@@ -16,7 +16,7 @@ with ``k`` the bid type, ``b_i`` the current bid (``none``: no bid term),
 up -> more delivery; ROI target up -> less) and ``dv`` an account's weekday
 effect. Spend is ``min(B, D)``: a capped day (``c = 1``) says only ``D >= s``.
 ``mu_i, sigma_i`` are fitted by EM for the censored normal (Tobit), days
-weighted by recency ``r_t = 0.5^(age / HALF_LIFE_DAYS)`` (curves drift), with a
+weighted by recency ``r_t = 0.5^(age / [model] half_life_days)`` (curves drift), with a
 weak prior ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` so that a campaign capped on
 every day gets a finite, modest headroom. The expected spend at budget ``B``::
 
@@ -84,8 +84,6 @@ DEFAULT_GAMMA = {"none": 0.0, "cpa": 1.0, "roi": -1.5}
 """Bid elasticity of delivery volume per bid type."""
 GAMMA_BOUNDS = {"none": (0.0, 0.0), "cpa": (0.2, 3.0), "roi": (-4.0, -0.2)}
 TAU_BETA = 0.3
-HALF_LIFE_DAYS = 21.0
-"""Weight of a day in the efficiency fit halves every this many days back (curves drift)."""
 PRIOR_SLOPE_WEIGHT = 4.0  # the structural default counts as this much within-campaign log-variation (x sd^2 * days)
 TAU_ALPHA_MIN = 0.05
 TOBIT_ITERATIONS = 40
@@ -307,7 +305,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
     cens = obs & h.censored
     unc = obs & ~h.censored
-    recency = 0.5 ** ((len(h.dates) - 1 - np.arange(len(h.dates))) / HALF_LIFE_DAYS)  # curves drift: recent days count more
+    recency = 0.5 ** ((len(h.dates) - 1 - np.arange(len(h.dates))) / model.half_life_days)  # curves drift: recent days count more
     cnt = (obs * recency).sum(1)
     n_unc = unc.sum(1)
     # Pooled bid elasticity of volume from uncensored days with bid variation.

@@ -125,6 +125,9 @@ class ModelSettings(_Section):
         ),
     )
     hold_bids_in_learning: bool = Field(True, description="new campaigns and campaigns in learning keep their bids")
+    half_life_days: float = Field(
+        7.0, gt=0, le=365, description="a day's weight in the fit halves every this many days back (curves drift)"
+    )
     min_history_days: int = Field(7, ge=1, le=365, description="fewer days of history than this = thin data (review)")
     @model_validator(mode="after")
     def _maturity_rises(self) -> ModelSettings:
