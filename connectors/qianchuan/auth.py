@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 from connectors.errors import AuthError
 from connectors.qianchuan.settings import QianchuanSettings
@@ -43,12 +44,13 @@ def read_auth_code(pasted: str, state: str) -> str:
     """The auth_code from a bare code or a pasted redirect URL (whose state must match)."""
     text = pasted.strip()
     if "auth_code=" not in text:
-        if not text:
-            raise AuthError("no auth_code given")
+        if not text or any(c.isspace() for c in text):
+            raise AuthError("no auth_code given: paste the code, or the whole URL you were sent to")
         return text
-    query = parse_qs(urlsplit(text).query or text.split("?", 1)[-1])
-    code = (query.get("auth_code") or [""])[0]
-    got_state = (query.get("state") or [""])[0]
+    found = re.search(r"[?&\s]?auth_code=([^&\s\"'<>#]*)", text)
+    code = unquote(found.group(1)) if found else ""
+    got = re.search(r"[?&]state=([^&\s\"'<>#]*)", text)
+    got_state = unquote(got.group(1)) if got else ""
     if got_state and got_state != state:
         raise AuthError("the pasted URL belongs to another authorization attempt (state does not match); start again")
     if not code:
