@@ -22,6 +22,20 @@ from tests.pgserver import PostgresServer, find_bindir
 _counter = itertools.count()
 
 
+def pytest_configure(config) -> None:
+    """No test may touch the real user's store, config or tokens: point the XDG
+    folders and HOME-based defaults at a throwaway folder for the whole session
+    (``isolated_home`` gives a test its own, emptier one)."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="spendopt-tests-"))
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config")):
+        (root / sub).mkdir()
+        os.environ[var] = str(root / sub)
+    for var in [v for v in os.environ if v.startswith("SPENDOPT_") and v not in ("SPENDOPT_PG_BINDIR",)]:
+        del os.environ[var]
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     bindir = find_bindir()
