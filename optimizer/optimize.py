@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from optimizer.settings import Settings
 
 __all__ = [
+    "BidsHeld",
     "OptimizeResult",
     "VerificationError",
     "build_states",
@@ -103,14 +104,60 @@ def build_states(history: History, model: FittedModel) -> pd.DataFrame:
     )
 
 
+class BidsHeld:
+    """The solver's view of ``model`` when some campaigns must keep their bids (``[model] hold_bids_in_learning``).
+
+    For a campaign in ``locked`` ``(n,)``, a candidate whose bid differs from
+    today's ``bid0`` forecasts nothing (spend, GMV and sd 0), so it can never beat
+    the same budget at today's bid (nor pausing, which frees the budget); every
+    other forecast is the model's own. The solver needs no bid-lock rule of its own.
+    """
+
+    def __init__(self, model: FittedModel, locked, bid0) -> None:
+        import numpy as np
+
+        self.model = model
+        self.locked = np.asarray(locked, dtype=bool)
+        self.bid0 = np.asarray(bid0, dtype=float)
+
+    @property
+    def campaign_ids(self) -> list[str]:
+        return self.model.campaign_ids
+
+    def predict(self, budget, bid):
+        import numpy as np
+
+        from optimizer.response import Forecast
+
+        forecast = self.model.predict(budget, bid)
+        bid = np.asarray(bid, dtype=float)
+        moved = self.locked[:, None] & np.isfinite(bid) & ~np.isclose(bid, self.bid0[:, None], rtol=0, atol=0.005)
+        if not moved.any():
+            return forecast
+        return Forecast(
+            spend=np.where(moved, 0.0, forecast.spend),
+            gmv=np.where(moved, 0.0, forecast.gmv),
+            gmv_sd=np.where(moved, 0.0, forecast.gmv_sd),
+        )
+
+
 def plan(history: History, model: FittedModel, states: pd.DataFrame, settings: Settings):
     """Solve, then verify; returns the ``Allocation``. Spends the exploration allowance when it can.
 
     Raises ``InfeasibleError`` (from the solver) or ``VerificationError``.
     """
     from optimizer.explore import eligible, explore, reserve
-    from optimizer.solve import solve
+    from optimizer.solve import solve as solve_all
     from optimizer.verify import verify
+
+    held = states["bid_locked"].to_numpy(dtype=bool) if "bid_locked" in states.columns else model.bid_locked
+    if settings.model.hold_bids_in_learning and held.any():
+        solver_model = BidsHeld(model, held, states["bid"].to_numpy(dtype=float, na_value=float("nan")))
+    else:
+        solver_model = model
+
+    def solve(_model, states_, settings_):
+        return solve_all(solver_model, states_, settings_)
 
     if settings.model.exploration_share > 0 and eligible(states, model).any():
         reduced, amount = reserve(states, model, settings)

@@ -143,7 +143,9 @@ def recommend(
             parts.append(f"spent below budget on all of the last {seen7[i]} days")
         if spend7[i] > 0:
             parts.append(f"ROI {_fmt(gmv7[i] / spend7[i], 2)} over the last 7 days")
-        if a != "pause":
+        if h.status[i] == "paused" and not budget[i] > 0:
+            parts.append("paused and stays paused: resuming it would earn less than the budget earns elsewhere")
+        elif a != "pause":
             parts.append(f"marginal ROI {_fmt(marginal_roi[i])} vs account threshold {_fmt(threshold)}")
             parts.append(f"forecast spend {_money(spend[i])} and ROI {_fmt(roi[i], 2)} at budget {_money(budget[i])}")
         else:

@@ -96,3 +96,19 @@ def test_exploration_steps_stay_within_the_allowance(tmp_path, isolated_home):
     f = explored.frame[steps]
     change = (f[C.RECOMMENDED_BUDGET] - f[C.CURRENT_BUDGET]) / f[C.CURRENT_BUDGET]
     assert (change > 0).all() and (change <= 0.30 + 1e-6).all()
+
+
+def test_new_campaigns_keep_their_bids_unless_configured_otherwise(tmp_path, isolated_home):
+    frame, _ = make_stats(n=20, days=21, seed=23, cpa_share=1.0)
+    # Half the campaigns started three days ago: new, so their bids stay.
+    new_ids = sorted(frame["campaign_id"].unique())[:10]
+    dates = sorted(frame["date"].unique())
+    frame = frame[~frame["campaign_id"].isin(new_ids) | frame["date"].isin(dates[-3:])]
+    source = tmp_path / "stats.csv"
+    frame.to_csv(source, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    rows = run_optimize([source], tmp_path / "r.csv", Settings(), report=False).frame
+    new = rows[C.CAMPAIGN_ID].isin(new_ids)
+    assert (rows.loc[new, C.RECOMMENDED_BID] == rows.loc[new, C.CURRENT_BID]).all()
+    free = run_optimize([source], tmp_path / "f.csv", Settings(model={"hold_bids_in_learning": False}),
+                        report=False).frame
+    assert (free[C.RECOMMENDED_BID] != free[C.CURRENT_BID]).any()
