@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from connectors.errors import InputError, Problem
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.rules import PlatformRules
+from connectors.tomlfile import read_toml
 
 __all__ = [
     "BidSettings",
@@ -276,12 +276,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     file = Path(path) if explicit else default_config_path()
     data: dict[str, Any] = {}
     if explicit or file.exists():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise InputError(Problem(str(file), "config file not found")) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(Problem(str(file), f"not valid TOML: {exc}")) from None
+        data = read_toml(file, what="config file")
     data = _merge(data, overrides)
     try:
         return Settings(**data)

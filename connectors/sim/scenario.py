@@ -16,13 +16,13 @@ Campaigns with ``start_day > 0`` appear on that day (new launches).
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from connectors.errors import InputError, Problem
+from connectors.tomlfile import read_toml
 
 __all__ = [
     "CampaignSpec",
@@ -180,13 +180,7 @@ def _resolve(name_or_path: str | Path) -> Path:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Read a preset by name (``demo``) or path; ``InputError`` names the file and key."""
     path = _resolve(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), "scenario file not found")) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), f"not valid TOML: {exc}")) from None
-    return scenario_from_dict(data, source=str(path))
+    return scenario_from_dict(read_toml(path, what="scenario file"), source=str(path))
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Scenario:
