@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from optimizer.settings import ModelSettings
 
-__all__ = ["History", "build_history", "maturity_curve", "maturity_from_revisions"]
+__all__ = ["ROSTER_COLUMNS", "History", "build_history", "maturity_curve", "maturity_from_revisions", "roster_frame"]
 
 MIN_DEVELOPMENT_ROWS = 20
 """Rows needed at an age before its development factor is trusted over the configured curve."""
@@ -155,6 +155,23 @@ def maturity_from_revisions(revisions: pd.DataFrame, max_age: int = 14) -> np.nd
     return np.clip(maturity, 0.05, 1.0)
 
 
+ROSTER_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "budget", "bid")
+"""Columns of a roster: the campaigns an account has today, as ``roster_frame`` builds it."""
+
+
+def roster_frame(campaigns) -> pd.DataFrame:  # noqa: ANN001  (Sequence[connectors.base.CampaignState])
+    """The platform's campaign list as a roster for ``build_history`` (excluded campaigns left out)."""
+    import pandas as pd
+
+    rows = [
+        (c.account_id, c.campaign_id, c.name, c.channel, c.bid_type, c.status,
+         float(c.budget) if c.budget is not None else np.nan, float(c.bid) if c.bid is not None else np.nan)
+        for c in campaigns
+        if not c.excluded_reason
+    ]
+    return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+
 def build_history(
     stats: pd.DataFrame,
     model: ModelSettings,
@@ -162,12 +179,17 @@ def build_history(
     as_of: dt.date | None = None,
     revisions: pd.DataFrame | None = None,
     window_days: int = 56,
+    roster: pd.DataFrame | None = None,
 ) -> History:
     """Turn the long stats frame into a ``History`` (see the module docstring).
 
     ``as_of`` is the day the rows were pulled (default: the day after the newest
     date); rows on or after it are ignored. ``revisions`` (optional) is the
-    evidence for the lag correction.
+    evidence for the lag correction. ``roster`` (optional, ``ROSTER_COLUMNS``)
+    lists the account's campaigns today: one that has no row in the window (a
+    campaign paused all along, or just created) is added with no observed day,
+    its settings taken from the roster, so the fit can forecast it from its
+    channel's campaigns (partial pooling) and the solver can weigh resuming it.
     """
     import pandas as pd
 
@@ -188,7 +210,17 @@ def build_history(
     day = (dates - start).dt.days.to_numpy()
 
     keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), frame["campaign_id"].astype(str)])
-    codes, uniques = keys.factorize(sort=True)
+    extra = None
+    if roster is not None and len(roster):
+        roster_keys = pd.MultiIndex.from_arrays([roster["account_id"].astype(str), roster["campaign_id"].astype(str)])
+        unseen = ~roster_keys.isin(keys) & ~roster_keys.duplicated()
+        extra = roster.loc[unseen].assign(account_id=roster_keys[unseen].get_level_values(0),
+                                          campaign_id=roster_keys[unseen].get_level_values(1))
+        keys_all = keys.append(roster_keys[unseen])
+    else:
+        keys_all = keys
+    uniques = keys_all.unique().sort_values()
+    codes = uniques.get_indexer(keys)
     n = len(uniques)
     key_account = uniques.get_level_values(0).to_numpy(dtype=object)
     key_campaign = uniques.get_level_values(1).to_numpy(dtype=object)
@@ -217,10 +249,15 @@ def build_history(
     orders = orders_reported / maturity[None, :]
     censored = observed & np.isfinite(budget) & (budget > 0) & (spend >= model.censor_threshold * budget)
 
-    # Latest row per campaign gives the current state.
+    # Latest row per campaign gives the current state; the roster gives it for campaigns with no row.
     last = pd.DataFrame({"code": codes, "day": day, "pos": np.arange(len(frame))}).sort_values(["code", "day"])
-    last_pos = last.groupby("code", sort=True)["pos"].last().to_numpy()
-    latest = frame.iloc[last_pos]
+    last_pos = last.groupby("code", sort=True)["pos"].last()
+    last_day = last.groupby("code", sort=True)["day"].last()
+    latest = frame.iloc[last_pos.to_numpy()].set_axis(last_pos.index)
+    if extra is not None and len(extra):
+        extra_codes = uniques.get_indexer(pd.MultiIndex.from_arrays([extra["account_id"], extra["campaign_id"]]))
+        latest = pd.concat([latest, extra.set_axis(extra_codes)])
+    latest = latest.reindex(np.arange(n))
 
     def latest_text(column: str, default: str) -> np.ndarray:
         if column not in latest.columns:
@@ -230,8 +267,15 @@ def build_history(
                          else str(v) for v in values], dtype=object)
 
     bid_type = latest_text("bid_type", "none")
-    current_budget = budget[np.arange(n), last.groupby("code", sort=True)["day"].last().to_numpy()]
-    current_bid = latest["bid"].to_numpy(dtype=float, na_value=np.nan) if "bid" in latest.columns else np.full(n, np.nan)
+    seen = np.zeros(n, dtype=bool)
+    seen[last_day.index.to_numpy()] = True
+    current_budget = np.full(n, np.inf)
+    current_budget[seen] = budget[last_day.index.to_numpy(), last_day.to_numpy()]
+    if "budget" in latest.columns:
+        roster_budget = pd.to_numeric(latest["budget"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        current_budget = np.where(~seen & np.isfinite(roster_budget), roster_budget, current_budget)
+    current_bid = (pd.to_numeric(latest["bid"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                   if "bid" in latest.columns else np.full(n, np.nan))
     current_bid = np.where(bid_type == "none", np.nan, current_bid)
     # Days without a bid get the current bid (bids change rarely; the file may omit them).
     bid = np.where(np.isnan(bid) & observed, current_bid[:, None], bid)

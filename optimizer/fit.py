@@ -327,7 +327,9 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=-np.inf)
     zmax = np.where(obs, z, -np.inf).max(axis=1)
     m0 = np.where(np.isfinite(budget_max) & (budget_max > 0), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
-    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(mean_spend, 1.0)) + HEADROOM)
+    # A campaign never seen spending (paused all along, just created): its budget today is the anchor.
+    anchor = np.where(np.isfinite(h.current_budget) & (h.current_budget > 0), h.current_budget, mean_spend)
+    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(anchor, 1.0)) + HEADROOM)
     mu = np.where(cnt > 0, (z * obs * recency).sum(1) / np.maximum(cnt, 1e-9), m0)
     sig2 = np.full(n, 0.09)
     group_sig2 = 0.09
@@ -364,7 +366,8 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     y = np.log((gmv + r0[:, None] * s0[:, None]) / (spend + s0[:, None]))
     weight = np.where(obs, (recency * h.maturity**2)[None, :] * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0)
     ref_spend_log = (weight * log_spend).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
-    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log), np.maximum(mean_spend, 1.0))
+    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log),
+                         np.where(days > 0, np.maximum(mean_spend, 1.0), np.maximum(anchor, 1.0)))
 
     # Weekday effect on log ROI: residuals from each campaign's weighted mean, mature days only.
     S0 = weight.sum(axis=1)
@@ -445,7 +448,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     capped_share = cens.sum(1) / np.maximum(cnt, 1)
     thin = (days < model.min_history_days) | (np.sqrt(cov[:, 0, 0]) > 0.35)
     first_seen = np.argmax(h.observed, axis=1)
-    new = (h.observed.shape[1] - first_seen) < model.min_history_days
+    new = ((h.observed.shape[1] - first_seen) < model.min_history_days) | (days == 0)
     bid_locked = model.hold_bids_in_learning & ((h.status == "learning") | new) & ~none
     under_explored = (capped_share >= 0.5) & (budget_spread < 0.05) | (days < model.min_history_days)
 

@@ -176,7 +176,7 @@ def _run_account(
     report: bool,
 ) -> AccountRun:
     from optimizer.apply import apply_changes
-    from optimizer.features import build_history
+    from optimizer.features import build_history, roster_frame
     from optimizer.fit import fit
     from optimizer.optimize import build_states, output_paths, recommendations
     from optimizer.report import write_report
@@ -187,15 +187,17 @@ def _run_account(
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
     if stats.empty:
         return AccountRun(account_id, error="no stored history for this account yet (pull or import first)")
+    campaigns = connector.list_campaigns(account_id)
     history = build_history(
         stats,
         settings.model,
         as_of=today,
         revisions=load_revisions(engine, account_id=account_id),
         window_days=settings.job.history_days,
+        roster=roster_frame(campaigns),
     )
     model = fit(history, settings.model, effective_date=today)
-    states = live_states(build_states(history, model), connector.list_campaigns(account_id))
+    states = live_states(build_states(history, model), campaigns)
     _, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")

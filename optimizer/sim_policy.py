@@ -3,8 +3,9 @@
 Each morning: the reported history -> ``features`` (lag-corrected with the
 maturity curve *estimated* from how the re-pulled rows grew from one morning to
 the next, exactly as the daily job does from the store's revisions) -> ``fit``
--> ``solve`` + exploration allowance -> ``verify`` -> changes. Campaigns with
-no history yet, or excluded ones, are left as they are; the budget they hold is
+-> ``solve`` + exploration allowance -> ``verify`` -> changes. Campaigns without
+a row yet (paused all along, just launched) are forecast from their channel's
+campaigns (``features.build_history``'s roster); excluded ones are left as they are: the budget they hold is
 taken off ``budget.total_daily`` so the total stays within the cap. An
 infeasible configuration holds everything (and is remembered in
 ``last_problem``) rather than stopping the simulation.
@@ -90,7 +91,7 @@ class SpendoptPolicy:
         import pandas as pd
 
         from optimizer.errors import OptimizerError
-        from optimizer.features import build_history
+        from optimizer.features import build_history, roster_frame
         from optimizer.fit import fit
         from optimizer.optimize import plan
 
@@ -100,7 +101,7 @@ class SpendoptPolicy:
         past = history[pd.to_datetime(history["date"]) < pd.Timestamp(day)]
         if past.empty:
             return []
-        h = build_history(past, settings.model, as_of=day, revisions=revisions)
+        h = build_history(past, settings.model, as_of=day, revisions=revisions, roster=roster_frame(campaigns))
         model = fit(h, settings.model, effective_date=day)
         index = {(str(a), str(c)): i for i, (a, c) in enumerate(zip(h.account_id, h.campaign_id, strict=True))}
         keep = [c for c in campaigns if (c.account_id, c.campaign_id) in index and c.excluded_reason is None]

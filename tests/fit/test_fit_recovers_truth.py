@@ -135,3 +135,40 @@ def test_weekday_of_the_effective_date_is_used():
     budget = saturday.ref_spend[:, None] * 1.2
     ratio = np.median(saturday.predict(budget, nan).gmv / monday.predict(budget, nan).gmv)
     assert 1.3 < ratio < 1.6
+
+
+def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume():
+    """A roster campaign with no row in the window: pooled forecast at its stored budget, bid held, review to resume."""
+    from optimizer.features import ROSTER_COLUMNS
+    from optimizer.optimize import build_states, recommendations
+    from optimizer.settings import Settings
+
+    frame, _ = make_stats(n=30, days=28, seed=11, channels=("qianchuan.live",), roi_level=4.0, cpa_share=0.5)
+    roster = pd.DataFrame(
+        [("acct1", "1799000000000000001", "暂停的计划", "qianchuan.live", "cpa", "paused", 2000.0, 80.0)],
+        columns=list(ROSTER_COLUMNS),
+    )
+    settings = Settings()
+    history = build_history(frame, settings.model, roster=roster)
+    assert history.n == 31
+    i = list(history.campaign_id).index("1799000000000000001")
+    assert not history.observed[i].any()
+    assert history.status[i] == "paused" and history.current_budget[i] == 2000.0 and history.current_bid[i] == 80.0
+    model = fit(history, settings.model)
+    assert model.thin[i] and model.bid_locked[i] and model.pooling_weight[i] == pytest.approx(1.0)
+    # Its log ROI is its channel's (the same bid type); its spend at the stored budget is near the budget.
+    f = model.predict(np.full((31, 1), 2000.0), np.where(np.isnan(history.current_bid), np.nan, history.current_bid)[:, None])
+    cpa = (history.bid_type == "cpa") & history.observed.any(axis=1)
+    roi = f.gmv[:, 0] / f.spend[:, 0]
+    assert cpa.sum() >= 5
+    assert abs(np.log(roi[i]) - np.median(np.log(roi[cpa]))) < 0.5
+    assert 1000 < f.spend[i, 0] <= 2000
+    assert f.gmv_sd[i, 0] / f.gmv[i, 0] == pytest.approx((f.gmv_sd[:, 0] / f.gmv[:, 0]).max())
+    # Resuming it is a choice the solver may make, never an automatic one.
+    _, rows = recommendations(history, model, build_states(history, model), settings, run_id="t",
+                              effective_date=history.as_of)
+    row = rows.set_index("campaign_id").loc["1799000000000000001"]
+    assert row["action"] in ("hold", "resume")
+    if row["action"] == "resume":
+        assert row["decision"] == "review"
+    assert float(row["recommended_bid"]) == 80.0
