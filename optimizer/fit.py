@@ -9,16 +9,26 @@ arrays; no per-campaign optimizer loop.
 **Delivery (how much a campaign can spend).** The demand a campaign would spend
 uncapped on a day is log-normal::
 
-    log D_it = mu_i + gamma_k * (log b_it - log b_i) + dv[a, w(t)] + eps,  eps ~ N(0, sigma_i^2)
+    log D_it = mu_i + gamma_i * (log b_it - log b_i) + kappa_i * u_t + dv[a, w(t)] + eps,  eps ~ N(0, sigma_i^2)
 
-with ``k`` the bid type, ``b_i`` the current bid (``none``: no bid term),
-``gamma`` the bid elasticity of volume pooled per account and bid type (CPA bid
-up -> more delivery; ROI target up -> less) and ``dv`` an account's weekday
-effect. Spend is ``min(B, D)``: a capped day (``c = 1``) says only ``D >= s``.
-``mu_i, sigma_i`` are fitted by EM for the censored normal (Tobit), days
-weighted by recency ``r_t = 0.5^(age / [model] half_life_days)`` (curves drift), with a
-weak prior ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` so that a campaign capped on
-every day gets a finite, modest headroom. The expected spend at budget ``B``::
+with ``b_i`` the current bid (``none``: no bid term), ``gamma_i`` the
+campaign's bid elasticity of volume (CPA bid up -> more delivery; ROI target up
+-> less), ``u_t`` the day's age (0 on the last day of history, negative
+before), ``kappa_i`` the campaign's daily trend (curves drift: a campaign
+growing 2 % a day is 20 % above its recency-weighted mean), and ``dv`` an
+account's weekday effect. Spend is ``min(B, D)``: a capped day (``c = 1``) says
+only ``D >= s``. ``theta_i = (mu_i, gamma_i, kappa_i)`` and ``sigma_i`` are
+fitted by EM for the censored normal (Tobit), each M step a batched 3x3
+Bayesian regression, days weighted by recency ``r_t = 0.5^(age / [model]
+half_life_days)``. Priors: ``mu_i ~ N(log(1.5 max B_i), 0.7^2)`` (a campaign
+capped on every day gets a finite, modest headroom; one with no row at all is
+anchored on its budget today), ``gamma_i ~ N(gamma_k, 0.5^2)`` with ``gamma_k``
+pooled per account and bid type from uncensored days with bid moves and shrunk
+to a structural default (the local elasticity: volume saturates as bids rise,
+so a campaign that has moved its bid learns its own), ``kappa_i ~ N(0,
+tau_kappa^2)`` with ``tau_kappa`` the account's spread of trends beyond noise
+(empirical Bayes from a first pass with a wide prior; an account without drift
+gets almost none). The expected spend at budget ``B``::
 
     E[min(B, D)] = exp(mu + sigma^2/2) Phi((log B - mu - sigma^2)/sigma) + B (1 - Phi((log B - mu)/sigma))
 
@@ -27,7 +37,7 @@ is increasing and concave in ``B`` and never above ``B``.
 **Efficiency (what spend earns).** With ``y_it = log((g + r0 s0) / (s + s0))``
 (log ROI, smoothed towards the account ROI ``r0`` on tiny days)::
 
-    y_it = alpha_i + beta_i * (f_it - fbar_i) + delta_i * (x_it - xbar_i) + dr[a, w(t)] + e,
+    y_it = alpha_i + beta_i * (f_it - fbar_i) + delta_i * (x_it - xbar_i) + rho_i * (u_t - ubar_i) + dr[a, w(t)] + e,
     e ~ N(0, sigma_y,i^2 / (m_t^2 r_t))
 
 ``f = log(s / D)`` is the log fill ratio: 0 on an uncapped day (it spent its
@@ -36,8 +46,9 @@ delivery model) on a capped day; ``x = log(b / b_i)`` the bid move (0 for
 ``none``). So ``gmv = R * D * (s / D)^(1 + beta)``: the first yuan of a day buys
 the best traffic (``beta`` in [-0.95, 0], concave in spend), and the bid moves
 the ROI the platform delivers at (``delta``: CPA bid up -> ROI down, ROI
-target up -> ROI up). ``bars`` are the campaign's weighted means, so
-``alpha_i`` is the log ROI at its usual operating point.
+target up -> ROI up); ``rho_i`` is the ROI's daily trend. ``bars`` are the
+campaign's weighted means, so ``alpha_i`` is the log ROI at its usual operating
+point.
 
 **Partial pooling (empirical Bayes).** ``alpha_i ~ N(m_g, tau_alpha^2)`` with
 ``m_g`` the mean of its (account, channel, bid type) group, itself shrunk
@@ -45,18 +56,21 @@ towards the account mean; ``tau_alpha^2`` by the method of moments across
 campaigns (between-campaign variance minus mean sampling variance).
 ``(beta_i, delta_i) ~ N((beta_k, delta_k), tau_beta^2 I)`` with ``(beta_k, delta_k)``
 the within-campaign pooled slopes of the account and bid type, shrunk towards
-structural defaults (``DEFAULT_SLOPE``). ``[model] shrinkage`` multiplies the
-prior precisions. The posterior of ``(alpha_i, beta_i, delta_i)`` is the
-closed-form Bayesian linear regression (a batched 3x3 solve); its covariance
-``V_i`` gives ``gmv_sd`` by the delta method, ``sd(log gmv) = sqrt(u' V u)``
-with ``u = (1, f* - fbar, x* - xbar)``, plus the delivery level's uncertainty.
+structural defaults (``DEFAULT_SLOPE``); ``rho_i ~ N(0, tau_rho^2)`` with
+``tau_rho`` by empirical Bayes as for ``kappa``. ``[model] shrinkage``
+multiplies the prior precisions. The posterior of ``(alpha_i, beta_i, delta_i,
+rho_i)`` is the closed-form Bayesian linear regression (a batched 4x4 solve);
+its covariance ``V_i`` gives ``gmv_sd`` by the delta method, ``sd(log gmv) =
+sqrt(u' V u)`` with ``u = (1, f* - fbar, x* - xbar, u* - ubar)``, plus the
+delivery level's uncertainty (``(1, x*, u*)`` through the delivery posterior).
 
-**Forecast** on the effective date (weekday ``w*``) at budget ``B``, bid ``b``::
+**Forecast** on the effective date (weekday ``w*``, ``u*`` days after the last
+day of history) at budget ``B``, bid ``b``::
 
-    mu*   = mu_i + gamma_k (log b - log b_i) + dv[a, w*]
+    mu*   = mu_i + gamma_i (log b - log b_i) + kappa_i u* + dv[a, w*]
     spend = E[min(B, D)]
     f*    = E[log min(B, D) - log D] = -(sigma phi(a) - sigma a (1 - Phi(a))),  a = (log B - mu*)/sigma
-    gmv   = spend * exp(alpha_i + beta_i (f* - fbar_i) + delta_i (x - xbar_i) + dr[a, w*])
+    gmv   = spend * exp(alpha_i + beta_i (f* - fbar_i) + delta_i (x - xbar_i) + rho_i (u* - ubar_i) + dr[a, w*])
 
 ``gmv`` is the posterior median (no ``exp(var/2)`` optimism).
 """
@@ -81,9 +95,15 @@ DEFAULT_SLOPE = {"none": -0.3, "cpa": -0.5, "roi": 0.8}
 """Structural prior of beta per bid type, used when the account's history cannot tell."""
 SLOPE_BOUNDS = {"none": (-0.95, 0.0), "cpa": (-2.0, 0.5), "roi": (-0.5, 2.0)}
 DEFAULT_GAMMA = {"none": 0.0, "cpa": 1.0, "roi": -1.5}
-"""Bid elasticity of delivery volume per bid type."""
+"""Structural prior of the bid elasticity of delivery volume per bid type."""
 GAMMA_BOUNDS = {"none": (0.0, 0.0), "cpa": (0.2, 3.0), "roi": (-4.0, -0.2)}
 TAU_BETA = 0.3
+TAU_GAMMA = 0.5
+"""Prior sd of a campaign's bid elasticity of volume around its account's (the curve flattens as bids rise)."""
+TAU_TREND = 0.02
+"""Widest prior sd of a campaign's daily log trend of demand and of ROI (the first, wide pass)."""
+TAU_TREND_MIN = 0.001
+"""Narrowest: an account whose campaigns show no trend beyond noise."""
 PRIOR_SLOPE_WEIGHT = 4.0  # the structural default counts as this much within-campaign log-variation (x sd^2 * days)
 TAU_ALPHA_MIN = 0.05
 TOBIT_ITERATIONS = 40
@@ -153,15 +173,17 @@ class FittedModel:
     effective_date: dt.date
     ref_bid: np.ndarray  # b_i, NaN for none
     ref_spend: np.ndarray  # s_i, the centre of x for none
-    mu: np.ndarray
+    mu: np.ndarray  # log demand at the current bid on the last day of history
     sigma: np.ndarray
-    mu_var: np.ndarray
-    gamma: np.ndarray
+    mu_cov: np.ndarray  # (n, 3, 3) posterior covariance of (mu, gamma, trend)
+    gamma: np.ndarray  # bid elasticity of volume (0 for none)
+    trend: np.ndarray  # daily log growth of demand
     alpha: np.ndarray  # log ROI at the campaign's mean fill and bid
     beta: np.ndarray  # elasticity of ROI to the fill ratio (spend / demand), in [-0.95, 0]
     beta_bid: np.ndarray  # elasticity of ROI to the bid (0 for none)
-    x_mean: np.ndarray  # (n, 2) centre of (log fill, log bid / ref bid)
-    cov: np.ndarray  # (n, 3, 3) posterior covariance of (alpha, beta, beta_bid)
+    roi_trend: np.ndarray  # daily log growth of ROI
+    x_mean: np.ndarray  # (n, 3) centre of (log fill, log bid / ref bid, day)
+    cov: np.ndarray  # (n, 4, 4) posterior covariance of (alpha, beta, beta_bid, roi_trend)
     dow_volume: np.ndarray
     dow_roi: np.ndarray
     pooling_weight: np.ndarray  # share of alpha's posterior precision that came from the prior, in [0, 1]
@@ -169,6 +191,7 @@ class FittedModel:
     thin: np.ndarray  # bool: little or noisy history
     bid_locked: np.ndarray  # bool: new or learning, keeps its bid
     under_explored: np.ndarray  # bool: budget never varied while capped
+    horizon: float = 1.0  # days from the last day of history to the effective date
     exploration_share: float = 0.0
     notes: dict = field(default_factory=dict)
 
@@ -189,13 +212,18 @@ class FittedModel:
                 updates[f.name] = value[index]
         return replace(self, **updates)
 
+    def _log_demand(self, shift: np.ndarray, weekday: int) -> np.ndarray:
+        """``(n, k)`` expected log demand on the effective date at bid ``ref_bid * exp(shift)``."""
+        return (self.mu[:, None] + self.gamma[:, None] * shift + (self.trend * self.horizon)[:, None]
+                + self.dow_volume[:, weekday][:, None])
+
     def expected_spend(self, budget: np.ndarray, bid: np.ndarray) -> np.ndarray:
         """``(n, k)`` E[min(B, D)] at ``budget`` (inf = no cap, 0 = paused) and ``bid``."""
         weekday = self.effective_date.weekday()
         with np.errstate(divide="ignore", invalid="ignore"):
             shift = np.log(bid / self.ref_bid[:, None])
         shift = np.where(np.isfinite(shift), shift, 0.0)
-        mu = self.mu[:, None] + self.gamma[:, None] * shift + self.dow_volume[:, weekday][:, None]
+        mu = self._log_demand(shift, weekday)
         sigma = self.sigma[:, None]
         mean = np.exp(mu + sigma**2 / 2)
         budget = np.asarray(budget, dtype=float)
@@ -220,7 +248,7 @@ class FittedModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             x_bid = np.log(bid / self.ref_bid[:, None])
         x_bid = np.where(np.isfinite(x_bid), x_bid, 0.0)
-        mu = self.mu[:, None] + self.gamma[:, None] * x_bid + self.dow_volume[:, weekday][:, None]
+        mu = self._log_demand(x_bid, weekday)
         sigma = self.sigma[:, None]
         capped = np.isfinite(budget) & (budget > 0)
         a = (np.log(np.where(capped, budget, 1.0)) - mu) / sigma
@@ -229,17 +257,18 @@ class FittedModel:
         log_fill = np.where(capped, -(sigma * phi - sigma * a * (1 - _ncdf(a))), 0.0)
         x1 = log_fill - self.x_mean[:, 0:1]
         x2 = x_bid - self.x_mean[:, 1:2]
+        x3 = np.broadcast_to((self.horizon - self.x_mean[:, 2])[:, None], x1.shape)
         log_roi = (self.alpha[:, None] + self.beta[:, None] * x1 + self.beta_bid[:, None] * x2
-                   + self.dow_roi[:, weekday][:, None])
+                   + self.roi_trend[:, None] * x3 + self.dow_roi[:, weekday][:, None])
         gmv = np.where(spend > 0, spend * np.exp(np.minimum(log_roi, 20.0)), 0.0)
-        v = self.cov
-        var_roi = (v[:, 0, 0][:, None] + x1**2 * v[:, 1, 1][:, None] + x2**2 * v[:, 2, 2][:, None]
-                   + 2 * x1 * v[:, 0, 1][:, None] + 2 * x2 * v[:, 0, 2][:, None] + 2 * x1 * x2 * v[:, 1, 2][:, None])
+        var_roi = _quad_form(self.cov, (np.ones_like(x1), x1, x2, x3))
+        var_level = _quad_form(self.mu_cov, (np.ones_like(x1), x_bid, np.full_like(x1, self.horizon)))
         with np.errstate(divide="ignore", invalid="ignore"):
             fill_cap = spend / np.where(np.isfinite(budget) & (budget > 0), budget, np.inf)
         uncapped = np.where(np.isfinite(budget), 1.0 - np.minimum(np.nan_to_num(fill_cap), 1.0), 1.0)
         # An uncertain demand level moves spend (uncapped) and the fill ratio (capped) alike.
-        var = np.maximum(var_roi, 0) + ((uncapped * (1 + self.beta[:, None])) ** 2 + ((1 - uncapped) * self.beta[:, None]) ** 2) * self.mu_var[:, None]
+        var = np.maximum(var_roi, 0) + ((uncapped * (1 + self.beta[:, None])) ** 2
+                                        + ((1 - uncapped) * self.beta[:, None]) ** 2) * np.maximum(var_level, 0)
         gmv_sd = gmv * np.sqrt(var)
         return Forecast(spend=np.round(spend, 6), gmv=np.round(gmv, 6), gmv_sd=np.round(gmv_sd, 6))
 
@@ -259,6 +288,25 @@ class FittedModel:
         avg = np.divide(f.gmv[:, 0], f.spend[:, 0], out=np.zeros(len(budget)), where=f.spend[:, 0] > 0)
         fallback = avg * (1 + self.beta)
         return np.where(np.isfinite(mroi), mroi, fallback)
+
+
+def _quad_form(cov: np.ndarray, u: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``(n, k)`` ``u' cov u`` for ``cov`` ``(n, d, d)`` and ``d`` arrays ``(n, k)``."""
+    out = np.zeros_like(u[0], dtype=float)
+    for i, ui in enumerate(u):
+        for j, uj in enumerate(u):
+            out = out + ui * uj * cov[:, i, j][:, None]
+    return out
+
+
+def _trend_prior(codes: np.ndarray, estimate: np.ndarray, variance: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """``(n,)`` prior variance of a daily trend: its account's spread of trends beyond their noise.
+
+    Method of moments over the account's campaigns with enough history:
+    ``tau^2 = mean(trend^2 - var)``, kept in ``[TAU_TREND_MIN^2, TAU_TREND^2]``.
+    """
+    excess, _ = _group_mean(codes, estimate**2 - variance, usable.astype(float))
+    return np.clip(excess, TAU_TREND_MIN**2, TAU_TREND**2)
 
 
 def _dow_effect(codes: np.ndarray, weekday: np.ndarray, resid: np.ndarray, weight: np.ndarray, prior: float = 30.0):
@@ -301,14 +349,17 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         x_bid = np.log(bid_now / ref_bid[:, None])
     xb = np.where(obs & ~none[:, None] & np.isfinite(x_bid), x_bid, 0.0)
 
-    # ---- delivery: censored-normal EM on log spend
+    # ---- delivery: censored-normal EM on log spend, per campaign level, bid elasticity and trend
     gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
     cens = obs & h.censored
     unc = obs & ~h.censored
-    recency = 0.5 ** ((len(h.dates) - 1 - np.arange(len(h.dates))) / model.half_life_days)  # curves drift: recent days count more
+    n_days = len(h.dates)
+    recency = 0.5 ** ((n_days - 1 - np.arange(n_days)) / model.half_life_days)  # curves drift: recent days count more
+    age = np.arange(n_days) - (n_days - 1.0)  # days before the last day of history (0 on it)
     cnt = (obs * recency).sum(1)
     n_unc = unc.sum(1)
-    # Pooled bid elasticity of volume from uncensored days with bid variation.
+    # Prior mean of the bid elasticity of volume: pooled per account and bid type from uncensored days
+    # with bid variation, shrunk to the structural default.
     xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
     zb_c = np.where(unc, log_spend - (log_spend * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
     type_count = np.maximum(np.bincount(acct_type), 1)
@@ -316,45 +367,76 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
     g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
     g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
-    gamma = np.clip((g_num / g_den)[acct_type], g_lo, g_hi)
-    z = log_spend - gamma[:, None] * xb
-    zmean0 = (z * unc).sum(1) / np.maximum(n_unc, 1)
-    dow_vol_acct = _dow_effect(acct, h.weekday, np.where(unc, z - zmean0[:, None], 0.0), unc.astype(float))
-    dow_vol = dow_vol_acct[acct][:, h.weekday]
-    z = z - dow_vol
+    gamma_pool = np.clip((g_num / g_den)[acct_type], g_lo, g_hi)
+    z0 = log_spend - gamma_pool[:, None] * xb
+    zmean0 = (z0 * unc).sum(1) / np.maximum(n_unc, 1)
+    dow_vol_acct = _dow_effect(acct, h.weekday, np.where(unc, z0 - zmean0[:, None], 0.0), unc.astype(float))
+    z = log_spend - dow_vol_acct[acct][:, h.weekday]
 
     with np.errstate(invalid="ignore"):
         budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=-np.inf)
-    zmax = np.where(obs, z, -np.inf).max(axis=1)
+    zmax = np.where(obs, z0, -np.inf).max(axis=1)
     m0 = np.where(np.isfinite(budget_max) & (budget_max > 0), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
     # A campaign never seen spending (paused all along, just created): its budget today is the anchor.
     anchor = np.where(np.isfinite(h.current_budget) & (h.current_budget > 0), h.current_budget, mean_spend)
     m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(anchor, 1.0)) + HEADROOM)
-    mu = np.where(cnt > 0, (z * obs * recency).sum(1) / np.maximum(cnt, 1e-9), m0)
-    sig2 = np.full(n, 0.09)
-    group_sig2 = 0.09
+
+    # log D_it = theta_i . (1, x_it, age_t) + eps: level at the current bid on the last day, the
+    # campaign's own bid elasticity (prior: the pooled one) and its daily trend (prior: none).
+    Xd = np.stack([np.ones((n, n_days)), xb, np.broadcast_to(age, (n, n_days))], axis=2)
+    Xd = np.where(obs[:, :, None], Xd, 0.0)
+    Pd = np.zeros((n, 3, 3))
+    Pd[:, 0, 0] = 1.0 / HEADROOM_SD**2
+    Pd[:, 1, 1] = np.where(none, 1e6, 1.0 / TAU_GAMMA**2)
+    Pd[:, 2, 2] = 1.0 / TAU_TREND**2
+    md = np.column_stack([m0, np.where(none, 0.0, gamma_pool), np.zeros(n)])
+    Ad = np.einsum("t,nti,ntj->nij", recency, Xd, Xd)
+    bd_unc = np.einsum("t,nti,nt->ni", recency, np.where(unc[:, :, None], Xd, 0.0), np.where(unc, z, 0.0))
+    q_unc = np.where(unc, z * z * recency, 0.0).sum(1)
     rows, cols = np.nonzero(cens)
     z_cens = z[rows, cols]
     w_cens = recency[cols]
-    sum_z_unc = np.where(unc, z * recency, 0.0).sum(1)
-    sum_z2_unc = np.where(unc, z * z * recency, 0.0).sum(1)
-    prior_prec = 1.0 / HEADROOM_SD**2
-    for _ in range(TOBIT_ITERATIONS):
-        sd = np.sqrt(sig2)
-        mu_c, sd_c = mu[rows], sd[rows]
-        lam = _mills((z_cens - mu_c) / sd_c)
-        ez_c = mu_c + sd_c * lam
-        ez2_c = mu_c**2 + sd_c**2 + sd_c * lam * (z_cens + mu_c)
-        sum_ez = sum_z_unc + np.bincount(rows, w_cens * ez_c, minlength=n)
-        sum_ez2 = sum_z2_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
-        mu_new = (sum_ez / sig2 + m0 * prior_prec) / (cnt / sig2 + prior_prec)
-        ss = sum_ez2 - 2 * mu_new * sum_ez + cnt * mu_new**2
-        sig2_new = np.clip((ss + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
-        done = np.max(np.abs(mu_new - mu)) < 1e-3 and np.max(np.abs(sig2_new - sig2)) < 1e-4
-        mu, sig2 = mu_new, sig2_new
-        if done:
-            break
-    mu_var = 1.0 / (n_unc / sig2 + 0.25 * cens.sum(1) / sig2 + 1.0 / HEADROOM_SD**2)
+    X_cens = Xd[rows, cols]  # (m, 3)
+    b_start = bd_unc + np.stack([np.bincount(rows, w_cens * z_cens * X_cens[:, k], minlength=n) for k in range(3)], axis=1)
+    theta_d = np.linalg.solve(Ad / 0.09 + Pd, (b_start / 0.09 + np.einsum("nij,nj->ni", Pd, md))[:, :, None])[:, :, 0]
+    sig2 = np.full(n, 0.09)
+    group_sig2 = 0.09
+    info = (np.einsum("nti,ntj->nij", np.where(unc[:, :, None], Xd, 0.0), Xd)
+            + 0.25 * np.einsum("nti,ntj->nij", np.where(cens[:, :, None], Xd, 0.0), Xd))
+
+    def tobit(theta_d, sig2, prior_prec):
+        for _ in range(TOBIT_ITERATIONS):
+            sd = np.sqrt(sig2)
+            m_c = np.einsum("mi,mi->m", X_cens, theta_d[rows])
+            sd_c = sd[rows]
+            lam = _mills((z_cens - m_c) / sd_c)
+            ez_c = m_c + sd_c * lam
+            ez2_c = m_c**2 + sd_c**2 + sd_c * lam * (z_cens + m_c)
+            b = bd_unc + np.stack([np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1)
+            q = q_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
+            lhs = Ad / sig2[:, None, None] + prior_prec
+            rhs = b / sig2[:, None] + np.einsum("nij,nj->ni", prior_prec, md)
+            theta_new = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
+            ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, Ad, theta_new)
+            sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
+            done = (np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
+                    and np.max(np.abs(sig2_new - sig2), initial=0.0) < 1e-4)
+            theta_d, sig2 = theta_new, sig2_new
+            if done:
+                break
+        # Uncertainty: every uncensored day counts fully, a capped one a quarter.
+        return theta_d, sig2, np.linalg.inv(info / sig2[:, None, None] + prior_prec)
+
+    # Empirical Bayes for the trend: a first pass with a wide prior, then the account's spread of
+    # trends (method of moments) is the prior of the second; an account without drift gets none.
+    theta_d, sig2, mu_cov = tobit(theta_d, sig2, Pd)
+    tau_trend2 = _trend_prior(acct, theta_d[:, 2], mu_cov[:, 2, 2], days >= model.min_history_days) / shrink
+    Pd[:, 2, 2] = 1.0 / tau_trend2
+    theta_d, sig2, mu_cov = tobit(theta_d, sig2, Pd)
+    gamma = np.where(none, 0.0, np.clip(theta_d[:, 1], g_lo, g_hi))
+    trend = theta_d[:, 2]
+    mu = theta_d[:, 0]
+    mean_d = np.einsum("nti,ni->nt", Xd, theta_d)  # fitted log demand per day (observed days)
     cnt = obs.sum(1)
 
     # ---- efficiency: y = log ROI (smoothed towards the account ROI on tiny days) on fill and bid
@@ -380,11 +462,13 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     # An uncapped day spent its whole demand (fill 1); a capped day's demand is above its spend, by
     # E[z - log s | z > log s] under the fitted delivery model (the truncated-normal mean).
     sd_all = np.sqrt(sig2)[:, None]
-    excess = sd_all * _mills((z - mu[:, None]) / sd_all) - (z - mu[:, None])  # E[z | z > z_t] - z_t >= 0
+    excess = sd_all * _mills((z - mean_d) / sd_all) - (z - mean_d)  # E[z | z > z_t] - z_t >= 0
     log_fill = np.where(cens, -excess, 0.0)
-    x_mean = np.stack([(weight * log_fill).sum(1), (weight * xb).sum(1)], axis=1) / np.maximum(S0, 1e-9)[:, None]
-    X = np.stack([np.ones_like(y), log_fill - x_mean[:, :1], xb - x_mean[:, 1:]], axis=2)  # (n, T, 3)
-    X = np.where(obs[:, :, None], X, 0.0)
+    ages = np.broadcast_to(age, (n, n_days))
+    x_mean = np.stack([(weight * log_fill).sum(1), (weight * xb).sum(1), (weight * ages).sum(1)],
+                      axis=1) / np.maximum(S0, 1e-9)[:, None]
+    X = np.stack([np.ones_like(y), log_fill - x_mean[:, :1], xb - x_mean[:, 1:2], ages - x_mean[:, 2:]], axis=2)
+    X = np.where(obs[:, :, None], X, 0.0)  # (n, T, 4)
     XtWX = np.einsum("nt,nti,ntj->nij", weight, X, X)
     XtWy = np.einsum("nt,nti,nt->ni", weight, X, y)
     ybar = XtWy[:, 0] / np.maximum(S0, 1e-9)
@@ -395,8 +479,8 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     k_types = int(acct_type.max()) + 1
     pooled_A = np.zeros((k_types, 2, 2))
     pooled_r = np.zeros((k_types, 2))
-    np.add.at(pooled_A, acct_type, XtWX[:, 1:, 1:])
-    np.add.at(pooled_r, acct_type, XtWy[:, 1:] - XtWX[:, 1:, :1][:, :, 0] * ybar[:, None])
+    np.add.at(pooled_A, acct_type, XtWX[:, 1:3, 1:3])
+    np.add.at(pooled_r, acct_type, XtWy[:, 1:3] - XtWX[:, 1:3, :1][:, :, 0] * ybar[:, None])
     prior_mean_t = np.zeros((k_types, 2))
     np.add.at(prior_mean_t, acct_type, prior_b)
     prior_mean_t /= type_count[:, None]
@@ -409,7 +493,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     slope0[:, 1] = np.where(none, 0.0, np.clip(slope0[:, 1], lo, hi))
 
     # Noise variance per campaign, pooled with its group (3 pseudo-days).
-    resid0 = np.where(obs, y - ybar[:, None] - np.einsum("nti,ni->nt", X[:, :, 1:], slope0), 0.0)
+    resid0 = np.where(obs, y - ybar[:, None] - np.einsum("nti,ni->nt", X[:, :, 1:3], slope0), 0.0)
     rss = (weight * resid0**2).sum(axis=1)
     group_var, _ = _group_mean(group, rss / np.maximum(S0, 1e-9), S0)
     group_var = np.maximum(group_var, 0.01)
@@ -428,19 +512,27 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     tau_alpha2 = np.maximum(dev2, TAU_ALPHA_MIN**2) / shrink
     tau_beta2 = TAU_BETA**2 / shrink
 
-    # Posterior of (alpha, beta_fill, beta_bid): 3x3 Bayesian linear regression.
-    prior_prec3 = np.zeros((n, 3, 3))
+    # Posterior of (alpha, beta_fill, beta_bid, roi_trend): 4x4 Bayesian linear regression.
+    prior_prec3 = np.zeros((n, 4, 4))
     prior_prec3[:, 0, 0] = 1.0 / tau_alpha2
     prior_prec3[:, 1, 1] = 1.0 / tau_beta2
     prior_prec3[:, 2, 2] = np.where(none, 1e6, 1.0 / tau_beta2)
-    prior_mean3 = np.column_stack([m_prior, slope0])
-    P = XtWX / sigma_y2[:, None, None] + prior_prec3
-    r = XtWy / sigma_y2[:, None] + np.einsum("nij,nj->ni", prior_prec3, prior_mean3)
-    cov = np.linalg.inv(P)
-    theta = np.einsum("nij,nj->ni", cov, r)
+    prior_prec3[:, 3, 3] = 1.0 / TAU_TREND**2
+    prior_mean3 = np.column_stack([m_prior, slope0, np.zeros(n)])
+
+    def posterior(prior_prec):
+        P = XtWX / sigma_y2[:, None, None] + prior_prec
+        r = XtWy / sigma_y2[:, None] + np.einsum("nij,nj->ni", prior_prec, prior_mean3)
+        cov = np.linalg.inv(P)
+        return P, cov, np.einsum("nij,nj->ni", cov, r)
+
+    P, cov, theta = posterior(prior_prec3)
+    prior_prec3[:, 3, 3] = 1.0 / (_trend_prior(acct, theta[:, 3], cov[:, 3, 3], days >= model.min_history_days) / shrink)
+    P, cov, theta = posterior(prior_prec3)
     alpha = theta[:, 0]
     beta = np.clip(theta[:, 1], *SLOPE_BOUNDS["none"])
     beta_bid = np.where(none, 0.0, np.clip(theta[:, 2], lo, hi))
+    roi_trend = theta[:, 3]
     pooling_weight = (1.0 / tau_alpha2) / P[:, 0, 0]
 
     # ---- flags
@@ -461,11 +553,13 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         ref_spend=ref_spend,
         mu=mu,
         sigma=np.sqrt(sig2),
-        mu_var=mu_var,
+        mu_cov=mu_cov,
         gamma=gamma,
+        trend=trend,
         alpha=alpha,
         beta=beta,
         beta_bid=beta_bid,
+        roi_trend=roi_trend,
         x_mean=x_mean,
         cov=cov,
         dow_volume=dow_vol_acct[acct],
@@ -475,6 +569,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         thin=thin,
         bid_locked=bid_locked,
         under_explored=under_explored,
+        horizon=float((np.datetime64(eff, "D") - h.dates[-1]).astype(int)),
         exploration_share=model.exploration_share,
         notes={"maturity_source": h.maturity_source},
     )

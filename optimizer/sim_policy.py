@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from connectors.base import CampaignState
+    from optimizer.fit import FittedModel
     from optimizer.settings import Settings
 
 __all__ = ["SpendoptPolicy", "changes_from_table"]
@@ -87,6 +88,10 @@ class SpendoptPolicy:
                 self._revisions.append((key[0], key[1], d, day, value))
         return pd.DataFrame(self._revisions, columns=["account_id", "campaign_id", "date", "seen_on", "gmv"])
 
+    def response(self, day: dt.date, model: FittedModel) -> FittedModel:
+        """The response model the solver optimises: the fit (a benchmark may swap in the true curves)."""
+        return model
+
     def decide(self, day, campaigns, history, settings: Settings) -> list[Change]:  # noqa: ANN001
         import pandas as pd
 
@@ -129,7 +134,7 @@ class SpendoptPolicy:
             }
         )
         try:
-            allocation = plan(h, sub, states, settings)
+            allocation = plan(h, self.response(day, sub), states, settings)
         except OptimizerError as exc:
             self.last_problem = str(exc)
             return []

@@ -13,6 +13,12 @@ fall below it on bad luck), and the largest day's total live
 budget against ``budget.total_daily`` (absent: the first day's total). Targets: >= 95 % of the oracle, >= 10 %
 above rules, the floor met, the total never exceeded. ``--kappa`` overrides
 ``objective.uncertainty_penalty`` to compare settings in one run.
+
+``--decompose`` also runs ``spendopt-on-truth``: the same policy (same
+candidates, solver, verify, bids held in learning) optimising the simulated
+platform's *true* curves instead of the fitted ones. Its share of the oracle is
+what the decision layer and the guardrails alone reach; the difference to
+``spendopt`` is what the fit's errors cost.
 """
 
 from __future__ import annotations
@@ -26,6 +32,47 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def _register_truth_policy() -> None:
+    """``spendopt-on-truth``: the spendopt policy with the fitted model swapped for the true curves."""
+    import numpy as np
+
+    from optimizer.policies import register_policy
+    from optimizer.response import Forecast
+    from optimizer.sim_policy import SpendoptPolicy
+
+    class TrueCurves:
+        """The platform's truth restricted to the fitted campaigns, in their order."""
+
+        def __init__(self, truth, ids):  # noqa: ANN001
+            position = {cid: i for i, cid in enumerate(truth.campaign_ids)}
+            self.truth, self.ids, self.n = truth, list(ids), len(position)
+            self.rows = np.array([position[cid] for cid in self.ids])
+
+        @property
+        def campaign_ids(self):  # noqa: ANN202
+            return self.ids
+
+        def predict(self, budget, bid):  # noqa: ANN001, ANN202
+            budget, bid = np.asarray(budget, float), np.asarray(bid, float)
+            full_budget = np.zeros((self.n, budget.shape[1]))
+            full_bid = np.full((self.n, budget.shape[1]), np.nan)
+            full_budget[self.rows], full_bid[self.rows] = budget, bid
+            f = self.truth.predict(full_budget, full_bid)
+            return Forecast(spend=f.spend[self.rows], gmv=f.gmv[self.rows], gmv_sd=np.zeros_like(f.gmv[self.rows]))
+
+    class SpendoptOnTruth(SpendoptPolicy):
+        name = "spendopt-on-truth"
+
+        def __init__(self, context) -> None:  # noqa: ANN001
+            super().__init__(context)
+            self.truth = context.truth
+
+        def response(self, day, model):  # noqa: ANN001, ANN202
+            return TrueCurves(self.truth(day), model.campaign_ids)
+
+    register_policy("spendopt-on-truth", SpendoptOnTruth)
+
+
 def main() -> None:
     from connectors.sim.scenario import list_scenarios, load_scenario
     from optimizer.simulate import run_simulation, simulation_settings
@@ -35,23 +82,32 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--scenarios", nargs="+", default=None)
     parser.add_argument("--kappa", type=float, default=None, help="override objective.uncertainty_penalty")
+    parser.add_argument("--decompose", action="store_true", help="also run spendopt on the true curves")
     args = parser.parse_args()
     names = args.scenarios or list_scenarios()
+    policies = ["spendopt"]
+    if args.decompose:
+        _register_truth_policy()
+        policies.append("spendopt-on-truth")
     print(f"{'scenario':<18} {'seeds':>5} {'% oracle':>9} {'vs rules':>9} {'vs hold':>8} {'run ROI':>8} "
-          f"{'min day':>8} {'floor':>6} {'max budget':>12} {'total_daily':>12} {'s/run':>6}")
+          f"{'min day':>8} {'floor':>6} {'max budget':>12} {'total_daily':>12} {'s/run':>6}"
+          + (f" {'on truth':>9}" if args.decompose else ""))
     for name in names:
         scenario = load_scenario(name)
         settings = simulation_settings(scenario)
         if args.kappa is not None:
             settings = settings.model_copy(update={"objective": settings.objective.model_copy(
                 update={"uncertainty_penalty": args.kappa})})
-        pct, rules, hold, min_roi, max_budget, secs, run_roi = [], [], [], [], [], [], []
+        pct, rules, hold, min_roi, max_budget, secs, run_roi, on_truth = [], [], [], [], [], [], [], []
         for seed in args.seeds:
             started = time.perf_counter()
-            result = run_simulation(scenario, days=args.days, seed=seed, policies=["spendopt"],
+            result = run_simulation(scenario, days=args.days, seed=seed, policies=policies,
                                     settings=settings, progress=False)
             secs.append(time.perf_counter() - started)
-            row = result.summary.set_index("policy").loc["spendopt"]
+            summary = result.summary.set_index("policy")
+            row = summary.loc["spendopt"]
+            if args.decompose:
+                on_truth.append(float(summary.loc["spendopt-on-truth", "pct_of_oracle_gmv"]))
             pct.append(float(row["pct_of_oracle_gmv"]))
             run_roi.append(float(row["roi"]))
             rules.append(float(row["lift_vs_rules_pct"]))
@@ -64,7 +120,8 @@ def main() -> None:
         print(f"{name:<18} {len(args.seeds):>5} {statistics.median(pct):>8.2f}% {statistics.median(rules):>8.2f}% "
               f"{statistics.median(hold):>7.2f}% {min(run_roi):>8.2f} {min(min_roi):>8.2f} {settings.objective.roi_floor:>6.2f} "
               f"{max(max_budget):>12,.2f} {float(cap):>12,.2f} "
-              f"{statistics.median(secs):>6.1f}", flush=True)
+              f"{statistics.median(secs):>6.1f}"
+              + (f" {statistics.median(on_truth):>8.2f}%" if args.decompose else ""), flush=True)
 
 
 if __name__ == "__main__":
