@@ -100,7 +100,7 @@ GAMMA_BOUNDS = {"none": (0.0, 0.0), "cpa": (0.2, 3.0), "roi": (-4.0, -0.2)}
 TAU_BETA = 0.3
 TAU_GAMMA = 0.5
 """Prior sd of a campaign's bid elasticity of volume around its account's (the curve flattens as bids rise)."""
-TAU_TREND = 0.02
+TAU_TREND = 0.04
 """Widest prior sd of a campaign's daily log trend of demand and of ROI (the first, wide pass)."""
 TAU_TREND_MIN = 0.001
 """Narrowest: an account whose campaigns show no trend beyond noise."""
@@ -299,13 +299,29 @@ def _quad_form(cov: np.ndarray, u: tuple[np.ndarray, ...]) -> np.ndarray:
     return out
 
 
-def _trend_prior(codes: np.ndarray, estimate: np.ndarray, variance: np.ndarray, usable: np.ndarray) -> np.ndarray:
+def _unshrunk(post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray,
+              prior_var: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """A normal posterior's data-only estimate and its sampling variance.
+
+    With ``k = 1 - post_var / prior_var`` (the data's share of the precision):
+    ``estimate = prior_mean + (post_mean - prior_mean) / k``, ``variance = post_var / k``.
+    """
+    k = np.clip(1.0 - post_var / prior_var, 1e-3, 1.0)
+    return prior_mean + (post_mean - prior_mean) / k, post_var / k
+
+
+def _trend_prior(codes: np.ndarray, estimate: np.ndarray, variance: np.ndarray, usable: np.ndarray,
+                 prior_var: float) -> np.ndarray:
     """``(n,)`` prior variance of a daily trend: its account's spread of trends beyond their noise.
 
-    Method of moments over the account's campaigns with enough history:
-    ``tau^2 = mean(trend^2 - var)``, kept in ``[TAU_TREND_MIN^2, TAU_TREND^2]``.
+    ``estimate`` and ``variance`` are posteriors under the prior ``N(0, prior_var)``;
+    undone (``_unshrunk``) they give each campaign's own estimate ``t`` and
+    sampling variance ``s^2``; the method of moments over the account's
+    campaigns with enough history gives ``tau^2 = mean(t^2 - s^2)``, kept in
+    ``[TAU_TREND_MIN^2, TAU_TREND^2]``.
     """
-    excess, _ = _group_mean(codes, estimate**2 - variance, usable.astype(float))
+    t, s2 = _unshrunk(estimate, variance, 0.0, prior_var)
+    excess, _ = _group_mean(codes, t**2 - s2, usable.astype(float))
     return np.clip(excess, TAU_TREND_MIN**2, TAU_TREND**2)
 
 
@@ -430,7 +446,16 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     # Empirical Bayes for the trend: a first pass with a wide prior, then the account's spread of
     # trends (method of moments) is the prior of the second; an account without drift gets none.
     theta_d, sig2, mu_cov = tobit(theta_d, sig2, Pd)
-    tau_trend2 = _trend_prior(acct, theta_d[:, 2], mu_cov[:, 2, 2], days >= model.min_history_days) / shrink
+    # The account's bid elasticity: the precision-weighted mean of its campaigns' own (censoring handled
+    # by the EM; a pool of uncensored days alone is biased low, a high bid being likelier to hit the cap),
+    # with the structural default counted as one campaign.
+    g_own, g_var = _unshrunk(theta_d[:, 1], mu_cov[:, 1, 1], md[:, 1], TAU_GAMMA**2)
+    g_w = np.where(none | (days < model.min_history_days), 0.0, 1.0 / (g_var + TAU_GAMMA**2))
+    g_pool = ((np.bincount(acct_type, g_w * g_own) + np.bincount(acct_type, gamma0) / type_count / TAU_GAMMA**2)
+              / (np.bincount(acct_type, g_w) + 1.0 / TAU_GAMMA**2))
+    md[:, 1] = np.where(none, 0.0, np.clip(g_pool[acct_type], g_lo, g_hi))
+    tau_trend2 = _trend_prior(acct, theta_d[:, 2], mu_cov[:, 2, 2], days >= model.min_history_days,
+                              TAU_TREND**2) / shrink
     Pd[:, 2, 2] = 1.0 / tau_trend2
     theta_d, sig2, mu_cov = tobit(theta_d, sig2, Pd)
     gamma = np.where(none, 0.0, np.clip(theta_d[:, 1], g_lo, g_hi))
@@ -527,7 +552,8 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         return P, cov, np.einsum("nij,nj->ni", cov, r)
 
     P, cov, theta = posterior(prior_prec3)
-    prior_prec3[:, 3, 3] = 1.0 / (_trend_prior(acct, theta[:, 3], cov[:, 3, 3], days >= model.min_history_days) / shrink)
+    prior_prec3[:, 3, 3] = 1.0 / (_trend_prior(acct, theta[:, 3], cov[:, 3, 3], days >= model.min_history_days,
+                                               TAU_TREND**2) / shrink)
     P, cov, theta = posterior(prior_prec3)
     alpha = theta[:, 0]
     beta = np.clip(theta[:, 1], *SLOPE_BOUNDS["none"])

@@ -1,7 +1,7 @@
 """Decision quality of the ``spendopt`` policy in the dry-run simulation (issue 4, must-hold 4).
 
     .venv/bin/python scripts/bench_decision_quality.py [--seeds 0 1 2 3 4] [--days 28]
-        [--scenarios demo flat_history ...] [--kappa 1.0]
+        [--scenarios demo flat_history ...] [--kappa 1.0] [--set model.half_life_days=14] [--decompose]
 
 For every scenario preset and seed: ``run_simulation`` with the yardsticks
 (hold, rules, oracle) and ``spendopt``, all under the preset's guardrails.
@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=None)
     parser.add_argument("--kappa", type=float, default=None, help="override objective.uncertainty_penalty")
     parser.add_argument("--decompose", action="store_true", help="also run spendopt on the true curves")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=NUMBER",
+                        help="override a numeric setting, e.g. --set model.half_life_days=14")
     args = parser.parse_args()
     names = args.scenarios or list_scenarios()
     policies = ["spendopt"]
@@ -95,9 +97,12 @@ def main() -> None:
     for name in names:
         scenario = load_scenario(name)
         settings = simulation_settings(scenario)
-        if args.kappa is not None:
-            settings = settings.model_copy(update={"objective": settings.objective.model_copy(
-                update={"uncertainty_penalty": args.kappa})})
+        overrides = list(args.set) + ([f"objective.uncertainty_penalty={args.kappa}"] if args.kappa is not None else [])
+        for item in overrides:
+            path, value = item.split("=", 1)
+            section, key = path.split(".", 1)
+            part = getattr(settings, section)
+            settings = settings.model_copy(update={section: part.model_copy(update={key: type(getattr(part, key))(value)})})
         pct, rules, hold, min_roi, max_budget, secs, run_roi, on_truth = [], [], [], [], [], [], [], []
         for seed in args.seeds:
             started = time.perf_counter()

@@ -29,6 +29,7 @@ class Truth:
     gamma: np.ndarray  # cpa: volume elasticity to the bid
     ref_bid: np.ndarray
     base_budget: np.ndarray
+    drift: np.ndarray  # daily log growth of demand; mu is the level on the last day
 
 
 def make_stats(
@@ -43,6 +44,8 @@ def make_stats(
     lag: tuple[float, ...] = (),
     channels: tuple[str, ...] = ("qianchuan.live", "qianchuan.video"),
     roi_level: float = 3.0,
+    drift: float = 0.0,
+    gamma_range: tuple[float, float] = (1.2, 1.2),
 ) -> tuple[pd.DataFrame, Truth]:
     """Return (stats frame shaped like read_stats' output, truth)."""
     rng = np.random.default_rng(seed)
@@ -56,7 +59,8 @@ def make_stats(
     roi_at_base = roi_level * np.exp(rng.normal(0, 0.3, n))
     a = np.where(bid_type == "none", roi_at_base * base_budget ** (1 - b), roi_at_base)
     b = np.where(bid_type == "none", b, -0.6)
-    gamma = np.where(bid_type == "none", 0.0, 1.2)
+    gamma = np.where(bid_type == "none", 0.0, rng.uniform(*gamma_range, n))
+    trend = rng.uniform(-drift, drift, n) if drift else np.zeros(n)
     ref_bid = np.where(bid_type == "none", np.nan, np.round(rng.uniform(30, 120, n), 2))
 
     dates = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D")
@@ -66,7 +70,8 @@ def make_stats(
         budget = np.maximum(np.round(base_budget * mult, -2), 300)
         bid = np.where(bid_type == "none", np.nan, ref_bid * (1 if flat else np.exp(rng.uniform(-0.15, 0.15, n))))
         bid = np.round(bid, 2)
-        demand = np.exp(mu + np.where(bid_type == "none", 0.0, gamma * np.log(bid / ref_bid)) + rng.normal(0, sigma))
+        level = mu + trend * (t - (days - 1))
+        demand = np.exp(level + np.where(bid_type == "none", 0.0, gamma * np.log(bid / ref_bid)) + rng.normal(0, sigma))
         spend = np.minimum(budget, demand)
         full = np.exp(mu)  # typical demand: a = R * full^(1 - b)
         roi = np.where(
@@ -98,17 +103,22 @@ def make_stats(
             )
         )
     frame = pd.concat(rows, ignore_index=True)
-    truth = Truth(ids, channel, bid_type, mu, sigma, a, b, gamma, ref_bid, base_budget)
+    truth = Truth(ids, channel, bid_type, mu, sigma, a, b, gamma, ref_bid, base_budget, trend)
     return frame, truth
 
 
-def true_gmv(truth: Truth, budget: np.ndarray, bid: np.ndarray | None = None, draws: int = 4000, seed: int = 1):
-    """Monte-Carlo expected (spend, gmv) per campaign at ``budget`` (n,) and ``bid`` (n,)."""
+def true_gmv(truth: Truth, budget: np.ndarray, bid: np.ndarray | None = None, draws: int = 4000, seed: int = 1,
+             days_ahead: int = 0):
+    """Monte-Carlo expected (spend, gmv) per campaign at ``budget`` (n,) and ``bid`` (n,).
+
+    ``days_ahead``: days after the last day of history (demand drifts on).
+    """
     rng = np.random.default_rng(seed)
     n = len(truth.campaign_id)
     bid = truth.ref_bid if bid is None else bid
     shift = np.where(truth.bid_type == "none", 0.0, truth.gamma * np.log(np.where(truth.bid_type == "none", 1, bid / truth.ref_bid)))
-    demand = np.exp((truth.mu + shift)[:, None] + truth.sigma[:, None] * rng.normal(size=(n, draws)))
+    level = truth.mu + truth.drift * days_ahead
+    demand = np.exp((level + shift)[:, None] + truth.sigma[:, None] * rng.normal(size=(n, draws)))
     spend = np.minimum(budget[:, None], demand)
     ratio = np.where(truth.bid_type == "none", 1.0, bid / truth.ref_bid)
     full = np.exp(truth.mu)[:, None]

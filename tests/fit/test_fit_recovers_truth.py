@@ -172,3 +172,45 @@ def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume
     if row["action"] == "resume":
         assert row["decision"] == "review"
     assert float(row["recommended_bid"]) == 80.0
+
+
+def test_drifting_demand_is_forecast_where_it_will_be_not_where_it_was(monkeypatch):
+    """Demand growing or shrinking up to 3 % a day: the fitted trend carries the level to the effective date."""
+    import optimizer.fit as fit_module
+
+    frame, truth = make_stats(n=150, days=42, seed=12, drift=0.03, noise=0.1)
+    order = np.argsort(truth.campaign_id)
+    nan = np.full((150, 1), np.nan)
+    true_spend, _ = true_gmv(truth, np.full(150, np.inf), days_ahead=1)
+    _, true_gmv_at_base = true_gmv(truth, truth.base_budget, days_ahead=1)
+
+    def errors(model):
+        spend = model.predict(np.full((150, 1), np.inf), nan).spend[:, 0]
+        gmv = model.predict(truth.base_budget[order, None], nan).gmv[:, 0]
+        return np.median(np.abs(spend / true_spend[order] - 1)), np.median(np.abs(gmv / true_gmv_at_base[order] - 1))
+
+    model = _fit(frame, lag_maturity=(1.0,))
+    assert np.corrcoef(model.trend, truth.drift[order])[0, 1] > 0.8
+    with_trend = errors(model)
+    monkeypatch.setattr(fit_module, "TAU_TREND", 1e-6)
+    monkeypatch.setattr(fit_module, "TAU_TREND_MIN", 1e-6)
+    without = errors(_fit(frame, lag_maturity=(1.0,)))
+    assert with_trend[0] < 0.7 * without[0] and with_trend[1] < 0.75 * without[1]
+    assert with_trend[0] < 0.1 and with_trend[1] < 0.06
+
+
+def test_an_account_without_drift_gets_no_trend():
+    frame, _ = make_stats(n=120, days=42, seed=13)
+    model = _fit(frame, lag_maturity=(1.0,))
+    assert np.median(np.abs(model.trend)) < 0.002
+    assert np.median(np.abs(model.roi_trend)) < 0.002
+
+
+def test_each_campaign_learns_its_own_bid_elasticity_of_volume():
+    """Bids moved +/-15 % a day, half the days capped: the account's elasticity is right, each campaign's closer."""
+    frame, truth = make_stats(n=200, days=42, seed=14, cpa_share=1.0, gamma_range=(0.3, 2.2), noise=0.1)
+    model = _fit(frame, lag_maturity=(1.0,))
+    true_gamma = truth.gamma[np.argsort(truth.campaign_id)]
+    assert abs(np.median(model.gamma) - true_gamma.mean()) < 0.15
+    assert np.corrcoef(model.gamma, true_gamma)[0, 1] > 0.5
+    assert np.median(np.abs(model.gamma - true_gamma)) < 0.85 * np.median(np.abs(np.median(model.gamma) - true_gamma))
