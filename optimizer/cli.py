@@ -209,6 +209,10 @@ def _print_daily(results) -> None:
                 f"  account {acc.account_id}: {acc.campaigns} campaigns, {acc.auto} auto / {acc.review} for review; "
                 f"expected spend {acc.expected_spend:,.0f}, GMV {acc.expected_gmv:,.0f}; changes: {done}"
             )
+            for note in acc.notes:
+                from rich.markup import escape
+
+                out.print(f"  [yellow]note:[/] {escape(note)}")
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(f"  recommendations: {acc.paths[0]}")
@@ -297,6 +301,10 @@ def optimize(
         f"daily budget {result.total_budget_before:,.2f} -> {result.total_budget_after:,.2f}; "
         f"expected spend {result.expected_spend:,.2f}, GMV {result.expected_gmv:,.2f} (ROI {roi:.2f})"
     )
+    for note in result.notes:
+        from rich.markup import escape
+
+        con.print(f"[yellow]note:[/] {escape(note)}")
     for path in result.paths:
         con.print(f"wrote {path}")
 

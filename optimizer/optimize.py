@@ -68,6 +68,7 @@ class OptimizeResult(BaseModel):
     expected_gmv: float = Field(ge=0)
     n_review: int = Field(ge=0)
     solver_gap: float = Field(ge=0, description="relative gap to the solver's own bound")
+    notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
     timings: dict[str, float] = Field(description="seconds per stage")
 
 
@@ -289,5 +290,6 @@ def run_optimize(
         expected_gmv=round(float(frame["expected_gmv"].sum()), 2),
         n_review=int((frame["decision"] == "review").sum()),
         solver_gap=float(allocation.stats.gap),
+        notes=tuple(allocation.stats.notes),
         timings=timings,
     )

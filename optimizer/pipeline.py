@@ -60,6 +60,7 @@ class AccountRun:
     applied: ApplyReport | None = None
     error: str | None = None
     frame: Any = None
+    notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _run_account(
     )
     model = fit(history, settings.model, effective_date=today)
     states = live_states(build_states(history, model), campaigns)
-    _, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
@@ -222,6 +223,7 @@ def _run_account(
         paths=tuple(targets),
         applied=applied,
         frame=frame,
+        notes=tuple(allocation.stats.notes),
     )
 
 

@@ -43,7 +43,10 @@ Method: the coupling rows are few (``m <= 2 + 2C``), the campaigns many.
    settings, each guardrail a named constraint). With at most 2,000 candidates
    in all, the MIP decides every campaign over every candidate: it then solves
    the whole problem exactly and its own bound is used too.
-3. Infeasible guardrails are explained (``InfeasibleError``) by analytic checks
+3. A channel minimum out of reach today (budgets may rise only
+   ``budget.max_change_pct`` a day) is lowered to the most the channel's
+   campaigns can have, which the MIP then gives it; ``stats.notes`` says so.
+   Infeasible guardrails are explained (``InfeasibleError``) by analytic checks
    and, for joint conflicts, a deletion filter over the coupling rows whose
    feasibility test is the same dual with ``v = 0`` on the simplex (Farkas).
 
@@ -117,6 +120,7 @@ class SolveStats(BaseModel):
     n_campaigns: int = Field(ge=0)
     n_candidates: int = Field(ge=0, description="k, candidates per campaign")
     n_in_mip: int = Field(ge=0, description="campaigns decided by the MIP repair")
+    notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
 
 
 class Allocation(BaseModel):
@@ -190,6 +194,7 @@ def solve(
     total = float(settings.budget.total_daily) if settings.budget.total_daily is not None else math.fsum(B[:, HOLD])
     channels = states["channel"].astype(str).to_numpy()
 
+    settings, notes = _reachable_shares(B, valid, channels, settings, total)
     order = _canonical_order(v, B, valid)
     rows = CouplingRows.build(B[order], spend[order], gmv[order], channels[order], settings, total)
     vs_scale = max(math.fsum(np.abs(np.where(valid, v, 0.0)).max(axis=1)), 1.0)
@@ -239,8 +244,42 @@ def solve(
         n_campaigns=n,
         n_candidates=valid.shape[1],
         n_in_mip=n_in_mip,
+        notes=notes,
     )
     return Allocation(table=table, stats=stats)
+
+
+def _reachable_shares(B: np.ndarray, valid: np.ndarray, channels: np.ndarray, settings, total: float):
+    """Settings whose channel minimums are within today's reach, and a note for each one lowered.
+
+    A channel below its ``min_share`` of the total that cannot get there today
+    because its budgets may rise only ``budget.max_change_pct`` a day gets the
+    most it can (every campaign at the top of its window) and closes the rest on
+    the following days, instead of the whole account holding still.
+    """
+    if not settings.channel:
+        return settings, ()
+    top = np.where(valid, B, -np.inf).max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    lowered, notes = [], []
+    for ch in settings.channel:
+        inside = channels == ch.name
+        reach = math.fsum(top[inside])
+        wanted = ch.min_share * total
+        # only a channel that can grow today is helped along; one that cannot (locked) is a conflict
+        grows = bool((top[inside] > B[inside, HOLD] + 0.005).any())
+        if ch.min_share > 0 and reach < wanted - 0.01 and grows:
+            lowered.append(ch.model_copy(update={"min_share": max(reach - 0.005, 0.0) / max(total, 1.0)}))
+            notes.append(
+                f"channel[{ch.name}].min_share {ch.min_share:g} (at least {wanted:,.2f}) is out of reach today: "
+                f"with budgets moving at most {settings.budget.max_change_pct:g}% a day (budget.max_change_pct) "
+                f"its campaigns can have {reach:,.2f}, so each gets the most it can"
+            )
+        else:
+            lowered.append(ch)
+    if not notes:
+        return settings, ()
+    return settings.model_copy(update={"channel": lowered}), tuple(notes)
 
 
 def _repair(rows, vs, red, choice, valid, deadline):

@@ -21,7 +21,9 @@ Rules (``../shared/spec/qianchuan.md`` 4.1 and 8, data contract section 4):
 * only a campaign without a cap today may be left without one;
 * the budgets add up to at most ``budget.total_daily`` (a campaign left without a
   cap counts with its expected spend); absent, today's total from the solver;
-* each configured channel's budgets lie within its min/max share of that total;
+* each configured channel's budgets lie within its min/max share of that total
+  (below the minimum only when every campaign of the channel is at the top of
+  its step window: the share is out of reach today);
 * forecast GMV >= ``objective.roi_floor`` x forecast spend over the account.
 
 Not checkable here: the step limit for a first cap on an uncapped campaign (it
@@ -35,6 +37,10 @@ import math
 __all__ = ["verify"]
 
 _CENT = 0.005
+
+
+_TOP_SLACK = 10.0 + _CENT
+"""Budgets are set in steps of 10 CNY where the window allows: the top of a window may be up to 10 below its edge."""
 
 
 def _num(value) -> float:
@@ -85,6 +91,7 @@ def verify(allocation, states, settings) -> list[str]:
     exp_spend = [_num(x) for x in table["expected_spend"]]
     exp_gmv = [_num(x) for x in table["expected_gmv"]]
     counted_by_channel: dict[str, float] = {}
+    short_of_top: dict[str, str] = {}  # channel -> a campaign that could have had more budget today
     total_counted = total_spend = total_gmv = 0.0
     today_total = 0.0
     all_capped = True
@@ -163,6 +170,11 @@ def verify(allocation, states, settings) -> list[str]:
         if bid_type == "cpa" and (bid_changed or budget_changed) and not math.isnan(b) and b > _CENT:
             if not math.isnan(d) and d > b + _CENT:
                 problems.append(f"{where}: CPA bid {d:.2f} is above the budget {b:.2f}")
+        if not frozen and not math.isnan(b0):
+            ref_top = b0 if (not paused_now or b0 >= min_live) else min_live
+            top = min(ref_top * (1 + p), max_budget)
+            if (math.isnan(b) or b < top - _TOP_SLACK) and channel not in short_of_top:
+                short_of_top[channel] = cid
         counted_by_channel[channel] = counted_by_channel.get(channel, 0.0) + counted
         total_counted += counted
         total_spend += s
@@ -179,9 +191,12 @@ def verify(allocation, states, settings) -> list[str]:
         problems.append(f"the budgets add up to {total_counted:,.2f}, above the total {total:,.2f}")
     for ch in settings.channel:
         got = counted_by_channel.get(ch.name, 0.0)
-        if got < ch.min_share * total - tol:
+        # Below the minimum is allowed only when the channel cannot get there today: every campaign
+        # of it (not locked, learning or uncapped) at the top of its step window.
+        if got < ch.min_share * total - tol and ch.name in short_of_top:
             problems.append(
-                f"channel {ch.name} gets {got:,.2f}, below its min_share {ch.min_share:g} of {total:,.2f}"
+                f"channel {ch.name} gets {got:,.2f}, below its min_share {ch.min_share:g} of {total:,.2f}, "
+                f"while campaign {short_of_top[ch.name]} could have more"
             )
         if got > ch.max_share * total + tol:
             problems.append(

@@ -155,10 +155,15 @@ def _brute_force(model, states, cfg) -> float | None:
     i = np.arange(len(states))[None, :]
     ok = B[i, combos].sum(axis=1) <= total + 1e-6
     ok &= gmv[i, combos].sum(axis=1) >= obj.roi_floor * spend[i, combos].sum(axis=1) - 1e-6
+    top = np.where(cands.valid, B, -np.inf).max(axis=1)
     for ch in cfg.channel:
         inside = (channels == ch.name)[None, :]
         share = np.where(inside, B[i, combos], 0.0).sum(axis=1)
-        ok &= (share >= ch.min_share * total - 1e-6) & (share <= ch.max_share * total + 1e-6)
+        minimum = ch.min_share * total
+        reach = top[inside[0]].sum()
+        if reach < minimum - 0.01 and (top[inside[0]] > B[inside[0], HOLD] + 0.005).any():
+            minimum = reach - 0.005  # out of reach today: the channel gets the most it can
+        ok &= (share >= minimum - 1e-6) & (share <= ch.max_share * total + 1e-6)
     if not ok.any():
         return None
     return float(v[i, combos].sum(axis=1)[ok].max())
