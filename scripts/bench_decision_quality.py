@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_decision_quality.py [--seeds 0 1 2 3 4] [--days 28]
         [--scenarios demo flat_history ...] [--kappa 1.0] [--set model.half_life_days=14] [--decompose]
+        [--layouts 1 2 3]
 
 For every scenario preset and seed: ``run_simulation`` with the yardsticks
 (hold, rules, oracle) and ``spendopt``, all under the preset's guardrails.
@@ -13,6 +14,10 @@ fall below it on bad luck), and the largest day's total live
 budget against ``budget.total_daily`` (absent: the first day's total). Targets: >= 95 % of the oracle, >= 10 %
 above rules, the floor met, the total never exceeded. ``--kappa`` overrides
 ``objective.uncertainty_penalty`` to compare settings in one run.
+
+``--layouts L ...`` redraws the campaigns of every generated preset from
+layout seed ``L`` (same generator ranges, lag, noise and guardrails; new
+curves, budgets and launches): accounts the model was not tuned on.
 
 ``--decompose`` also runs ``spendopt-on-truth``: the same policy (same
 candidates, solver, verify, bids held in learning) optimising the simulated
@@ -73,6 +78,26 @@ def _register_truth_policy() -> None:
     register_policy("spendopt-on-truth", SpendoptOnTruth)
 
 
+def _preset_data(name: str) -> dict:
+    from connectors.sim.scenario import scenario_dir
+    from connectors.tomlfile import read_toml
+
+    return read_toml(scenario_dir() / f"{name}.toml", what="scenario file")
+
+
+def _generated(name: str) -> bool:
+    return "generate" in _preset_data(name)
+
+
+def _redrawn(name: str, layout: int):  # noqa: ANN202
+    """The preset with its generated campaigns drawn again from ``layout``: a new account of the same kind."""
+    from connectors.sim.scenario import scenario_from_dict
+
+    data = _preset_data(name)
+    data["generate"] = {**data["generate"], "layout_seed": layout}
+    return scenario_from_dict(data, source=f"{name}@{layout}")
+
+
 def main() -> None:
     from connectors.sim.scenario import list_scenarios, load_scenario
     from optimizer.simulate import run_simulation, simulation_settings
@@ -85,17 +110,23 @@ def main() -> None:
     parser.add_argument("--decompose", action="store_true", help="also run spendopt on the true curves")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=NUMBER",
                         help="override a numeric setting, e.g. --set model.half_life_days=14")
+    parser.add_argument("--layouts", type=int, nargs="+", default=None,
+                        help="redraw each generated preset's campaigns with these layout seeds (accounts not tuned on)")
     args = parser.parse_args()
     names = args.scenarios or list_scenarios()
+    cases = [(name, None) for name in names]
+    if args.layouts:
+        cases = [(name, layout) for name in names if _generated(name) for layout in args.layouts]
     policies = ["spendopt"]
     if args.decompose:
         _register_truth_policy()
         policies.append("spendopt-on-truth")
-    print(f"{'scenario':<18} {'seeds':>5} {'% oracle':>9} {'vs rules':>9} {'vs hold':>8} {'run ROI':>8} "
+    print(f"{'scenario':<24} {'seeds':>5} {'% oracle':>9} {'worst':>7} {'vs rules':>9} {'vs hold':>8} {'run ROI':>8} "
           f"{'min day':>8} {'floor':>6} {'max budget':>12} {'total_daily':>12} {'s/run':>6}"
           + (f" {'on truth':>9}" if args.decompose else ""))
-    for name in names:
-        scenario = load_scenario(name)
+    for name, layout in cases:
+        scenario = load_scenario(name) if layout is None else _redrawn(name, layout)
+        label = name if layout is None else f"{name}@{layout}"
         settings = simulation_settings(scenario)
         overrides = list(args.set) + ([f"objective.uncertainty_penalty={args.kappa}"] if args.kappa is not None else [])
         for item in overrides:
@@ -122,7 +153,8 @@ def main() -> None:
             max_budget.append(float(days["total_budget"].max()))
         hold_days = result.days[result.days["policy"] == "hold"]
         cap = settings.budget.total_daily if settings.budget.total_daily is not None else hold_days["total_budget"].iloc[0]
-        print(f"{name:<18} {len(args.seeds):>5} {statistics.median(pct):>8.2f}% {statistics.median(rules):>8.2f}% "
+        print(f"{label:<24} {len(args.seeds):>5} {statistics.median(pct):>8.2f}% {min(pct):>6.2f}% "
+              f"{statistics.median(rules):>8.2f}% "
               f"{statistics.median(hold):>7.2f}% {min(run_roi):>8.2f} {min(min_roi):>8.2f} {settings.objective.roi_floor:>6.2f} "
               f"{max(max_budget):>12,.2f} {float(cap):>12,.2f} "
               f"{statistics.median(secs):>6.1f}"
