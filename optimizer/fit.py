@@ -189,7 +189,8 @@ class FittedModel:
     pooling_weight: np.ndarray  # share of alpha's posterior precision that came from the prior, in [0, 1]
     days: np.ndarray  # days observed
     thin: np.ndarray  # bool: little or noisy history
-    bid_locked: np.ndarray  # bool: new or learning, keeps its bid
+    bid_locked: np.ndarray  # bool: keeps its bid (new or learning, or its bid still settling)
+    bid_settling: np.ndarray  # bool: the bid changed fewer than [model] bid_settle_days days ago
     under_explored: np.ndarray  # bool: budget never varied while capped
     horizon: float = 1.0  # days from the last day of history to the effective date
     exploration_share: float = 0.0
@@ -567,7 +568,13 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     thin = (days < model.min_history_days) | (np.sqrt(cov[:, 0, 0]) > 0.35)
     first_seen = np.argmax(h.observed, axis=1)
     new = ((h.observed.shape[1] - first_seen) < model.min_history_days) | (days == 0)
-    bid_locked = model.hold_bids_in_learning & ((h.status == "learning") | new) & ~none
+    # Days at today's bid (a bid just changed needs days before its effect shows in the data).
+    other_bid = h.observed & ~np.isclose(h.bid, ref_bid[:, None], rtol=0, atol=0.005)
+    changed = other_bid.any(axis=1)
+    last_other = n_days - 1 - np.argmax(other_bid[:, ::-1], axis=1)
+    days_at_bid = (h.observed & (np.arange(n_days)[None, :] > last_other[:, None])).sum(axis=1)
+    bid_settling = changed & (days_at_bid < model.bid_settle_days) & ~none
+    bid_locked = (model.hold_bids_in_learning & ((h.status == "learning") | new) | bid_settling) & ~none
     under_explored = (capped_share >= 0.5) & (budget_spread < 0.05) | (days < model.min_history_days)
 
     return FittedModel(
@@ -594,6 +601,7 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         days=days,
         thin=thin,
         bid_locked=bid_locked,
+        bid_settling=bid_settling,
         under_explored=under_explored,
         horizon=float((np.datetime64(eff, "D") - h.dates[-1]).astype(int)),
         exploration_share=model.exploration_share,

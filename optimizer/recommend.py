@@ -153,7 +153,10 @@ def recommend(
                          f"(threshold {_fmt(threshold)})")
         if explored is not None and explored[i]:
             parts.append("exploration step: the budget never varied while capped, so its curve is uncertain")
-        if model.bid_locked[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
+        if model.bid_settling[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
+            parts.append(f"bid kept: it changed less than {settings.model.bid_settle_days} days ago and its "
+                         "effect is not in the data yet")
+        elif model.bid_locked[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
             parts.append("bid kept while the campaign is new or learning")
         why_review = []
         if a in ("pause", "resume"):

@@ -125,6 +125,9 @@ class ModelSettings(_Section):
         ),
     )
     hold_bids_in_learning: bool = Field(True, description="new campaigns and campaigns in learning keep their bids")
+    bid_settle_days: int = Field(
+        0, ge=0, le=30, description="days a campaign keeps a new bid before its bid moves again (0 = any day)"
+    )
     half_life_days: float = Field(
         7.0, gt=0, le=365, description="a day's weight in the fit halves every this many days back (curves drift)"
     )

@@ -214,3 +214,18 @@ def test_each_campaign_learns_its_own_bid_elasticity_of_volume():
     assert abs(np.median(model.gamma) - true_gamma.mean()) < 0.15
     assert np.corrcoef(model.gamma, true_gamma)[0, 1] > 0.5
     assert np.median(np.abs(model.gamma - true_gamma)) < 0.85 * np.median(np.abs(np.median(model.gamma) - true_gamma))
+
+
+def test_a_bid_changed_recently_is_kept_until_it_settles():
+    frame, _ = make_stats(n=12, days=20, seed=15, cpa_share=1.0, flat=True)
+    cpa = sorted(frame.loc[frame["bid_type"] == "cpa", "campaign_id"].unique())
+    moved, steady = cpa[0], cpa[1]
+    dates = sorted(frame["date"].unique())
+    recent = frame["campaign_id"].eq(moved) & frame["date"].isin(dates[-2:])
+    frame.loc[recent, "bid"] = (frame.loc[recent, "bid"] * 1.1).round(2)  # raised two days ago
+    ids = sorted(frame["campaign_id"].unique())
+    settled = _fit(frame, bid_settle_days=3)
+    assert settled.bid_settling[ids.index(moved)] and settled.bid_locked[ids.index(moved)]
+    assert not settled.bid_settling[ids.index(steady)] and not settled.bid_locked[ids.index(steady)]
+    assert not _fit(frame, bid_settle_days=2).bid_settling[ids.index(moved)]
+    assert not _fit(frame).bid_settling.any()
