@@ -29,7 +29,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from optimizer.fit import FittedModel
+    from optimizer.fitted_model import FittedModel
     from optimizer.settings import Settings
 
 __all__ = ["eligible", "explore", "reserve", "total_daily"]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from optimizer.features import History
-    from optimizer.fit import FittedModel
+    from optimizer.fitted_model import FittedModel
     from optimizer.settings import Settings
 
 __all__ = [

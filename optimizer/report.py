@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from optimizer.features import History
-    from optimizer.fit import FittedModel
+    from optimizer.fitted_model import FittedModel
 
 __all__ = ["CJK_FONTS", "cjk_font", "write_report"]
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from connectors.base import CampaignState
-    from optimizer.fit import FittedModel
+    from optimizer.fitted_model import FittedModel
     from optimizer.settings import Settings
 
 __all__ = ["SpendoptPolicy", "changes_from_table"]
