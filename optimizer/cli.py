@@ -131,7 +131,7 @@ def main_callback(
 @command
 def init(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
     """Create the store (and a config file from the example if none exists)."""
-    from optimizer.setup import init_workspace
+    from optimizer.jobs.setup import init_workspace
 
     ctx = Context(db, config, verbose)
     result = init_workspace(ctx.database_url, config_path=config)
@@ -152,7 +152,7 @@ def import_(
     verbose: VerboseOption = False,
 ) -> None:
     """Import daily campaign stats (spend, GMV, orders) into the store."""
-    from optimizer.importing import import_files
+    from optimizer.jobs.importing import import_files
 
     ctx = Context(db, config, verbose)
     with _progress("importing") as progress:
@@ -167,7 +167,7 @@ def import_(
 @command
 def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
     """What the store holds: accounts, campaigns, date range, last run."""
-    from optimizer.status import render_status
+    from optimizer.jobs.status import render_status
 
     ctx = Context(db, config, verbose)
     render_status(ctx.engine, console(), database_url=ctx.database_url)
@@ -183,7 +183,7 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """The daily job: pull, fit, optimize, write recommendations, apply the auto changes."""
-    from optimizer.pipeline import run_job
+    from optimizer.jobs.daily import run_job
 
     ctx = Context(db, config, verbose)
     with _progress("daily job") as progress:
@@ -244,13 +244,13 @@ def simulate(
     a twin runs under your config's guardrails. Nothing touches a real account.
     """
     from connectors.errors import InputError, Problem
-    from optimizer.simulate import render_summary, run_simulation, simulation_settings
+    from optimizer.simulate.loop import render_summary, run_simulation, simulation_settings
 
     if (scenario is None) == (twin is None):
         raise InputError(Problem("command line", "give exactly one of --scenario NAME or --twin ACCOUNT"))
     ctx = Context(db, config, verbose)
     if twin is not None:
-        from optimizer.twin import twin_from_store
+        from optimizer.simulate.twin import twin_from_store
 
         world = twin_from_store(ctx.database_url, twin, settings=ctx.settings)
         settings = ctx.settings
@@ -282,7 +282,7 @@ def optimize(
     verbose: VerboseOption = False,
 ) -> None:
     """One-shot: recommendations for the campaigns in the input files (never reads or changes the store)."""
-    from optimizer.optimize import run_optimize
+    from optimizer.decide.plan import run_optimize
 
     ctx = Context(None, config, verbose)
     settings = ctx.settings
@@ -322,7 +322,7 @@ def review_import(
     verbose: VerboseOption = False,
 ) -> None:
     """Check a reviewed file, record the decisions, and apply the approved rows."""
-    from optimizer.pipeline import run_review
+    from optimizer.jobs.daily import run_review
 
     ctx = Context(db, config, verbose)
     decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
@@ -354,7 +354,7 @@ def audit(
     """The audit log: every change sent to a platform, with before, after, reason and outcome."""
     from rich.table import Table
 
-    from optimizer.audit import read_log
+    from optimizer.act.audit import read_log
 
     ctx = Context(db, config, verbose)
     records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
@@ -369,8 +369,8 @@ def audit(
 @command
 def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
     """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
-    from optimizer.pipeline import run_job
-    from optimizer.schedule import run_schedule
+    from optimizer.jobs.daily import run_job
+    from optimizer.jobs.schedule import run_schedule
 
     ctx = Context(db, config, verbose)
     plan = ctx.settings.schedule
@@ -418,7 +418,7 @@ def pull_(
     verbose: VerboseOption = False,
 ) -> None:
     """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
-    from optimizer.pull import run_pull
+    from optimizer.jobs.pull import run_pull
 
     ctx = Context(db, config, verbose)
     with _progress("pulling") as progress:

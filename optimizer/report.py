@@ -27,8 +27,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from optimizer.features import History
-    from optimizer.fitted_model import FittedModel
+    from optimizer.model.features import History
+    from optimizer.model.fitted_model import FittedModel
 
 __all__ = ["CJK_FONTS", "cjk_font", "write_report"]
 

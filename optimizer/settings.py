@@ -100,7 +100,7 @@ class ReviewSettings(_Section):
 
 
 class ModelSettings(_Section):
-    """Knobs of the response model (``optimizer/fit.py``) and its use by the solver."""
+    """Knobs of the response model (``optimizer/model/fit.py``) and its use by the solver."""
 
     lag_maturity: tuple[float, ...] = Field(
         (0.90, 0.96, 0.99),
@@ -155,7 +155,7 @@ class DataSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    """When ``spendopt schedule`` runs the daily job (``optimizer/schedule.py``)."""
+    """When ``spendopt schedule`` runs the daily job (``optimizer/jobs/schedule.py``)."""
 
     time: str = Field(
         "09:30",

@@ -24,7 +24,7 @@ def main() -> None:
 
     from connectors.base import BudgetChange
     from connectors.sim import SimulatedPlatform, scenario_from_dict
-    from optimizer.apply import apply_changes
+    from optimizer.act.apply import apply_changes
     from optimizer.store import open_store
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

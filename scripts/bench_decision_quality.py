@@ -41,9 +41,9 @@ def _register_truth_policy() -> None:
     """``spendopt-on-truth``: the spendopt policy with the fitted model swapped for the true curves."""
     import numpy as np
 
-    from optimizer.policies import register_policy
-    from optimizer.response import Forecast
-    from optimizer.sim_policy import SpendoptPolicy
+    from optimizer.simulate.policies.base import register_policy
+    from optimizer.model.response import Forecast
+    from optimizer.simulate.policies.spendopt import SpendoptPolicy
 
     class TrueCurves:
         """The platform's truth restricted to the fitted campaigns, in their order."""
@@ -100,7 +100,7 @@ def _redrawn(name: str, layout: int):  # noqa: ANN202
 
 def main() -> None:
     from connectors.sim.scenario import list_scenarios, load_scenario
-    from optimizer.simulate import run_simulation, simulation_settings
+    from optimizer.simulate.loop import run_simulation, simulation_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
 
-    from connectors.files import read_stats
+    from connectors.files.stats import read_stats
     from optimizer.store import open_store, save_stats
 
     with tempfile.TemporaryDirectory() as tmp:

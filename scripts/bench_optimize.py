@@ -43,7 +43,7 @@ def make_input(n: int, days: int, folder: Path) -> Path:
 
 
 def run_one(path: Path, report: bool) -> dict:
-    from optimizer.optimize import run_optimize
+    from optimizer.decide.plan import run_optimize
     from optimizer.settings import Settings
 
     started = time.perf_counter()

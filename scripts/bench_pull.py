@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.qianchuan.auth import exchange_auth_code  # noqa: E402
 from connectors.qianchuan.connector import QianchuanConnector  # noqa: E402
-from connectors.qianchuan.fake_server import FakeServer  # noqa: E402
-from connectors.qianchuan.fake_world import FakeSettings  # noqa: E402
+from connectors.qianchuan.fake.server import FakeServer  # noqa: E402
+from connectors.qianchuan.fake.world import FakeSettings  # noqa: E402
 from connectors.qianchuan.settings import QianchuanSettings  # noqa: E402
 from connectors.qianchuan.tokens import TokenStore, new_key  # noqa: E402
-from optimizer.pull import pull  # noqa: E402
+from optimizer.jobs.pull import pull  # noqa: E402
 from optimizer.store import open_store  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Benchmark: read + validate daily stats files with ``connectors.files.read_stats``.
+"""Benchmark: read + validate daily stats files with ``connectors.files.stats.read_stats``.
 
     .venv/bin/python scripts/bench_read_stats.py [--rows 200000] [--xlsx-rows 20000]
 
@@ -59,7 +59,7 @@ def make_frame(rows: int, seed: int = 7) -> pd.DataFrame:
 
 
 def timed(label: str, rows: int, paths: list[Path], **kwargs) -> None:
-    from connectors.files import read_stats
+    from connectors.files.stats import read_stats
 
     start, cpu = time.perf_counter(), time.process_time()
     frame = read_stats(paths, today=dt.date(2026, 12, 31), **kwargs)

@@ -31,8 +31,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from connectors.sim import SimulatedPlatform, load_scenario
-    from optimizer import simulate
-    from optimizer.simulate import run_simulation, simulation_settings, write_outputs
+    from optimizer.simulate import loop as simulate
+    from optimizer.simulate.loop import run_simulation, simulation_settings, write_outputs
 
     scenario = load_scenario(args.scenario)
     settings = simulation_settings(scenario)

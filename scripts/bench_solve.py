@@ -49,8 +49,8 @@ def _settings(states, *, risk: float = 1.0):
 
 
 def run_one(n: int, seed: int = 7) -> dict:
-    from optimizer.solve import solve
-    from optimizer.verify import verify
+    from optimizer.decide.solve import solve
+    from optimizer.decide.verify import verify
     from tests.solve.curves import random_account
 
     warm_model, warm_states = random_account(20, seed + 1)
@@ -82,8 +82,8 @@ def slsqp_compare(n: int, seed: int = 11) -> dict:
     import numpy as np
     from scipy.optimize import minimize
 
-    from optimizer.solve import solve
-    from optimizer.verify import verify
+    from optimizer.decide.solve import solve
+    from optimizer.decide.verify import verify
     from tests.solve.curves import random_account
 
     model, states = random_account(n, seed, locked_share=0.0, uncapped_share=0.0)

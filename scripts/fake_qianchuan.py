@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.qianchuan.fake_server import FakeServer  # noqa: E402
-from connectors.qianchuan.fake_world import FakeSettings  # noqa: E402
+from connectors.qianchuan.fake.server import FakeServer  # noqa: E402
+from connectors.qianchuan.fake.world import FakeSettings  # noqa: E402
 from connectors.qianchuan.tokens import new_key  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Saving and loading daily campaign stats.
 
-``save_stats`` takes the validated frame that ``connectors.files.read_stats``
+``save_stats`` takes the validated frame that ``connectors.files.stats.read_stats``
 (or a connector pull) produces and, in one transaction:
 
 1. checks that each account keeps one GMV basis (``[data] gmv_basis``);

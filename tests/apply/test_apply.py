@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.errors import BadRequestError
-from optimizer import audit
-from optimizer.apply import DRIFT, apply_changes
+from optimizer.act import audit
+from optimizer.act.apply import DRIFT, apply_changes
 from tests.apply.conftest import ACCOUNT, EFFECTIVE, IDS, Recording, frame, money, row, state
 
 C_CPA, C_ROI, C_NONE, C_TIGHT, C_PAUSED, C_HIGH_BID = IDS
@@ -273,7 +273,7 @@ def test_a_confirmed_change_is_never_claimed_again(engine, connector):
 
 
 def test_a_campaign_in_its_learning_phase_keeps_its_bid_unless_a_reviewer_approved(engine, connector):
-    from optimizer.plan_changes import LEARNING
+    from optimizer.act.plan_changes import LEARNING
     from tests.apply.conftest import LEARNING_ID
 
     assert state(connector, LEARNING_ID).status == "learning"

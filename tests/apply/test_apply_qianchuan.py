@@ -14,10 +14,10 @@ from decimal import Decimal
 import pytest
 
 from connectors.errors import PlatformRuleError
-from connectors.qianchuan.fake_world import FakeSettings
+from connectors.qianchuan.fake.world import FakeSettings
 from connectors.rules import check_budget_update
-from optimizer import audit
-from optimizer.apply import apply_changes
+from optimizer.act import audit
+from optimizer.act.apply import apply_changes
 from tests.qianchuan.helpers import fake_connector
 
 TODAY = dt.date(2026, 11, 24)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer.plan_changes import RowToApply, desired_changes
+from optimizer.act.plan_changes import RowToApply, desired_changes
 
 money = st.integers(min_value=300, max_value=20_000).map(lambda x: Decimal(x))
 

@@ -40,7 +40,7 @@ def platform(request, tmp_path):
         connector = SimulatedPlatform.from_scenario("demo", seed=3)
         yield connector, connector.today
         return
-    from connectors.qianchuan.fake_world import FakeSettings
+    from connectors.qianchuan.fake.world import FakeSettings
     from tests.qianchuan.helpers import fake_connector
 
     with fake_connector(tmp_path, FakeSettings(seed=41, accounts=1, plans_per_account=40, uni_plans_per_account=2)) as (server, connector):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from tests.fit.synthetic import make_stats, true_gmv
 
-from optimizer.features import build_history, maturity_from_revisions
-from optimizer.fit import fit
+from optimizer.model.features import build_history, maturity_from_revisions
+from optimizer.model.fit import fit
 from optimizer.settings import ModelSettings
 
 
@@ -139,8 +139,8 @@ def test_weekday_of_the_effective_date_is_used():
 
 def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume():
     """A roster campaign with no row in the window: pooled forecast at its stored budget, bid held, review to resume."""
-    from optimizer.features import ROSTER_COLUMNS
-    from optimizer.optimize import build_states, recommendations
+    from optimizer.model.features import ROSTER_COLUMNS
+    from optimizer.decide.plan import build_states, recommendations
     from optimizer.settings import Settings
 
     frame, _ = make_stats(n=30, days=28, seed=11, channels=("qianchuan.live",), roi_level=4.0, cpa_share=0.5)
@@ -176,7 +176,7 @@ def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume
 
 def test_drifting_demand_is_forecast_where_it_will_be_not_where_it_was(monkeypatch):
     """Demand growing or shrinking up to 3 % a day: the fitted trend carries the level to the effective date."""
-    import optimizer.fit as fit_module
+    import optimizer.model.fit as fit_module
 
     frame, truth = make_stats(n=150, days=42, seed=12, drift=0.03, noise=0.1)
     order = np.argsort(truth.campaign_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import InputError
-from connectors.files import read_stats
+from connectors.files.stats import read_stats
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 TODAY = dt.date(2026, 11, 20)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import InputError
-from connectors.files import STAT_COLUMNS, _header_score, read_stats
-from connectors.tabular import read_table
+from connectors.files.stats import STAT_COLUMNS, _header_score, read_stats
+from connectors.files.tabular import read_table
 
 TODAY = dt.date(2026, 11, 20)
 COLUMNS = ["date", "campaign_id", "spend", "gmv", "orders", "budget", "bid_type", "bid", "status", "currency",

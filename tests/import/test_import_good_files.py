@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from connectors.base import DailyStat
-from connectors.files import STAT_COLUMNS, daily_stats, read_stats
+from connectors.files.stats import STAT_COLUMNS, daily_stats, read_stats
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 TODAY = dt.date(2026, 11, 20)

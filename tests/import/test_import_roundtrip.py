@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import InputError
-from connectors.files import _header_score, read_stats
-from connectors.tabular import read_table
+from connectors.files.stats import _header_score, read_stats
+from connectors.files.tabular import read_table
 
 TODAY = dt.date(2026, 11, 20)
 DATA = Path(__file__).resolve().parents[1] / "data"

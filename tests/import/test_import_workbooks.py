@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from connectors.errors import InputError
-from connectors.files import read_stats
+from connectors.files.stats import read_stats
 
 TODAY = dt.date(2026, 11, 20)
 HEADER = ["日期", "计划ID", "计划名称", "消耗(元)", "直接成交金额(元)", "直接成交订单数", "预算(元)"]

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.sim import SimulatedPlatform
-from optimizer.pipeline import run_daily, run_job
+from optimizer.jobs.daily import run_daily, run_job
 from optimizer.settings import load_settings
 
 
@@ -112,7 +112,7 @@ def test_approved_review_rows_are_applied_once_and_a_past_days_file_is_refused(s
     import pytest
 
     from connectors.errors import InputError
-    from optimizer.pipeline import run_review
+    from optimizer.jobs.daily import run_review
 
     engine = sqlite_engine
     settings = load_settings()

@@ -7,7 +7,7 @@ from collections import Counter
 from decimal import Decimal
 
 from connectors.base import BidChange, BudgetChange, CampaignState, StatusChange
-from connectors.qianchuan.fake_world import FakeQianchuan
+from connectors.qianchuan.fake.world import FakeQianchuan
 
 
 def assert_store_matches_server(frame, world: FakeQianchuan, start: dt.date, end: dt.date) -> None:

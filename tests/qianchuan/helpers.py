@@ -8,8 +8,8 @@ from pathlib import Path
 
 from connectors.qianchuan.auth import exchange_auth_code
 from connectors.qianchuan.connector import QianchuanConnector
-from connectors.qianchuan.fake_server import FakeServer
-from connectors.qianchuan.fake_world import FakeSettings
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenStore, new_key
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from typer.testing import CliRunner
 
-from connectors.qianchuan.fake_server import FakeServer
-from connectors.qianchuan.fake_world import FakeSettings
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
 from connectors.qianchuan.tokens import new_key
 from optimizer.cli import app
 from optimizer.store import load_stats, open_store

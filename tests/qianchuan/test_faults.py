@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from connectors.qianchuan.fake_world import FakeSettings
-from optimizer.pull import pull
+from connectors.qianchuan.fake.world import FakeSettings
+from optimizer.jobs.pull import pull
 from optimizer.store import load_stats, open_store
 from tests.qianchuan.checks import assert_applied_once, assert_store_matches_server, pick_changes
 from tests.qianchuan.helpers import fake_connector

@@ -9,10 +9,10 @@ import httpx
 
 from connectors.qianchuan.auth import connect
 from connectors.qianchuan.connector import QianchuanConnector
-from connectors.qianchuan.fake_server import FakeServer
-from connectors.qianchuan.fake_world import FakeSettings
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
 from connectors.qianchuan.tokens import TokenStore, new_key
-from optimizer.pull import pull
+from optimizer.jobs.pull import pull
 from optimizer.store import load_stats, open_store
 from tests.qianchuan.checks import assert_applied_once, assert_store_matches_server, pick_changes
 from tests.qianchuan.helpers import client_settings

@@ -10,10 +10,10 @@ import pytest
 from connectors.errors import ConnectorError
 from connectors.qianchuan.auth import connect
 from connectors.qianchuan.connector import QianchuanConnector
-from connectors.qianchuan.fake_server import FakeServer
-from connectors.qianchuan.fake_world import FakeSettings
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
 from connectors.qianchuan.tokens import TokenStore, new_key
-from optimizer.pull import pull
+from optimizer.jobs.pull import pull
 from optimizer.store import load_stats, open_store
 from tests.qianchuan.checks import pick_changes
 from tests.qianchuan.helpers import client_settings

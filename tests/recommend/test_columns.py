@@ -1,6 +1,6 @@
 """The recommendations table's columns are the data contract's, in its order."""
 
-from optimizer import columns
+from optimizer.decide import columns
 
 CONTRACT_SECTION_2 = (
     "run_id", "effective_date", "account_id", "campaign_id", "campaign_name", "channel", "bid_type",

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from connectors.errors import InputError
-from optimizer import columns as C
-from optimizer.optimize import output_paths, run_optimize
+from optimizer.decide import columns as C
+from optimizer.decide.plan import output_paths, run_optimize
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
 

@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from optimizer import columns as C
-from optimizer.features import build_history
-from optimizer.fit import fit
-from optimizer.recommend import actions, recommend
+from optimizer.decide import columns as C
+from optimizer.model.features import build_history
+from optimizer.model.fit import fit
+from optimizer.decide.recommend import actions, recommend
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
 

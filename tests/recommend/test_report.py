@@ -6,9 +6,9 @@ import datetime as dt
 
 import numpy as np
 
-from optimizer.features import build_history
-from optimizer.fit import fit
-from optimizer.recommend import recommend
+from optimizer.model.features import build_history
+from optimizer.model.fit import fit
+from optimizer.decide.recommend import recommend
 from optimizer.report import cjk_font, write_report
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer import columns as C
-from optimizer.review_file import atomic_files, write_recommendations
+from optimizer.decide import columns as C
+from optimizer.act.review_file import atomic_files, write_recommendations
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "正常计划"]
 

@@ -7,9 +7,9 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from optimizer.apply import apply_changes
-from optimizer.review import import_review, load_recommendations, save_recommendations
-from optimizer.review_file import write_recommendations
+from optimizer.act.apply import apply_changes
+from optimizer.act.review import import_review, load_recommendations, save_recommendations
+from optimizer.act.review_file import write_recommendations
 from optimizer.settings import Settings
 from tests.apply.conftest import EFFECTIVE, IDS, Recording, make_platform, money, row, state
 

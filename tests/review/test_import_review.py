@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.errors import InputError
-from optimizer.review import import_review, load_recommendations, save_recommendations
-from optimizer.review_file import write_recommendations
+from optimizer.act.review import import_review, load_recommendations, save_recommendations
+from optimizer.act.review_file import write_recommendations
 from optimizer.settings import Settings
 
 RUN = "20260302T013000Z-abc123"

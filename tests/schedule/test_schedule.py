@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.errors import InputError
-from optimizer.schedule import JOB_ID, build_scheduler, next_run_time, parse_time, run_configured, run_schedule
+from optimizer.jobs.schedule import JOB_ID, build_scheduler, next_run_time, parse_time, run_configured, run_schedule
 from optimizer.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

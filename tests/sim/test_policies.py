@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from connectors.base import BidChange, BudgetChange, CampaignState, StatusChange
-from optimizer.oracle import _candidates
-from optimizer.policies import PolicyContext, make_policy, policy_names, register_policy
-from optimizer.response import Forecast
+from optimizer.simulate.policies.oracle import _candidates
+from optimizer.simulate.policies.base import PolicyContext, make_policy, policy_names, register_policy
+from optimizer.model.response import Forecast
 from optimizer.settings import Settings
 
 DAY = dt.date(2026, 3, 10)
@@ -145,7 +145,7 @@ def test_another_policy_can_register_and_be_made():
 
 
 def test_on_a_larger_problem_the_oracle_is_within_a_hair_of_the_dual_bound():
-    from optimizer.oracle import _solve, dual_bound
+    from optimizer.simulate.policies.oracle import _solve, dual_bound
 
     rng = np.random.default_rng(7)
     n = 40

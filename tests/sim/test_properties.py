@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from connectors.base import BudgetChange
 from connectors.sim import SimulatedPlatform, scenario_from_dict
-from optimizer.oracle import _solve, dual_bound
+from optimizer.simulate.policies.oracle import _solve, dual_bound
 from tests.sim.conftest import ACCOUNT, CPA, small_scenario_dict
 
 _PLATFORM = SimulatedPlatform(scenario_from_dict(small_scenario_dict()), seed=1)

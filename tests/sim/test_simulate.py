@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from connectors.sim import list_scenarios, load_scenario
-from optimizer.simulate import (
+from optimizer.simulate.loop import (
     CAMPAIGN_DAY_COLUMNS,
     DAY_COLUMNS,
     OUTPUT_FILES,

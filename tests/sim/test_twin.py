@@ -10,10 +10,10 @@ import pytest
 
 from connectors.errors import InputError
 from connectors.sim import SimulatedPlatform
-from optimizer.simulate import run_simulation
+from optimizer.simulate.loop import run_simulation
 from optimizer.store import open_store
 from optimizer.store.stats import save_stats
-from optimizer.twin import twin_from_store, twin_scenario
+from optimizer.simulate.twin import twin_from_store, twin_scenario
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.response import Forecast
+from optimizer.model.response import Forecast
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.candidates import HOLD, PAUSE, build_candidates
+from optimizer.decide.candidates import HOLD, PAUSE, build_candidates
 from optimizer.settings import Settings
 
 

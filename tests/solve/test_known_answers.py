@@ -14,8 +14,8 @@ import pytest
 
 from optimizer.errors import InfeasibleError
 from optimizer.settings import Settings
-from optimizer.solve import ALLOCATION_COLUMNS, solve
-from optimizer.verify import verify
+from optimizer.decide.solve import ALLOCATION_COLUMNS, solve
+from optimizer.decide.verify import verify
 from tests.solve.cases import account
 
 NO_RISK = {"uncertainty_penalty": 0.0}

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 import itertools
 
-from optimizer.candidates import HOLD, build_candidates
+from optimizer.decide.candidates import HOLD, build_candidates
 from optimizer.errors import InfeasibleError
 from optimizer.settings import Settings
-from optimizer.solve import solve
-from optimizer.verify import verify
+from optimizer.decide.solve import solve
+from optimizer.decide.verify import verify
 from tests.solve.curves import CurveModel, random_account
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from optimizer.settings import Settings
-from optimizer.solve import solve
-from optimizer.verify import verify
+from optimizer.decide.solve import solve
+from optimizer.decide.verify import verify
 from tests.solve.cases import account
 
 ROWS = [

@@ -1,0 +1,191 @@
+"""Rules across the cells and rows of an imported stats file.
+
+``connectors.files.stats`` parses each column on its own (``connectors.files.cells``);
+what needs several columns or several rows lives here:
+
+- ``derive_bid_and_channel``: ``bid`` / ``bid_type`` from 出价 and ROI目标,
+  ``channel`` from 推广类型; a bid with bid_type ``none`` is an error;
+- ``resolve_duplicates``: the later row per (account, campaign, date) wins,
+  and may only restate gmv/orders upward with the same spend;
+- ``check_currency``: one currency per account;
+- ``Report``: collects the problems, counting all and keeping the first few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from connectors.files import cells
+from connectors.errors import InputError, Problem
+from connectors.files.headers import header_key
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["KEY_COLUMNS", "Report", "check_currency", "derive_bid_and_channel", "parse_currency", "resolve_duplicates"]
+
+KEY_COLUMNS: tuple[str, ...] = ("account_id", "campaign_id", "date")
+"""One row per key; the later row wins."""
+
+
+class Report:
+    """Collects problems: counts all, keeps the first ``limit`` per rule."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.kept: list[Problem] = []
+        self.count = 0
+        self.headers: dict[str, dict[str, str]] = {}
+        """file -> contract column -> the header text that file uses for it"""
+
+    def extend(self, problems: Sequence[Problem]) -> None:
+        self.count += len(problems)
+        self.kept.extend(problems[: self.limit])
+
+    def add_cells(
+        self, file: str, rows: np.ndarray, column: str | None, texts: Sequence[str], issue: cells.Issue
+    ) -> None:
+        """Count the cells of ``issue``; keep a problem for the first ``limit`` (``texts[i]`` words it)."""
+        import numpy as np
+
+        where = np.flatnonzero(issue.mask)
+        self.count += len(where)
+        for i in where[: self.limit]:
+            self.kept.append(Problem(file, issue.message(texts[i]), row=int(rows[i]), column=column))
+
+    def raise_if_any(self) -> None:
+        """Raise ``InputError`` with the kept problems (by file, then row) if anything was found."""
+        if self.count:
+            order = {f: i for i, f in reversed(list(enumerate(p.file for p in self.kept)))}
+            shown = sorted(self.kept, key=lambda p: (order[p.file], p.row or 0))[: self.limit]
+            raise InputError(shown, more=self.count - len(shown))
+
+
+def parse_currency(raw: pd.Series) -> cells.Parsed:
+    """ISO 4217 codes (``cny`` -> ``CNY``; 人民币/元 -> ``CNY``); missing -> None."""
+    import pandas as pd
+
+    from connectors.files.headers import CURRENCY_VALUES
+
+    out = cells.parse_text(raw, what="currency")
+    values = out.values
+    present = values.notna()
+    codes = cells.per_distinct(values.fillna(""), lambda u: u.map(lambda v: CURRENCY_VALUES.get(v.lower(), v.upper())))
+    out.values = values.where(~present, pd.Series(codes, index=values.index, dtype=object)).astype(object)
+    iso = cells.per_distinct(pd.Series(codes, dtype=object), lambda u: u.str.fullmatch(r"[A-Z]{3}|").to_numpy(bool))
+    out.add(~iso.astype(bool), lambda v: f"currency {v!r} is not an ISO 4217 code such as CNY")
+    return out
+
+
+def derive_bid_and_channel(
+    frame: pd.DataFrame,
+    raw: dict[str, pd.Series],
+    header: dict[str, str],
+    rows: np.ndarray,
+    file: str,
+    report: Report,
+) -> np.ndarray:
+    """Fill ``bid`` / ``bid_type`` / ``channel`` from console columns; return rows in error.
+
+    ROI目标 fills ``bid`` with bid_type ``roi`` (控成本 plans bid either way);
+    a Chinese 出价 column means ``cpa`` when no bid type is given; a bid with
+    bid_type ``none`` is an error. Without a channel column, 推广类型 gives it.
+    """
+    import numpy as np
+
+    from connectors.files.headers import channel_from_promotion_type
+
+    bid, goal, kind = frame["bid"], frame["roi_goal"], frame["bid_type"]
+    use_goal = goal.notna() & (bid.isna() | (kind == "roi"))
+    frame["bid"] = bid.where(~use_goal, goal)
+    if "bid_type" in raw:
+        frame["bid_type"] = kind.where(~(use_goal & kind.isin(["cpa"])), "roi")
+        frame.loc[use_goal & kind.isna(), "bid_type"] = "roi"
+    else:
+        cpa_header = "bid" in header and header_key(header["bid"]) != "bid"
+        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))
+        frame["bid_type"] = derived.astype(object)
+    bad = np.zeros(len(frame), dtype=bool)
+    contradiction = ((frame["bid_type"] == "none") & frame["bid"].notna()).to_numpy()
+    if contradiction.any():
+        texts = [f"{b:g}" for b in frame["bid"].fillna(0)]
+        issue = cells.Issue(contradiction, lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)")
+        report.add_cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
+        bad |= contradiction
+    if "channel" not in raw and "promotion_type" in raw:
+        kinds = frame["promotion_type"]
+        mapping = {t: channel_from_promotion_type(t) for t in kinds.dropna().unique()}
+        derived_channel = kinds.map(mapping)
+        unknown = (kinds.notna() & derived_channel.isna()).to_numpy()
+        # 广告类型 usually holds the ad scene (通投广告/搜索广告/商城广告), not a channel: no error
+        strict = header_key(header["promotion_type"]) == header_key("推广类型")
+        if unknown.any() and strict:
+            issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
+                                                   "全域推直播/全域推商品); add a channel column")  # fmt: skip
+            report.add_cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
+            bad |= unknown
+        frame["channel"] = frame["channel"].where(frame["channel"].notna(), derived_channel)
+    frame["channel"] = frame["channel"].where(frame["channel"].notna(), "default").astype(object)
+    return bad
+
+
+def resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, report: Report) -> pd.DataFrame:
+    """Keep the last row per key; a later row that is not a restatement is an error.
+
+    A restatement keeps spend and does not lower gmv or orders (late conversions
+    only add). Rows are compared with the previous row of the same key.
+    """
+    import numpy as np
+
+    key = list(KEY_COLUMNS)
+    dup = frame.duplicated(key, keep=False)
+    if not dup.any():
+        return frame
+    group = frame[dup].sort_values(key, kind="stable")
+    prev = group.groupby(key, sort=False)[["spend", "gmv", "orders", "source_row"]].shift(1)
+    has_prev = prev["source_row"].notna()
+    checks = [
+        ("spend", group["spend"].round(2) != prev["spend"].round(2), "spend {b:.2f} vs {a:.2f}"),
+        ("gmv", group["gmv"].round(2) < prev["gmv"].round(2), "gmv fell from {a:.2f} to {b:.2f}"),
+        ("orders", group["orders"] < prev["orders"], "orders fell from {a:.0f} to {b:.0f}"),
+    ]
+    flagged = np.zeros(len(group), dtype=bool)
+    for col, differs, how in checks:
+        mask = (has_prev & differs).to_numpy() & ~flagged
+        flagged |= mask
+        for i in np.flatnonzero(mask)[: report.limit]:
+            row, before = group.iloc[i], prev.iloc[i]
+            what = how.format(a=before[col], b=row[col]) if col != "spend" else how.format(a=row[col], b=before[col])
+            report.kept.append(
+                Problem(
+                    file,
+                    f"duplicate rows disagree: rows {int(before['source_row'])} and {int(row['source_row'])} are "
+                    f"both campaign {row['campaign_id']} (account {row['account_id']}) on "
+                    f"{row['date']:%Y-%m-%d}, but {what}; a later row may only restate gmv/orders upward",
+                    row=int(row["source_row"]),
+                    column=header[col],
+                )
+            )
+        report.count += int(mask.sum())
+    return frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def check_currency(stats: pd.DataFrame, report: Report) -> None:
+    """One currency per account (an empty cell means CNY)."""
+    currency = stats["currency"].fillna("CNY")
+    first = currency.groupby(stats["account_id"], sort=False).transform("first")
+    mixed = (currency != first).to_numpy()
+    for i in mixed.nonzero()[0][: report.limit]:
+        row = stats.iloc[i]
+        report.kept.append(
+            Problem(
+                row["source_file"],
+                f"account {row['account_id']} mixes currencies: {currency.iloc[i]} here, "
+                f"{first.iloc[i]} elsewhere; one account has one currency",
+                row=int(row["source_row"]),
+                column=report.headers.get(row["source_file"], {}).get("currency", "currency"),
+            )
+        )
+    report.count += int(mixed.sum())

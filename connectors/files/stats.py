@@ -1,0 +1,321 @@
+"""Import daily campaign stats from CSV/XLSX files (data contract section 1).
+
+``read_stats(paths)`` reads contract files and Qianchuan console exports
+(Chinese headers, units in brackets, GBK, title rows; see ``connectors.files.headers``)
+and returns one validated DataFrame with the columns ``STAT_COLUMNS``:
+
+=============================  ==============  =====================================
+column                         dtype           meaning
+=============================  ==============  =====================================
+account_id, campaign_id        object (str)    ids as text; account_id default "default"
+date                           datetime64[ns]  the day, at midnight
+spend, gmv                     float64         money, 2 decimals, >= 0
+orders                         int64           >= 0
+campaign_name                  object          str or None
+channel                        object          str; default "default" (or from 推广类型)
+impressions, clicks            Int64           nullable counts
+budget                         float64         2 decimals; NaN = empty = no cap
+bid_type, status, currency     object          str or None
+bid                            float64         2 decimals, > 0; NaN = no bid
+source_file, source_row        object, int64   where the row came from (row as a
+                                               spreadsheet shows it, header = 1)
+=============================  ==============  =====================================
+
+For one (account_id, campaign_id, date) the later row wins: later in a file
+(which may only restate gmv/orders upward with the same spend, otherwise the
+pair is an error) or from a later file in ``paths``.
+
+The reading is split by stage: ``connectors.files.tabular`` (bytes -> text cells:
+format, encoding, delimiter, header row, misaligned rows), ``connectors.files.headers``
+(which header means which column), ``connectors.files.cells`` (one column's text ->
+typed values), ``connectors.files.row_rules`` (rules across columns and rows), and
+this module, which wires them per file and across files.
+
+Any problem raises ``InputError`` listing every problem found (up to
+``max_problems``), each naming the file, the row and the column header as the
+user's file has it; nothing is returned then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors.files import cells
+from connectors.errors import InputError, Problem
+from connectors.files.headers import (
+    BID_TYPE_VALUES,
+    GMV_BASES,
+    MONEY_UNITS,
+    REQUIRED_COLUMNS,
+    STATUS_VALUES,
+    TOTAL_LABELS,
+    aliases_for,
+    header_key,
+    header_unit,
+)
+from connectors.files.row_rules import (
+    KEY_COLUMNS,
+    Report,
+    check_currency,
+    derive_bid_and_channel,
+    parse_currency,
+    resolve_duplicates,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from connectors.base import DailyStat
+
+__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "daily_stats", "read_stats"]
+
+STAT_COLUMNS: tuple[str, ...] = (
+    "account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
+    "impressions", "clicks", "budget", "bid_type", "bid", "status", "currency", "source_file", "source_row",
+)  # fmt: skip
+"""The columns ``read_stats`` returns, in this order (module docstring gives dtypes)."""
+
+
+Progress = Callable[[int, int], None]
+
+_TEXT_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file")
+_NUMBER_COLUMNS = frozenset({"spend", "gmv", "orders", "impressions", "clicks", "budget", "bid", "roi_goal"})
+NO_CAP = frozenset({"不限"})
+"""Budget text meaning "no cap" besides an empty cell (the console's 不限)."""
+
+
+def read_stats(
+    paths: Sequence[Path | str] | Path | str,
+    *,
+    gmv_basis: str = "direct_pay",
+    max_problems: int = 50,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Read and validate stats files into one DataFrame with ``STAT_COLUMNS``.
+
+    ``gmv_basis`` picks the console column that becomes gmv/orders
+    (``direct_pay``, ``total_7d``, ``uni_total``). ``progress(done, total)`` is
+    called in bytes of input processed. ``today`` (default: today in
+    Asia/Shanghai) bounds dates: anything after tomorrow is an error.
+    Raises ``InputError`` with up to ``max_problems`` problems.
+    """
+    import pandas as pd
+
+    if gmv_basis not in GMV_BASES:
+        raise ValueError(f"unknown gmv_basis {gmv_basis!r}; expected one of {', '.join(GMV_BASES)}")
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError(Problem("(no file)", "no input file given"))
+    if today is None:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    latest = today + dt.timedelta(days=1)
+    report = Report(max_problems)
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
+    total, done = sum(sizes), 0
+    frames = []
+    for path, size in zip(files, sizes, strict=True):
+        try:
+            frame = _read_file(path, gmv_basis, latest, report)
+        except InputError as exc:
+            report.extend(exc.problems)
+            frame = None
+        if frame is not None:
+            frames.append(frame)
+        done += size
+        if progress is not None:
+            progress(done, total)
+    report.raise_if_any()
+    stats = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    stats = stats.drop_duplicates(list(KEY_COLUMNS), keep="last")
+    stats = stats.sort_values(list(KEY_COLUMNS), kind="stable", ignore_index=True)
+    check_currency(stats, report)
+    report.raise_if_any()
+    return stats
+
+
+def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
+    """The rows of a ``read_stats`` frame as connector records (``connectors.base.DailyStat``).
+
+    Money becomes ``Decimal`` with 2 places; missing optional values become
+    None. The same records the platform connectors yield, so one contract suite
+    can compare them.
+    """
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from connectors.base import DailyStat
+
+    def money(value: float) -> Decimal | None:
+        return None if pd.isna(value) else Decimal(f"{value:.2f}")
+
+    def count(value: object) -> int | None:
+        return None if pd.isna(value) else int(value)
+
+    for row in stats.itertuples(index=False):
+        yield DailyStat(
+            account_id=row.account_id,
+            campaign_id=row.campaign_id,
+            date=row.date.date(),
+            spend=money(row.spend),
+            gmv=money(row.gmv),
+            orders=int(row.orders),
+            campaign_name=row.campaign_name,
+            channel=row.channel,
+            impressions=count(row.impressions),
+            clicks=count(row.clicks),
+            budget=money(row.budget),
+            bid_type=row.bid_type,
+            bid=money(row.bid),
+            status=row.status,
+            currency=row.currency,
+        )
+
+def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]:
+    """Contract column -> index of the header that provides it; problems raise."""
+    aliases = aliases_for(basis)
+    rank = {header_key(a): (col, i) for col, names in aliases.items() for i, a in enumerate(names)}
+    chosen: dict[str, tuple[int, int]] = {}
+    problems = []
+    seen: dict[str, int] = {}
+    for index, text in enumerate(header):
+        key = header_key(text)
+        if key not in rank:
+            continue
+        col, priority = rank[key]
+        if key in seen:
+            problems.append(Problem(file, f"column {text!r} appears twice (columns {seen[key] + 1} and {index + 1})",
+                                    row=None, column=text))  # fmt: skip
+            continue
+        seen[key] = index
+        if col not in chosen or priority < chosen[col][1]:
+            chosen[col] = (index, priority)
+    for col in REQUIRED_COLUMNS:
+        if col not in chosen:
+            problems.append(Problem(file, _missing_column_message(col, header, basis), column=col))
+    for col in ("spend", "gmv", "budget", "bid"):
+        if col in chosen:
+            text = header[chosen[col][0]]
+            unit = header_unit(text)
+            if unit is not None and unit not in MONEY_UNITS:
+                problems.append(Problem(file, f"money column {text!r} is in {unit!r}: export amounts in 元",
+                                        column=text))  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return {col: index for col, (index, _) in chosen.items()}
+
+
+def _missing_column_message(col: str, header: list[str], basis: str) -> str:
+    accepted = ", ".join(aliases_for(basis)[col])
+    message = f"missing required column {col!r} (accepted headers: {accepted})"
+    if col in ("gmv", "orders"):
+        keys = {header_key(h): h for h in header}
+        for other, names in GMV_BASES.items():
+            found = [keys[header_key(n)] for n in names[col] if header_key(n) in keys]
+            if other != basis and found:
+                message += (
+                    f"; this file has {found[0]!r}, which is gmv_basis {other!r}: set "
+                    f'gmv_basis = "{other}" in the data section of the config (or SPENDOPT_DATA__GMV_BASIS={other})'
+                )
+                break
+    return message
+
+
+def _header_score(basis: str) -> Callable[[Sequence[str]], int]:
+    known = {header_key(a) for names in aliases_for(basis).values() for a in names}
+    known |= {header_key(a) for cols in GMV_BASES.values() for names in cols.values() for a in names}
+    return lambda cells_: sum(1 for c in cells_ if c and header_key(c) in known)
+
+
+def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.DataFrame | None:
+    """One file -> its validated rows (last row per key), or None when it has problems."""
+    import numpy as np
+    import pandas as pd
+
+    from connectors.files.tabular import read_table
+
+    table = read_table(path, _header_score(basis))
+    report.extend(table.problems)
+    index = _resolve_columns(table.header, basis, table.file)
+    if not table.n_rows:
+        return None
+    rows = table.row_numbers
+    raw = {
+        col: pd.Series(table.columns[i], dtype=object) if col in _NUMBER_COLUMNS else _stripped(table.columns[i])
+        for col, i in index.items()
+    }  # numbers are read with surrounding spaces by pandas: no need to strip 200k distinct texts
+    first = _stripped(table.columns[0]).str.lower()
+    total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
+    if total_row.any():
+        raw = {col: s[~total_row].reset_index(drop=True) for col, s in raw.items()}
+        rows = rows[~total_row]
+    n = len(rows)
+    if not n:
+        raise InputError(Problem(table.file, "the file has no data rows, only a total row", row=table.header_row))
+    header = {col: table.header[i] for col, i in index.items()}
+    report.headers[table.file] = header
+
+    def opt(col: str) -> pd.Series:
+        return raw[col] if col in raw else pd.Series([""] * n, dtype=object)
+
+    parsed = {
+        "account_id": cells.parse_id(opt("account_id"), what="account_id", default="default"),
+        "campaign_id": cells.parse_id(raw["campaign_id"], what="campaign_id", default=None),
+        "date": cells.parse_date(raw["date"], what="date", latest=latest),
+        "spend": cells.parse_number(raw["spend"], what="spend", required=True),
+        "gmv": cells.parse_number(raw["gmv"], what="gmv", required=True),
+        "orders": cells.parse_integer(raw["orders"], what="orders", required=True),
+        "campaign_name": cells.parse_text(opt("campaign_name"), what="campaign_name"),
+        "channel": cells.parse_text(opt("channel"), what="channel"),
+        "impressions": cells.parse_integer(opt("impressions"), what="impressions", required=False),
+        "clicks": cells.parse_integer(opt("clicks"), what="clicks", required=False),
+        "budget": cells.parse_number(opt("budget"), what="budget", required=False, empty_words=NO_CAP),
+        "bid_type": cells.parse_enum(opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES,
+                                     allowed="cpa, roi or none"),
+        "bid": cells.parse_number(opt("bid"), what="bid", required=False, positive=True),
+        "roi_goal": cells.parse_number(opt("roi_goal"), what="ROI goal", required=False, positive=True),
+        "status": cells.parse_enum(opt("status"), what="status", values=STATUS_VALUES,
+                                   allowed="active, paused or learning"),
+        "currency": parse_currency(opt("currency")),
+        "promotion_type": cells.parse_text(opt("promotion_type"), what="推广类型"),
+    }  # fmt: skip
+    bad = np.zeros(n, dtype=bool)
+    for col, result in parsed.items():
+        texts = raw[col].tolist() if col in raw and result.issues else []
+        for issue in result.issues:
+            report.add_cells(table.file, rows, header.get(col, col), texts, issue)
+        bad |= result.bad
+    frame = pd.DataFrame({col: parsed[col].values for col in parsed})
+    bad |= derive_bid_and_channel(frame, raw, header, rows, table.file, report)
+    frame["source_file"] = table.file
+    frame["source_row"] = rows
+    if bad.any():
+        return None
+    frame = resolve_duplicates(frame, header, table.file, report)
+    for col in _TEXT_COLUMNS:
+        values = frame[col].to_numpy(dtype=object)
+        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
+    frame["spend"] = frame["spend"].round(2)
+    frame["gmv"] = frame["gmv"].round(2)
+    frame["budget"] = frame["budget"].round(2)
+    frame["bid"] = frame["bid"].round(2)
+    return frame[list(STAT_COLUMNS)]
+
+
+def _stripped(values: np.ndarray) -> pd.Series:
+    """Cells without surrounding whitespace, stripping each distinct text once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    stripped = np.array([u.strip() for u in uniques], dtype=object)
+    return pd.Series(stripped[codes] if len(codes) else np.array([], dtype=object), dtype=object)

@@ -1,0 +1,249 @@
+"""Write the recommendations table as the review file: CSV (UTF-8 with BOM) and XLSX.
+
+Both files carry the same columns (``optimizer.decide.columns.ALL_COLUMNS``, the
+contract's first). Rules for every cell we write:
+
+* **No formula injection.** A text cell that starts with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's advice),
+  so Excel and WPS show it as text instead of running it. Numbers stay numbers
+  (a negative number is written as a number, never as text).
+* **Ids are text.** In the XLSX they are string cells with the ``@`` format, so
+  a 19-digit Qianchuan id is not turned into ``1.7E+18``.
+* **Money** has at most 2 decimals; an empty cell means "no value" (no cap,
+  no bid), never ``nan``.
+* **Atomic.** Each file is written to a temporary file in the target directory
+  and moved into place with ``os.replace`` only after every file was written
+  completely; a failure leaves no output file (and no temporary one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from optimizer.decide.columns import ALL_COLUMNS, MONEY_COLUMNS, TEXT_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DANGEROUS_PREFIXES", "atomic_files", "escape_text", "write_csv_xlsx", "write_recommendations"]
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_text(value: str) -> str:
+    """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
+
+
+def _cell(column: str, value: Any) -> Any:
+    """The value to write: ``None`` for empty, an escaped ``str`` for text, a number otherwise."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if column in TEXT_COLUMNS or isinstance(value, str):
+        return escape_text(str(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    if column in MONEY_COLUMNS:
+        return round(number, 2)
+    if float(number).is_integer() and abs(number) < 2**53:
+        return int(number)
+    return round(number, 4)
+
+
+def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterable[list[Any]]:
+    data = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
+    for values in zip(*data, strict=True):
+        yield [_cell(c, v) for c, v in zip(columns, values, strict=True)]
+
+
+def _csv_column(frame: pd.DataFrame, column: str) -> list[str]:
+    """One column as the strings the CSV holds (same rules as ``_cell``, vectorised per column)."""
+    import numpy as np
+    import pandas as pd
+
+    if column not in frame.columns:
+        return [""] * len(frame)
+    series = frame[column]
+    if column not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(series):
+        series = pd.to_numeric(series)  # a number column holding text is a bug: fail before anything is moved
+    if column in TEXT_COLUMNS or not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+        values = series.astype(object).where(series.notna(), "")
+        text = values.map(str)
+        danger = text.str.startswith(DANGEROUS_PREFIXES)
+        return text.where(~danger, "'" + text).tolist()
+    if pd.api.types.is_bool_dtype(series):
+        return series.map(lambda b: str(bool(b)).lower()).tolist()
+    numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(numbers)
+    if column in MONEY_COLUMNS:
+        return [f"{v:.2f}" if ok else "" for v, ok in zip(np.round(numbers, 2), finite, strict=True)]
+    if pd.api.types.is_integer_dtype(series):
+        return [str(int(v)) if ok else "" for v, ok in zip(numbers, finite, strict=True)]
+    return [repr(float(v)) if ok else "" for v, ok in zip(np.round(numbers, 4), finite, strict=True)]
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], handle) -> None:
+    import csv
+
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*(_csv_column(frame, c) for c in columns), strict=True))
+
+
+_XML_BAD = None
+
+
+def _xml_text(values: list[str]) -> list[str]:
+    """Escape for XML and drop the control characters XML 1.0 cannot hold."""
+    import re
+
+    global _XML_BAD
+    if _XML_BAD is None:
+        _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    out = []
+    for v in values:
+        v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(_XML_BAD.sub("", v))
+    return out
+
+
+def _xlsx_column(frame: pd.DataFrame, column: str) -> list[str]:
+    """One column as SpreadsheetML cells: text as inline strings (style 1 = text format "@"), numbers as numbers."""
+    values = _csv_column(frame, column)  # the same conversion, escaping and rounding as the CSV
+    if column in TEXT_COLUMNS or column not in frame.columns:
+        return [f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
+                for v in _xml_text(values)]
+    return [f"<v>{v}</v>".join(("<c>", "</c>")) if v else "<c/>" for v in values]
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="recommendations" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+
+
+def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    """A minimal SpreadsheetML workbook, written directly (openpyxl needs ~20 us a cell; this ~1 us).
+
+    One sheet ``recommendations``, header row frozen, text cells as inline
+    strings with the text format, numbers as numbers. ``openpyxl``, Excel and
+    WPS read it; the tests read it back with openpyxl.
+    """
+    import zipfile
+
+    header = "".join(f'<c t="inlineStr" s="1"><is><t>{h}</t></is></c>' for h in _xml_text(list(columns)))
+    cells = [_xlsx_column(frame, c) for c in columns]
+    body = "".join("<row>" + "".join(row) + "</row>" for row in zip(*cells, strict=True))
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/></sheetView></sheetViews>'
+        f"<sheetData><row>{header}</row>{body}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, xml in _XLSX_PARTS.items():
+            book.writestr(name, xml)
+        book.writestr("xl/worksheets/sheet1.xml", sheet)
+
+
+@contextlib.contextmanager
+def atomic_files(*targets: Path):
+    """Yield temporary paths next to ``targets``; move them all into place on success, delete them on failure."""
+    temps = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            temps.append(Path(name))
+        yield temps
+        umask = os.umask(0)
+        os.umask(umask)
+        for temp, target in zip(temps, targets, strict=True):
+            os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any other file
+            os.replace(temp, target)
+    finally:
+        for temp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def write_recommendations(
+    frame: pd.DataFrame, csv_path: Path | str, xlsx_path: Path | str | None = None
+) -> list[Path]:
+    """Write ``frame`` as CSV (UTF-8 with BOM) and, if asked, XLSX; returns the paths written.
+
+    Columns: ``ALL_COLUMNS`` present in ``frame`` (contract columns always, empty if missing).
+    """
+    targets = [Path(csv_path)] + ([Path(xlsx_path)] if xlsx_path is not None else [])
+    with atomic_files(*targets) as temps:
+        write_csv_xlsx(frame, temps[0], temps[1] if xlsx_path is not None else None)
+    return targets
+
+
+def write_csv_xlsx(frame: pd.DataFrame, csv_path: Path, xlsx_path: Path | None) -> None:
+    """Write the two files in place (not atomic: callers wrap it in ``atomic_files``)."""
+    from optimizer.decide.columns import CONTRACT_COLUMNS
+
+    columns = tuple(c for c in ALL_COLUMNS if c in CONTRACT_COLUMNS or c in frame.columns)
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+        _write_csv(frame, columns, handle)
+    if xlsx_path is not None:
+        _write_xlsx(frame, columns, xlsx_path)

@@ -1,0 +1,326 @@
+"""The daily job: wiring only. Each step is a module of its own.
+
+::
+
+    pull (connector -> store) -> per account: load history -> features -> fit
+      -> solve + verify -> recommend -> save + write files -> apply the `auto` rows
+      (audited, exactly once) -> run recorded
+
+Rows marked ``review`` are left for a person: the recommendations CSV/XLSX is
+the review file (``spendopt review import FILE`` applies what they approve).
+
+The effective date is ``today`` on the account's calendar; the history ends
+yesterday. The campaigns' current budgets, bids and statuses come live from the
+connector (the platform knows today's settings better than yesterday's row).
+A campaign in the history that the platform no longer lists, or lists as
+excluded (auto-managed 托管 plans), is held as it is.
+
+``dry_run=True`` reads only: it does not pull into the store, records no run,
+no recommendation and no audit row, and sends nothing; it writes the files to
+look at. Running the job twice on one day sends nothing twice: every change is
+keyed by campaign, field and effective date in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import CampaignState, Connector
+from optimizer.settings import Settings, config_hash
+from optimizer.version import code_version, new_run_id
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+    from optimizer.act.apply import ApplyReport
+    from optimizer.jobs.pull import PullSummary
+
+__all__ = ["AccountRun", "DailyResult", "live_states", "open_connector", "run_daily", "run_job", "run_review"]
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class AccountRun:
+    """What the job did for one account."""
+
+    account_id: str
+    campaigns: int = 0
+    auto: int = 0
+    review: int = 0
+    expected_spend: float = 0.0
+    expected_gmv: float = 0.0
+    paths: tuple[Path, ...] = ()
+    applied: ApplyReport | None = None
+    error: str | None = None
+    frame: Any = None
+    notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    run_id: str
+    effective_date: dt.date
+    dry_run: bool
+    out_dir: Path
+    pulled: PullSummary | None
+    accounts: tuple[AccountRun, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return all(a.error is None for a in self.accounts)
+
+
+def live_states(states: pd.DataFrame, live: list[CampaignState]) -> pd.DataFrame:
+    """Overlay the platform's current settings on the history-based states.
+
+    Campaigns the platform does not list, or lists as excluded, are locked.
+    """
+    import numpy as np
+
+    by_id = {s.campaign_id: s for s in live}
+    out = states.copy()
+    budget, bid = out["budget"].to_numpy(dtype=float).copy(), out["bid"].to_numpy(dtype=float).copy()
+    status, spend = out["status"].to_numpy(dtype=object).copy(), out["spend_today"].to_numpy(dtype=float).copy()
+    locked = out["locked"].to_numpy(dtype=bool).copy()
+    for i, cid in enumerate(out["campaign_id"]):
+        state = by_id.get(cid)
+        if state is None or state.excluded_reason:
+            locked[i] = True
+            continue
+        budget[i] = float(state.budget) if state.budget is not None else np.nan
+        bid[i] = float(state.bid) if state.bid is not None else np.nan
+        status[i] = state.status
+        spend[i] = float(state.spend_today)
+    return out.assign(budget=budget, bid=bid, status=status, spend_today=spend, locked=locked)
+
+
+def run_daily(
+    settings: Settings,
+    connector: Connector,
+    engine: Engine,
+    *,
+    today: dt.date,
+    out_dir: Path,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    report: bool = True,
+) -> DailyResult:
+    """Run the daily job once for every account the connector lists.
+
+    ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    """
+    from optimizer.jobs.pull import pull
+    from optimizer.store import finish_run, start_run
+
+    say = progress or (lambda done, total, what: None)
+    run_id = new_run_id("dry" if dry_run else "daily")
+    pulled = None
+    if not dry_run:
+        start_run(
+            engine,
+            kind="daily",
+            config_hash=config_hash(settings),
+            code_version=code_version(),
+            effective_date=today,
+            run_id=run_id,
+        )
+        say(0, 1, "pulling")
+        pulled = pull(
+            connector,
+            engine,
+            today=today,
+            lookback_days=settings.qianchuan.lookback_days,
+            initial_days=settings.job.history_days,
+            gmv_basis=settings.data.gmv_basis,
+            timezone=settings.data.timezone,
+        )
+    accounts = [a.account_id for a in connector.list_accounts()]
+    results = []
+    for n, account_id in enumerate(accounts):
+        say(n, len(accounts), f"optimizing {account_id}")
+        try:
+            results.append(
+                _run_account(settings, connector, engine, account_id, run_id=run_id, today=today,
+                             out_dir=out_dir / run_id, dry_run=dry_run, report=report)
+            )
+        except Exception as exc:  # one account's failure must not stop the others
+            from connectors.errors import SpendoptError
+
+            if not isinstance(exc, SpendoptError | ValueError):
+                raise
+            results.append(AccountRun(account_id, error=str(exc)))
+    say(len(accounts), len(accounts), "done")
+    result = DailyResult(run_id, today, dry_run, out_dir / run_id, pulled, tuple(results))
+    if not dry_run:
+        failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
+        finish_run(engine, run_id, status="ok" if not failed else "failed", message="; ".join(failed))
+    return result
+
+
+def _run_account(
+    settings: Settings,
+    connector: Connector,
+    engine: Engine,
+    account_id: str,
+    *,
+    run_id: str,
+    today: dt.date,
+    out_dir: Path,
+    dry_run: bool,
+    report: bool,
+) -> AccountRun:
+    from optimizer.act.apply import apply_changes
+    from optimizer.model.features import build_history, roster_frame
+    from optimizer.model.fit import fit
+    from optimizer.decide.plan import build_states, output_paths, recommendations
+    from optimizer.report import write_report
+    from optimizer.act.review import save_recommendations
+    from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.store import load_revisions, load_stats
+
+    stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
+    if stats.empty:
+        return AccountRun(account_id, error="no stored history for this account yet (pull or import first)")
+    campaigns = connector.list_campaigns(account_id)
+    history = build_history(
+        stats,
+        settings.model,
+        as_of=today,
+        revisions=load_revisions(engine, account_id=account_id),
+        window_days=settings.job.history_days,
+        roster=roster_frame(campaigns),
+    )
+    model = fit(history, settings.model, effective_date=today)
+    states = live_states(build_states(history, model), campaigns)
+    allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+
+    paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
+    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_files(*targets) as temps:
+        write_csv_xlsx(frame, temps[0], temps[1])
+        if report:
+            write_report(history, model, frame, html=temps[2], curves=temps[3], channels=temps[4],
+                         png_names=(paths["curves"].name, paths["channels"].name))
+    if not dry_run:
+        save_recommendations(engine, frame)
+    auto = frame[frame["decision"] == "auto"]
+    applied = apply_changes(engine, connector, auto, run_id=run_id, effective_date=today, dry_run=dry_run)
+    return AccountRun(
+        account_id,
+        campaigns=len(frame),
+        auto=int((frame["decision"] == "auto").sum()),
+        review=int((frame["decision"] == "review").sum()),
+        expected_spend=float(frame["expected_spend"].sum()),
+        expected_gmv=float(frame["expected_gmv"].sum()),
+        paths=tuple(targets),
+        applied=applied,
+        frame=frame,
+        notes=tuple(allocation.stats.notes),
+    )
+
+
+@contextmanager
+def open_connector(settings: Settings, *, real_today: dt.date | None = None, save: bool = True):
+    """The connector ``[job] connector`` names, and today's date on its calendar.
+
+    Yields ``(connector, today, sim_account)``; ``sim_account`` is the embedded
+    simulated account (``None`` for Qianchuan), saved on a clean exit when
+    ``save`` is true.
+    """
+    from zoneinfo import ZoneInfo
+
+    from optimizer.settings import default_data_dir
+
+    real_today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
+    if settings.job.connector == "qianchuan":
+        from connectors.qianchuan.connector import QianchuanConnector
+
+        with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
+            yield connector, real_today, None
+        return
+    from connectors.sim.account import open_sim_account
+
+    account = open_sim_account(
+        default_data_dir(), scenario=settings.job.sim_scenario, seed=settings.job.sim_seed, today=real_today
+    )
+    yield account.platform, account.platform.today, account
+    if save:
+        account.save()
+
+
+def run_job(
+    settings: Settings,
+    engine: Engine,
+    *,
+    days: int = 1,
+    dry_run: bool = False,
+    out: Path | None = None,
+    progress: Progress | None = None,
+    real_today: dt.date | None = None,
+    report: bool = True,
+) -> list[DailyResult]:
+    """``spendopt run``: the daily job on the configured connector.
+
+    ``[job] connector = "sim"`` (the default) runs on the embedded simulated
+    account kept in the data directory; ``days > 1`` runs that many simulated
+    days in a row (each day's changes are realised before the next). With
+    ``"qianchuan"`` it runs once for today's date in ``[data] timezone``.
+    """
+    from connectors.errors import InputError, Problem
+    from optimizer.settings import default_data_dir
+
+    out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
+    if days != 1 and settings.job.connector != "sim":
+        raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
+    results = []
+    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, sim):
+        for day in range(days):
+            if day:
+                sim.advance(1)
+                today = sim.platform.today
+            results.append(
+                run_daily(settings, connector, engine, today=today, out_dir=out, dry_run=dry_run,
+                          progress=progress, report=report or day == days - 1)
+            )
+    return results
+
+
+def run_review(
+    settings: Settings,
+    engine: Engine,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    real_today: dt.date | None = None,
+) -> tuple[Any, ApplyReport]:
+    """``spendopt review import``: validate the edited review file, store the
+    decisions, and apply the approved rows through the job's connector.
+
+    Recommendations for a past day are not applied (the platform has moved on:
+    run the job again). Returns ``(ReviewDecision, ApplyReport)``.
+    """
+    from connectors.errors import InputError, Problem
+    from optimizer.act.apply import apply_changes
+    from optimizer.act.review import import_review
+
+    decision = import_review(path, engine, settings, write=not dry_run)
+    rows = decision.rows
+    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, _):
+        effective = {dt.date.fromisoformat(str(d)[:10]) for d in rows["effective_date"]} if len(rows) else {today}
+        stale = sorted(d for d in effective if d < today)
+        if stale:
+            raise InputError(
+                Problem(str(path), f"these recommendations are for {stale[0]}, a past day (today is {today}): "
+                        "run the daily job again and review its new file", column="effective_date")
+            )
+        report = apply_changes(engine, connector, rows, run_id=decision.run_id, effective_date=min(effective),
+                               dry_run=dry_run)
+    return decision, report

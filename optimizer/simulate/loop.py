@@ -1,0 +1,362 @@
+"""The dry-run simulation: policies run the daily loop against the simulated platform.
+
+For each policy a fresh ``SimulatedPlatform`` is built from the same scenario
+and seed (so every policy meets the same market and the same daily luck), and
+for each of ``days`` days::
+
+    pull     daily_stats for the last len(maturity) days (a look-back overlap:
+             re-sent rows replace older ones, as a real pull does)
+    decide   policy.decide(today, list_campaigns(), history, settings)
+    apply    update_status(resume) -> update_budgets -> update_bids ->
+             update_status(pause); rejected writes are counted, not fatal
+    advance  the platform realises the day
+
+Results are judged on each day's *final* (fully attributed) spend and GMV,
+which the platform knows even for the last days of the run.
+
+Outputs (``write_outputs``), CSV as UTF-8 with BOM, all byte-identical for the
+same inputs:
+
+- ``simulation_days.csv``: ``DAY_COLUMNS``, one row per policy and day;
+- ``simulation_campaign_days.csv``: ``CAMPAIGN_DAY_COLUMNS``, per campaign;
+- ``simulation_summary.csv``: ``SUMMARY_COLUMNS``, one row per policy;
+- ``simulation.png``: cumulative GMV and daily ROI per policy.
+
+The yardsticks ``hold``, ``rules`` and ``oracle`` are always run, so the summary
+can state each policy's share of the oracle's GMV and its lift over holding
+still and over the rule of thumb.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import BidChange, BudgetChange, Change, StatusChange
+from connectors.sim.platform import SimulatedPlatform
+from connectors.sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optimizer.settings import Settings
+
+__all__ = [
+    "CAMPAIGN_DAY_COLUMNS",
+    "DAY_COLUMNS",
+    "REFERENCE_POLICIES",
+    "SUMMARY_COLUMNS",
+    "SimulationResult",
+    "render_summary",
+    "run_simulation",
+    "simulation_settings",
+    "write_outputs",
+]
+
+REFERENCE_POLICIES = ("hold", "rules", "oracle")
+
+DAY_COLUMNS = (
+    "policy", "day", "date", "live_campaigns", "total_budget", "spend", "gmv", "orders", "roi",
+    "cumulative_spend", "cumulative_gmv", "changes_applied", "changes_rejected",
+)
+"""Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes."""
+
+CAMPAIGN_DAY_COLUMNS = (
+    "policy", "date", "campaign_id", "campaign_name", "channel", "bid_type", "status", "budget", "bid",
+    "spend", "gmv", "orders",
+)
+"""Per policy, day and campaign: settings in force and the final outcome."""
+
+SUMMARY_COLUMNS = (
+    "policy", "days", "spend", "gmv", "roi", "pct_of_oracle_gmv", "lift_vs_hold_pct", "lift_vs_rules_pct",
+    "changes_applied", "changes_rejected",
+)
+"""Per policy over the run; lifts are GMV differences in percent of the reference's GMV."""
+
+OUTPUT_FILES = {
+    "days": "simulation_days.csv",
+    "campaign_days": "simulation_campaign_days.csv",
+    "summary": "simulation_summary.csv",
+    "chart": "simulation.png",
+}
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Frames with the column contracts above, and the files written (if any)."""
+
+    scenario: str
+    seed: int
+    days: pd.DataFrame
+    campaign_days: pd.DataFrame
+    summary: pd.DataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def simulation_settings(scenario: Scenario, config: Path | str | None = None) -> Settings:
+    """Guardrails for a run: the config file (or defaults), with the preset's ``[settings]`` on top.
+
+    A preset describes an account, its budget cap included, so its keys win.
+    """
+    from optimizer.settings import load_settings
+
+    return load_settings(config, **scenario.settings) if config else load_settings_defaults(scenario)
+
+
+def load_settings_defaults(scenario: Scenario) -> Settings:
+    """The defaults with the preset's ``[settings]`` on top; ``InputError`` names a bad key."""
+    from pydantic import ValidationError
+
+    from connectors.errors import InputError, Problem
+    from optimizer.settings import Settings
+
+    try:
+        return Settings(**scenario.settings)
+    except ValidationError as exc:
+        problems = [Problem(f"scenario {scenario.name}", f"[settings] {'.'.join(map(str, e['loc']))}: {e['msg']}")
+                    for e in exc.errors()]
+        raise InputError(problems) from None
+
+
+def _policy_order(policies: Sequence[str]) -> list[str]:
+    out = list(REFERENCE_POLICIES)
+    out += [p for p in policies if p not in out]
+    return out
+
+
+def _apply(platform: SimulatedPlatform, changes: Sequence[Change]) -> tuple[int, int]:
+    """Send the changes in a safe order; returns (applied, rejected)."""
+    resumes = [c for c in changes if isinstance(c, StatusChange) and c.status == "active"]
+    pauses = [c for c in changes if isinstance(c, StatusChange) and c.status == "paused"]
+    budgets = [c for c in changes if isinstance(c, BudgetChange)]
+    bids = [c for c in changes if isinstance(c, BidChange)]
+    results = (platform.update_status(resumes) + platform.update_budgets(budgets) + platform.update_bids(bids)
+               + platform.update_status(pauses))
+    ok = sum(1 for r in results if r.ok)
+    return ok, len(results) - ok
+
+
+class _History:
+    """The stats pulled so far, keyed by (campaign, date); a later pull wins."""
+
+    COLUMNS = ("account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
+               "impressions", "clicks", "budget", "bid_type", "bid", "status", "currency")
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, dt.date], tuple[Any, ...]] = {}
+
+    def pull(self, platform: SimulatedPlatform, start: dt.date, end: dt.date) -> None:
+        for s in platform.daily_stats(platform.scenario.account_id, start, end):
+            self.rows[(s.campaign_id, s.date)] = (
+                s.account_id, s.campaign_id, s.date, float(s.spend), float(s.gmv), s.orders, s.campaign_name,
+                s.channel, s.impressions, s.clicks, None if s.budget is None else float(s.budget), s.bid_type,
+                None if s.bid is None else float(s.bid), s.status, s.currency,
+            )
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame([self.rows[k] for k in sorted(self.rows)], columns=list(self.COLUMNS))
+        frame["date"] = pd.to_datetime(frame["date"])
+        for col in ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency"):
+            frame[col] = frame[col].astype(object)
+        return frame
+
+
+def _run_policy(name: str, scenario: Scenario, seed: int, days: int, settings: Settings,
+                advance: Any) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    from optimizer.simulate.policies.oracle import truth_model
+    from optimizer.simulate.policies.base import PolicyContext, make_policy
+
+    platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform)
+    context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
+    policy = make_policy(name, context)
+    account = scenario.account_id
+    history = _History()
+    history.pull(platform, platform.today - dt.timedelta(days=scenario.history_days), platform.today)
+    lookback = dt.timedelta(days=max(len(scenario.maturity), 1))
+    specs = scenario.campaigns
+    day_rows: list[dict[str, Any]] = []
+    camp_rows: list[tuple[Any, ...]] = []
+    cum_spend = cum_gmv = 0.0
+    for d in range(days):
+        today = platform.today
+        if d > 0:
+            history.pull(platform, today - lookback, today - dt.timedelta(days=1))
+        campaigns = platform.list_campaigns(account)
+        changes = policy.decide(today, campaigns, history.frame(), settings)
+        applied, rejected = _apply(platform, changes)
+        platform.advance_day()
+        out = platform.final_outcome(today)
+        listed = out["listed"]
+        live = listed & (out["status"] != "paused")
+        spend, gmv = round(float(out["spend"][listed].sum()), 2), round(float(out["gmv"][listed].sum()), 2)
+        cum_spend, cum_gmv = round(cum_spend + spend, 2), round(cum_gmv + gmv, 2)
+        day_rows.append({
+            "policy": name, "day": d + 1, "date": today.isoformat(), "live_campaigns": int(live.sum()),
+            "total_budget": round(float(out["budget"][live].sum()), 2), "spend": spend, "gmv": gmv,
+            "orders": int(out["orders"][listed].sum()), "roi": round(gmv / spend, 4) if spend > 0 else 0.0,
+            "cumulative_spend": cum_spend, "cumulative_gmv": cum_gmv,
+            "changes_applied": applied, "changes_rejected": rejected,
+        })
+        for i in range(len(specs)):
+            if listed[i]:
+                c = specs[i]
+                camp_rows.append((name, today.isoformat(), c.campaign_id, c.name, c.channel, c.bid_type,
+                                  out["status"][i], float(out["budget"][i]), float(out["bid"][i]),
+                                  float(out["spend"][i]), float(out["gmv"][i]), int(out["orders"][i])))
+        advance()
+    return day_rows, camp_rows
+
+
+def run_simulation(
+    scenario: Scenario | str | Path,
+    *,
+    days: int = 30,
+    seed: int = 0,
+    policies: Sequence[str] = (),
+    settings: Settings | None = None,
+    out_dir: Path | str | None = None,
+    progress: bool = True,
+) -> SimulationResult:
+    """Run every policy (plus the yardsticks) for ``days`` days; write the outputs if ``out_dir``.
+
+    Deterministic: the same scenario, seed, days, policies and settings give the
+    same frames and byte-identical files.
+    """
+    import pandas as pd
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    settings = settings or load_settings_defaults(scenario)
+    names = _policy_order(policies)
+    from optimizer.simulate.policies.base import policy_names
+
+    unknown = [p for p in names if p not in policy_names()]
+    if unknown:
+        raise KeyError(f"unknown policy {unknown[0]!r} (known: {', '.join(policy_names())})")
+    day_rows: list[dict[str, Any]] = []
+    camp_rows: list[tuple[Any, ...]] = []
+    with _progress(progress, len(names) * days) as advance:
+        for name in names:
+            d, c = _run_policy(name, scenario, seed, days, settings, advance)
+            day_rows += d
+            camp_rows += c
+    days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
+    camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
+    result = SimulationResult(scenario.name, seed, days_frame, camp_frame, _summary(days_frame, names))
+    if out_dir is not None:
+        files = write_outputs(result, Path(out_dir))
+        result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files)
+    return result
+
+
+class _progress:
+    """A rich progress bar over policy-days, or nothing."""
+
+    def __init__(self, show: bool, total: int) -> None:
+        self.show, self.total, self.bar = show, total, None
+
+    def __enter__(self):  # noqa: ANN204
+        if not self.show:
+            return lambda: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            transient=True)
+        self.bar.start()
+        task = self.bar.add_task("simulate", total=self.total)
+        return lambda: self.bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    totals = days.groupby("policy", sort=False).agg(
+        days=("day", "count"), spend=("spend", "sum"), gmv=("gmv", "sum"),
+        changes_applied=("changes_applied", "sum"), changes_rejected=("changes_rejected", "sum"))
+    gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
+
+    def pct(a: float, b: float) -> float:
+        return round(100.0 * a / b, 2) if b > 0 else float("nan")
+
+    rows = []
+    for p in names:
+        spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
+        rows.append({
+            "policy": p, "days": int(totals.loc[p, "days"]), "spend": spend, "gmv": g,
+            "roi": round(g / spend, 4) if spend > 0 else 0.0,
+            "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
+            "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
+            "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
+            "changes_applied": int(totals.loc[p, "changes_applied"]),
+            "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+        })
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
+    """Write the three CSVs (UTF-8 with BOM) and the chart; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {key: out_dir / name for key, name in OUTPUT_FILES.items()}
+    for key, frame in (("days", result.days), ("campaign_days", result.campaign_days), ("summary", result.summary)):
+        tmp = files[key].with_suffix(".csv.tmp")
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
+        tmp.replace(files[key])
+    _chart(result, files["chart"])
+    return files
+
+
+def _chart(result: SimulationResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_gmv, ax_roi) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, dpi=100)
+    try:
+        for name, frame in result.days.groupby("policy", sort=False):
+            style = {"oracle": "--", "hold": ":"}.get(str(name), "-")
+            ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
+            ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
+        ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
+        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, seed {result.seed}")
+        ax_gmv.legend(loc="upper left")
+        ax_gmv.grid(alpha=0.3)
+        ax_roi.set_ylabel("daily ROI (GMV / spend)")
+        ax_roi.set_xlabel("day")
+        ax_roi.grid(alpha=0.3)
+        fig.tight_layout()
+        tmp = path.with_suffix(".png.tmp")
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+        tmp.replace(path)
+    finally:
+        plt.close(fig)
+
+
+def render_summary(summary: pd.DataFrame) -> Any:
+    """The summary as a rich ``Table`` for the terminal."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title="simulation summary (final, fully attributed GMV, CNY)", box=box.SIMPLE_HEAD,
+                  padding=(0, 1), pad_edge=False, collapse_padding=True)
+    heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
+    for h in heads:
+        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
+    for r in summary.itertuples(index=False):
+        table.add_row(
+            r.policy, f"{r.spend:,.0f}", f"{r.gmv:,.0f}", f"{r.roi:.2f}", f"{r.pct_of_oracle_gmv:.1f}%",
+            f"{r.lift_vs_hold_pct:+.1f}%", f"{r.lift_vs_rules_pct:+.1f}%",
+            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
+        )
+    return table
