@@ -105,7 +105,9 @@ def check_bid_update(
 ) -> None:
     """Raise ``PlatformRuleError`` if setting the bid (CPA bid or ROI goal) to ``new`` breaks a rule."""
     if not new.is_finite() or new <= 0 or not _two_places(new):
-        raise PlatformRuleError("bid_value", f"bid {new} must be positive with at most 2 decimals", campaign_id=campaign_id)
+        raise PlatformRuleError(
+            "bid_value", f"bid {new} must be positive with at most 2 decimals", campaign_id=campaign_id
+        )
     if bid_type == "none":
         raise PlatformRuleError("no_bid", "a max-delivery campaign has no bid to change", campaign_id=campaign_id)
     if bid_type == "roi" and not (rules.min_roi_goal <= new <= rules.max_roi_goal):
@@ -115,9 +117,7 @@ def check_bid_update(
             campaign_id=campaign_id,
         )
     if bid_type == "cpa" and budget is not None and new > budget:
-        raise PlatformRuleError(
-            "bid_above_budget", f"bid {new} is above the budget {budget}", campaign_id=campaign_id
-        )
+        raise PlatformRuleError("bid_above_budget", f"bid {new} is above the budget {budget}", campaign_id=campaign_id)
 
 
 def is_finite_money(value: float) -> bool:

@@ -30,7 +30,8 @@ DbOption = Annotated[
     typer.Option("--db", help="store URL or SQLite file (default: $SPENDOPT_DATABASE_URL or the user data dir)"),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file (default: ~/.config/spendopt/spendopt.toml if present)")
+    Path | None,
+    typer.Option("--config", help="TOML config file (default: ~/.config/spendopt/spendopt.toml if present)"),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="show details and tracebacks")]
 
@@ -90,7 +91,7 @@ def command(func=None, *, name: str | None = None, group: typer.Typer | None = N
             return func(*args, **kwargs)
         except typer.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+        except Exception as exc:
             from rich.markup import escape
 
             from connectors.errors import InputError, SpendoptError
@@ -145,7 +146,9 @@ def init(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOptio
 
 @command(name="import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")
+    ],
     account: Annotated[str | None, typer.Option(help="account id for files without an account column")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -175,7 +178,9 @@ def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOpt
 
 @command
 def run(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="read only: write files to look at, send and store nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="read only: write files to look at, send and store nothing")
+    ] = False,
     days: Annotated[int, typer.Option(min=1, max=365, help="simulated account only: run this many days in a row")] = 1,
     out: Annotated[Path | None, typer.Option(help="folder for the run folders (default: [job] output_dir)")] = None,
     db: DbOption = None,
@@ -282,7 +287,7 @@ def optimize(
     verbose: VerboseOption = False,
 ) -> None:
     """One-shot: recommendations for the campaigns in the input files (never reads or changes the store)."""
-    from optimizer.decide.plan import run_optimize
+    from optimizer.jobs.optimize import run_optimize
 
     ctx = Context(None, config, verbose)
     settings = ctx.settings
@@ -316,13 +321,15 @@ app.add_typer(review_app, name="review")
 @command(group=review_app, name="import")
 def review_import(
     file: Annotated[Path, typer.Argument(help="the recommendations CSV/XLSX with `approved` filled in (yes/no/是/否)")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="check the file and show what would be sent; store and send nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check the file and show what would be sent; store and send nothing")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Check a reviewed file, record the decisions, and apply the approved rows."""
-    from optimizer.jobs.daily import run_review
+    from optimizer.jobs.review import run_review
 
     ctx = Context(db, config, verbose)
     decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
@@ -360,8 +367,17 @@ def audit(
     records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
     table = Table("time (UTC)", "run", "campaign", "for", "field", "before", "after", "state", "request / error")
     for r in records:
-        table.add_row(f"{r.created_at:%Y-%m-%d %H:%M}", r.run_id, r.campaign_id, str(r.effective_date), r.field,
-                      r.before or "", r.after, r.state, r.error or r.request_id or "")
+        table.add_row(
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.run_id,
+            r.campaign_id,
+            str(r.effective_date),
+            r.field,
+            r.before or "",
+            r.after,
+            r.state,
+            r.error or r.request_id or "",
+        )
     out = console()
     out.print(table if records else "no changes recorded yet")
 
@@ -409,7 +425,9 @@ def connect_qianchuan(config: ConfigOption = None, verbose: VerboseOption = Fals
 
 @command(name="pull")
 def pull_(
-    account: Annotated[str | None, typer.Option(help="only this Qianchuan advertiser id (default: every authorized one)")] = None,
+    account: Annotated[
+        str | None, typer.Option(help="only this Qianchuan advertiser id (default: every authorized one)")
+    ] = None,
     since: Annotated[
         str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
     ] = None,

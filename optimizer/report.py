@@ -33,8 +33,16 @@ if TYPE_CHECKING:
 __all__ = ["CJK_FONTS", "cjk_font", "write_report"]
 
 CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-    "Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans CJK JP", "AR PL UMing CN",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Noto Sans CJK JP",
+    "AR PL UMing CN",
 )
 
 
@@ -67,18 +75,22 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
         f = sub.predict(budgets[None, :], bid)
         ax.fill_between(f.spend[0], f.gmv[0] - f.gmv_sd[0], f.gmv[0] + f.gmv_sd[0], color="C0", alpha=0.2, lw=0)
         ax.plot(f.spend[0], f.gmv[0], color="C0", lw=1.5)
-        now = sub.predict(np.array([[current[i] if np.isfinite(history.current_budget[i]) else np.inf]]),
-                          np.array([[history.current_bid[i]]]))
+        now = sub.predict(
+            np.array([[current[i] if np.isfinite(history.current_budget[i]) else np.inf]]),
+            np.array([[history.current_bid[i]]]),
+        )
         ax.plot(now.spend[0, 0], now.gmv[0, 0], "o", color="0.4", label="today")
         rb = rec_budget[i] if np.isfinite(rec_budget[i]) else np.inf
         if rb > 0 and frame["action"].iloc[i] != "pause":
-            ax.plot(frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended")
+            ax.plot(
+                frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended"
+            )
         name = history.campaign_name[i] or history.campaign_id[i]
         ax.set_title(f"{name[:18]} ({frame['action'].iloc[i]})", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("spend", fontsize=7)
         ax.set_ylabel("GMV", fontsize=7)
-    for ax in list(axes.flat)[len(order):]:
+    for ax in list(axes.flat)[len(order) :]:
         ax.axis("off")
     if len(order):
         axes.flat[0].legend(fontsize=7, loc="upper left")
@@ -157,21 +169,37 @@ def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font
     )
     top = frame.reindex(frame["expected_spend"].sort_values(ascending=False).index).head(30)
     lines = "".join(
-        "<tr>" + "".join(f"<td>{esc('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>"
-                         for v in row) + "</tr>"
-        for row in top[["campaign_id", "campaign_name", "action", "current_budget", "recommended_budget",
-                        "expected_roi", "marginal_roi", "decision", "reason"]].itertuples(index=False)
+        "<tr>"
+        + "".join(f"<td>{esc('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in top[
+            [
+                "campaign_id",
+                "campaign_name",
+                "action",
+                "current_budget",
+                "recommended_budget",
+                "expected_roi",
+                "marginal_roi",
+                "decision",
+                "reason",
+            ]
+        ].itertuples(index=False)
     )
-    note = "" if font else "<p><em>No CJK font installed: Chinese names in the pictures show as boxes "\
+    note = (
+        ""
+        if font
+        else "<p><em>No CJK font installed: Chinese names in the pictures show as boxes "
         "(install fonts-noto-cjk).</em></p>"
+    )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
 <h1>spendopt recommendations for {date}</h1>
-<p>run {run_id}: {len(frame)} campaigns; actions {esc(', '.join(f'{k} {v}' for k, v in sorted(counts.items())))};
+<p>run {run_id}: {len(frame)} campaigns; actions {esc(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))};
 {review} for review. Expected spend {spend:,.2f}, expected GMV {gmv:,.2f}
-(ROI {gmv / spend if spend else float('nan'):.2f}).</p>{note}
+(ROI {gmv / spend if spend else float("nan"):.2f}).</p>{note}
 <h2>Budget by channel</h2><img src="{esc(names[1])}" alt="budget by channel">
 <table><tr><th>channel</th><th>today</th><th>recommended</th></tr>{rows}</table>
 <h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">

@@ -132,6 +132,7 @@ class ModelSettings(_Section):
         7.0, gt=0, le=365, description="a day's weight in the fit halves every this many days back (curves drift)"
     )
     min_history_days: int = Field(7, ge=1, le=365, description="fewer days of history than this = thin data (review)")
+
     @model_validator(mode="after")
     def _maturity_rises(self) -> ModelSettings:
         curve = self.lag_maturity
@@ -215,7 +216,8 @@ class Settings(BaseSettings):
     platform: PlatformRules = PlatformRules()
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     qianchuan: QianchuanSettings = Field(
-        default_factory=QianchuanSettings, description="[qianchuan] Open API connector; secrets from the environment only"
+        default_factory=QianchuanSettings,
+        description="[qianchuan] Open API connector; secrets from the environment only",
     )
 
     @model_validator(mode="before")

@@ -43,19 +43,33 @@ def main() -> None:
         args.db = server.create_database("bench_apply")
 
     def platform() -> SimulatedPlatform:
-        scenario = scenario_from_dict({"name": "bench-apply", "history_days": 1,
-                                       "generate": {"count": args.campaigns, "layout_seed": 1}})
+        scenario = scenario_from_dict(
+            {"name": "bench-apply", "history_days": 1, "generate": {"count": args.campaigns, "layout_seed": 1}}
+        )
         return SimulatedPlatform(scenario, seed=1)
 
     sim = platform()
     account = sim.list_accounts()[0].account_id
     states = sim.list_campaigns(account)
-    rows = pd.DataFrame([{
-        "account_id": account, "campaign_id": s.campaign_id, "bid_type": s.bid_type,
-        "current_budget": s.budget, "recommended_budget": s.budget + Decimal(100),
-        "current_bid": s.bid, "recommended_bid": s.bid, "action": "increase", "decision": "auto",
-        "reason": "预算 +100", "approved": None,
-    } for s in states if s.status != "paused"])
+    rows = pd.DataFrame(
+        [
+            {
+                "account_id": account,
+                "campaign_id": s.campaign_id,
+                "bid_type": s.bid_type,
+                "current_budget": s.budget,
+                "recommended_budget": s.budget + Decimal(100),
+                "current_bid": s.bid,
+                "recommended_bid": s.bid,
+                "action": "increase",
+                "decision": "auto",
+                "reason": "预算 +100",
+                "approved": None,
+            }
+            for s in states
+            if s.status != "paused"
+        ]
+    )
     n = len(rows)
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_store(args.db or f"sqlite:///{Path(tmp) / 'bench.db'}")
@@ -72,11 +86,15 @@ def main() -> None:
         print(f"{n} budget changes, store {engine.url.get_backend_name()}")
         timed("dry run", lambda: apply_changes(engine, sim, rows, run_id="dry", effective_date=today, dry_run=True))
         real = timed("apply (audited)", lambda: apply_changes(engine, sim, rows, run_id="r1", effective_date=today))
-        timed("apply again (all already applied)",
-              lambda: apply_changes(engine, sim, rows, run_id="r2", effective_date=today))
+        timed(
+            "apply again (all already applied)",
+            lambda: apply_changes(engine, sim, rows, run_id="r2", effective_date=today),
+        )
         bare_sim = platform()
-        changes = [BudgetChange(account_id=account, campaign_id=r.campaign_id, budget=r.recommended_budget)
-                   for r in rows.itertuples()]
+        changes = [
+            BudgetChange(account_id=account, campaign_id=r.campaign_id, budget=r.recommended_budget)
+            for r in rows.itertuples()
+        ]
         bare = timed("platform writes only (no audit)", lambda: bare_sim.update_budgets(changes))
         print(f"audited apply: {(real - bare) / n * 1000:.2f} ms of store work per change")
         engine.dispose()

@@ -33,8 +33,10 @@ def main() -> None:
     bare = timed([sys.executable, "-c", "pass"], args.runs)
     help_ = timed([exe, "--help"], args.runs)
     print(f"python -c pass:   median {statistics.median(bare):.3f} s  worst {max(bare):.3f} s")
-    print(f"spendopt --help:  median {statistics.median(help_):.3f} s  worst {max(help_):.3f} s  "
-          f"({statistics.median(help_) / statistics.median(bare):.1f}x a bare interpreter)")
+    print(
+        f"spendopt --help:  median {statistics.median(help_):.3f} s  worst {max(help_):.3f} s  "
+        f"({statistics.median(help_) / statistics.median(bare):.1f}x a bare interpreter)"
+    )
 
 
 if __name__ == "__main__":

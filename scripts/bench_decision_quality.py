@@ -41,23 +41,23 @@ def _register_truth_policy() -> None:
     """``spendopt-on-truth``: the spendopt policy with the fitted model swapped for the true curves."""
     import numpy as np
 
-    from optimizer.simulate.policies.base import register_policy
     from optimizer.model.response import Forecast
+    from optimizer.simulate.policies import register_policy
     from optimizer.simulate.policies.spendopt import SpendoptPolicy
 
     class TrueCurves:
         """The platform's truth restricted to the fitted campaigns, in their order."""
 
-        def __init__(self, truth, ids):  # noqa: ANN001
+        def __init__(self, truth, ids):
             position = {cid: i for i, cid in enumerate(truth.campaign_ids)}
             self.truth, self.ids, self.n = truth, list(ids), len(position)
             self.rows = np.array([position[cid] for cid in self.ids])
 
         @property
-        def campaign_ids(self):  # noqa: ANN202
+        def campaign_ids(self):
             return self.ids
 
-        def predict(self, budget, bid):  # noqa: ANN001, ANN202
+        def predict(self, budget, bid):
             budget, bid = np.asarray(budget, float), np.asarray(bid, float)
             full_budget = np.zeros((self.n, budget.shape[1]))
             full_bid = np.full((self.n, budget.shape[1]), np.nan)
@@ -68,11 +68,11 @@ def _register_truth_policy() -> None:
     class SpendoptOnTruth(SpendoptPolicy):
         name = "spendopt-on-truth"
 
-        def __init__(self, context) -> None:  # noqa: ANN001
+        def __init__(self, context) -> None:
             super().__init__(context)
             self.truth = context.truth
 
-        def response(self, day, model):  # noqa: ANN001, ANN202
+        def response(self, day, model):
             return TrueCurves(self.truth(day), model.campaign_ids)
 
     register_policy("spendopt-on-truth", SpendoptOnTruth)
@@ -89,7 +89,7 @@ def _generated(name: str) -> bool:
     return "generate" in _preset_data(name)
 
 
-def _redrawn(name: str, layout: int):  # noqa: ANN202
+def _redrawn(name: str, layout: int):
     """The preset with its generated campaigns drawn again from ``layout``: a new account of the same kind."""
     from connectors.sim.scenario import scenario_from_dict
 
@@ -108,10 +108,20 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=None)
     parser.add_argument("--kappa", type=float, default=None, help="override objective.uncertainty_penalty")
     parser.add_argument("--decompose", action="store_true", help="also run spendopt on the true curves")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=NUMBER",
-                        help="override a numeric setting, e.g. --set model.half_life_days=14")
-    parser.add_argument("--layouts", type=int, nargs="+", default=None,
-                        help="redraw each generated preset's campaigns with these layout seeds (accounts not tuned on)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=NUMBER",
+        help="override a numeric setting, e.g. --set model.half_life_days=14",
+    )
+    parser.add_argument(
+        "--layouts",
+        type=int,
+        nargs="+",
+        default=None,
+        help="redraw each generated preset's campaigns with these layout seeds (accounts not tuned on)",
+    )
     args = parser.parse_args()
     names = args.scenarios or list_scenarios()
     cases = [(name, None) for name in names]
@@ -121,9 +131,11 @@ def main() -> None:
     if args.decompose:
         _register_truth_policy()
         policies.append("spendopt-on-truth")
-    print(f"{'scenario':<24} {'seeds':>5} {'% oracle':>9} {'worst':>7} {'vs rules':>9} {'vs hold':>8} {'run ROI':>8} "
-          f"{'min day':>8} {'oracle':>7} {'floor':>6} {'max budget':>12} {'total_daily':>12} {'s/run':>6}"
-          + (f" {'on truth':>9}" if args.decompose else ""))
+    print(
+        f"{'scenario':<24} {'seeds':>5} {'% oracle':>9} {'worst':>7} {'vs rules':>9} {'vs hold':>8} {'run ROI':>8} "
+        f"{'min day':>8} {'oracle':>7} {'floor':>6} {'max budget':>12} {'total_daily':>12} {'s/run':>6}"
+        + (f" {'on truth':>9}" if args.decompose else "")
+    )
     for name, layout in cases:
         scenario = load_scenario(name) if layout is None else _redrawn(name, layout)
         label = name if layout is None else f"{name}@{layout}"
@@ -133,13 +145,16 @@ def main() -> None:
             path, value = item.split("=", 1)
             section, key = path.split(".", 1)
             part = getattr(settings, section)
-            settings = settings.model_copy(update={section: part.model_copy(update={key: type(getattr(part, key))(value)})})
+            settings = settings.model_copy(
+                update={section: part.model_copy(update={key: type(getattr(part, key))(value)})}
+            )
         pct, rules, hold, min_roi, max_budget, secs, run_roi, on_truth = [], [], [], [], [], [], [], []
         oracle_min_roi = []
         for seed in args.seeds:
             started = time.perf_counter()
-            result = run_simulation(scenario, days=args.days, seed=seed, policies=policies,
-                                    settings=settings, progress=False)
+            result = run_simulation(
+                scenario, days=args.days, seed=seed, policies=policies, settings=settings, progress=False
+            )
             secs.append(time.perf_counter() - started)
             summary = result.summary.set_index("policy")
             row = summary.loc["spendopt"]
@@ -155,13 +170,19 @@ def main() -> None:
             oracle_min_roi.append(float(oracle_days["roi"].min()))
             max_budget.append(float(days["total_budget"].max()))
         hold_days = result.days[result.days["policy"] == "hold"]
-        cap = settings.budget.total_daily if settings.budget.total_daily is not None else hold_days["total_budget"].iloc[0]
-        print(f"{label:<24} {len(args.seeds):>5} {statistics.median(pct):>8.2f}% {min(pct):>6.2f}% "
-              f"{statistics.median(rules):>8.2f}% "
-              f"{statistics.median(hold):>7.2f}% {min(run_roi):>8.2f} {min(min_roi):>8.2f} {min(oracle_min_roi):>7.2f} {settings.objective.roi_floor:>6.2f} "
-              f"{max(max_budget):>12,.2f} {float(cap):>12,.2f} "
-              f"{statistics.median(secs):>6.1f}"
-              + (f" {statistics.median(on_truth):>8.2f}%" if args.decompose else ""), flush=True)
+        cap = (
+            settings.budget.total_daily
+            if settings.budget.total_daily is not None
+            else hold_days["total_budget"].iloc[0]
+        )
+        print(
+            f"{label:<24} {len(args.seeds):>5} {statistics.median(pct):>8.2f}% {min(pct):>6.2f}% "
+            f"{statistics.median(rules):>8.2f}% "
+            f"{statistics.median(hold):>7.2f}% {min(run_roi):>8.2f} {min(min_roi):>8.2f} {min(oracle_min_roi):>7.2f} {settings.objective.roi_floor:>6.2f} "
+            f"{max(max_budget):>12,.2f} {float(cap):>12,.2f} "
+            f"{statistics.median(secs):>6.1f}" + (f" {statistics.median(on_truth):>8.2f}%" if args.decompose else ""),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def make_input(n: int, days: int, folder: Path) -> Path:
 
 
 def run_one(path: Path, report: bool) -> dict:
-    from optimizer.decide.plan import run_optimize
+    from optimizer.jobs.optimize import run_optimize
     from optimizer.settings import Settings
 
     started = time.perf_counter()
@@ -81,9 +81,14 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--one", str(path)] + (["--report"] if args.report else [])
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        stages = ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k not in ("campaigns", "seconds", "cpu", "peak_mb", "gap"))
-        print(f"{r['campaigns']:>9,} {r['campaigns'] * args.days:>9,} {r['seconds']:>7.2f} {r['cpu']:>6.2f} {r['peak_mb']:>8,} "
-              f"{r['gap']:>9.2e}  {stages}", flush=True)
+        stages = ", ".join(
+            f"{k} {v:.2f}" for k, v in r.items() if k not in ("campaigns", "seconds", "cpu", "peak_mb", "gap")
+        )
+        print(
+            f"{r['campaigns']:>9,} {r['campaigns'] * args.days:>9,} {r['seconds']:>7.2f} {r['cpu']:>6.2f} {r['peak_mb']:>8,} "
+            f"{r['gap']:>9.2e}  {stages}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -22,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.qianchuan.auth import exchange_auth_code  # noqa: E402
-from connectors.qianchuan.connector import QianchuanConnector  # noqa: E402
-from connectors.qianchuan.fake.server import FakeServer  # noqa: E402
-from connectors.qianchuan.fake.world import FakeSettings  # noqa: E402
-from connectors.qianchuan.settings import QianchuanSettings  # noqa: E402
-from connectors.qianchuan.tokens import TokenStore, new_key  # noqa: E402
-from optimizer.jobs.pull import pull  # noqa: E402
-from optimizer.store import open_store  # noqa: E402
+from connectors.qianchuan.auth import exchange_auth_code
+from connectors.qianchuan.connector import QianchuanConnector
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
+from connectors.qianchuan.settings import QianchuanSettings
+from connectors.qianchuan.tokens import TokenStore, new_key
+from optimizer.jobs.pull import pull
+from optimizer.store import open_store
 
 
 def main() -> None:
@@ -46,14 +45,26 @@ def main() -> None:
 
     per_account = args.plans // args.accounts
     fake = FakeSettings(
-        seed=1, accounts=args.accounts, plans_per_account=per_account, uni_plans_per_account=2,
-        latency_s=args.latency, qps_limit=args.qps, history_days=args.days + 5,
+        seed=1,
+        accounts=args.accounts,
+        plans_per_account=per_account,
+        uni_plans_per_account=2,
+        latency_s=args.latency,
+        qps_limit=args.qps,
+        history_days=args.days + 5,
     )
     with tempfile.TemporaryDirectory() as tmp, FakeServer(fake) as server:
         world = server.world
         settings = QianchuanSettings(
-            base_url=server.base_url, auth_url=server.auth_url, app_id=fake.app_id, app_secret=fake.app_secret,
-            app_qps=args.qps, account_qps=args.qps, burst=args.burst, concurrency=8, page_size=args.page_size,
+            base_url=server.base_url,
+            auth_url=server.auth_url,
+            app_id=fake.app_id,
+            app_secret=fake.app_secret,
+            app_qps=args.qps,
+            account_qps=args.qps,
+            burst=args.burst,
+            concurrency=8,
+            page_size=args.page_size,
         )
         store = TokenStore(Path(tmp) / "tokens.enc", key=new_key())
         asyncio.run(exchange_auth_code(settings, world.issue_auth_code(), store))
@@ -74,7 +85,9 @@ def main() -> None:
     print(f"requests: {calls} ({world.rate_limited} answered 40100, {retries} retries)")
     print(f"rows stored: {rows}  failed accounts: {len(summary.failed)}")
     print(f"elapsed: {elapsed:.1f} s   achieved: {rate:.2f} req/s = {100 * rate / args.qps:.0f} % of the limit")
-    print(f"first to last request: {window:.1f} s = {(calls - 1) / window:.2f} req/s (the rest is set-up and the last save)")
+    print(
+        f"first to last request: {window:.1f} s = {(calls - 1) / window:.2f} req/s (the rest is set-up and the last save)"
+    )
 
 
 if __name__ == "__main__":

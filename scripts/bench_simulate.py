@@ -37,8 +37,10 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     settings = simulation_settings(scenario)
     listed = sum(1 for c in scenario.campaigns if c.start_day <= args.days)
-    print(f"scenario {scenario.name}: {len(scenario.campaigns)} campaigns ({listed} live by day {args.days}), "
-          f"{scenario.history_days} history days, {args.days} simulated days, seed {args.seed}")
+    print(
+        f"scenario {scenario.name}: {len(scenario.campaigns)} campaigns ({listed} live by day {args.days}), "
+        f"{scenario.history_days} history days, {args.days} simulated days, seed {args.seed}"
+    )
 
     t0 = time.perf_counter()
     SimulatedPlatform(scenario, seed=args.seed)
@@ -49,7 +51,7 @@ def main() -> None:
         per_policy: dict[str, float] = {}
         original = simulate._run_policy
 
-        def timed(name, *a, **kw):
+        def timed(name, *a, original=original, per_policy=per_policy, **kw):
             start = time.perf_counter()
             out = original(name, *a, **kw)
             per_policy[name] = time.perf_counter() - start
@@ -58,8 +60,9 @@ def main() -> None:
         simulate._run_policy = timed
         try:
             start = time.perf_counter()
-            result = run_simulation(scenario, days=args.days, seed=args.seed, policies=args.policy,
-                                    settings=settings, progress=False)
+            result = run_simulation(
+                scenario, days=args.days, seed=args.seed, policies=args.policy, settings=settings, progress=False
+            )
             loop = time.perf_counter() - start
         finally:
             simulate._run_policy = original

@@ -147,7 +147,7 @@ def slsqp_compare(n: int, seed: int = 11) -> dict:
         options={"maxiter": 500, "ftol": 1e-9},
     )
     slsqp_s = time.perf_counter() - t0
-    s, g = forecast(res.x)
+    _s, g = forecast(res.x)
     return {
         "n": n,
         "ours_s": round(ours_s, 3),

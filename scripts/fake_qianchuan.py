@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.qianchuan.fake.server import FakeServer  # noqa: E402
-from connectors.qianchuan.fake.world import FakeSettings  # noqa: E402
-from connectors.qianchuan.tokens import new_key  # noqa: E402
+from connectors.qianchuan.fake.server import FakeServer
+from connectors.qianchuan.fake.world import FakeSettings
+from connectors.qianchuan.tokens import new_key
 
 
 def main() -> None:

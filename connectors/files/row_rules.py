@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from connectors.files import cells
 from connectors.errors import InputError, Problem
+from connectors.files import cells
 from connectors.files.headers import header_key
 
 if TYPE_CHECKING:

@@ -43,8 +43,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors.files import cells
 from connectors.errors import InputError, Problem
+from connectors.files import cells
 from connectors.files.headers import (
     BID_TYPE_VALUES,
     GMV_BASES,
@@ -82,7 +82,16 @@ STAT_COLUMNS: tuple[str, ...] = (
 
 Progress = Callable[[int, int], None]
 
-_TEXT_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_type", "status", "currency", "source_file")
+_TEXT_COLUMNS = (
+    "account_id",
+    "campaign_id",
+    "campaign_name",
+    "channel",
+    "bid_type",
+    "status",
+    "currency",
+    "source_file",
+)
 _NUMBER_COLUMNS = frozenset({"spend", "gmv", "orders", "impressions", "clicks", "budget", "bid", "roi_goal"})
 NO_CAP = frozenset({"不限"})
 """Budget text meaning "no cap" besides an empty cell (the console's 不限)."""
@@ -179,6 +188,7 @@ def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
             status=row.status,
             currency=row.currency,
         )
+
 
 def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]:
     """Contract column -> index of the header that provides it; problems raise."""

@@ -277,8 +277,7 @@ def _misaligned(name: str, row: int, header: list[str], cells: Sequence[str], wi
         extra = next(i for i in range(width, n) if cells[i] and not cells[i].isspace())
         return Problem(
             name,
-            f"value {cells[extra]!r} in column {extra + 1}, past the last header column "
-            f"({width}): misaligned row",
+            f"value {cells[extra]!r} in column {extra + 1}, past the last header column ({width}): misaligned row",
             row=row,
             column=f"column {extra + 1}",
         )

@@ -67,7 +67,12 @@ async def exchange_auth_code(
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> TokenSet:
     """Trade ``code`` for tokens and save them (encrypted) before returning."""
-    body = {"app_id": _app_id(settings.app_id), "secret": settings.secret(), "grant_type": "auth_code", "auth_code": code}
+    body = {
+        "app_id": _app_id(settings.app_id),
+        "secret": settings.secret(),
+        "grant_type": "auth_code",
+        "auth_code": code,
+    }
     async with ApiClient(settings, store, transport=transport, clock=clock) as client:
         resp = await client.call("POST", ACCESS_TOKEN_PATH, body=body, auth=False, idempotent=False)
     tokens = TokenSet.from_response(settings.app_id, resp.data, clock())

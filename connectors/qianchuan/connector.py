@@ -137,7 +137,9 @@ class PlanDetail(BaseModel):
     marketing_scene: str
     platform_status: str = Field(description="the platform's delivery status, e.g. DELIVERY_OK")
     learning_status: str | None = Field(None, description="LEARNING, LEARNED, LEARN_FAILED or DEFAULT")
-    compensate_status: str | None = Field(None, description="cost guarantee: IN_EFFECT, INVALID, CONFIRMING, PAID, ENDED, DEFAULT")
+    compensate_status: str | None = Field(
+        None, description="cost guarantee: IN_EFFECT, INVALID, CONFIRMING, PAID, ENDED, DEFAULT"
+    )
     compensate_reason: str | None = None
 
 
@@ -274,7 +276,9 @@ class QianchuanConnector:
             api = await self._api()
             if fresh:
                 return cached[1], await reads.report_rows(api, account_id, start, end)
-            return await reads.gather_all([reads.list_plans(api, account_id, today), reads.report_rows(api, account_id, start, end)])
+            return await reads.gather_all(
+                [reads.list_plans(api, account_id, today), reads.report_rows(api, account_id, start, end)]
+            )
 
         plans, report = self._run(go())
         rows = report.rows
@@ -341,7 +345,9 @@ class QianchuanConnector:
         for i, change in enumerate(changes):
             by_account[change.account_id].append(i)
         for account_id, idx in by_account.items():
-            for i, result in zip(idx, self._run(self._write_account(account_id, [changes[i] for i in idx], strict)), strict=True):
+            for i, result in zip(
+                idx, self._run(self._write_account(account_id, [changes[i] for i in idx], strict)), strict=True
+            ):
                 results[i] = result
         return [results[i] for i in range(len(changes))]
 
@@ -401,7 +407,7 @@ class QianchuanConnector:
                     raise
                 early[i] = WriteResult(change=change, ok=False, error=str(exc))
                 continue
-            bid_type, bid = _bid(plan)
+            bid_type, _bid_value = _bid(plan)
             uni = plan.kind == "uni"
             if isinstance(change, BudgetChange):
                 groups["uni_budget" if uni else "budget"].append((i, plan.ad_id, change.budget))
@@ -409,7 +415,9 @@ class QianchuanConnector:
                 kind = "uni_roi2_goal" if uni else ("roi_goal" if bid_type == "roi" else "bid")
                 groups[kind].append((i, plan.ad_id, change.bid))
             else:
-                groups["uni_status" if uni else "status"].append((i, plan.ad_id, "ENABLE" if change.status == "active" else "DISABLE"))
+                groups["uni_status" if uni else "status"].append(
+                    (i, plan.ad_id, "ENABLE" if change.status == "active" else "DISABLE")
+                )
 
         # 2. send, group by group; ambiguous failures are resolved by reading back
         async def read_back(kind: str, ad_ids: list[str]) -> dict[str, str]:
@@ -448,7 +456,11 @@ class QianchuanConnector:
             plan = final.get(change.campaign_id)
             now_value = _value_of(kind, plan) if plan else None
             ok = outcome.ok and now_value == outcome.requested
-            error = None if ok else (outcome.answer if not outcome.ok else f"platform accepted it but reads back {now_value}")
+            error = (
+                None
+                if ok
+                else (outcome.answer if not outcome.ok else f"platform accepted it but reads back {now_value}")
+            )
             if kind.endswith("status") and now_value is not None:
                 now_value = "active" if now_value == "ENABLE" else "paused"
             results.append(

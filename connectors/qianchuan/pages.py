@@ -49,12 +49,16 @@ class _Seen:
 
     def check(self, page: Page) -> None:
         if page.number in self.numbers:
-            raise PageLoopError(f"page {page.number} was answered twice", endpoint=self.endpoint, request_id=page.request_id)
+            raise PageLoopError(
+                f"page {page.number} was answered twice", endpoint=self.endpoint, request_id=page.request_id
+            )
         if page.rows:
             digest = hashlib.sha1(json.dumps(page.rows, sort_keys=True, default=str).encode()).hexdigest()
             if digest in self.digests:
                 raise PageLoopError(
-                    f"page {page.number} repeats the rows of an earlier page", endpoint=self.endpoint, request_id=page.request_id
+                    f"page {page.number} repeats the rows of an earlier page",
+                    endpoint=self.endpoint,
+                    request_id=page.request_id,
                 )
             self.digests.add(digest)
         self.numbers.add(page.number)

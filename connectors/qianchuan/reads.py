@@ -257,7 +257,12 @@ def _uni_plan(advertiser_id: str, goal: str, item: dict[str, Any]) -> Plan:
 
 
 async def list_plans(
-    client: ApiClient, advertiser_id: str, today: dt.date, *, ids: list[str] | None = None, goals: tuple[str, ...] | None = None
+    client: ApiClient,
+    advertiser_id: str,
+    today: dt.date,
+    *,
+    ids: list[str] | None = None,
+    goals: tuple[str, ...] | None = None,
 ) -> list[Plan]:
     """Every plan of the advertiser: both goals, all scenes, and 全域 plans.
 
@@ -385,6 +390,7 @@ async def _standard_report(client, advertiser_id, lo, hi, gmv_field, orders_fiel
         "filtering": {"marketing_goal": "ALL", "marketing_scene": "ALL"},
         "time_granularity": "TIME_GRANULARITY_DAILY",
     }
+
     def make(row: dict[str, Any]) -> ReportRow:
         return ReportRow(
             advertiser_id=advertiser_id,
@@ -451,19 +457,24 @@ async def plan_status(client: ApiClient, advertiser_id: str, ad_ids: list[str]) 
     compensate: dict[str, tuple[str | None, str | None]] = {}
 
     async def learn(chunk: list[str]) -> None:
-        r = await client.get(s.learning_status_path, {"advertiser_id": advertiser_id, "ad_ids": [int(i) for i in chunk]}, account=advertiser_id)
+        r = await client.get(
+            s.learning_status_path,
+            {"advertiser_id": advertiser_id, "ad_ids": [int(i) for i in chunk]},
+            account=advertiser_id,
+        )
         for item in r.data.get("list") or []:
             learning[str(item.get("ad_id"))] = str(item.get("status") or "DEFAULT")
 
     async def comp(chunk: list[str]) -> None:
-        r = await client.get(P + "ad/compensate_status/get/", {"advertiser_id": advertiser_id, "ad_ids": [int(i) for i in chunk]}, account=advertiser_id)
+        r = await client.get(
+            P + "ad/compensate_status/get/",
+            {"advertiser_id": advertiser_id, "ad_ids": [int(i) for i in chunk]},
+            account=advertiser_id,
+        )
         for item in r.data.get("list") or []:
             if str(item.get("status") or "SUCCESS") != "SUCCESS":
                 continue
             compensate[str(item.get("ad_id"))] = (item.get("compensate_status"), item.get("reason"))
 
     await gather_all([f(c) for c in chunks for f in (learn, comp)])
-    return {
-        ad_id: PlanStatus(ad_id, learning.get(ad_id), *(compensate.get(ad_id) or (None, None)))
-        for ad_id in ad_ids
-    }
+    return {ad_id: PlanStatus(ad_id, learning.get(ad_id), *(compensate.get(ad_id) or (None, None))) for ad_id in ad_ids}

@@ -42,15 +42,21 @@ class QianchuanSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    base_url: str = Field("https://api.oceanengine.com", description="API host (ad.oceanengine.com serves the same paths)")
+    base_url: str = Field(
+        "https://api.oceanengine.com", description="API host (ad.oceanengine.com serves the same paths)"
+    )
     auth_url: str = Field(
         "https://qianchuan.jinritemai.com/openapi/qc/audit/oauth.html",
         description="where the user authorizes the app (step 1 of OAuth2)",
     )
     redirect_uri: str = Field("", description="the redirect URI registered for the app; the auth_code arrives there")
     app_id: str = Field("", description="the developer app's id (env SPENDOPT_QIANCHUAN_APP_ID)")
-    app_secret: SecretStr | None = Field(None, description="app secret; environment only (SPENDOPT_QIANCHUAN_APP_SECRET)")
-    token_file: Path | None = Field(None, description="encrypted token file; absent = $XDG_DATA_HOME/spendopt/qianchuan-tokens.enc")
+    app_secret: SecretStr | None = Field(
+        None, description="app secret; environment only (SPENDOPT_QIANCHUAN_APP_SECRET)"
+    )
+    token_file: Path | None = Field(
+        None, description="encrypted token file; absent = $XDG_DATA_HOME/spendopt/qianchuan-tokens.enc"
+    )
     refresh_margin_s: float = Field(7200, ge=0, description="refresh the access token when less than this is left (s)")
 
     app_qps: float = Field(5.0, gt=0, description="client-side request rate limit for the whole app (requests/s)")
@@ -65,7 +71,9 @@ class QianchuanSettings(BaseModel):
     page_size: int = Field(100, ge=1, le=1000, description="rows per page for plan lists and reports")
     uni_page_size: Literal[10, 20, 50, 100, 200] = Field(100, description="page size for uni_promotion/list")
     max_pages: int = Field(10_000, ge=1, description="hard stop for one paginated read (loop safety)")
-    lookback_days: int = Field(7, ge=0, le=60, description="each pull re-reads this many days before --since (late conversions)")
+    lookback_days: int = Field(
+        7, ge=0, le=60, description="each pull re-reads this many days before --since (late conversions)"
+    )
     max_report_span_days: int = Field(30, ge=1, le=180, description="longest date span of one report call")
     status_batch: int = Field(50, ge=1, le=100, description="ad_ids per learning/compensate status call")
     marketing_goals: tuple[Literal["VIDEO_PROM_GOODS", "LIVE_PROM_GOODS"], ...] = Field(
@@ -79,7 +87,8 @@ class QianchuanSettings(BaseModel):
         ("stat_cost",), description="全域 report fields sent in 1/1000 fen (divided by 100000 to CNY)"
     )
     learning_status_path: str = Field(
-        "/open_api/v1.0/qianchuan/ad/learing_status/get/", description="official path (sic); bububa uses learning_status"
+        "/open_api/v1.0/qianchuan/ad/learing_status/get/",
+        description="official path (sic); bububa uses learning_status",
     )
     read_status_details: bool = Field(True, description="read learning and cost-guarantee status per plan")
 
@@ -104,5 +113,7 @@ class QianchuanSettings(BaseModel):
         from connectors.errors import AuthError
 
         if not self.app_id or self.app_secret is None or not self.app_secret.get_secret_value():
-            raise AuthError("Qianchuan app id and secret are not set: export SPENDOPT_QIANCHUAN_APP_ID and SPENDOPT_QIANCHUAN_APP_SECRET")
+            raise AuthError(
+                "Qianchuan app id and secret are not set: export SPENDOPT_QIANCHUAN_APP_ID and SPENDOPT_QIANCHUAN_APP_SECRET"
+            )
         return self.app_secret.get_secret_value()

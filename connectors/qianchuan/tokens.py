@@ -56,7 +56,9 @@ class TokenSet(BaseModel):
     access_expires_at: dt.datetime = Field(description="UTC time the access token stops working")
     refresh_token: SecretStr
     refresh_expires_at: dt.datetime = Field(description="UTC time the refresh token stops working")
-    advertiser_ids: tuple[str, ...] = Field((), description="account ids the user authorized (shop, agent or advertiser)")
+    advertiser_ids: tuple[str, ...] = Field(
+        (), description="account ids the user authorized (shop, agent or advertiser)"
+    )
     issued_at: dt.datetime = Field(description="UTC time of the exchange or refresh that produced this set")
 
     @classmethod
@@ -102,7 +104,7 @@ class TokenStore:
         if not self._key:
             raise AuthError(
                 f"{KEY_ENV} is not set: tokens are stored encrypted. Create a key with "
-                "`python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"` "
+                '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"` '
                 f"and export it as {KEY_ENV}"
             )
         try:

@@ -59,7 +59,9 @@ class _RedactFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_SECRET_QUERY.sub(r"\1***", str(a)) if not isinstance(a, (int, float)) else a for a in args)
+            record.args = tuple(
+                _SECRET_QUERY.sub(r"\1***", str(a)) if not isinstance(a, (int, float)) else a for a in args
+            )
         if isinstance(record.msg, str):
             record.msg = _SECRET_QUERY.sub(r"\1***", record.msg)
         return True
@@ -91,7 +93,9 @@ def error_for(code: int, message: str, *, request_id: str | None, endpoint: str)
     if code in (40102, 40105):
         return TokenExpiredError(message or "access token expired or invalid", **kw)
     if code in (40103, 40107):
-        return AuthError((message or "refresh token expired or invalid") + "; run `spendopt connect qianchuan` again", **kw)
+        return AuthError(
+            (message or "refresh token expired or invalid") + "; run `spendopt connect qianchuan` again", **kw
+        )
     if 40101 <= code <= 40199:
         return AuthError(message or "authorization problem", **kw)
     if code == 40002:
@@ -177,7 +181,9 @@ class ApiClient:
             base_url=self.settings.base_url,
             transport=self._transport,
             timeout=self.settings.timeout_s,
-            limits=httpx.Limits(max_connections=self.settings.concurrency, max_keepalive_connections=self.settings.concurrency),
+            limits=httpx.Limits(
+                max_connections=self.settings.concurrency, max_keepalive_connections=self.settings.concurrency
+            ),
         )
         return self
 
@@ -247,7 +253,9 @@ class ApiClient:
     async def get(self, path: str, params: dict[str, Any], *, account: str | None = None) -> ApiResponse:
         return await self.call("GET", path, params=params, account=account)
 
-    async def post(self, path: str, body: dict[str, Any], *, account: str | None = None, idempotent: bool = False) -> ApiResponse:
+    async def post(
+        self, path: str, body: dict[str, Any], *, account: str | None = None, idempotent: bool = False
+    ) -> ApiResponse:
         return await self.call("POST", path, body=body, account=account, idempotent=idempotent)
 
     async def call(

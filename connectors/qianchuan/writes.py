@@ -24,7 +24,7 @@ from typing import Any
 from connectors.errors import ConnectorError, RetriableError
 from connectors.qianchuan.transport import ApiClient
 
-__all__ = ["ItemOutcome", "WriteSpec", "SPECS", "send", "value_text"]
+__all__ = ["SPECS", "ItemOutcome", "WriteSpec", "send", "value_text"]
 
 P = "/open_api/v1.0/qianchuan/"
 
@@ -168,7 +168,9 @@ async def send(
             if now.get(a) == wanted[a]:
                 outcomes[a] = ItemOutcome(a, wanted[a], True, f"confirmed by read-back after: {why}", rid, attempts[a])
             elif round_no == rounds - 1:
-                outcomes[a] = ItemOutcome(a, wanted[a], False, f"not applied after {attempts[a]} attempts: {why}", rid, attempts[a])
+                outcomes[a] = ItemOutcome(
+                    a, wanted[a], False, f"not applied after {attempts[a]} attempts: {why}", rid, attempts[a]
+                )
             else:
                 pending.append(a)
         if not pending:

@@ -62,7 +62,11 @@ def open_sim_account(
     if state.exists():
         platform = SimulatedPlatform.load(state)
         clock = state.with_suffix(".clock.json")
-        last = dt.date.fromisoformat(json.loads(clock.read_text(encoding="utf-8"))["real_date"]) if clock.exists() else today
+        last = (
+            dt.date.fromisoformat(json.loads(clock.read_text(encoding="utf-8"))["real_date"])
+            if clock.exists()
+            else today
+        )
         account = SimAccount(platform, state, today)
         account.advance(min(max((today - last).days, 0), MAX_CATCH_UP_DAYS))
         return account

@@ -58,8 +58,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "SMOOTH_MIN_POWER",
     "BID_KIND",
+    "SMOOTH_MIN_POWER",
     "MarketParams",
     "day_noise",
     "expected_outcome",

@@ -178,10 +178,10 @@ class SimulatedPlatform:
         out = self._today_outcome()
         out["spend"] = np.maximum(out["spend"], self._spend_today)
         listed = self._listed()
-        status = np.where(
-            self._paused, "paused", np.where(self._t < self._learning_until, "learning", "active")
-        )
-        record: dict[str, list[Any]] = {key: out[key].tolist() for key in ("spend", "gmv", "orders", "impressions", "clicks")}
+        status = np.where(self._paused, "paused", np.where(self._t < self._learning_until, "learning", "active"))
+        record: dict[str, list[Any]] = {
+            key: out[key].tolist() for key in ("spend", "gmv", "orders", "impressions", "clicks")
+        }
         record["budget"] = self._budget.tolist()
         record["bid"] = [None if math.isnan(b) else b for b in self._bid.tolist()]
         record["status"] = [s if ok else None for s, ok in zip(status.tolist(), listed.tolist())]
@@ -254,7 +254,7 @@ class SimulatedPlatform:
                 date=date,
                 spend=_money(spend),
                 gmv=_money(round(rec["gmv"][i] * share, 2)),
-                orders=int(math.floor(rec["orders"][i] * share + 1e-9)),
+                orders=math.floor(rec["orders"][i] * share + 1e-9),
                 campaign_name=c.name,
                 channel=c.channel,
                 impressions=rec["impressions"][i],
@@ -283,7 +283,9 @@ class SimulatedPlatform:
         return out
 
     # ------------------------------------------------------------------ truth
-    def expected(self, budget: np.ndarray, bid: np.ndarray, *, day: dt.date | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def expected(
+        self, budget: np.ndarray, bid: np.ndarray, *, day: dt.date | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free spend and GMV ``(n, k)`` for today's campaigns (``campaign_ids()`` order).
 
         ``budget`` (``inf`` no cap, ``0`` paused) and ``bid`` are ``(n, k)``. The
@@ -296,8 +298,24 @@ class SimulatedPlatform:
         idx = np.flatnonzero(self._listed())
         p = self.params
         sub = MarketParams(
-            **{f: getattr(p, f)[idx] for f in ("kind", "demand", "roi", "ref_bid", "elasticity", "cost_elasticity",
-                                               "headroom", "curvature", "drift", "roi_drift", "aov", "cpm", "ctr")},
+            **{
+                f: getattr(p, f)[idx]
+                for f in (
+                    "kind",
+                    "demand",
+                    "roi",
+                    "ref_bid",
+                    "elasticity",
+                    "cost_elasticity",
+                    "headroom",
+                    "curvature",
+                    "drift",
+                    "roi_drift",
+                    "aov",
+                    "cpm",
+                    "ctr",
+                )
+            },
             weekday=p.weekday,
             start_date=p.start_date,
         )
@@ -350,8 +368,13 @@ class SimulatedPlatform:
         return change.status
 
     def _write(self, changes: Sequence[Change], apply: Callable[[Any], str], strict: bool) -> list[WriteResult]:
-        snapshot = (self._budget.copy(), self._bid.copy(), self._paused.copy(), self._learning_until.copy(),
-                    self._changes_today.copy())
+        snapshot = (
+            self._budget.copy(),
+            self._bid.copy(),
+            self._paused.copy(),
+            self._learning_until.copy(),
+            self._changes_today.copy(),
+        )
         results = []
         for change in changes:
             self._requests += 1

@@ -195,8 +195,12 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
         try:
             campaigns.append(CampaignSpec(**row))
         except ValidationError as exc:
-            who = f"[[campaign]] #{i + 1}" + (f" ({row['campaign_id']})" if isinstance(row, dict) and "campaign_id" in row else "")
-            problems += [Problem(source, f"{who} {'.'.join(map(str, e['loc'])) or '(row)'}: {e['msg']}") for e in exc.errors()]
+            who = f"[[campaign]] #{i + 1}" + (
+                f" ({row['campaign_id']})" if isinstance(row, dict) and "campaign_id" in row else ""
+            )
+            problems += [
+                Problem(source, f"{who} {'.'.join(map(str, e['loc'])) or '(row)'}: {e['msg']}") for e in exc.errors()
+            ]
     if problems:
         raise InputError(problems)
     try:
@@ -263,7 +267,9 @@ def generate_campaigns(spec: GenerateSpec, *, history_days: int) -> list[Campaig
             bid = None
         words = {"qianchuan.live": _WORDS_LIVE, "qianchuan.search": _WORDS_SEARCH}.get(channel, _WORDS_VIDEO)
         name = f"{words[int(rng.integers(len(words)))]}-{_PRODUCTS[int(rng.integers(len(_PRODUCTS)))]}-{_GOALS[bid_type]}-{i + 1:03d}"
-        start = int(rng.integers(spec.launch_days[0], spec.launch_days[1] + 1)) if i in launch_idx else -history_days - 30
+        start = (
+            int(rng.integers(spec.launch_days[0], spec.launch_days[1] + 1)) if i in launch_idx else -history_days - 30
+        )
         out.append(
             CampaignSpec(
                 campaign_id=str(spec.id_start + i),

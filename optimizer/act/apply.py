@@ -99,8 +99,11 @@ class ApplyReport(BaseModel):
         return not any(item.outcome in ("failed", "pending") for item in self.items)
 
     def summary(self) -> str:
-        parts = [f"{self.count(o)} {o.replace('_', ' ')}" for o in
-                 ("planned", "confirmed", "already_applied", "failed", "pending", "skipped") if self.count(o)]
+        parts = [
+            f"{self.count(o)} {o.replace('_', ' ')}"
+            for o in ("planned", "confirmed", "already_applied", "failed", "pending", "skipped")
+            if self.count(o)
+        ]
         return ", ".join(parts) or "nothing to apply"
 
 
@@ -124,22 +127,41 @@ def _row_for_log(change: PlannedChange, run_id: str, effective_date: dt.date) ->
 class _Sender:
     """Sends planned changes for one account, recording each before and after its call."""
 
-    def __init__(self, engine: Engine, connector: Connector, run_id: str, effective_date: dt.date,
-                 clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connector: Connector,
+        run_id: str,
+        effective_date: dt.date,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.engine, self.connector, self.run_id = engine, connector, run_id
         self.effective_date, self.clock = effective_date, clock
         self.results: list[ItemResult] = []
         self.auth_error: str | None = None
 
-    def _result(self, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None) -> None:
-        self.results.append(ItemResult(account_id=change.account_id, campaign_id=change.campaign_id, field=change.field,
-                                       before=change.before, after=change.after, outcome=outcome, message=message,
-                                       request_id=request_id))
+    def _result(
+        self, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None
+    ) -> None:
+        self.results.append(
+            ItemResult(
+                account_id=change.account_id,
+                campaign_id=change.campaign_id,
+                field=change.field,
+                before=change.before,
+                after=change.after,
+                outcome=outcome,
+                message=message,
+                request_id=request_id,
+            )
+        )
 
     def confirm_unsent(self, changes: Sequence[PlannedChange]) -> None:
         audit.settle_many(self.engine, [audit.Outcome(c.change_key, "confirmed") for c in changes], self.clock())
         for change in changes:
-            self._result(change, "confirmed", "an earlier run's call had gone through: confirmed by read-back, not sent again")
+            self._result(
+                change, "confirmed", "an earlier run's call had gone through: confirmed by read-back, not sent again"
+            )
 
     def send(self, changes: Sequence[PlannedChange]) -> set[str]:
         """Send one kind of change for one account; returns the campaign ids whose change went through."""
@@ -149,9 +171,11 @@ class _Sender:
             for change in changes:
                 self._result(change, "skipped", f"not sent: {self.auth_error}")
             return set()
-        claimed = set(audit.record_pending(
-            self.engine, [_row_for_log(c, self.run_id, self.effective_date) for c in changes], self.clock()
-        ))
+        claimed = set(
+            audit.record_pending(
+                self.engine, [_row_for_log(c, self.run_id, self.effective_date) for c in changes], self.clock()
+            )
+        )
         mine = [c for c in changes if c.change_key in claimed]
         for change in changes:
             if change.change_key not in claimed:
@@ -161,8 +185,9 @@ class _Sender:
         try:
             answers = self._call(mine)
         except RetriableError as exc:
-            audit.settle_many(self.engine, [audit.Outcome(c.change_key, "pending", None, str(exc)) for c in mine],
-                              self.clock())
+            audit.settle_many(
+                self.engine, [audit.Outcome(c.change_key, "pending", None, str(exc)) for c in mine], self.clock()
+            )
             for change in mine:
                 self._result(change, "pending", f"outcome unknown, the next run settles it: {exc}", exc.request_id)
             return set()
@@ -185,7 +210,9 @@ class _Sender:
         if isinstance(exc, AuthError):
             self.auth_error = str(exc)
         for change in changes:
-            audit.settle(self.engine, change.change_key, "failed", self.clock(), error=str(exc), request_id=exc.request_id)
+            audit.settle(
+                self.engine, change.change_key, "failed", self.clock(), error=str(exc), request_id=exc.request_id
+            )
             self._result(change, "failed", str(exc), exc.request_id)
         return set()
 
@@ -258,13 +285,21 @@ def _settle_leftovers(
     engine: Engine, account_id: str, states: dict[str, CampaignState], planned: set[str], now: dt.datetime
 ) -> list[ItemResult]:
     """Settle pending rows of earlier runs that this run does not plan again (the planned ones are handled inline)."""
-    leftovers = [r for r in audit.read_log(engine, account_id=account_id, state="pending") if r.change_key not in planned]
+    leftovers = [
+        r for r in audit.read_log(engine, account_id=account_id, state="pending") if r.change_key not in planned
+    ]
     outcomes = {o.key: o for o in audit.settle_from_states(engine, leftovers, states, now)}
     return [
-        ItemResult(account_id=r.account_id, campaign_id=r.campaign_id, field=r.field, before=r.before, after=r.after,
-                   outcome=outcomes[r.change_key].state,
-                   message=f"left pending by run {r.run_id} for {r.effective_date}: "
-                   + (outcomes[r.change_key].error or "the platform shows it: confirmed by read-back"))
+        ItemResult(
+            account_id=r.account_id,
+            campaign_id=r.campaign_id,
+            field=r.field,
+            before=r.before,
+            after=r.after,
+            outcome=outcomes[r.change_key].state,
+            message=f"left pending by run {r.run_id} for {r.effective_date}: "
+            + (outcomes[r.change_key].error or "the platform shows it: confirmed by read-back"),
+        )
         for r in leftovers
     ]
 
@@ -294,20 +329,35 @@ def apply_changes(
         unique: dict[str, RowToApply] = {}
         for row in account_rows:
             if row.campaign_id in unique:
-                items.append(ItemResult(account_id=account_id, campaign_id=row.campaign_id, outcome="skipped",
-                                        message="the campaign appears twice in the rows; only the first is applied"))
+                items.append(
+                    ItemResult(
+                        account_id=account_id,
+                        campaign_id=row.campaign_id,
+                        outcome="skipped",
+                        message="the campaign appears twice in the rows; only the first is applied",
+                    )
+                )
             else:
                 unique[row.campaign_id] = row
         account_rows = list(unique.values())
         try:
             states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
         except ConnectorError as exc:
-            items.extend(ItemResult(account_id=account_id, campaign_id=r.campaign_id, outcome="skipped",
-                                    message=f"could not read the campaigns from the platform: {exc}")
-                         for r in account_rows)
+            items.extend(
+                ItemResult(
+                    account_id=account_id,
+                    campaign_id=r.campaign_id,
+                    outcome="skipped",
+                    message=f"could not read the campaigns from the platform: {exc}",
+                )
+                for r in account_rows
+            )
             continue
-        keys = [audit.change_key(account_id, r.campaign_id, f, effective_date) for r in account_rows
-                for f in ("budget", "bid", "status")]
+        keys = [
+            audit.change_key(account_id, r.campaign_id, f, effective_date)
+            for r in account_rows
+            for f in ("budget", "bid", "status")
+        ]
         if not dry_run:
             items.extend(_settle_leftovers(engine, account_id, states, set(keys), clock()))
         log = audit.load_records(engine, keys)
@@ -321,14 +371,30 @@ def apply_changes(
                 queues.append(send)
         if dry_run:
             for change in to_confirm:
-                items.append(ItemResult(account_id=account_id, campaign_id=change.campaign_id, field=change.field,
-                                        before=change.before, after=change.after, outcome="planned",
-                                        message="would be confirmed by read-back (not sent again)"))
+                items.append(
+                    ItemResult(
+                        account_id=account_id,
+                        campaign_id=change.campaign_id,
+                        field=change.field,
+                        before=change.before,
+                        after=change.after,
+                        outcome="planned",
+                        message="would be confirmed by read-back (not sent again)",
+                    )
+                )
             for queue in queues:
                 for change in queue:
-                    items.append(ItemResult(account_id=account_id, campaign_id=change.campaign_id, field=change.field,
-                                            before=change.before, after=change.after, outcome="planned",
-                                            message=change.reason))
+                    items.append(
+                        ItemResult(
+                            account_id=account_id,
+                            campaign_id=change.campaign_id,
+                            field=change.field,
+                            before=change.before,
+                            after=change.after,
+                            outcome="planned",
+                            message=change.reason,
+                        )
+                    )
             continue
         sender = _Sender(engine, connector, run_id, effective_date, clock)
         sender.confirm_unsent(to_confirm)
@@ -344,10 +410,17 @@ def apply_changes(
             blocked_ids = {id(q) for q in blocked}
             for queue in blocked:
                 for change in queue[phase + 1 :]:
-                    sender.results.append(ItemResult(
-                        account_id=account_id, campaign_id=change.campaign_id, field=change.field,
-                        before=change.before, after=change.after, outcome="skipped",
-                        message=f"not sent: the {queue[phase].field} change before it did not go through"))
+                    sender.results.append(
+                        ItemResult(
+                            account_id=account_id,
+                            campaign_id=change.campaign_id,
+                            field=change.field,
+                            before=change.before,
+                            after=change.after,
+                            outcome="skipped",
+                            message=f"not sent: the {queue[phase].field} change before it did not go through",
+                        )
+                    )
             queues = [q for q in queues if id(q) not in blocked_ids]
             phase += 1
         items.extend(sender.results)

@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIT_COLUMNS",
+    "ChangeField",
     "ChangeRecord",
     "ChangeState",
     "Outcome",
-    "ChangeField",
     "audit_frame",
     "change_key",
     "platform_value",
@@ -64,8 +64,19 @@ ChangeState = Literal["pending", "confirmed", "failed"]
 ChangeField = Literal["budget", "bid", "status"]
 
 AUDIT_COLUMNS: tuple[str, ...] = (
-    "created_at", "run_id", "effective_date", "account_id", "campaign_id", "field",
-    "before", "after", "state", "request_id", "error", "reason", "confirmed_at",
+    "created_at",
+    "run_id",
+    "effective_date",
+    "account_id",
+    "campaign_id",
+    "field",
+    "before",
+    "after",
+    "state",
+    "request_id",
+    "error",
+    "reason",
+    "confirmed_at",
 )
 """Columns of ``audit_frame`` (and of ``spendopt audit``), in order."""
 
@@ -325,9 +336,13 @@ def settle_from_states(
         if shown == rec.after:
             outcomes.append(Outcome(rec.change_key, "confirmed"))
         elif shown == rec.before:
-            outcomes.append(Outcome(rec.change_key, "failed", None, f"did not take effect: the platform still shows {shown}"))
+            outcomes.append(
+                Outcome(rec.change_key, "failed", None, f"did not take effect: the platform still shows {shown}")
+            )
         else:
-            outcomes.append(Outcome(rec.change_key, "failed", None, f"the platform shows {shown}, expected {rec.after}"))
+            outcomes.append(
+                Outcome(rec.change_key, "failed", None, f"the platform shows {shown}, expected {rec.after}")
+            )
     settle_many(engine, outcomes, now)
     return outcomes
 

@@ -37,8 +37,14 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    "account_id", "campaign_id", "bid_type", "current_budget", "recommended_budget",
-    "current_bid", "recommended_bid", "action",
+    "account_id",
+    "campaign_id",
+    "bid_type",
+    "current_budget",
+    "recommended_budget",
+    "current_bid",
+    "recommended_bid",
+    "action",
 )
 DRIFT = "changed on the platform since the recommendation"
 LEARNING = (
@@ -164,9 +170,7 @@ def desired_changes(row: RowToApply) -> list[tuple[audit.ChangeField, str | None
     vt = audit.value_text
     money: list[tuple[audit.ChangeField, str | None, str]] = []
     budget_moves = row.recommended_budget is not None and row.recommended_budget != row.current_budget
-    bid_moves = (
-        row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
-    )
+    bid_moves = row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
     if budget_moves:
         money.append(("budget", vt(row.current_budget), vt(row.recommended_budget)))
     if bid_moves:
@@ -228,13 +232,29 @@ def plan_campaign(
     confirm: list[PlannedChange] = []
     if state.status == "learning" and row.approved is not True and "bid" in fields:
         # qianchuan.md 4.4/4.5: leave a learning campaign's bid alone unless a person approved the change
-        bid_first = [f for f, _, _ in desired].index("bid") < [f for f, _, _ in desired].index("budget") \
-            if "budget" in fields else False
+        bid_first = (
+            [f for f, _, _ in desired].index("bid") < [f for f, _, _ in desired].index("budget")
+            if "budget" in fields
+            else False
+        )
         for field, before, after in desired:
             if field == "bid" or (field == "budget" and bid_first):
-                why = LEARNING if field == "bid" else "not sent: the bid must go down first, and it waits (learning phase)"
-                results.append(ItemResult(account_id=acct, campaign_id=cid, field=field, before=before, after=after,
-                                          outcome="skipped", message=why))
+                why = (
+                    LEARNING
+                    if field == "bid"
+                    else "not sent: the bid must go down first, and it waits (learning phase)"
+                )
+                results.append(
+                    ItemResult(
+                        account_id=acct,
+                        campaign_id=cid,
+                        field=field,
+                        before=before,
+                        after=after,
+                        outcome="skipped",
+                        message=why,
+                    )
+                )
         desired = [d for d in desired if d[0] != "bid" and not (d[0] == "budget" and bid_first)]
     for field, before, after in desired:
         key = audit.change_key(acct, cid, field, effective_date)

@@ -114,12 +114,27 @@ def save_recommendations(engine: Engine, rows: pd.DataFrame) -> int:
     records = []
     for rec in rows.to_dict("records"):
         out = {c: _cell(rec.get(c)) for c in CONTRACT_COLUMNS}
-        for c in ("run_id", "account_id", "campaign_id", "campaign_name", "channel", "bid_type", "action",
-                  "decision", "reason"):
+        for c in (
+            "run_id",
+            "account_id",
+            "campaign_id",
+            "campaign_name",
+            "channel",
+            "bid_type",
+            "action",
+            "decision",
+            "reason",
+        ):
             out[c] = "" if out[c] is None else str(out[c])
         out["effective_date"] = dt.date.fromisoformat(str(out["effective_date"])[:10])
-        for c in ("current_budget", "recommended_budget", "current_bid", "recommended_bid", "expected_spend",
-                  "expected_gmv"):
+        for c in (
+            "current_budget",
+            "recommended_budget",
+            "current_bid",
+            "recommended_bid",
+            "expected_spend",
+            "expected_gmv",
+        ):
             out[c] = None if out[c] is None else Decimal(str(out[c])).quantize(_CENT)
         out["expected_spend"] = out["expected_spend"] or Decimal(0)
         out["expected_gmv"] = out["expected_gmv"] or Decimal(0)
@@ -130,8 +145,13 @@ def save_recommendations(engine: Engine, rows: pd.DataFrame) -> int:
         records.append(out)
     with engine.begin() as conn:
         for out in records:
-            conn.execute(sa.delete(table).where(table.c.run_id == out["run_id"], table.c.account_id == out["account_id"],
-                                                table.c.campaign_id == out["campaign_id"]))
+            conn.execute(
+                sa.delete(table).where(
+                    table.c.run_id == out["run_id"],
+                    table.c.account_id == out["account_id"],
+                    table.c.campaign_id == out["campaign_id"],
+                )
+            )
         if records:
             conn.execute(sa.insert(table), records)
     return len(records)
@@ -144,7 +164,9 @@ def load_recommendations(engine: Engine, run_id: str) -> pd.DataFrame:
     from optimizer.decide.columns import CONTRACT_COLUMNS
 
     rows = sorted(_stored(engine, run_id).values(), key=lambda r: (r["account_id"], r["campaign_id"]))
-    data = [{**{c: r.get(c) for c in CONTRACT_COLUMNS}, "effective_date": r["effective_date"].isoformat()} for r in rows]
+    data = [
+        {**{c: r.get(c) for c in CONTRACT_COLUMNS}, "effective_date": r["effective_date"].isoformat()} for r in rows
+    ]
     return pd.DataFrame(data, columns=list(CONTRACT_COLUMNS), dtype=object)
 
 
@@ -229,8 +251,15 @@ def _same_number(file_text: str, stored: Any, *, money: bool) -> bool:
 class _Rows:
     """A ``connectors.files.tabular.Table`` seen row by row (a review file has tens to thousands of rows)."""
 
-    def __init__(self, file: str, header: list[str], header_row: int, rows: list[list[str]],
-                 row_numbers: list[int], problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        file: str,
+        header: list[str],
+        header_row: int,
+        rows: list[list[str]],
+        row_numbers: list[int],
+        problems: list[Problem],
+    ) -> None:
         self.file, self.header, self.header_row = file, header, header_row
         self.rows, self.row_numbers, self.problems = rows, row_numbers, problems
 
@@ -238,8 +267,14 @@ class _Rows:
     def read(cls, table: Any) -> _Rows:
         columns = [list(map(str, col.tolist())) for col in table.columns]
         rows = [list(cells) for cells in zip(*columns, strict=True)] if columns else []
-        return cls(table.file, list(table.header), table.header_row, rows,
-                   [int(n) for n in table.row_numbers], list(table.problems))
+        return cls(
+            table.file,
+            list(table.header),
+            table.header_row,
+            rows,
+            [int(n) for n in table.row_numbers],
+            list(table.problems),
+        )
 
 
 class _Checker:
@@ -254,8 +289,14 @@ class _Checker:
 
 
 def _check_guardrails(
-    check: _Checker, row_no: int, stored: dict, budget: Decimal | None, bid: Decimal | None,
-    budget_edited: bool, bid_edited: bool, settings: Settings,
+    check: _Checker,
+    row_no: int,
+    stored: dict,
+    budget: Decimal | None,
+    bid: Decimal | None,
+    budget_edited: bool,
+    bid_edited: bool,
+    settings: Settings,
 ) -> None:
     from connectors.rules import check_bid_update, check_budget_update
 
@@ -265,19 +306,28 @@ def _check_guardrails(
         limits = settings.budget
         if budget == 0:
             if stored["action"] != "pause":
-                check.add(row_no, "recommended_budget",
-                          "a budget of 0 means pause, but this row's action is "
-                          f"{stored['action']!r} (the action cannot be edited)")
+                check.add(
+                    row_no,
+                    "recommended_budget",
+                    "a budget of 0 means pause, but this row's action is "
+                    f"{stored['action']!r} (the action cannot be edited)",
+                )
         elif budget < limits.min_campaign_budget:
-            check.add(row_no, "recommended_budget",
-                      f"budget {budget} is below the minimum campaign budget {limits.min_campaign_budget} "
-                      "(use 0 only to pause)")
+            check.add(
+                row_no,
+                "recommended_budget",
+                f"budget {budget} is below the minimum campaign budget {limits.min_campaign_budget} "
+                "(use 0 only to pause)",
+            )
         elif cur_budget is not None and cur_budget > 0 and stored["action"] != "resume":
             pct = abs(budget - cur_budget) / cur_budget * 100
             if pct > Decimal(str(limits.max_change_pct)) + Decimal("0.001"):
-                check.add(row_no, "recommended_budget",
-                          f"budget {cur_budget} -> {budget} moves {pct:.1f}%, more than "
-                          f"budget.max_change_pct = {limits.max_change_pct}%")
+                check.add(
+                    row_no,
+                    "recommended_budget",
+                    f"budget {cur_budget} -> {budget} moves {pct:.1f}%, more than "
+                    f"budget.max_change_pct = {limits.max_change_pct}%",
+                )
         if budget > 0 and budget != cur_budget:
             try:
                 check_budget_update(cid, cur_budget, budget, bid=bid, bid_type=bid_type, rules=settings.platform)
@@ -290,9 +340,12 @@ def _check_guardrails(
         if cur_bid is not None and cur_bid > 0:
             pct = abs(bid - cur_bid) / cur_bid * 100
             if pct > Decimal(str(settings.bid.max_change_pct)) + Decimal("0.001"):
-                check.add(row_no, "recommended_bid",
-                          f"bid {cur_bid} -> {bid} moves {pct:.1f}%, more than bid.max_change_pct = "
-                          f"{settings.bid.max_change_pct}%")
+                check.add(
+                    row_no,
+                    "recommended_bid",
+                    f"bid {cur_bid} -> {bid} moves {pct:.1f}%, more than bid.max_change_pct = "
+                    f"{settings.bid.max_change_pct}%",
+                )
         in_force = budget if budget is not None and budget > 0 else cur_budget
         try:
             check_bid_update(cid, bid_type, bid, budget=in_force, rules=settings.platform)
@@ -318,14 +371,19 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
     index = {name: i for i, name in enumerate(header) if name}
     missing = [c for c in (*_KEY_COLUMNS, *EDITABLE_COLUMNS) if c not in index]
     if missing:
-        check.add(table.header_row, None, f"missing column(s) {', '.join(missing)}; the file must keep the "
-                                          "columns it was exported with")
+        check.add(
+            table.header_row,
+            None,
+            f"missing column(s) {', '.join(missing)}; the file must keep the columns it was exported with",
+        )
         raise InputError(check.problems)
 
     import pandas as pd
 
-    ids = {c: parse_id(pd.Series([r[index[c]].strip() for r in table.rows], dtype=object), what=c, default=None)
-           for c in _KEY_COLUMNS}
+    ids = {
+        c: parse_id(pd.Series([r[index[c]].strip() for r in table.rows], dtype=object), what=c, default=None)
+        for c in _KEY_COLUMNS
+    }
     for column, parsed in ids.items():
         for issue in parsed.issues:
             for i in issue.mask.nonzero()[0]:
@@ -334,8 +392,10 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             hint = "keep the id columns formatted as Text (@) in the workbook; re-export if they were converted"
         else:
-            hint = ("Excel turns long ids into numbers when it opens a CSV; edit the .xlsx file written next to "
-                    "it (its ids are text), or import the CSV with the id columns as Text")
+            hint = (
+                "Excel turns long ids into numbers when it opens a CSV; edit the .xlsx file written next to "
+                "it (its ids are text), or import the CSV with the id columns as Text"
+            )
         check.add(None, None, f"hint: {hint}")
     run_ids = sorted({r[index["run_id"]].strip() for r in table.rows} - {""})
     if len(run_ids) > 1:
@@ -363,18 +423,26 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
         seen[key] = row_no
         rec = stored.get(key)
         if rec is None:
-            check.add(row_no, "campaign_id", f"run {run_id} has no recommendation for campaign {key[1]} "
-                                             f"of account {key[0]}")
+            check.add(
+                row_no, "campaign_id", f"run {run_id} has no recommendation for campaign {key[1]} of account {key[0]}"
+            )
             continue
         for column in (*_FIXED_TEXT, *_FIXED_MONEY, *_FIXED_RATIO):
             if column not in index:
                 continue
             text = cells[index[column]].strip()
-            same = (_same_text(column, text, rec[column]) if column in _FIXED_TEXT
-                    else _same_number(text, rec[column], money=column in _FIXED_MONEY))
+            same = (
+                _same_text(column, text, rec[column])
+                if column in _FIXED_TEXT
+                else _same_number(text, rec[column], money=column in _FIXED_MONEY)
+            )
             if not same:
-                check.add(row_no, column, f"{column} was changed ({rec[column]!s} -> {text!r}); only "
-                                          f"{', '.join(EDITABLE_COLUMNS)} may be edited")
+                check.add(
+                    row_no,
+                    column,
+                    f"{column} was changed ({rec[column]!s} -> {text!r}); only "
+                    f"{', '.join(EDITABLE_COLUMNS)} may be edited",
+                )
         try:
             approved = parse_approval(cells[index["approved"]])
         except ValueError as exc:
@@ -403,13 +471,18 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
             upd = updates.get(key)
             answer = upd["approved"] if upd else (None if rec["approved"] is None else parse_approval(rec["approved"]))
             applies = answer is True or (answer is None and rec["decision"] == "auto")
-            budget = (upd["recommended_budget"] if upd else rec["recommended_budget"]) if applies else rec["current_budget"]
+            budget = (
+                (upd["recommended_budget"] if upd else rec["recommended_budget"]) if applies else rec["current_budget"]
+            )
             total += budget or 0
         if total > settings.budget.total_daily:
-            check.add(None, "recommended_budget",
-                      f"the budgets in force after this review add up to {total}, above budget.total_daily = "
-                      f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
-                      "at their current budget)")
+            check.add(
+                None,
+                "recommended_budget",
+                f"the budgets in force after this review add up to {total}, above budget.total_daily = "
+                f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
+                "at their current budget)",
+            )
     if check.problems:
         limit = settings.data.max_problems
         raise InputError(check.problems[:limit], more=max(0, len(check.problems) - limit))
@@ -432,16 +505,23 @@ def _store(
             conn.execute(
                 sa.update(table)
                 .where(table.c.run_id == run_id, table.c.account_id == account_id, table.c.campaign_id == campaign_id)
-                .values(approved=word[upd["approved"]], recommended_budget=upd["recommended_budget"],
-                        recommended_bid=upd["recommended_bid"])
+                .values(
+                    approved=word[upd["approved"]],
+                    recommended_budget=upd["recommended_budget"],
+                    recommended_bid=upd["recommended_bid"],
+                )
             )
     to_apply = []
     for key, upd in updates.items():
         rec = stored[key]
         if upd["approved"] is True or (upd["approved"] is None and rec["decision"] == "auto"):
             row = {c: rec.get(c) for c in CONTRACT_COLUMNS}
-            row.update(recommended_budget=upd["recommended_budget"], recommended_bid=upd["recommended_bid"],
-                       approved=word[upd["approved"]], effective_date=rec["effective_date"].isoformat())
+            row.update(
+                recommended_budget=upd["recommended_budget"],
+                recommended_bid=upd["recommended_bid"],
+                approved=word[upd["approved"]],
+                effective_date=rec["effective_date"].isoformat(),
+            )
             to_apply.append(row)
     answers = [u["approved"] for u in updates.values()]
     return ReviewDecision(

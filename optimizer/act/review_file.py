@@ -43,7 +43,11 @@ def escape_text(value: str) -> str:
 
 def _cell(column: str, value: Any) -> Any:
     """The value to write: ``None`` for empty, an escaped ``str`` for text, a number otherwise."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and math.isnan(value)):
+    if (
+        value is None
+        or type(value).__name__ in ("NAType", "NaTType")
+        or (isinstance(value, float) and math.isnan(value))
+    ):
         return None
     if column in TEXT_COLUMNS or isinstance(value, str):
         return escape_text(str(value))
@@ -120,8 +124,10 @@ def _xlsx_column(frame: pd.DataFrame, column: str) -> list[str]:
     """One column as SpreadsheetML cells: text as inline strings (style 1 = text format "@"), numbers as numbers."""
     values = _csv_column(frame, column)  # the same conversion, escaping and rounding as the CSV
     if column in TEXT_COLUMNS or column not in frame.columns:
-        return [f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
-                for v in _xml_text(values)]
+        return [
+            f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
+            for v in _xml_text(values)
+        ]
     return [f"<v>{v}</v>".join(("<c>", "</c>")) if v else "<c/>" for v in values]
 
 
@@ -225,9 +231,7 @@ def atomic_files(*targets: Path):
                 temp.unlink()
 
 
-def write_recommendations(
-    frame: pd.DataFrame, csv_path: Path | str, xlsx_path: Path | str | None = None
-) -> list[Path]:
+def write_recommendations(frame: pd.DataFrame, csv_path: Path | str, xlsx_path: Path | str | None = None) -> list[Path]:
     """Write ``frame`` as CSV (UTF-8 with BOM) and, if asked, XLSX; returns the paths written.
 
     Columns: ``ALL_COLUMNS`` present in ``frame`` (contract columns always, empty if missing).

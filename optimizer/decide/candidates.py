@@ -181,7 +181,9 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
     grid_valid &= ~(is_cpa & has_bid[:, None] & (grid_bid > grid_budget + 1e-9))
     # the grid point equal to today's settings is the hold column, not a change
     same_bid = (grid_bid == bid0[:, None]) | (np.isnan(grid_bid) & np.isnan(bid0[:, None]))
-    grid_valid &= ~(active[:, None] & capped[:, None] & np.isclose(grid_budget, budget0[:, None], atol=0.005) & same_bid)
+    grid_valid &= ~(
+        active[:, None] & capped[:, None] & np.isclose(grid_budget, budget0[:, None], atol=0.005) & same_bid
+    )
 
     hold_budget = np.where(paused, 0.0, np.where(capped, budget0, np.inf))
     hold_valid = locked | paused | ~capped | (budget0 >= min_live - 1e-9)

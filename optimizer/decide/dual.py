@@ -92,7 +92,9 @@ class CouplingRows:
     def row_sums(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         """``sum_t a_r[ii[t], jj[t]]`` for every row ``r``: ``(m,)``."""
         b = self.Bs[ii, jj]
-        member = self.member if len(ii) == len(self.member) and (len(ii) == 0 or ii[-1] == len(ii) - 1) else self.member[ii]
+        member = (
+            self.member if len(ii) == len(self.member) and (len(ii) == 0 or ii[-1] == len(ii) - 1) else self.member[ii]
+        )
         out = list(b @ member)
         if self.As is not None:
             out.append(float(self.As[ii, jj].sum()))

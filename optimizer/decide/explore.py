@@ -41,7 +41,9 @@ def total_daily(states: pd.DataFrame, model: FittedModel, settings: Settings) ->
         return float(settings.budget.total_daily)
     budget = states["budget"].to_numpy(dtype=float, na_value=np.nan)
     live = states["status"].astype(str).to_numpy() != "paused"
-    uncapped = model.predict(np.full((len(budget), 1), np.inf), states["bid"].to_numpy(dtype=float)[:, None]).spend[:, 0]
+    uncapped = model.predict(np.full((len(budget), 1), np.inf), states["bid"].to_numpy(dtype=float)[:, None]).spend[
+        :, 0
+    ]
     return float(np.where(live, np.where(np.isfinite(budget), budget, uncapped), 0.0).sum())
 
 
@@ -60,8 +62,9 @@ def reserve(states: pd.DataFrame, model: FittedModel, settings: Settings) -> tup
     """Settings with the exploration reserve taken off ``budget.total_daily``, and the reserve (CNY)."""
     total = total_daily(states, model, settings)
     amount = round(total * settings.model.exploration_share, 2)
-    budget = settings.budget.model_copy(update={"total_daily": type(settings.budget.min_campaign_budget)(
-        str(round(total - amount, 2)))})
+    budget = settings.budget.model_copy(
+        update={"total_daily": type(settings.budget.min_campaign_budget)(str(round(total - amount, 2)))}
+    )
     return settings.model_copy(update={"budget": budget}), amount
 
 

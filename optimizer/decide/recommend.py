@@ -113,8 +113,11 @@ def recommend(
     gmv = np.where(budget > 0, forecast.gmv[:, 0], 0.0)
     gmv_sd = np.where(budget > 0, forecast.gmv_sd[:, 0], 0.0)
     if marginal_roi is None:
-        probe = np.where(budget > 0, budget, np.where(np.isfinite(h.current_budget) & (h.current_budget > 0),
-                                                      h.current_budget, model.ref_spend))
+        probe = np.where(
+            budget > 0,
+            budget,
+            np.where(np.isfinite(h.current_budget) & (h.current_budget > 0), h.current_budget, model.ref_spend),
+        )
         marginal_roi = model.marginal_roi(probe, bid)
     marginal_roi = np.asarray(marginal_roi, dtype=float)
     if threshold is None:
@@ -149,13 +152,17 @@ def recommend(
             parts.append(f"marginal ROI {_fmt(marginal_roi[i])} vs account threshold {_fmt(threshold)}")
             parts.append(f"forecast spend {_money(spend[i])} and ROI {_fmt(roi[i], 2)} at budget {_money(budget[i])}")
         else:
-            parts.append(f"marginal ROI {_fmt(marginal_roi[i])} is below what the budget earns elsewhere "
-                         f"(threshold {_fmt(threshold)})")
+            parts.append(
+                f"marginal ROI {_fmt(marginal_roi[i])} is below what the budget earns elsewhere "
+                f"(threshold {_fmt(threshold)})"
+            )
         if explored is not None and explored[i]:
             parts.append("exploration step: the budget never varied while capped, so its curve is uncertain")
         if model.bid_settling[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
-            parts.append(f"bid kept: it changed less than {settings.model.bid_settle_days} days ago and its "
-                         "effect is not in the data yet")
+            parts.append(
+                f"bid kept: it changed less than {settings.model.bid_settle_days} days ago and its "
+                "effect is not in the data yet"
+            )
         elif model.bid_locked[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
             parts.append("bid kept while the campaign is new or learning")
         why_review = []

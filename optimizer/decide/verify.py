@@ -199,9 +199,7 @@ def verify(allocation, states, settings) -> list[str]:
                 f"while campaign {short_of_top[ch.name]} could have more"
             )
         if got > ch.max_share * total + tol:
-            problems.append(
-                f"channel {ch.name} gets {got:,.2f}, above its max_share {ch.max_share:g} of {total:,.2f}"
-            )
+            problems.append(f"channel {ch.name} gets {got:,.2f}, above its max_share {ch.max_share:g} of {total:,.2f}")
     floor = settings.objective.roi_floor
     rounding = 0.01 * len(ids) * (1 + floor)
     if total_gmv < floor * total_spend - rounding - 1e-7 * total_gmv:

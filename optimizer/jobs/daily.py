@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
 
-__all__ = ["AccountRun", "DailyResult", "live_states", "open_connector", "run_daily", "run_job", "run_review"]
+__all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -147,8 +146,17 @@ def run_daily(
         say(n, len(accounts), f"optimizing {account_id}")
         try:
             results.append(
-                _run_account(settings, connector, engine, account_id, run_id=run_id, today=today,
-                             out_dir=out_dir / run_id, dry_run=dry_run, report=report)
+                _run_account(
+                    settings,
+                    connector,
+                    engine,
+                    account_id,
+                    run_id=run_id,
+                    today=today,
+                    out_dir=out_dir / run_id,
+                    dry_run=dry_run,
+                    report=report,
+                )
             )
         except Exception as exc:  # one account's failure must not stop the others
             from connectors.errors import SpendoptError
@@ -177,12 +185,13 @@ def _run_account(
     report: bool,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
-    from optimizer.model.features import build_history, roster_frame
-    from optimizer.model.fit import fit
-    from optimizer.decide.plan import build_states, output_paths, recommendations
-    from optimizer.report import write_report
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.decide.plan import build_states, recommendations
+    from optimizer.jobs.optimize import output_paths
+    from optimizer.model.features import build_history, roster_frame
+    from optimizer.model.fit import fit
+    from optimizer.report import write_report
     from optimizer.store import load_revisions, load_stats
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
@@ -207,8 +216,15 @@ def _run_account(
     with atomic_files(*targets) as temps:
         write_csv_xlsx(frame, temps[0], temps[1])
         if report:
-            write_report(history, model, frame, html=temps[2], curves=temps[3], channels=temps[4],
-                         png_names=(paths["curves"].name, paths["channels"].name))
+            write_report(
+                history,
+                model,
+                frame,
+                html=temps[2],
+                curves=temps[3],
+                channels=temps[4],
+                png_names=(paths["curves"].name, paths["channels"].name),
+            )
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
@@ -225,35 +241,6 @@ def _run_account(
         frame=frame,
         notes=tuple(allocation.stats.notes),
     )
-
-
-@contextmanager
-def open_connector(settings: Settings, *, real_today: dt.date | None = None, save: bool = True):
-    """The connector ``[job] connector`` names, and today's date on its calendar.
-
-    Yields ``(connector, today, sim_account)``; ``sim_account`` is the embedded
-    simulated account (``None`` for Qianchuan), saved on a clean exit when
-    ``save`` is true.
-    """
-    from zoneinfo import ZoneInfo
-
-    from optimizer.settings import default_data_dir
-
-    real_today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
-    if settings.job.connector == "qianchuan":
-        from connectors.qianchuan.connector import QianchuanConnector
-
-        with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
-            yield connector, real_today, None
-        return
-    from connectors.sim.account import open_sim_account
-
-    account = open_sim_account(
-        default_data_dir(), scenario=settings.job.sim_scenario, seed=settings.job.sim_seed, today=real_today
-    )
-    yield account.platform, account.platform.today, account
-    if save:
-        account.save()
 
 
 def run_job(
@@ -275,6 +262,7 @@ def run_job(
     ``"qianchuan"`` it runs once for today's date in ``[data] timezone``.
     """
     from connectors.errors import InputError, Problem
+    from optimizer.jobs.connect import open_connector
     from optimizer.settings import default_data_dir
 
     out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
@@ -287,40 +275,15 @@ def run_job(
                 sim.advance(1)
                 today = sim.platform.today
             results.append(
-                run_daily(settings, connector, engine, today=today, out_dir=out, dry_run=dry_run,
-                          progress=progress, report=report or day == days - 1)
+                run_daily(
+                    settings,
+                    connector,
+                    engine,
+                    today=today,
+                    out_dir=out,
+                    dry_run=dry_run,
+                    progress=progress,
+                    report=report or day == days - 1,
+                )
             )
     return results
-
-
-def run_review(
-    settings: Settings,
-    engine: Engine,
-    path: Path,
-    *,
-    dry_run: bool = False,
-    real_today: dt.date | None = None,
-) -> tuple[Any, ApplyReport]:
-    """``spendopt review import``: validate the edited review file, store the
-    decisions, and apply the approved rows through the job's connector.
-
-    Recommendations for a past day are not applied (the platform has moved on:
-    run the job again). Returns ``(ReviewDecision, ApplyReport)``.
-    """
-    from connectors.errors import InputError, Problem
-    from optimizer.act.apply import apply_changes
-    from optimizer.act.review import import_review
-
-    decision = import_review(path, engine, settings, write=not dry_run)
-    rows = decision.rows
-    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, _):
-        effective = {dt.date.fromisoformat(str(d)[:10]) for d in rows["effective_date"]} if len(rows) else {today}
-        stale = sorted(d for d in effective if d < today)
-        if stale:
-            raise InputError(
-                Problem(str(path), f"these recommendations are for {stale[0]}, a past day (today is {today}): "
-                        "run the daily job again and review its new file", column="effective_date")
-            )
-        report = apply_changes(engine, connector, rows, run_id=decision.run_id, effective_date=min(effective),
-                               dry_run=dry_run)
-    return decision, report

@@ -127,7 +127,9 @@ def pull(
     end = end or today - dt.timedelta(days=1)
     ids = list(accounts) if accounts else [a.account_id for a in connector.list_accounts()]
     windows = {
-        a: pull_window(_last_stored(engine, a), end, since=since, lookback_days=lookback_days, initial_days=initial_days)
+        a: pull_window(
+            _last_stored(engine, a), end, since=since, lookback_days=lookback_days, initial_days=initial_days
+        )
         for a in ids
     }
 
@@ -173,7 +175,14 @@ def _save(engine, source_name, account_id, states, rows, start, stop, today, gmv
     return AccountPull(account_id, start, stop, len(states), len(rows), inserted, updated)
 
 
-def run_pull(settings, *, account: str | None = None, since: dt.date | None = None, engine: Engine | None = None, progress: Progress | None = None) -> PullSummary:
+def run_pull(
+    settings,
+    *,
+    account: str | None = None,
+    since: dt.date | None = None,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> PullSummary:
     """What ``spendopt pull`` calls: the Qianchuan connector from settings, into the store."""
     from connectors.qianchuan.connector import QianchuanConnector
     from optimizer.settings import default_database_url

@@ -126,8 +126,15 @@ def run_schedule(
     Blocks. ``on_start(next_run)`` is told when the first run is due (computed
     from ``clock``) so the CLI can print it. Ctrl-C stops cleanly.
     """
-    sched = build_scheduler(job, at=at, timezone=timezone, misfire_grace_s=misfire_grace_s, scheduler=scheduler,
-                            runs=runs, on_error=on_error)
+    sched = build_scheduler(
+        job,
+        at=at,
+        timezone=timezone,
+        misfire_grace_s=misfire_grace_s,
+        scheduler=scheduler,
+        runs=runs,
+        on_error=on_error,
+    )
     if on_start is not None:
         on_start(next_run_time(at, timezone, clock()))
     try:

@@ -17,7 +17,9 @@ def render_status(engine: Engine, console, *, database_url: str) -> None:
     if not summary.accounts:
         console.print("no accounts yet: run `spendopt import FILE` or `spendopt run`")
     else:
-        table = Table("account", "platform", "GMV basis", "campaigns", "active", "days", "from", "to", "spend", "GMV", "ROI")
+        table = Table(
+            "account", "platform", "GMV basis", "campaigns", "active", "days", "from", "to", "spend", "GMV", "ROI"
+        )
         for a in summary.accounts:
             roi = f"{a.gmv / a.spend:.2f}" if a.spend else "-"
             days = (a.last_date - a.first_date).days + 1 if a.first_date and a.last_date else 0

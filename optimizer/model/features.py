@@ -159,13 +159,21 @@ ROSTER_COLUMNS = ("account_id", "campaign_id", "campaign_name", "channel", "bid_
 """Columns of a roster: the campaigns an account has today, as ``roster_frame`` builds it."""
 
 
-def roster_frame(campaigns) -> pd.DataFrame:  # noqa: ANN001  (Sequence[connectors.base.CampaignState])
+def roster_frame(campaigns) -> pd.DataFrame:
     """The platform's campaign list as a roster for ``build_history`` (excluded campaigns left out)."""
     import pandas as pd
 
     rows = [
-        (c.account_id, c.campaign_id, c.name, c.channel, c.bid_type, c.status,
-         float(c.budget) if c.budget is not None else np.nan, float(c.bid) if c.bid is not None else np.nan)
+        (
+            c.account_id,
+            c.campaign_id,
+            c.name,
+            c.channel,
+            c.bid_type,
+            c.status,
+            float(c.budget) if c.budget is not None else np.nan,
+            float(c.bid) if c.bid is not None else np.nan,
+        )
         for c in campaigns
         if not c.excluded_reason
     ]
@@ -214,8 +222,9 @@ def build_history(
     if roster is not None and len(roster):
         roster_keys = pd.MultiIndex.from_arrays([roster["account_id"].astype(str), roster["campaign_id"].astype(str)])
         unseen = ~roster_keys.isin(keys) & ~roster_keys.duplicated()
-        extra = roster.loc[unseen].assign(account_id=roster_keys[unseen].get_level_values(0),
-                                          campaign_id=roster_keys[unseen].get_level_values(1))
+        extra = roster.loc[unseen].assign(
+            account_id=roster_keys[unseen].get_level_values(0), campaign_id=roster_keys[unseen].get_level_values(1)
+        )
         keys_all = keys.append(roster_keys[unseen])
     else:
         keys_all = keys
@@ -263,8 +272,13 @@ def build_history(
         if column not in latest.columns:
             return np.full(n, default, dtype=object)
         values = latest[column].astype(object).to_numpy()
-        return np.array([default if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "")
-                         else str(v) for v in values], dtype=object)
+        return np.array(
+            [
+                default if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "") else str(v)
+                for v in values
+            ],
+            dtype=object,
+        )
 
     bid_type = latest_text("bid_type", "none")
     seen = np.zeros(n, dtype=bool)
@@ -274,8 +288,11 @@ def build_history(
     if "budget" in latest.columns:
         roster_budget = pd.to_numeric(latest["budget"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         current_budget = np.where(~seen & np.isfinite(roster_budget), roster_budget, current_budget)
-    current_bid = (pd.to_numeric(latest["bid"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                   if "bid" in latest.columns else np.full(n, np.nan))
+    current_bid = (
+        pd.to_numeric(latest["bid"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if "bid" in latest.columns
+        else np.full(n, np.nan)
+    )
     current_bid = np.where(bid_type == "none", np.nan, current_bid)
     # Days without a bid get the current bid (bids change rarely; the file may omit them).
     bid = np.where(np.isnan(bid) & observed, current_bid[:, None], bid)

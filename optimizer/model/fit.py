@@ -126,8 +126,9 @@ def _group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> n
     return (num / np.where(den > 0, den, 1.0))[codes], den[codes]
 
 
-def _unshrunk(post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray,
-              prior_var: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+def _unshrunk(
+    post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray, prior_var: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
     """A normal posterior's data-only estimate and its sampling variance.
 
     With ``k = 1 - post_var / prior_var`` (the data's share of the precision):
@@ -137,8 +138,9 @@ def _unshrunk(post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarra
     return prior_mean + (post_mean - prior_mean) / k, post_var / k
 
 
-def _trend_prior(codes: np.ndarray, estimate: np.ndarray, variance: np.ndarray, usable: np.ndarray,
-                 prior_var: float) -> np.ndarray:
+def _trend_prior(
+    codes: np.ndarray, estimate: np.ndarray, variance: np.ndarray, usable: np.ndarray, prior_var: float
+) -> np.ndarray:
     """``(n,)`` prior variance of a daily trend: its account's spread of trends beyond their noise.
 
     ``estimate`` and ``variance`` are posteriors under the prior ``N(0, prior_var)``;
@@ -206,7 +208,9 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
     zb_c = np.where(unc, log_spend - (log_spend * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
     type_count = np.maximum(np.bincount(acct_type), 1)
-    g_num = np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / type_count
+    g_num = (
+        np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / type_count
+    )
     g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
     g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
     g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
@@ -240,12 +244,15 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     z_cens = z[rows, cols]
     w_cens = recency[cols]
     X_cens = Xd[rows, cols]  # (m, 3)
-    b_start = bd_unc + np.stack([np.bincount(rows, w_cens * z_cens * X_cens[:, k], minlength=n) for k in range(3)], axis=1)
+    b_start = bd_unc + np.stack(
+        [np.bincount(rows, w_cens * z_cens * X_cens[:, k], minlength=n) for k in range(3)], axis=1
+    )
     theta_d = np.linalg.solve(Ad / 0.09 + Pd, (b_start / 0.09 + np.einsum("nij,nj->ni", Pd, md))[:, :, None])[:, :, 0]
     sig2 = np.full(n, 0.09)
     group_sig2 = 0.09
-    info = (np.einsum("nti,ntj->nij", np.where(unc[:, :, None], Xd, 0.0), Xd)
-            + 0.25 * np.einsum("nti,ntj->nij", np.where(cens[:, :, None], Xd, 0.0), Xd))
+    info = np.einsum("nti,ntj->nij", np.where(unc[:, :, None], Xd, 0.0), Xd) + 0.25 * np.einsum(
+        "nti,ntj->nij", np.where(cens[:, :, None], Xd, 0.0), Xd
+    )
 
     def tobit(theta_d, sig2, prior_prec):
         for _ in range(TOBIT_ITERATIONS):
@@ -255,15 +262,19 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
             lam = mills((z_cens - m_c) / sd_c)
             ez_c = m_c + sd_c * lam
             ez2_c = m_c**2 + sd_c**2 + sd_c * lam * (z_cens + m_c)
-            b = bd_unc + np.stack([np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1)
+            b = bd_unc + np.stack(
+                [np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1
+            )
             q = q_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
             lhs = Ad / sig2[:, None, None] + prior_prec
             rhs = b / sig2[:, None] + np.einsum("nij,nj->ni", prior_prec, md)
             theta_new = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
             ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, Ad, theta_new)
             sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (cnt + 3.0), 0.02**2, 4.0)
-            done = (np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
-                    and np.max(np.abs(sig2_new - sig2), initial=0.0) < 1e-4)
+            done = (
+                np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
+                and np.max(np.abs(sig2_new - sig2), initial=0.0) < 1e-4
+            )
             theta_d, sig2 = theta_new, sig2_new
             if done:
                 break
@@ -278,11 +289,13 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     # with the structural default counted as one campaign.
     g_own, g_var = _unshrunk(theta_d[:, 1], mu_cov[:, 1, 1], md[:, 1], TAU_GAMMA**2)
     g_w = np.where(none | (days < model.min_history_days), 0.0, 1.0 / (g_var + TAU_GAMMA**2))
-    g_pool = ((np.bincount(acct_type, g_w * g_own) + np.bincount(acct_type, gamma0) / type_count / TAU_GAMMA**2)
-              / (np.bincount(acct_type, g_w) + 1.0 / TAU_GAMMA**2))
+    g_pool = (np.bincount(acct_type, g_w * g_own) + np.bincount(acct_type, gamma0) / type_count / TAU_GAMMA**2) / (
+        np.bincount(acct_type, g_w) + 1.0 / TAU_GAMMA**2
+    )
     md[:, 1] = np.where(none, 0.0, np.clip(g_pool[acct_type], g_lo, g_hi))
-    tau_trend2 = _trend_prior(acct, theta_d[:, 2], mu_cov[:, 2, 2], days >= model.min_history_days,
-                              TAU_TREND**2) / shrink
+    tau_trend2 = (
+        _trend_prior(acct, theta_d[:, 2], mu_cov[:, 2, 2], days >= model.min_history_days, TAU_TREND**2) / shrink
+    )
     Pd[:, 2, 2] = 1.0 / tau_trend2
     theta_d, sig2, mu_cov = tobit(theta_d, sig2, Pd)
     gamma = np.where(none, 0.0, np.clip(theta_d[:, 1], g_lo, g_hi))
@@ -298,10 +311,15 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     r0 = np.where(r0 > 0, r0, 1.0)
     s0 = 0.05 * mean_spend
     y = np.log((gmv + r0[:, None] * s0[:, None]) / (spend + s0[:, None]))
-    weight = np.where(obs, (recency * h.maturity**2)[None, :] * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0)
+    weight = np.where(
+        obs, (recency * h.maturity**2)[None, :] * np.minimum(1.0, spend / (0.2 * mean_spend[:, None])), 0.0
+    )
     ref_spend_log = (weight * log_spend).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-9)
-    ref_spend = np.where(weight.sum(axis=1) > 0, np.exp(ref_spend_log),
-                         np.where(days > 0, np.maximum(mean_spend, 1.0), np.maximum(anchor, 1.0)))
+    ref_spend = np.where(
+        weight.sum(axis=1) > 0,
+        np.exp(ref_spend_log),
+        np.where(days > 0, np.maximum(mean_spend, 1.0), np.maximum(anchor, 1.0)),
+    )
 
     # Weekday effect on log ROI: residuals from each campaign's weighted mean, mature days only.
     S0 = weight.sum(axis=1)
@@ -317,8 +335,10 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     excess = sd_all * mills((z - mean_d) / sd_all) - (z - mean_d)  # E[z | z > z_t] - z_t >= 0
     log_fill = np.where(cens, -excess, 0.0)
     ages = np.broadcast_to(age, (n, n_days))
-    x_mean = np.stack([(weight * log_fill).sum(1), (weight * xb).sum(1), (weight * ages).sum(1)],
-                      axis=1) / np.maximum(S0, 1e-9)[:, None]
+    x_mean = (
+        np.stack([(weight * log_fill).sum(1), (weight * xb).sum(1), (weight * ages).sum(1)], axis=1)
+        / np.maximum(S0, 1e-9)[:, None]
+    )
     X = np.stack([np.ones_like(y), log_fill - x_mean[:, :1], xb - x_mean[:, 1:2], ages - x_mean[:, 2:]], axis=2)
     X = np.where(obs[:, :, None], X, 0.0)  # (n, T, 4)
     XtWX = np.einsum("nt,nti,ntj->nij", weight, X, X)
@@ -326,8 +346,13 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
     ybar = XtWy[:, 0] / np.maximum(S0, 1e-9)
 
     # Pooled slopes per account and bid type (within-campaign), shrunk to the structural defaults.
-    prior_b = np.stack([np.full(n, DEFAULT_SLOPE["none"]),
-                        np.array([DEFAULT_SLOPE.get(t, 0.0) if t != "none" else 0.0 for t in h.bid_type])], axis=1)
+    prior_b = np.stack(
+        [
+            np.full(n, DEFAULT_SLOPE["none"]),
+            np.array([DEFAULT_SLOPE.get(t, 0.0) if t != "none" else 0.0 for t in h.bid_type]),
+        ],
+        axis=1,
+    )
     k_types = int(acct_type.max()) + 1
     pooled_A = np.zeros((k_types, 2, 2))
     pooled_r = np.zeros((k_types, 2))
@@ -379,8 +404,9 @@ def fit(history: History, model: ModelSettings, effective_date: dt.date | None =
         return P, cov, np.einsum("nij,nj->ni", cov, r)
 
     P, cov, theta = posterior(prior_prec3)
-    prior_prec3[:, 3, 3] = 1.0 / (_trend_prior(acct, theta[:, 3], cov[:, 3, 3], days >= model.min_history_days,
-                                               TAU_TREND**2) / shrink)
+    prior_prec3[:, 3, 3] = 1.0 / (
+        _trend_prior(acct, theta[:, 3], cov[:, 3, 3], days >= model.min_history_days, TAU_TREND**2) / shrink
+    )
     P, cov, theta = posterior(prior_prec3)
     alpha = theta[:, 0]
     beta = np.clip(theta[:, 1], *SLOPE_BOUNDS["none"])

@@ -75,8 +75,12 @@ class FittedModel:
 
     def _log_demand(self, shift: np.ndarray, weekday: int) -> np.ndarray:
         """``(n, k)`` expected log demand on the effective date at bid ``ref_bid * exp(shift)``."""
-        return (self.mu[:, None] + self.gamma[:, None] * shift + (self.trend * self.horizon)[:, None]
-                + self.dow_volume[:, weekday][:, None])
+        return (
+            self.mu[:, None]
+            + self.gamma[:, None] * shift
+            + (self.trend * self.horizon)[:, None]
+            + self.dow_volume[:, weekday][:, None]
+        )
 
     def expected_spend(self, budget: np.ndarray, bid: np.ndarray) -> np.ndarray:
         """``(n, k)`` E[min(B, D)] at ``budget`` (inf = no cap, 0 = paused) and ``bid``."""
@@ -119,8 +123,13 @@ class FittedModel:
         x1 = log_fill - self.x_mean[:, 0:1]
         x2 = x_bid - self.x_mean[:, 1:2]
         x3 = np.broadcast_to((self.horizon - self.x_mean[:, 2])[:, None], x1.shape)
-        log_roi = (self.alpha[:, None] + self.beta[:, None] * x1 + self.beta_bid[:, None] * x2
-                   + self.roi_trend[:, None] * x3 + self.dow_roi[:, weekday][:, None])
+        log_roi = (
+            self.alpha[:, None]
+            + self.beta[:, None] * x1
+            + self.beta_bid[:, None] * x2
+            + self.roi_trend[:, None] * x3
+            + self.dow_roi[:, weekday][:, None]
+        )
         gmv = np.where(spend > 0, spend * np.exp(np.minimum(log_roi, 20.0)), 0.0)
         var_roi = _quad_form(self.cov, (np.ones_like(x1), x1, x2, x3))
         var_level = _quad_form(self.mu_cov, (np.ones_like(x1), x_bid, np.full_like(x1, self.horizon)))
@@ -128,8 +137,9 @@ class FittedModel:
             fill_cap = spend / np.where(np.isfinite(budget) & (budget > 0), budget, np.inf)
         uncapped = np.where(np.isfinite(budget), 1.0 - np.minimum(np.nan_to_num(fill_cap), 1.0), 1.0)
         # An uncertain demand level moves spend (uncapped) and the fill ratio (capped) alike.
-        var = np.maximum(var_roi, 0) + ((uncapped * (1 + self.beta[:, None])) ** 2
-                                        + ((1 - uncapped) * self.beta[:, None]) ** 2) * np.maximum(var_level, 0)
+        var = np.maximum(var_roi, 0) + (
+            (uncapped * (1 + self.beta[:, None])) ** 2 + ((1 - uncapped) * self.beta[:, None]) ** 2
+        ) * np.maximum(var_level, 0)
         gmv_sd = gmv * np.sqrt(var)
         return Forecast(spend=np.round(spend, 6), gmv=np.round(gmv, 6), gmv_sd=np.round(gmv_sd, 6))
 

@@ -59,20 +59,49 @@ __all__ = [
 REFERENCE_POLICIES = ("hold", "rules", "oracle")
 
 DAY_COLUMNS = (
-    "policy", "day", "date", "live_campaigns", "total_budget", "spend", "gmv", "orders", "roi",
-    "cumulative_spend", "cumulative_gmv", "changes_applied", "changes_rejected",
+    "policy",
+    "day",
+    "date",
+    "live_campaigns",
+    "total_budget",
+    "spend",
+    "gmv",
+    "orders",
+    "roi",
+    "cumulative_spend",
+    "cumulative_gmv",
+    "changes_applied",
+    "changes_rejected",
 )
 """Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes."""
 
 CAMPAIGN_DAY_COLUMNS = (
-    "policy", "date", "campaign_id", "campaign_name", "channel", "bid_type", "status", "budget", "bid",
-    "spend", "gmv", "orders",
+    "policy",
+    "date",
+    "campaign_id",
+    "campaign_name",
+    "channel",
+    "bid_type",
+    "status",
+    "budget",
+    "bid",
+    "spend",
+    "gmv",
+    "orders",
 )
 """Per policy, day and campaign: settings in force and the final outcome."""
 
 SUMMARY_COLUMNS = (
-    "policy", "days", "spend", "gmv", "roi", "pct_of_oracle_gmv", "lift_vs_hold_pct", "lift_vs_rules_pct",
-    "changes_applied", "changes_rejected",
+    "policy",
+    "days",
+    "spend",
+    "gmv",
+    "roi",
+    "pct_of_oracle_gmv",
+    "lift_vs_hold_pct",
+    "lift_vs_rules_pct",
+    "changes_applied",
+    "changes_rejected",
 )
 """Per policy over the run; lifts are GMV differences in percent of the reference's GMV."""
 
@@ -116,8 +145,10 @@ def load_settings_defaults(scenario: Scenario) -> Settings:
     try:
         return Settings(**scenario.settings)
     except ValidationError as exc:
-        problems = [Problem(f"scenario {scenario.name}", f"[settings] {'.'.join(map(str, e['loc']))}: {e['msg']}")
-                    for e in exc.errors()]
+        problems = [
+            Problem(f"scenario {scenario.name}", f"[settings] {'.'.join(map(str, e['loc']))}: {e['msg']}")
+            for e in exc.errors()
+        ]
         raise InputError(problems) from None
 
 
@@ -133,8 +164,12 @@ def _apply(platform: SimulatedPlatform, changes: Sequence[Change]) -> tuple[int,
     pauses = [c for c in changes if isinstance(c, StatusChange) and c.status == "paused"]
     budgets = [c for c in changes if isinstance(c, BudgetChange)]
     bids = [c for c in changes if isinstance(c, BidChange)]
-    results = (platform.update_status(resumes) + platform.update_budgets(budgets) + platform.update_bids(bids)
-               + platform.update_status(pauses))
+    results = (
+        platform.update_status(resumes)
+        + platform.update_budgets(budgets)
+        + platform.update_bids(bids)
+        + platform.update_status(pauses)
+    )
     ok = sum(1 for r in results if r.ok)
     return ok, len(results) - ok
 
@@ -142,8 +177,23 @@ def _apply(platform: SimulatedPlatform, changes: Sequence[Change]) -> tuple[int,
 class _History:
     """The stats pulled so far, keyed by (campaign, date); a later pull wins."""
 
-    COLUMNS = ("account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
-               "impressions", "clicks", "budget", "bid_type", "bid", "status", "currency")
+    COLUMNS = (
+        "account_id",
+        "campaign_id",
+        "date",
+        "spend",
+        "gmv",
+        "orders",
+        "campaign_name",
+        "channel",
+        "impressions",
+        "clicks",
+        "budget",
+        "bid_type",
+        "bid",
+        "status",
+        "currency",
+    )
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, dt.date], tuple[Any, ...]] = {}
@@ -151,9 +201,21 @@ class _History:
     def pull(self, platform: SimulatedPlatform, start: dt.date, end: dt.date) -> None:
         for s in platform.daily_stats(platform.scenario.account_id, start, end):
             self.rows[(s.campaign_id, s.date)] = (
-                s.account_id, s.campaign_id, s.date, float(s.spend), float(s.gmv), s.orders, s.campaign_name,
-                s.channel, s.impressions, s.clicks, None if s.budget is None else float(s.budget), s.bid_type,
-                None if s.bid is None else float(s.bid), s.status, s.currency,
+                s.account_id,
+                s.campaign_id,
+                s.date,
+                float(s.spend),
+                float(s.gmv),
+                s.orders,
+                s.campaign_name,
+                s.channel,
+                s.impressions,
+                s.clicks,
+                None if s.budget is None else float(s.budget),
+                s.bid_type,
+                None if s.bid is None else float(s.bid),
+                s.status,
+                s.currency,
             )
 
     def frame(self) -> pd.DataFrame:
@@ -166,10 +228,11 @@ class _History:
         return frame
 
 
-def _run_policy(name: str, scenario: Scenario, seed: int, days: int, settings: Settings,
-                advance: Any) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+def _run_policy(
+    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any
+) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    from optimizer.simulate.policies import PolicyContext, make_policy
     from optimizer.simulate.policies.oracle import truth_model
-    from optimizer.simulate.policies.base import PolicyContext, make_policy
 
     platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform)
     context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
@@ -195,19 +258,42 @@ def _run_policy(name: str, scenario: Scenario, seed: int, days: int, settings: S
         live = listed & (out["status"] != "paused")
         spend, gmv = round(float(out["spend"][listed].sum()), 2), round(float(out["gmv"][listed].sum()), 2)
         cum_spend, cum_gmv = round(cum_spend + spend, 2), round(cum_gmv + gmv, 2)
-        day_rows.append({
-            "policy": name, "day": d + 1, "date": today.isoformat(), "live_campaigns": int(live.sum()),
-            "total_budget": round(float(out["budget"][live].sum()), 2), "spend": spend, "gmv": gmv,
-            "orders": int(out["orders"][listed].sum()), "roi": round(gmv / spend, 4) if spend > 0 else 0.0,
-            "cumulative_spend": cum_spend, "cumulative_gmv": cum_gmv,
-            "changes_applied": applied, "changes_rejected": rejected,
-        })
+        day_rows.append(
+            {
+                "policy": name,
+                "day": d + 1,
+                "date": today.isoformat(),
+                "live_campaigns": int(live.sum()),
+                "total_budget": round(float(out["budget"][live].sum()), 2),
+                "spend": spend,
+                "gmv": gmv,
+                "orders": int(out["orders"][listed].sum()),
+                "roi": round(gmv / spend, 4) if spend > 0 else 0.0,
+                "cumulative_spend": cum_spend,
+                "cumulative_gmv": cum_gmv,
+                "changes_applied": applied,
+                "changes_rejected": rejected,
+            }
+        )
         for i in range(len(specs)):
             if listed[i]:
                 c = specs[i]
-                camp_rows.append((name, today.isoformat(), c.campaign_id, c.name, c.channel, c.bid_type,
-                                  out["status"][i], float(out["budget"][i]), float(out["bid"][i]),
-                                  float(out["spend"][i]), float(out["gmv"][i]), int(out["orders"][i])))
+                camp_rows.append(
+                    (
+                        name,
+                        today.isoformat(),
+                        c.campaign_id,
+                        c.name,
+                        c.channel,
+                        c.bid_type,
+                        out["status"][i],
+                        float(out["budget"][i]),
+                        float(out["bid"][i]),
+                        float(out["spend"][i]),
+                        float(out["gmv"][i]),
+                        int(out["orders"][i]),
+                    )
+                )
         advance()
     return day_rows, camp_rows
 
@@ -235,7 +321,7 @@ def run_simulation(
         scenario = load_scenario(scenario)
     settings = settings or load_settings_defaults(scenario)
     names = _policy_order(policies)
-    from optimizer.simulate.policies.base import policy_names
+    from optimizer.simulate.policies import policy_names
 
     unknown = [p for p in names if p not in policy_names()]
     if unknown:
@@ -262,13 +348,14 @@ class _progress:
     def __init__(self, show: bool, total: int) -> None:
         self.show, self.total, self.bar = show, total, None
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         if not self.show:
             return lambda: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            transient=True)
+        self.bar = Progress(
+            TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+        )
         self.bar.start()
         task = self.bar.add_task("simulate", total=self.total)
         return lambda: self.bar.advance(task)
@@ -282,8 +369,12 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
     totals = days.groupby("policy", sort=False).agg(
-        days=("day", "count"), spend=("spend", "sum"), gmv=("gmv", "sum"),
-        changes_applied=("changes_applied", "sum"), changes_rejected=("changes_rejected", "sum"))
+        days=("day", "count"),
+        spend=("spend", "sum"),
+        gmv=("gmv", "sum"),
+        changes_applied=("changes_applied", "sum"),
+        changes_rejected=("changes_rejected", "sum"),
+    )
     gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
 
     def pct(a: float, b: float) -> float:
@@ -292,15 +383,20 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     rows = []
     for p in names:
         spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
-        rows.append({
-            "policy": p, "days": int(totals.loc[p, "days"]), "spend": spend, "gmv": g,
-            "roi": round(g / spend, 4) if spend > 0 else 0.0,
-            "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
-            "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
-            "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
-            "changes_applied": int(totals.loc[p, "changes_applied"]),
-            "changes_rejected": int(totals.loc[p, "changes_rejected"]),
-        })
+        rows.append(
+            {
+                "policy": p,
+                "days": int(totals.loc[p, "days"]),
+                "spend": spend,
+                "gmv": g,
+                "roi": round(g / spend, 4) if spend > 0 else 0.0,
+                "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
+                "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
+                "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
+                "changes_applied": int(totals.loc[p, "changes_applied"]),
+                "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+            }
+        )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
@@ -348,15 +444,25 @@ def render_summary(summary: pd.DataFrame) -> Any:
     from rich import box
     from rich.table import Table
 
-    table = Table(title="simulation summary (final, fully attributed GMV, CNY)", box=box.SIMPLE_HEAD,
-                  padding=(0, 1), pad_edge=False, collapse_padding=True)
+    table = Table(
+        title="simulation summary (final, fully attributed GMV, CNY)",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
     heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
     for r in summary.itertuples(index=False):
         table.add_row(
-            r.policy, f"{r.spend:,.0f}", f"{r.gmv:,.0f}", f"{r.roi:.2f}", f"{r.pct_of_oracle_gmv:.1f}%",
-            f"{r.lift_vs_hold_pct:+.1f}%", f"{r.lift_vs_rules_pct:+.1f}%",
+            r.policy,
+            f"{r.spend:,.0f}",
+            f"{r.gmv:,.0f}",
+            f"{r.roi:.2f}",
+            f"{r.pct_of_oracle_gmv:.1f}%",
+            f"{r.lift_vs_hold_pct:+.1f}%",
+            f"{r.lift_vs_rules_pct:+.1f}%",
             f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
         )
     return table

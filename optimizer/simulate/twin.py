@@ -98,7 +98,11 @@ def simple_fit(stats: pd.DataFrame) -> SimpleFit:
         use = use[use["spend"] > 0]
         spend = use["spend"].to_numpy(float)
         gmv = use["gmv"].to_numpy(float)
-        budget = pd.to_numeric(use["budget"], errors="coerce").to_numpy(float) if "budget" in use else np.full(len(use), np.nan)
+        budget = (
+            pd.to_numeric(use["budget"], errors="coerce").to_numpy(float)
+            if "budget" in use
+            else np.full(len(use), np.nan)
+        )
         if len(spend) == 0:
             spend, gmv, budget = np.array([1.0]), np.array([0.0]), np.array([np.nan])
         uncapped = ~(spend >= 0.9 * np.where(np.isfinite(budget), budget, np.inf))
@@ -112,7 +116,11 @@ def simple_fit(stats: pd.DataFrame) -> SimpleFit:
         rows["demand"].append(max(demand, 1.0))
         rows["roi"].append(max(roi_op * (max(demand, s_op) / max(s_op, 1e-9)) ** (curv - 1), 0.01))
         rows["curvature"].append(curv)
-        bid_type = str(latest.loc[cid, "bid_type"]) if "bid_type" in latest and isinstance(latest.loc[cid, "bid_type"], str) else "none"
+        bid_type = (
+            str(latest.loc[cid, "bid_type"])
+            if "bid_type" in latest and isinstance(latest.loc[cid, "bid_type"], str)
+            else "none"
+        )
         bid = pd.to_numeric(pd.Series([latest.loc[cid, "bid"] if "bid" in latest else None]), errors="coerce").iloc[0]
         if bid_type not in BID_KIND or (bid_type != "none" and not np.isfinite(bid)):
             bid_type = "none"
@@ -175,8 +183,13 @@ def calibrate(model: ResponseModel, bid_type: Sequence[str], bid: np.ndarray) ->
     # the market saturates reach with headroom H: its local elasticity at the anchor is e * H / (1 + H)
     e = np.clip(np.where(has_bid & np.isfinite(e), e * (1 + _HEADROOM) / _HEADROOM, _DEFAULT_E), 0.0, 5.0)
     g = np.clip(np.where(has_bid & np.isfinite(g), g, _DEFAULT_G), 0.0, 2.0)
-    return {"demand": demand, "roi": np.clip(roi, 0.01, 100.0), "curvature": curv, "elasticity": e,
-            "cost_elasticity": g}
+    return {
+        "demand": demand,
+        "roi": np.clip(roi, 0.01, 100.0),
+        "curvature": curv,
+        "elasticity": e,
+        "cost_elasticity": g,
+    }
 
 
 def _weekday_pattern(stats: pd.DataFrame) -> tuple[float, ...]:
@@ -197,7 +210,9 @@ def _spread(stats: pd.DataFrame) -> tuple[float, float, float]:
     frame = stats[stats["spend"] > 0].copy()
     frame["ls"] = np.log(frame["spend"].astype(float))
     frame["lr"] = np.log((frame["gmv"].astype(float) + 1.0) / frame["spend"].astype(float))
-    budget = pd.to_numeric(frame["budget"], errors="coerce") if "budget" in frame else pd.Series(np.nan, index=frame.index)
+    budget = (
+        pd.to_numeric(frame["budget"], errors="coerce") if "budget" in frame else pd.Series(np.nan, index=frame.index)
+    )
     uncapped = ~(frame["spend"] >= 0.9 * budget.fillna(np.inf))
     free = frame[uncapped.to_numpy()]
     sd_s = float(free.groupby("campaign_id")["ls"].std().median()) if len(free) > 10 else 0.15
@@ -243,7 +258,10 @@ def twin_scenario(
     meta = latest.reindex(ids)
 
     def col(name: str, default: object) -> list:
-        return [default if name not in meta or pd.isna(v) else v for v in (meta[name] if name in meta else [None] * len(ids))]
+        return [
+            default if name not in meta or pd.isna(v) else v
+            for v in (meta[name] if name in meta else [None] * len(ids))
+        ]
 
     bid_types = [t if t in BID_KIND else "none" for t in col("bid_type", "none")]
     bids = np.array([float(b) if t != "none" else np.nan for b, t in zip(col("bid", np.nan), bid_types)], dtype=float)
@@ -259,22 +277,24 @@ def twin_scenario(
         if bid_types[i] == "cpa" and bid is not None:
             bid = min(bid, budget)
         orders = float(aov.loc[cid, "orders"]) if cid in aov.index else 0.0
-        campaigns.append(CampaignSpec(
-            campaign_id=cid,
-            name=str(col("campaign_name", "")[i] or ""),
-            channel=str(col("channel", "default")[i] or "default"),
-            bid_type=bid_types[i],  # type: ignore[arg-type]
-            budget=budget,
-            bid=bid,
-            status="paused" if col("status", "active")[i] == "paused" else "active",
-            demand=round(float(p["demand"][i]), 2),
-            roi=round(float(p["roi"][i]), 4),
-            curvature=round(float(p["curvature"][i]), 4),
-            elasticity=round(float(p["elasticity"][i]), 4),
-            cost_elasticity=round(float(p["cost_elasticity"][i]), 4),
-            headroom=_HEADROOM,
-            aov=round(float(aov.loc[cid, "gmv"]) / orders, 2) if orders > 0 else 100.0,
-        ))
+        campaigns.append(
+            CampaignSpec(
+                campaign_id=cid,
+                name=str(col("campaign_name", "")[i] or ""),
+                channel=str(col("channel", "default")[i] or "default"),
+                bid_type=bid_types[i],  # type: ignore[arg-type]
+                budget=budget,
+                bid=bid,
+                status="paused" if col("status", "active")[i] == "paused" else "active",
+                demand=round(float(p["demand"][i]), 2),
+                roi=round(float(p["roi"][i]), 4),
+                curvature=round(float(p["curvature"][i]), 4),
+                elasticity=round(float(p["elasticity"][i]), 4),
+                cost_elasticity=round(float(p["cost_elasticity"][i]), 4),
+                headroom=_HEADROOM,
+                aov=round(float(aov.loc[cid, "gmv"]) / orders, 2) if orders > 0 else 100.0,
+            )
+        )
     sd_s, sd_r, jitter = _spread(stats)
     return Scenario(
         name=f"twin-{account_id}",
@@ -290,8 +310,13 @@ def twin_scenario(
     )
 
 
-def twin_from_store(database_url: str, account_id: str, *, settings: Settings | None = None,
-                    fit: Literal["auto", "response", "simple"] = "auto") -> Scenario:
+def twin_from_store(
+    database_url: str,
+    account_id: str,
+    *,
+    settings: Settings | None = None,
+    fit: Literal["auto", "response", "simple"] = "auto",
+) -> Scenario:
     """``twin_scenario`` on the account's stats in the store at ``database_url``."""
     from optimizer.store import open_store
     from optimizer.store.stats import load_stats

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from optimizer.version import new_run_id
 from optimizer.store.tables import Account, Campaign, DailyStat, OptimizationRun
+from optimizer.version import new_run_id
 
 __all__ = ["AccountSummary", "StoreSummary", "finish_run", "start_run", "summarize"]
 
@@ -47,7 +47,9 @@ def start_run(
     return run_id
 
 
-def finish_run(engine: Engine, run_id: str, *, status: str = "ok", message: str = "", now: dt.datetime | None = None) -> None:
+def finish_run(
+    engine: Engine, run_id: str, *, status: str = "ok", message: str = "", now: dt.datetime | None = None
+) -> None:
     now = now or dt.datetime.now(dt.UTC)
     table = OptimizationRun.__table__
     with engine.begin() as conn:

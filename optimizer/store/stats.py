@@ -193,10 +193,7 @@ def _stored_rows(conn, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _check_accounts(conn, frame, accounts, gmv_basis: str, platform: str, source: str) -> None:
     table = Account.__table__
-    known = {
-        row.account_id: row
-        for row in conn.execute(sa.select(table).where(table.c.account_id.in_(accounts)))
-    }
+    known = {row.account_id: row for row in conn.execute(sa.select(table).where(table.c.account_id.in_(accounts)))}
     problems = [
         Problem(
             source,

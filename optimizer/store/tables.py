@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 
-
 class Money(sa.types.TypeDecorator):
     """``NUMERIC(14, 2)`` that always hands back ``Decimal`` with 2 places.
 

@@ -46,7 +46,9 @@ def _column_values(series: pd.Series, column: sa.Column, dialect: str) -> list[A
         if dialect == "sqlite":
             out = (cents / 100).astype(object)
         else:
-            out = np.array([None if m else Decimal(int(c)).scaleb(-2) for c, m in zip(cents, missing, strict=True)], dtype=object)
+            out = np.array(
+                [None if m else Decimal(int(c)).scaleb(-2) for c, m in zip(cents, missing, strict=True)], dtype=object
+            )
     elif isinstance(column.type, sa.Date) and not isinstance(column.type, sa.DateTime):
         dates = pd.to_datetime(series)
         out = (dates.dt.strftime("%Y-%m-%d") if dialect == "sqlite" else dates.dt.date).to_numpy(dtype=object)
@@ -54,7 +56,9 @@ def _column_values(series: pd.Series, column: sa.Column, dialect: str) -> list[A
         values = series.to_numpy(dtype=object)
         out = np.array([_sqlite_datetime(v) for v in values], dtype=object) if dialect == "sqlite" else values
     elif isinstance(column.type, sa.Integer):
-        out = np.array([None if m else int(v) for v, m in zip(series.to_numpy(dtype=object), missing, strict=True)], dtype=object)
+        out = np.array(
+            [None if m else int(v) for v, m in zip(series.to_numpy(dtype=object), missing, strict=True)], dtype=object
+        )
     elif isinstance(column.type, sa.Float | sa.Numeric):
         out = series.to_numpy(dtype="float64").astype(object)
     else:

@@ -40,17 +40,42 @@ LAUNCHED = {LEARNING_ID: ("新计划-学习期-控成本", "cpa", 1000, 60, "act
 
 def make_platform() -> SimulatedPlatform:
     campaigns = [
-        {"campaign_id": cid, "name": name, "channel": "qianchuan.live", "bid_type": bt, "budget": budget,
-         **({"bid": bid} if bid is not None else {}), "status": status, "demand": 2000, "roi": 3.0}
+        {
+            "campaign_id": cid,
+            "name": name,
+            "channel": "qianchuan.live",
+            "bid_type": bt,
+            "budget": budget,
+            **({"bid": bid} if bid is not None else {}),
+            "status": status,
+            "demand": 2000,
+            "roi": 3.0,
+        }
         for cid, (name, bt, budget, bid, status) in CAMPAIGNS.items()
     ] + [
-        {"campaign_id": cid, "name": name, "channel": "qianchuan.live", "bid_type": bt, "budget": budget, "bid": bid,
-         "status": status, "demand": 2000, "roi": 3.0, "start_day": 0}
+        {
+            "campaign_id": cid,
+            "name": name,
+            "channel": "qianchuan.live",
+            "bid_type": bt,
+            "budget": budget,
+            "bid": bid,
+            "status": status,
+            "demand": 2000,
+            "roi": 3.0,
+            "start_day": 0,
+        }
         for cid, (name, bt, budget, bid, status) in LAUNCHED.items()
     ]
     scenario = scenario_from_dict(
-        {"name": "apply-test", "account_id": ACCOUNT, "start_date": EFFECTIVE, "history_days": 2,
-         "history_budget_jitter": 0.0, "campaign": campaigns}
+        {
+            "name": "apply-test",
+            "account_id": ACCOUNT,
+            "start_date": EFFECTIVE,
+            "history_days": 2,
+            "history_budget_jitter": 0.0,
+            "campaign": campaigns,
+        }
     )
     return SimulatedPlatform(scenario, seed=3)
 
@@ -89,7 +114,9 @@ class Recording:
         changes = list(changes)
         self.calls.append((method, changes))
         if self.refuse_batches_with and any(c.campaign_id == self.refuse_batches_with for c in changes):
-            raise PlatformRuleError("test_rule", "refused by the client-side check", campaign_id=self.refuse_batches_with)
+            raise PlatformRuleError(
+                "test_rule", "refused by the client-side check", campaign_id=self.refuse_batches_with
+            )
         if self.drop_after is not None:
             keep, self.drop_after = self.drop_after, None
             if keep:
@@ -114,18 +141,39 @@ class Recording:
         return self._write("update_status", changes)
 
 
-def row(campaign_id: str, *, action: str = "increase", budget=None, bid=None, decision: str = "auto",
-        approved: str = "", reason: str = "marginal ROI above the account threshold", **over) -> dict:
+def row(
+    campaign_id: str,
+    *,
+    action: str = "increase",
+    budget=None,
+    bid=None,
+    decision: str = "auto",
+    approved: str = "",
+    reason: str = "marginal ROI above the account threshold",
+    **over,
+) -> dict:
     """A recommendation row (contract columns) for one of ``CAMPAIGNS`` as it stands at the start."""
     name, bid_type, cur_budget, cur_bid, _ = {**CAMPAIGNS, **LAUNCHED}[campaign_id]
     out = {
-        "run_id": "run-1", "effective_date": EFFECTIVE.isoformat(), "account_id": ACCOUNT,
-        "campaign_id": campaign_id, "campaign_name": name, "channel": "qianchuan.live", "bid_type": bid_type,
-        "current_budget": float(cur_budget), "recommended_budget": float(cur_budget if budget is None else budget),
+        "run_id": "run-1",
+        "effective_date": EFFECTIVE.isoformat(),
+        "account_id": ACCOUNT,
+        "campaign_id": campaign_id,
+        "campaign_name": name,
+        "channel": "qianchuan.live",
+        "bid_type": bid_type,
+        "current_budget": float(cur_budget),
+        "recommended_budget": float(cur_budget if budget is None else budget),
         "current_bid": None if cur_bid is None else float(cur_bid),
         "recommended_bid": None if cur_bid is None else float(cur_bid if bid is None else bid),
-        "action": action, "expected_spend": 900.0, "expected_gmv": 2700.0, "expected_roi": 3.0,
-        "marginal_roi": 2.1, "decision": decision, "reason": reason, "approved": approved,
+        "action": action,
+        "expected_spend": 900.0,
+        "expected_gmv": 2700.0,
+        "expected_roi": 3.0,
+        "marginal_roi": 2.1,
+        "decision": decision,
+        "reason": reason,
+        "approved": approved,
     }
     out.update(over)
     return out

@@ -29,8 +29,11 @@ def log_rows(engine):
 
 
 def test_changes_are_sent_confirmed_by_read_back_and_audited(engine, connector):
-    rows = [row(C_CPA, budget=1200, reason="预算加 200：边际 ROI 高于账户阈值"), row(C_ROI, action="decrease", bid=3.2),
-            row(C_NONE, action="hold")]
+    rows = [
+        row(C_CPA, budget=1200, reason="预算加 200：边际 ROI 高于账户阈值"),
+        row(C_ROI, action="decrease", bid=3.2),
+        row(C_NONE, action="hold"),
+    ]
     report = apply(engine, connector, rows)
 
     assert report.count("confirmed") == 2 and report.ok
@@ -64,7 +67,9 @@ def test_dry_run_writes_nothing_and_changes_nothing_on_the_platform(engine, conn
 
     assert report.dry_run and report.count("planned") == 2
     assert {(i.campaign_id, i.field, i.after) for i in report.items} == {
-        (C_CPA, "budget", "1200.00"), (C_NONE, "status", "paused")}
+        (C_CPA, "budget", "1200.00"),
+        (C_NONE, "status", "paused"),
+    }
     assert connector.calls == []
     assert connector.list_campaigns(ACCOUNT) == before
     with engine.connect() as conn:
@@ -74,8 +79,12 @@ def test_dry_run_writes_nothing_and_changes_nothing_on_the_platform(engine, conn
 def test_a_connection_dropped_mid_batch_leaves_pending_rows_that_the_next_run_settles_without_resending(
     engine, connector
 ):
-    rows = [row(C_CPA, budget=1200), row(C_NONE, budget=1000), row(C_PAUSED, action="resume", approved="yes", budget=600),
-            row(C_ROI, budget=2400)]
+    rows = [
+        row(C_CPA, budget=1200),
+        row(C_NONE, budget=1000),
+        row(C_PAUSED, action="resume", approved="yes", budget=600),
+        row(C_ROI, budget=2400),
+    ]
     connector.drop_after = 2  # the first two budget changes reach the platform, then the connection drops
     first = apply(engine, connector, rows)
 
@@ -203,7 +212,9 @@ def test_a_campaign_paused_by_hand_is_not_changed(engine, connector, platform):
 
 @pytest.mark.parametrize("approved", ["", "no", "否"])
 def test_a_paused_campaign_is_never_resumed_without_a_reviewers_yes(engine, connector, approved):
-    report = apply(engine, connector, [row(C_PAUSED, action="resume", budget=600, decision="review", approved=approved)])
+    report = apply(
+        engine, connector, [row(C_PAUSED, action="resume", budget=600, decision="review", approved=approved)]
+    )
     assert report.count("skipped") == 1 and connector.sent == []
     assert state(connector, C_PAUSED).status == "paused"
 
@@ -216,8 +227,11 @@ def test_an_approved_resume_sets_the_budget_then_activates(engine, connector):
 
 
 def test_review_rows_are_applied_only_when_approved(engine, connector):
-    report = apply(engine, connector, [row(C_CPA, budget=1300, decision="review"),
-                                       row(C_ROI, budget=2600, decision="review", approved="Yes")])
+    report = apply(
+        engine,
+        connector,
+        [row(C_CPA, budget=1300, decision="review"), row(C_ROI, budget=2600, decision="review", approved="Yes")],
+    )
     assert {i.campaign_id: i.outcome for i in report.items} == {C_CPA: "skipped", C_ROI: "confirmed"}
 
 
@@ -231,13 +245,21 @@ def test_a_different_value_for_an_already_applied_field_and_date_is_not_sent(eng
 
 def test_audit_log_reads_per_run_and_per_campaign(engine, connector):
     apply(engine, connector, [row(C_CPA, budget=1200), row(C_ROI, bid=3.2)])
-    apply_changes(engine, connector, frame(row(C_CPA, budget=1400, current_budget=1200.0)), run_id="run-2",
-                  effective_date=EFFECTIVE + dt.timedelta(days=1), clock=clock)
+    apply_changes(
+        engine,
+        connector,
+        frame(row(C_CPA, budget=1400, current_budget=1200.0)),
+        run_id="run-2",
+        effective_date=EFFECTIVE + dt.timedelta(days=1),
+        clock=clock,
+    )
 
     assert {r.campaign_id for r in audit.read_log(engine, run_id="run-1")} == {C_CPA, C_ROI}
     per_campaign = audit.read_log(engine, campaign_id=C_CPA)
-    assert [(r.run_id, r.before, r.after) for r in per_campaign] == [("run-1", "1000.00", "1200.00"),
-                                                                      ("run-2", "1200.00", "1400.00")]
+    assert [(r.run_id, r.before, r.after) for r in per_campaign] == [
+        ("run-1", "1000.00", "1200.00"),
+        ("run-2", "1200.00", "1400.00"),
+    ]
     table = audit.audit_frame(per_campaign)
     assert list(table.columns) == list(audit.AUDIT_COLUMNS)
     assert table["campaign_id"].tolist() == [C_CPA, C_CPA]
@@ -266,8 +288,10 @@ def test_an_account_that_cannot_be_read_is_skipped_without_sending(engine, conne
 def test_a_confirmed_change_is_never_claimed_again(engine, connector):
     apply(engine, connector, [row(C_CPA, budget=1200)])
     (record,) = log_rows(engine)
-    again = {k: getattr(record, k) for k in ("change_key", "account_id", "campaign_id", "effective_date", "field",
-                                             "before", "after", "reason")}
+    again = {
+        k: getattr(record, k)
+        for k in ("change_key", "account_id", "campaign_id", "effective_date", "field", "before", "after", "reason")
+    }
     assert audit.record_pending(engine, [{**again, "run_id": "run-9"}], T0) == []
     assert log_rows(engine)[0].state == "confirmed" and log_rows(engine)[0].run_id == "run-1"
 
@@ -282,8 +306,12 @@ def test_a_campaign_in_its_learning_phase_keeps_its_bid_unless_a_reviewer_approv
     assert outcomes["budget"][0] == "confirmed" and outcomes["bid"] == ("skipped", LEARNING)
     assert state(connector, LEARNING_ID).bid == money(60)
 
-    approved = apply(engine, connector, [row(LEARNING_ID, budget=1200, bid=63, current_budget=1200.0,
-                                             decision="review", approved="yes")], run_id="run-2")
+    approved = apply(
+        engine,
+        connector,
+        [row(LEARNING_ID, budget=1200, bid=63, current_budget=1200.0, decision="review", approved="yes")],
+        run_id="run-2",
+    )
     assert {i.field: i.outcome for i in approved.items} == {"bid": "confirmed"}
     assert state(connector, LEARNING_ID).bid == money(63)
 
@@ -348,8 +376,14 @@ def test_the_next_run_settles_pending_changes_it_does_not_plan_again(engine, con
 def test_the_audit_log_exports_to_a_csv_excel_reads_with_chinese_reasons(engine, connector, tmp_path):
     import csv
 
-    apply(engine, connector, [row(C_CPA, budget=1200, reason="预算加 200：边际 ROI 高于阈值"),
-                              row(C_NONE, action="pause", reason="=ROI 连续 7 天低于 1")])
+    apply(
+        engine,
+        connector,
+        [
+            row(C_CPA, budget=1200, reason="预算加 200：边际 ROI 高于阈值"),
+            row(C_NONE, action="pause", reason="=ROI 连续 7 天低于 1"),
+        ],
+    )
     path = audit.write_audit_csv(audit.read_log(engine), tmp_path / "audit" / "changes.csv")
 
     raw = path.read_bytes()

@@ -32,15 +32,33 @@ def _rows(connector, account_id: str, n: int):
             continue
         new = s.budget + Decimal(200)
         try:
-            check_budget_update(s.campaign_id, s.budget, new, spend_today=s.spend_today,
-                                changes_today=s.budget_changes_today, bid=s.bid, bid_type=s.bid_type)
+            check_budget_update(
+                s.campaign_id,
+                s.budget,
+                new,
+                spend_today=s.spend_today,
+                changes_today=s.budget_changes_today,
+                bid=s.bid,
+                bid_type=s.bid_type,
+            )
         except PlatformRuleError:
             continue
-        rows.append({
-            "account_id": account_id, "campaign_id": s.campaign_id, "campaign_name": s.name, "bid_type": s.bid_type,
-            "current_budget": s.budget, "recommended_budget": new, "current_bid": s.bid, "recommended_bid": s.bid,
-            "action": "increase", "decision": "auto", "reason": "预算 +200", "approved": None,
-        })
+        rows.append(
+            {
+                "account_id": account_id,
+                "campaign_id": s.campaign_id,
+                "campaign_name": s.name,
+                "bid_type": s.bid_type,
+                "current_budget": s.budget,
+                "recommended_budget": new,
+                "current_bid": s.bid,
+                "recommended_bid": s.bid,
+                "action": "increase",
+                "decision": "auto",
+                "reason": "预算 +200",
+                "approved": None,
+            }
+        )
         if len(rows) == n:
             break
     assert len(rows) == n
@@ -52,8 +70,16 @@ def _rows(connector, account_id: str, n: int):
 def test_apply_through_qianchuan_is_exactly_once_even_when_writes_answer_50000(
     engine, tmp_path, fault_after_apply_rate
 ):
-    fake = FakeSettings(accounts=1, plans_per_account=40, uni_plans_per_account=0, lab_ad_share=0.0,
-                        history_days=3, today=TODAY, fault_after_apply_rate=fault_after_apply_rate, seed=11)
+    fake = FakeSettings(
+        accounts=1,
+        plans_per_account=40,
+        uni_plans_per_account=0,
+        lab_ad_share=0.0,
+        history_days=3,
+        today=TODAY,
+        fault_after_apply_rate=fault_after_apply_rate,
+        seed=11,
+    )
     with fake_connector(tmp_path, fake) as (server, connector):
         account_id = connector.list_accounts()[0].account_id
         rows = _rows(connector, account_id, 12)  # more than one 10-item batch
@@ -77,8 +103,9 @@ def test_apply_through_qianchuan_is_exactly_once_even_when_writes_answer_50000(
 def test_a_dry_run_through_qianchuan_sends_no_write_request(engine, tmp_path):
     import sqlalchemy as sa
 
-    fake = FakeSettings(accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0,
-                        history_days=3, today=TODAY, seed=5)
+    fake = FakeSettings(
+        accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0, history_days=3, today=TODAY, seed=5
+    )
     with fake_connector(tmp_path, fake) as (server, connector):
         account_id = connector.list_accounts()[0].account_id
         rows = _rows(connector, account_id, 5)
@@ -93,17 +120,22 @@ def test_a_dry_run_through_qianchuan_sends_no_write_request(engine, tmp_path):
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_pause_goes_through_qianchuan_once_and_reads_back_paused(engine, tmp_path):
-    fake = FakeSettings(accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0,
-                        history_days=3, today=TODAY, seed=8)
+    fake = FakeSettings(
+        accounts=1, plans_per_account=15, uni_plans_per_account=0, lab_ad_share=0.0, history_days=3, today=TODAY, seed=8
+    )
     with fake_connector(tmp_path, fake) as (server, connector):
         account_id = connector.list_accounts()[0].account_id
-        rows = _rows(connector, account_id, 1).assign(action="pause", recommended_budget=0, reason="ROI 连续 7 天低于 1")
+        rows = _rows(connector, account_id, 1).assign(
+            action="pause", recommended_budget=0, reason="ROI 连续 7 天低于 1"
+        )
         cid = rows["campaign_id"].iloc[0]
         first = apply_changes(engine, connector, rows, run_id="run-1", effective_date=TODAY)
         second = apply_changes(engine, connector, rows, run_id="run-2", effective_date=TODAY)
         live = {s.campaign_id: s for s in connector.list_campaigns(account_id)}[cid]
         status_writes = [a for a in server.world.applied if a[1] == "status"]
 
-    assert [i.outcome for i in first.items] == ["confirmed"] and [i.outcome for i in second.items] == ["already_applied"]
+    assert [i.outcome for i in first.items] == ["confirmed"] and [i.outcome for i in second.items] == [
+        "already_applied"
+    ]
     assert status_writes == [(cid, "status", "DISABLE")]
     assert live.status == "paused"

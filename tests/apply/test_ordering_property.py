@@ -25,9 +25,19 @@ def moves(draw):
 @given(moves())
 def test_every_intermediate_state_keeps_the_bid_at_or_below_the_budget(move):
     budget, bid, new_budget, new_bid = move
-    row = RowToApply(account_id="a", campaign_id="c", bid_type="cpa", current_budget=budget,
-                     recommended_budget=new_budget, current_bid=bid, recommended_bid=new_bid, action="increase",
-                     decision="auto", approved=None, reason="")
+    row = RowToApply(
+        account_id="a",
+        campaign_id="c",
+        bid_type="cpa",
+        current_budget=budget,
+        recommended_budget=new_budget,
+        current_bid=bid,
+        recommended_bid=new_bid,
+        action="increase",
+        decision="auto",
+        approved=None,
+        reason="",
+    )
     for field, _before, after in desired_changes(row):
         if field == "budget":
             budget = Decimal(after)

@@ -43,7 +43,10 @@ def platform(request, tmp_path):
     from connectors.qianchuan.fake.world import FakeSettings
     from tests.qianchuan.helpers import fake_connector
 
-    with fake_connector(tmp_path, FakeSettings(seed=41, accounts=1, plans_per_account=40, uni_plans_per_account=2)) as (server, connector):
+    with fake_connector(tmp_path, FakeSettings(seed=41, accounts=1, plans_per_account=40, uni_plans_per_account=2)) as (
+        server,
+        connector,
+    ):
         yield connector, server.world.today
 
 
@@ -55,7 +58,10 @@ def _writable(connector, account: str, *, bid_types=("cpa", "roi", "none")) -> l
     return [
         s
         for s in connector.list_campaigns(account)
-        if s.status in ("active", "learning") and s.excluded_reason is None and s.budget is not None and s.bid_type in bid_types
+        if s.status in ("active", "learning")
+        and s.excluded_reason is None
+        and s.budget is not None
+        and s.bid_type in bid_types
     ]
 
 
@@ -147,9 +153,16 @@ def test_pause_then_resume(platform):
     connector, _ = platform
     account = _account(connector)
     target = _writable(connector, account)[0]
-    (paused,) = connector.update_status([StatusChange(account_id=account, campaign_id=target.campaign_id, status="paused")])
+    (paused,) = connector.update_status(
+        [StatusChange(account_id=account, campaign_id=target.campaign_id, status="paused")]
+    )
     assert paused.ok and paused.platform_value == "paused"
     assert {c.campaign_id: c for c in connector.list_campaigns(account)}[target.campaign_id].status == "paused"
-    (resumed,) = connector.update_status([StatusChange(account_id=account, campaign_id=target.campaign_id, status="active")])
+    (resumed,) = connector.update_status(
+        [StatusChange(account_id=account, campaign_id=target.campaign_id, status="active")]
+    )
     assert resumed.ok and resumed.platform_value == "active"
-    assert {c.campaign_id: c for c in connector.list_campaigns(account)}[target.campaign_id].status in ("active", "learning")
+    assert {c.campaign_id: c for c in connector.list_campaigns(account)}[target.campaign_id].status in (
+        "active",
+        "learning",
+    )

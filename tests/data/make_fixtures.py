@@ -40,7 +40,7 @@ def good_files() -> None:
         "budget,bid_type,bid,status,currency\n"
         f"2026-11-03,{ACCOUNT},{LIVE},直播间·双11 主推,qianchuan.live,1200.50,6003.75,41,120000,3400,"
         "3000,cpa,35.5,active,CNY\n"
-        f"2026-11-03,{ACCOUNT},{VIDEO},短视频 \"爆款\" 测试,qianchuan.video,0,0,0,0,0,,none,,paused,CNY\n"
+        f'2026-11-03,{ACCOUNT},{VIDEO},短视频 "爆款" 测试,qianchuan.video,0,0,0,0,0,,none,,paused,CNY\n'
         f"2026-11-03,{ACCOUNT},{SHORT},ROI 计划,qianchuan.video,300,900,9,,,500,roi,3.2,learning,\n",
     )
     rows = [
@@ -75,8 +75,7 @@ def good_files() -> None:
     )
     text(
         GOOD / "excel_unicode_text.txt",
-        "date\tcampaign_id\tcampaign_name\tspend\tgmv\torders\n"
-        f"2026-11-03\t{LIVE}\t直播间,逗号\t10.5\t20\t1\n",
+        f"date\tcampaign_id\tcampaign_name\tspend\tgmv\torders\n2026-11-03\t{LIVE}\t直播间,逗号\t10.5\t20\t1\n",
         "utf-16",
     )
     standard_xlsx(GOOD / "console_title_row.xlsx")
@@ -144,7 +143,8 @@ def bad_files() -> None:
     (BAD / "garbage_encoding.csv").write_bytes(b"date,campaign_id\n\x81\x30\xff\xfe garbage\xff\xff\n")
     (BAD / "broken_utf8.csv").write_bytes(
         "日期,计划ID,计划名称,消耗(元),直接成交金额(元),直接成交订单数\n2026-11-03,7,直播间,1,1,1\n".encode()
-        + "2026-11-03,8,直播".encode() + b"\xe9\x97,1,1,1\n"  # cut in the middle of a character
+        + "2026-11-03,8,直播".encode()
+        + b"\xe9\x97,1,1,1\n"  # cut in the middle of a character
     )
     (BAD / "legacy_xls.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
     standard_xlsx(BAD / "mangled_id_float_cell.xlsx", float_id=True)

@@ -107,8 +107,14 @@ def make_stats(
     return frame, truth
 
 
-def true_gmv(truth: Truth, budget: np.ndarray, bid: np.ndarray | None = None, draws: int = 4000, seed: int = 1,
-             days_ahead: int = 0):
+def true_gmv(
+    truth: Truth,
+    budget: np.ndarray,
+    bid: np.ndarray | None = None,
+    draws: int = 4000,
+    seed: int = 1,
+    days_ahead: int = 0,
+):
     """Monte-Carlo expected (spend, gmv) per campaign at ``budget`` (n,) and ``bid`` (n,).
 
     ``days_ahead``: days after the last day of history (demand drifts on).
@@ -116,7 +122,9 @@ def true_gmv(truth: Truth, budget: np.ndarray, bid: np.ndarray | None = None, dr
     rng = np.random.default_rng(seed)
     n = len(truth.campaign_id)
     bid = truth.ref_bid if bid is None else bid
-    shift = np.where(truth.bid_type == "none", 0.0, truth.gamma * np.log(np.where(truth.bid_type == "none", 1, bid / truth.ref_bid)))
+    shift = np.where(
+        truth.bid_type == "none", 0.0, truth.gamma * np.log(np.where(truth.bid_type == "none", 1, bid / truth.ref_bid))
+    )
     level = truth.mu + truth.drift * days_ahead
     demand = np.exp((level + shift)[:, None] + truth.sigma[:, None] * rng.normal(size=(n, draws)))
     spend = np.minimum(budget[:, None], demand)

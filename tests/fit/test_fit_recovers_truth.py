@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from tests.fit.synthetic import make_stats, true_gmv
 
 from optimizer.model.features import build_history, maturity_from_revisions
 from optimizer.model.fit import fit
 from optimizer.settings import ModelSettings
+from tests.fit.synthetic import make_stats, true_gmv
 
 
 def _fit(frame, **model_kw):
@@ -124,7 +124,7 @@ def test_learning_and_new_bid_campaigns_keep_their_bids_when_configured():
 
 
 def test_weekday_of_the_effective_date_is_used():
-    frame, truth = make_stats(n=80, days=42, seed=9, noise=0.05)
+    frame, _truth = make_stats(n=80, days=42, seed=9, noise=0.05)
     weekday = pd.to_datetime(frame["date"]).dt.day_of_week
     frame.loc[weekday == 5, "gmv"] *= 1.5  # Saturdays sell half again as much per unit spend
     model = ModelSettings(lag_maturity=(1.0,))
@@ -139,8 +139,8 @@ def test_weekday_of_the_effective_date_is_used():
 
 def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume():
     """A roster campaign with no row in the window: pooled forecast at its stored budget, bid held, review to resume."""
-    from optimizer.model.features import ROSTER_COLUMNS
     from optimizer.decide.plan import build_states, recommendations
+    from optimizer.model.features import ROSTER_COLUMNS
     from optimizer.settings import Settings
 
     frame, _ = make_stats(n=30, days=28, seed=11, channels=("qianchuan.live",), roi_level=4.0, cpa_share=0.5)
@@ -157,7 +157,9 @@ def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume
     model = fit(history, settings.model)
     assert model.thin[i] and model.bid_locked[i] and model.pooling_weight[i] == pytest.approx(1.0)
     # Its log ROI is its channel's (the same bid type); its spend at the stored budget is near the budget.
-    f = model.predict(np.full((31, 1), 2000.0), np.where(np.isnan(history.current_bid), np.nan, history.current_bid)[:, None])
+    f = model.predict(
+        np.full((31, 1), 2000.0), np.where(np.isnan(history.current_bid), np.nan, history.current_bid)[:, None]
+    )
     cpa = (history.bid_type == "cpa") & history.observed.any(axis=1)
     roi = f.gmv[:, 0] / f.spend[:, 0]
     assert cpa.sum() >= 5
@@ -165,8 +167,9 @@ def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume
     assert 1000 < f.spend[i, 0] <= 2000
     assert f.gmv_sd[i, 0] / f.gmv[i, 0] == pytest.approx((f.gmv_sd[:, 0] / f.gmv[:, 0]).max())
     # Resuming it is a choice the solver may make, never an automatic one.
-    _, rows = recommendations(history, model, build_states(history, model), settings, run_id="t",
-                              effective_date=history.as_of)
+    _, rows = recommendations(
+        history, model, build_states(history, model), settings, run_id="t", effective_date=history.as_of
+    )
     row = rows.set_index("campaign_id").loc["1799000000000000001"]
     assert row["action"] in ("hold", "resume")
     if row["action"] == "resume":

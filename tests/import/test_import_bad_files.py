@@ -43,7 +43,11 @@ EXPECTED: dict[str, tuple[int | None, str | None, str]] = {
     "mangled_id_long_float.csv": (2, "campaign_id", "scientific notation"),
     "misaligned_extra_field.csv": (3, "field 7", "7 fields but the header has 6"),
     "misaligned_short_row.csv": (3, "orders", "4 fields but the header has 5"),
-    "missing_column.csv": (None, "orders", "missing required column 'orders' (accepted headers: orders, 直接成交订单数"),
+    "missing_column.csv": (
+        None,
+        "orders",
+        "missing required column 'orders' (accepted headers: orders, 直接成交订单数",
+    ),
     "mixed_currency.csv": (3, "currency", "mixes currencies"),
     "money_in_fen.csv": (None, "消耗(分)", "export amounts in 元"),  # a header problem: no row
     "nan_money.csv": (2, "spend", "NaN/inf"),

@@ -66,7 +66,13 @@ def _table(path: Path, *, exact: bool) -> tuple:
         t = read_table(path, _header_score("direct_pay"), exact=exact)
     except InputError as error:
         return ("error", str(error))
-    return (t.header, t.header_row, [c.tolist() for c in t.columns], t.row_numbers.tolist(), [str(p) for p in t.problems])
+    return (
+        t.header,
+        t.header_row,
+        [c.tolist() for c in t.columns],
+        t.row_numbers.tolist(),
+        [str(p) for p in t.problems],
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -90,7 +96,9 @@ xlsx_rows = st.lists(
         st.dates(dt.date(2024, 1, 1), TODAY),
         st.floats(0, 1e7, allow_nan=False).map(lambda x: round(x, 2)),
         st.integers(0, 10**6),
-        st.text(st.sampled_from(list("直播间双十一爆款女装·ab 12")), min_size=1, max_size=12).map(str.strip).filter(bool),
+        st.text(st.sampled_from(list("直播间双十一爆款女装·ab 12")), min_size=1, max_size=12)
+        .map(str.strip)
+        .filter(bool),
     ),
     min_size=1,
     max_size=12,

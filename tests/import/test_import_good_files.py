@@ -112,7 +112,9 @@ def test_xlsx_export_with_title_row_date_cells_and_total_row():
 
 def test_utf16_tab_separated_excel_unicode_text():
     frame = read("excel_unicode_text.txt")
-    assert records(frame, "campaign_id", "campaign_name", "spend", "gmv", "orders") == [(LIVE, "直播间,逗号", 10.5, 20.0, 1)]
+    assert records(frame, "campaign_id", "campaign_name", "spend", "gmv", "orders") == [
+        (LIVE, "直播间,逗号", 10.5, 20.0, 1)
+    ]
 
 
 def test_restated_row_later_in_the_file_wins():
@@ -161,9 +163,14 @@ def test_delimiter_is_detected(tmp_path: Path, delimiter: str):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("2026-11-03", dt.date(2026, 11, 3)), ("2026/11/03", dt.date(2026, 11, 3)), ("2026/11/3", dt.date(2026, 11, 3)),
-     ("2026-11-03 00:00:00", dt.date(2026, 11, 3)), ("2026年11月3日", dt.date(2026, 11, 3)),
-     ("2026-11-21", dt.date(2026, 11, 21))],  # fmt: skip
+    [
+        ("2026-11-03", dt.date(2026, 11, 3)),
+        ("2026/11/03", dt.date(2026, 11, 3)),
+        ("2026/11/3", dt.date(2026, 11, 3)),
+        ("2026-11-03 00:00:00", dt.date(2026, 11, 3)),
+        ("2026年11月3日", dt.date(2026, 11, 3)),
+        ("2026-11-21", dt.date(2026, 11, 21)),
+    ],
 )
 def test_date_spellings_up_to_tomorrow(tmp_path: Path, cell: str, expected: dt.date):
     path = tmp_path / "d.csv"
@@ -173,7 +180,13 @@ def test_date_spellings_up_to_tomorrow(tmp_path: Path, cell: str, expected: dt.d
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("投放中", "active"), ("已暂停", "paused"), ("学习期", "learning"), ("计划预算不足", "active"), ("Paused", "paused")],
+    [
+        ("投放中", "active"),
+        ("已暂停", "paused"),
+        ("学习期", "learning"),
+        ("计划预算不足", "active"),
+        ("Paused", "paused"),
+    ],
 )
 def test_console_status_text_maps_to_contract_status(tmp_path: Path, status: str, expected: str):
     path = tmp_path / "s.csv"

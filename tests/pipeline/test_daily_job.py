@@ -62,7 +62,9 @@ def test_running_the_same_day_twice_never_sends_a_change_twice(engine, tmp_path,
     settings = load_settings()
     platform = SimulatedPlatform.from_scenario("demo", seed=3)
     first = run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=False)
-    sent_first = {(i.campaign_id, i.field): i.after for a in first.accounts for i in a.applied.items if i.outcome == "confirmed"}
+    sent_first = {
+        (i.campaign_id, i.field): i.after for a in first.accounts for i in a.applied.items if i.outcome == "confirmed"
+    }
     assert sent_first, "the first run should change something on this scenario"
     second = run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=False)
     assert second.ok and first.run_id != second.run_id
@@ -85,8 +87,9 @@ def test_dry_run_writes_nothing_and_changes_nothing(sqlite_engine, tmp_path, iso
     run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path / "real", report=False)
     platform.advance_day()
     before_store, before_platform = counts(engine), platform_settings(platform)
-    dry = run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path / "dry", dry_run=True,
-                    report=False)
+    dry = run_daily(
+        settings, platform, engine, today=platform.today, out_dir=tmp_path / "dry", dry_run=True, report=False
+    )
     assert dry.ok and dry.pulled is None
     assert counts(engine) == before_store
     assert platform_settings(platform) == before_platform
@@ -112,7 +115,7 @@ def test_approved_review_rows_are_applied_once_and_a_past_days_file_is_refused(s
     import pytest
 
     from connectors.errors import InputError
-    from optimizer.jobs.daily import run_review
+    from optimizer.jobs.review import run_review
 
     engine = sqlite_engine
     settings = load_settings()

@@ -12,9 +12,7 @@ from connectors.qianchuan.fake.world import FakeQianchuan
 
 def assert_store_matches_server(frame, world: FakeQianchuan, start: dt.date, end: dt.date) -> None:
     """Every server row is stored with the same values; every other stored row is a zero day of a real plan."""
-    stored = {
-        (r.campaign_id, r.date.date()): r for r in frame.itertuples(index=False)
-    }
+    stored = {(r.campaign_id, r.date.date()): r for r in frame.itertuples(index=False)}
     expected = {
         (str(ad), day): row
         for (ad, day), row in world.stats.items()
@@ -46,7 +44,10 @@ def pick_changes(states: list[CampaignState], world: FakeQianchuan):
     ok = [s for s in states if s.excluded_reason is None and world.plans[int(s.campaign_id)].status not in ("AUDIT",)]
     standard = [s for s in ok if world.plans[int(s.campaign_id)].kind == "standard"]
     uni = [s for s in ok if world.plans[int(s.campaign_id)].kind == "uni"]
-    budgets = [BudgetChange(account_id=s.account_id, campaign_id=s.campaign_id, budget=s.budget + 200) for s in standard[:13] + uni[:1]]
+    budgets = [
+        BudgetChange(account_id=s.account_id, campaign_id=s.campaign_id, budget=s.budget + 200)
+        for s in standard[:13] + uni[:1]
+    ]
     cpa = [s for s in standard if s.bid_type == "cpa"][:11]
     roi = [s for s in standard if s.bid_type == "roi"][:3] + [s for s in uni if s.bid_type == "roi"][1:3]
     bids = [BidChange(account_id=s.account_id, campaign_id=s.campaign_id, bid=s.bid + Decimal("1.00")) for s in cpa]

@@ -35,7 +35,9 @@ def test_nothing_usable_is_a_clear_error(pasted):
 
 
 def test_the_authorization_url_carries_app_state_and_redirect():
-    settings = QianchuanSettings(app_id="1800000000000001", redirect_uri="http://127.0.0.1:9/callback", auth_url="https://qc.test/oauth.html")
+    settings = QianchuanSettings(
+        app_id="1800000000000001", redirect_uri="http://127.0.0.1:9/callback", auth_url="https://qc.test/oauth.html"
+    )
     url = authorization_url(settings, "S1")
     assert url.startswith("https://qc.test/oauth.html?app_id=1800000000000001&state=S1")
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback" in url

@@ -77,7 +77,9 @@ def test_a_write_that_failed_before_the_platform_acted_is_sent_again(tmp_path):
 
 
 def test_answers_slower_than_the_client_timeout_are_retried_and_writes_still_land_once(tmp_path):
-    fake = FakeSettings(seed=37, accounts=1, plans_per_account=25, uni_plans_per_account=1, fault_kinds=("slow",), slow_s=0.6)
+    fake = FakeSettings(
+        seed=37, accounts=1, plans_per_account=25, uni_plans_per_account=1, fault_kinds=("slow",), slow_s=0.6
+    )
     with fake_connector(tmp_path, fake, timeout_s=0.3, max_retries=10) as (server, connector):
         world = server.world
         account = connector.list_accounts()[0].account_id
@@ -85,10 +87,16 @@ def test_answers_slower_than_the_client_timeout_are_retried_and_writes_still_lan
         world.settings = fake.model_copy(update={"fault_rate": 0.3})
         budgets, bids, _ = pick_changes(states, world)
         results = connector.update_budgets(budgets) + connector.update_bids(bids)
-        rows = list(connector.daily_stats(account, world.today - dt.timedelta(days=6), world.today - dt.timedelta(days=1)))
+        rows = list(
+            connector.daily_stats(account, world.today - dt.timedelta(days=6), world.today - dt.timedelta(days=1))
+        )
         world.settings = fake
         assert world.faults["slow"] > 0 and connector.client.retries > 0
         assert all(r.ok for r in results), [r.error for r in results if not r.ok]
         assert_applied_once(world)
-        expected = {(str(ad), day) for (ad, day) in world.stats if world.today - dt.timedelta(days=6) <= day < world.today and not world.plans[ad].lab_ad}
+        expected = {
+            (str(ad), day)
+            for (ad, day) in world.stats
+            if world.today - dt.timedelta(days=6) <= day < world.today and not world.plans[ad].lab_ad
+        }
         assert expected <= {(r.campaign_id, r.date) for r in rows}

@@ -80,15 +80,19 @@ def test_connect_pull_three_accounts_then_write_and_read_back(tmp_path):
 
 def test_a_rule_break_is_refused_before_sending_and_others_still_go(tmp_path):
     from connectors.base import BudgetChange
-
     from tests.qianchuan.helpers import fake_connector
 
-    with fake_connector(tmp_path, FakeSettings(accounts=1, plans_per_account=20, uni_plans_per_account=0)) as (server, connector):
+    with fake_connector(tmp_path, FakeSettings(accounts=1, plans_per_account=20, uni_plans_per_account=0)) as (
+        server,
+        connector,
+    ):
         account = connector.list_accounts()[0].account_id
         states = [s for s in connector.list_campaigns(account) if s.excluded_reason is None and s.budget]
         states = [s for s in states if server.world.plans[int(s.campaign_id)].status != "AUDIT"]
         good = BudgetChange(account_id=account, campaign_id=states[0].campaign_id, budget=states[0].budget + 300)
-        too_small = BudgetChange(account_id=account, campaign_id=states[1].campaign_id, budget=states[1].budget + Decimal("50"))
+        too_small = BudgetChange(
+            account_id=account, campaign_id=states[1].campaign_id, budget=states[1].budget + Decimal("50")
+        )
         results = connector.update_budgets([good, too_small])
         assert results[0].ok and not results[1].ok and "min_step" in results[1].error
         assert [a for a, *_ in server.world.received] == [good.campaign_id]
@@ -96,14 +100,20 @@ def test_a_rule_break_is_refused_before_sending_and_others_still_go(tmp_path):
 
 def test_plans_under_review_come_back_as_per_item_failures(tmp_path):
     from connectors.base import BudgetChange
-
     from tests.qianchuan.helpers import fake_connector
 
-    with fake_connector(tmp_path, FakeSettings(seed=3, accounts=1, plans_per_account=60, uni_plans_per_account=0)) as (server, connector):
+    with fake_connector(tmp_path, FakeSettings(seed=3, accounts=1, plans_per_account=60, uni_plans_per_account=0)) as (
+        server,
+        connector,
+    ):
         account = connector.list_accounts()[0].account_id
         states = {s.campaign_id: s for s in connector.list_campaigns(account)}
         audit = [p for p in server.world.plans.values() if p.status == "AUDIT" and not p.lab_ad]
-        fine = [s for s in states.values() if s.excluded_reason is None and server.world.plans[int(s.campaign_id)].status != "AUDIT"]
+        fine = [
+            s
+            for s in states.values()
+            if s.excluded_reason is None and server.world.plans[int(s.campaign_id)].status != "AUDIT"
+        ]
         assert audit, "the world should hold a plan under review"
         changes = [
             BudgetChange(account_id=account, campaign_id=str(audit[0].ad_id), budget=audit[0].budget + 200),
@@ -118,7 +128,10 @@ def test_a_second_pull_rereads_the_look_back_window_and_picks_up_late_conversion
     """On SQLite and on a real PostgreSQL (the ``engine`` fixture)."""
     from tests.qianchuan.helpers import fake_connector
 
-    with fake_connector(tmp_path, FakeSettings(seed=5, accounts=1, plans_per_account=15, uni_plans_per_account=1)) as (server, connector):
+    with fake_connector(tmp_path, FakeSettings(seed=5, accounts=1, plans_per_account=15, uni_plans_per_account=1)) as (
+        server,
+        connector,
+    ):
         world = server.world
         first = pull(connector, engine, today=world.today, initial_days=20)
         world.restate(days=3, factor=1.5)
@@ -133,7 +146,9 @@ def test_a_second_pull_rereads_the_look_back_window_and_picks_up_late_conversion
 def test_a_failed_report_call_writes_nothing_for_that_account(tmp_path):
     from tests.qianchuan.helpers import fake_connector
 
-    fake = FakeSettings(seed=5, accounts=2, plans_per_account=10, uni_plans_per_account=0, fault_rate=1.0, fault_kinds=("50000",))
+    fake = FakeSettings(
+        seed=5, accounts=2, plans_per_account=10, uni_plans_per_account=0, fault_rate=1.0, fault_kinds=("50000",)
+    )
     with fake_connector(tmp_path, fake.model_copy(update={"fault_rate": 0.0}), max_retries=1) as (server, connector):
         accounts = [a.account_id for a in connector.list_accounts()]
         server.world.settings = fake  # every business call fails from now on
@@ -146,7 +161,10 @@ def test_a_failed_report_call_writes_nothing_for_that_account(tmp_path):
 def test_plan_details_carry_learning_and_cost_guarantee_status(tmp_path):
     from tests.qianchuan.helpers import fake_connector
 
-    with fake_connector(tmp_path, FakeSettings(seed=17, accounts=1, plans_per_account=80, uni_plans_per_account=2)) as (server, connector):
+    with fake_connector(tmp_path, FakeSettings(seed=17, accounts=1, plans_per_account=80, uni_plans_per_account=2)) as (
+        server,
+        connector,
+    ):
         world = server.world
         account = connector.list_accounts()[0].account_id
         details = connector.plan_details(account)
@@ -162,4 +180,8 @@ def test_plan_details_carry_learning_and_cost_guarantee_status(tmp_path):
                 assert d.compensate_status == "IN_EFFECT"
         uni = [d for d in details if d.kind == "uni"]
         assert len(uni) == 2 and all(d.learning_status is None for d in uni)
-        assert all(d.state.spend_today == world.stats.get((int(d.state.campaign_id), world.today), {}).get("spend", 0) for d in details if d.state.excluded_reason is None)
+        assert all(
+            d.state.spend_today == world.stats.get((int(d.state.campaign_id), world.today), {}).get("spend", 0)
+            for d in details
+            if d.state.excluded_reason is None
+        )

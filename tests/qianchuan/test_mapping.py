@@ -13,9 +13,21 @@ from connectors.qianchuan.reads import Plan, date_spans, money
 
 def plan(**kw) -> Plan:
     base = dict(
-        advertiser_id="1", ad_id="7300000000070000001", name="直播带货·计划", kind="standard", marketing_goal="LIVE_PROM_GOODS",
-        marketing_scene="FEED", status="DELIVERY_OK", opt_status="ENABLE", budget_mode="BUDGET_MODE_DAY", budget=Decimal("500.00"),
-        smart_bid_type="SMART_BID_CUSTOM", deep_external_action="", cpa_bid=None, roi_goal=None, lab_ad_type="NOT_LAB_AD",
+        advertiser_id="1",
+        ad_id="7300000000070000001",
+        name="直播带货·计划",
+        kind="standard",
+        marketing_goal="LIVE_PROM_GOODS",
+        marketing_scene="FEED",
+        status="DELIVERY_OK",
+        opt_status="ENABLE",
+        budget_mode="BUDGET_MODE_DAY",
+        budget=Decimal("500.00"),
+        smart_bid_type="SMART_BID_CUSTOM",
+        deep_external_action="",
+        cpa_bid=None,
+        roi_goal=None,
+        lab_ad_type="NOT_LAB_AD",
         create_date=dt.date(2026, 1, 1),
     )
     base.update(kw)
@@ -97,9 +109,22 @@ def test_an_unreadable_report_row_is_skipped_and_never_becomes_a_zero_day(tmp_pa
     plan_a, plan_b = 7300000000000000001, 7300000000000000002
 
     def plan_json(ad_id):
-        return {"ad_id": ad_id, "name": "直播带货", "marketing_goal": "LIVE_PROM_GOODS", "marketing_scene": "FEED",
-                "status": "DELIVERY_OK", "opt_status": "ENABLE", "lab_ad_type": "NOT_LAB_AD", "ad_create_time": "2026-01-01 10:00:00",
-                "delivery_setting": {"smart_bid_type": "SMART_BID_CUSTOM", "budget_mode": "BUDGET_MODE_DAY", "budget": 500, "cpa_bid": 30}}
+        return {
+            "ad_id": ad_id,
+            "name": "直播带货",
+            "marketing_goal": "LIVE_PROM_GOODS",
+            "marketing_scene": "FEED",
+            "status": "DELIVERY_OK",
+            "opt_status": "ENABLE",
+            "lab_ad_type": "NOT_LAB_AD",
+            "ad_create_time": "2026-01-01 10:00:00",
+            "delivery_setting": {
+                "smart_bid_type": "SMART_BID_CUSTOM",
+                "budget_mode": "BUDGET_MODE_DAY",
+                "budget": 500,
+                "cpa_bid": 30,
+            },
+        }
 
     def handler(request):
         path = request.url.path
@@ -112,15 +137,35 @@ def test_an_unreadable_report_row_is_skipped_and_never_becomes_a_zero_day(tmp_pa
             return envelope(data={"ad_list": [], "page_info": page})
         if path.endswith("/report/ad/get/"):
             rows = [
-                {"ad_id": plan_a, "stat_datetime": f"{d1} 00:00:00", "stat_cost": 100.5, "pay_order_amount": 300, "pay_order_count": 2},
-                {"ad_id": plan_b, "stat_datetime": f"{d1} 00:00:00", "stat_cost": "n/a", "pay_order_amount": 1, "pay_order_count": 1},
-                {"ad_id": plan_b, "stat_datetime": f"{d2} 00:00:00", "stat_cost": 50, "pay_order_amount": 80, "pay_order_count": 1},
+                {
+                    "ad_id": plan_a,
+                    "stat_datetime": f"{d1} 00:00:00",
+                    "stat_cost": 100.5,
+                    "pay_order_amount": 300,
+                    "pay_order_count": 2,
+                },
+                {
+                    "ad_id": plan_b,
+                    "stat_datetime": f"{d1} 00:00:00",
+                    "stat_cost": "n/a",
+                    "pay_order_amount": 1,
+                    "pay_order_count": 1,
+                },
+                {
+                    "ad_id": plan_b,
+                    "stat_datetime": f"{d2} 00:00:00",
+                    "stat_cost": 50,
+                    "pay_order_amount": 80,
+                    "pay_order_count": 1,
+                },
             ]
             return envelope(data={"list": rows, "page_info": page}, request_id="rid-report")
         return envelope(data={"list": [], "page_info": page})
 
     settings = SETTINGS.model_copy(update={"read_status_details": False})
-    with QianchuanConnector(settings, tokens(tmp_path), transport=httpx.MockTransport(handler), clock=lambda: NOW) as connector:
+    with QianchuanConnector(
+        settings, tokens(tmp_path), transport=httpx.MockTransport(handler), clock=lambda: NOW
+    ) as connector:
         rows = {(r.campaign_id, r.date): r for r in connector.daily_stats("1730000000000001", d1, d2)}
     assert set(rows) == {(str(plan_a), d1), (str(plan_a), d2), (str(plan_b), d2)}
     assert rows[(str(plan_a), d1)].spend == Decimal("100.50") and rows[(str(plan_a), d2)].spend == Decimal("0.00")

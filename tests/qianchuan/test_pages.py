@@ -28,7 +28,7 @@ async def collect(gen):
 
 @pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250])
 def test_every_row_is_read_exactly_once(n):
-    fetch, calls = server(list(range(n)), 100)
+    fetch, _calls = server(list(range(n)), 100)
     got = asyncio.run(collect(pages(fetch, endpoint="/x")))
     assert [r for p in got for r in p.rows] == list(range(n))
     fetch2, _ = server(list(range(n)), 100)

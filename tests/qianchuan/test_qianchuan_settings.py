@@ -36,7 +36,9 @@ def test_missing_secret_is_a_clear_error(monkeypatch):
         ({"gmv_basis": "uni_total"}, {}, "direct_pay"),
     ],
 )
-def test_the_pull_reads_the_gmv_field_of_the_data_basis_unless_told_otherwise(monkeypatch, tmp_path, data, qianchuan, expected):
+def test_the_pull_reads_the_gmv_field_of_the_data_basis_unless_told_otherwise(
+    monkeypatch, tmp_path, data, qianchuan, expected
+):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.delenv("SPENDOPT_DATA__GMV_BASIS", raising=False)
     assert load_settings(data=data, qianchuan=qianchuan).qianchuan.gmv_basis == expected

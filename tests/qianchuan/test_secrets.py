@@ -21,13 +21,25 @@ from tests.qianchuan.helpers import client_settings
 
 def test_no_token_or_app_secret_appears_anywhere_in_plain_text(tmp_path, caplog, capsys):
     caplog.set_level(logging.DEBUG)
-    fake = FakeSettings(seed=31, accounts=2, plans_per_account=25, uni_plans_per_account=1, app_secret="APPSECRET-4d1f9c", expire_access_after_calls=25)
+    fake = FakeSettings(
+        seed=31,
+        accounts=2,
+        plans_per_account=25,
+        uni_plans_per_account=1,
+        app_secret="APPSECRET-4d1f9c",
+        expire_access_after_calls=25,
+    )
     texts: list[str] = []
     with FakeServer(fake) as server:
         world = server.world
         settings = client_settings(server)
         store = TokenStore(tmp_path / "tokens.enc", key=new_key())
-        connect(settings, ask=lambda _p: world.issue_auth_code(), say=lambda line: (texts.append(line), print(line)), store=store)
+        connect(
+            settings,
+            ask=lambda _p: world.issue_auth_code(),
+            say=lambda line: (texts.append(line), print(line)),
+            store=store,
+        )
         texts.append(repr(settings) + str(settings.model_dump()) + repr(store.load()))
         db = tmp_path / "spendopt.db"
         engine = open_store(f"sqlite:///{db}")

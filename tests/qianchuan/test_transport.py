@@ -26,8 +26,15 @@ from connectors.qianchuan.transport import ApiClient, TokenBucket, error_for
 
 NOW = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
 SETTINGS = QianchuanSettings(
-    base_url="http://qianchuan.test", app_id="42", app_secret="s3cret", app_qps=10_000, account_qps=10_000,
-    burst=100, max_retries=3, backoff_base_s=0.0, backoff_max_s=0.0,
+    base_url="http://qianchuan.test",
+    app_id="42",
+    app_secret="s3cret",
+    app_qps=10_000,
+    account_qps=10_000,
+    burst=100,
+    max_retries=3,
+    backoff_base_s=0.0,
+    backoff_max_s=0.0,
 )
 
 
@@ -56,7 +63,9 @@ async def no_sleep(_s: float) -> None:
 
 def run(handler, store, coro_fn, settings=SETTINGS):
     async def go():
-        async with ApiClient(settings, store, transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep) as c:
+        async with ApiClient(
+            settings, store, transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep
+        ) as c:
             return await coro_fn(c), c
 
     return asyncio.run(go())
@@ -159,7 +168,14 @@ def test_expired_access_token_is_refreshed_once_and_the_rotated_tokens_are_saved
         if request.url.path == "/open_api/oauth2/refresh_token/":
             body = json.loads(request.content)
             assert body["grant_type"] == "refresh_token" and body["refresh_token"] == "rt-1" and body["app_id"] == 42
-            return envelope(data={"access_token": "at-2", "expires_in": 86399, "refresh_token": "rt-2", "refresh_token_expires_in": 2591999})
+            return envelope(
+                data={
+                    "access_token": "at-2",
+                    "expires_in": 86399,
+                    "refresh_token": "rt-2",
+                    "refresh_token_expires_in": 2591999,
+                }
+            )
         seen.append(request.headers["Access-Token"])
         if request.headers["Access-Token"] == "at-1":
             return envelope(40102, message="access token expired")
@@ -178,7 +194,14 @@ def test_a_token_still_rejected_after_one_refresh_is_fatal(tmp_path):
         if request.url.path == "/open_api/oauth2/refresh_token/":
             refreshes.append(1)
             n = len(refreshes)
-            return envelope(data={"access_token": f"at-{n + 1}", "expires_in": 86399, "refresh_token": f"rt-{n + 1}", "refresh_token_expires_in": 2591999})
+            return envelope(
+                data={
+                    "access_token": f"at-{n + 1}",
+                    "expires_in": 86399,
+                    "refresh_token": f"rt-{n + 1}",
+                    "refresh_token_expires_in": 2591999,
+                }
+            )
         return envelope(40105, message="access token invalid")
 
     with pytest.raises(TokenExpiredError):
@@ -193,7 +216,14 @@ def test_token_close_to_expiry_is_refreshed_before_the_call(tmp_path):
     def handler(request):
         order.append(request.url.path)
         if request.url.path.endswith("refresh_token/"):
-            return envelope(data={"access_token": "at-2", "expires_in": 86399, "refresh_token": "rt-2", "refresh_token_expires_in": 2591999})
+            return envelope(
+                data={
+                    "access_token": "at-2",
+                    "expires_in": 86399,
+                    "refresh_token": "rt-2",
+                    "refresh_token_expires_in": 2591999,
+                }
+            )
         assert request.headers["Access-Token"] == "at-2"
         return envelope()
 
@@ -262,14 +292,33 @@ def test_two_processes_sharing_the_token_file_never_spend_the_same_refresh_token
                 return envelope(40107, message="refresh token invalid")
             live_refresh.discard(token)
             live_refresh.add("rt-2")
-            return envelope(data={"access_token": "at-2", "expires_in": 86399, "refresh_token": "rt-2", "refresh_token_expires_in": 2591999})
+            return envelope(
+                data={
+                    "access_token": "at-2",
+                    "expires_in": 86399,
+                    "refresh_token": "rt-2",
+                    "refresh_token_expires_in": 2591999,
+                }
+            )
         if request.headers["Access-Token"] != "at-2":
             return envelope(40102, message="access token expired")
         return envelope(data={"ok": True})
 
     async def two():
-        a = ApiClient(SETTINGS, TokenStore(store.path, key=store._key), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep)
-        b = ApiClient(SETTINGS, TokenStore(store.path, key=store._key), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep)
+        a = ApiClient(
+            SETTINGS,
+            TokenStore(store.path, key=store._key),
+            transport=httpx.MockTransport(handler),
+            clock=lambda: NOW,
+            sleep=no_sleep,
+        )
+        b = ApiClient(
+            SETTINGS,
+            TokenStore(store.path, key=store._key),
+            transport=httpx.MockTransport(handler),
+            clock=lambda: NOW,
+            sleep=no_sleep,
+        )
         async with a, b:
             await a.access_token(), await b.access_token()  # both hold at-1 in memory
             first = await a.get("/x/", {})

@@ -18,7 +18,9 @@ def run_send(tmp_path, handler, kind, items, platform):
         return {a: platform[a] for a in ids if a in platform}
 
     async def go():
-        async with ApiClient(SETTINGS, tokens(tmp_path), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep) as c:
+        async with ApiClient(
+            SETTINGS, tokens(tmp_path), transport=httpx.MockTransport(handler), clock=lambda: NOW, sleep=no_sleep
+        ) as c:
             c.sleep = no_sleep
             return await send(c, SPECS[kind], "1730000000000001", items, read_back)
 
@@ -33,7 +35,12 @@ def test_budget_items_go_ten_per_call_and_errors_are_read_when_code_is_zero(tmp_
         bodies.append(body)
         ids = [d["ad_id"] for d in body["data"]]
         bad = [i for i in ids if i % 7 == 0]
-        return envelope(data={"ad_ids": [i for i in ids if i not in bad], "errors": [{"ad_id": i, "error_message": "预算低于已消耗"} for i in bad]})
+        return envelope(
+            data={
+                "ad_ids": [i for i in ids if i not in bad],
+                "errors": [{"ad_id": i, "error_message": "预算低于已消耗"} for i in bad],
+            }
+        )
 
     items = [(str(7300000000000000000 + i), Decimal("500.00")) for i in range(23)]
     out = run_send(tmp_path, handler, "budget", items, {})
@@ -52,7 +59,17 @@ def test_roi_goal_goes_one_per_call_and_an_int_flag_is_understood(tmp_path):
         body = json.loads(request.content)
         calls.append(body)
         (item,) = body["roi_goal_updates"]
-        return envelope(data={"results": [{"ad_id": item["ad_id"], "flag": 1 if item["roi_goal"] < 3 else 0, "error_message": "" if item["roi_goal"] < 3 else "超出范围"}]})
+        return envelope(
+            data={
+                "results": [
+                    {
+                        "ad_id": item["ad_id"],
+                        "flag": 1 if item["roi_goal"] < 3 else 0,
+                        "error_message": "" if item["roi_goal"] < 3 else "超出范围",
+                    }
+                ]
+            }
+        )
 
     out = run_send(tmp_path, handler, "roi_goal", [("11", Decimal("2.50")), ("12", Decimal("3.50"))], {})
     assert len(calls) == 2

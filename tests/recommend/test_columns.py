@@ -3,9 +3,25 @@
 from optimizer.decide import columns
 
 CONTRACT_SECTION_2 = (
-    "run_id", "effective_date", "account_id", "campaign_id", "campaign_name", "channel", "bid_type",
-    "current_budget", "recommended_budget", "current_bid", "recommended_bid", "action",
-    "expected_spend", "expected_gmv", "expected_roi", "marginal_roi", "decision", "reason", "approved",
+    "run_id",
+    "effective_date",
+    "account_id",
+    "campaign_id",
+    "campaign_name",
+    "channel",
+    "bid_type",
+    "current_budget",
+    "recommended_budget",
+    "current_bid",
+    "recommended_bid",
+    "action",
+    "expected_spend",
+    "expected_gmv",
+    "expected_roi",
+    "marginal_roi",
+    "decision",
+    "reason",
+    "approved",
 )
 
 

@@ -6,14 +6,13 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 from connectors.errors import InputError
 from optimizer.decide import columns as C
-from optimizer.decide.plan import output_paths, run_optimize
+from optimizer.jobs.optimize import output_paths, run_optimize
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
 
@@ -109,6 +108,7 @@ def test_new_campaigns_keep_their_bids_unless_configured_otherwise(tmp_path, iso
     rows = run_optimize([source], tmp_path / "r.csv", Settings(), report=False).frame
     new = rows[C.CAMPAIGN_ID].isin(new_ids)
     assert (rows.loc[new, C.RECOMMENDED_BID] == rows.loc[new, C.CURRENT_BID]).all()
-    free = run_optimize([source], tmp_path / "f.csv", Settings(model={"hold_bids_in_learning": False}),
-                        report=False).frame
+    free = run_optimize(
+        [source], tmp_path / "f.csv", Settings(model={"hold_bids_in_learning": False}), report=False
+    ).frame
     assert (free[C.RECOMMENDED_BID] != free[C.CURRENT_BID]).any()

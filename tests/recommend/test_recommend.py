@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from optimizer.decide import columns as C
+from optimizer.decide.recommend import actions, recommend
 from optimizer.model.features import build_history
 from optimizer.model.fit import fit
-from optimizer.decide.recommend import actions, recommend
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
 
@@ -49,8 +49,9 @@ def test_small_changes_are_auto_large_ones_and_pauses_go_to_review(fitted):
     budget[0] = round(cur[0] * 1.10, 2)  # +10%: inside the 15% auto limit
     budget[1] = round(cur[1] * 1.30, 2)  # +30%: review
     budget[2] = 0.0  # pause: always review
-    frame = recommend(history, model, budget, history.current_bid, settings, run_id="r1",
-                      effective_date=dt.date(2026, 11, 21))
+    frame = recommend(
+        history, model, budget, history.current_bid, settings, run_id="r1", effective_date=dt.date(2026, 11, 21)
+    )
     assert tuple(frame.columns) == C.ALL_COLUMNS
     assert frame[C.ACTION].tolist()[:4] == ["increase", "increase", "pause", "hold"]
     assert frame[C.DECISION].tolist()[:4] == ["auto", "review", "review", "auto"]
@@ -68,8 +69,17 @@ def test_reason_quotes_capped_days_and_marginal_roi_against_the_threshold(fitted
     history, model, settings = fitted
     capped, seen = history.capped_last(7)
     mroi = np.full(history.n, 3.4)
-    frame = recommend(history, model, history.current_budget, history.current_bid, settings, run_id="r1",
-                      effective_date=dt.date(2026, 11, 21), marginal_roi=mroi, threshold=2.1)
+    frame = recommend(
+        history,
+        model,
+        history.current_budget,
+        history.current_bid,
+        settings,
+        run_id="r1",
+        effective_date=dt.date(2026, 11, 21),
+        marginal_roi=mroi,
+        threshold=2.1,
+    )
     i = int(np.argmax(capped))
     assert capped[i] > 0
     assert f"capped by budget on {capped[i]} of the last {seen[i]} days" in frame[C.REASON][i]
@@ -83,7 +93,8 @@ def test_changes_resting_on_thin_data_go_to_review(fitted):
     history = build_history(frame, settings.model)
     model = fit(history, settings.model)
     budget = np.round(history.current_budget * 1.05, 2)
-    rows = recommend(history, model, budget, history.current_bid, settings, run_id="r",
-                     effective_date=dt.date(2026, 11, 21))
+    rows = recommend(
+        history, model, budget, history.current_bid, settings, run_id="r", effective_date=dt.date(2026, 11, 21)
+    )
     assert (rows[C.DECISION] == "review").all()
     assert rows[C.REASON].str.contains("thin data (4 days", regex=False).all()

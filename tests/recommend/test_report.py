@@ -6,9 +6,9 @@ import datetime as dt
 
 import numpy as np
 
+from optimizer.decide.recommend import recommend
 from optimizer.model.features import build_history
 from optimizer.model.fit import fit
-from optimizer.decide.recommend import recommend
 from optimizer.report import cjk_font, write_report
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
@@ -21,8 +21,9 @@ def test_report_draws_pngs_and_an_escaped_page_with_chinese_names(tmp_path):
     history = build_history(frame, settings.model)
     model = fit(history, settings.model)
     budget = np.round(history.current_budget * 1.1, 2)
-    rows = recommend(history, model, budget, history.current_bid, settings, run_id="r",
-                     effective_date=dt.date(2026, 11, 21))
+    rows = recommend(
+        history, model, budget, history.current_bid, settings, run_id="r", effective_date=dt.date(2026, 11, 21)
+    )
     html, curves, channels = tmp_path / "r_report.html", tmp_path / "r_curves.png", tmp_path / "r_channels.png"
     write_report(history, model, rows, html=html, curves=curves, channels=channels)
     for png in (curves, channels):

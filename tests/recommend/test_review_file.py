@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.decide import columns as C
 from optimizer.act.review_file import atomic_files, write_recommendations
+from optimizer.decide import columns as C
 
-HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "正常计划"]
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "正常计划"]
 
 
 def _frame() -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from optimizer.simulate.policies.base import policy_names
 from optimizer.simulate.loop import run_simulation
+from optimizer.simulate.policies import policy_names
 
 
 def test_spendopt_policy_is_registered():

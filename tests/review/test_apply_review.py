@@ -20,12 +20,14 @@ C_CPA, C_ROI, C_NONE, C_TIGHT, C_PAUSED, C_HIGH_BID = IDS
 def reviewed(engine, tmp_path):
     import pandas as pd
 
-    recs = pd.DataFrame([
-        row(C_CPA, budget=1100, decision="auto"),
-        row(C_ROI, budget=2500, decision="review"),
-        row(C_NONE, action="pause", budget=0, decision="review"),
-        row(C_PAUSED, action="resume", budget=500, decision="review"),
-    ])
+    recs = pd.DataFrame(
+        [
+            row(C_CPA, budget=1100, decision="auto"),
+            row(C_ROI, budget=2500, decision="review"),
+            row(C_NONE, action="pause", budget=0, decision="review"),
+            row(C_PAUSED, action="resume", budget=500, decision="review"),
+        ]
+    )
     save_recommendations(engine, recs)
     path = tmp_path / "recs.csv"
     write_recommendations(recs, path)
@@ -45,8 +47,9 @@ def reviewed(engine, tmp_path):
 def apply_review(path, engine, connector, settings, *, dry_run=False):
     """What ``spendopt review import`` does with the file: validate and store, then apply the approved rows."""
     decision = import_review(path, engine, settings, write=not dry_run)
-    report = apply_changes(engine, connector, decision.rows, run_id=decision.run_id, effective_date=EFFECTIVE,
-                           dry_run=dry_run)
+    report = apply_changes(
+        engine, connector, decision.rows, run_id=decision.run_id, effective_date=EFFECTIVE, dry_run=dry_run
+    )
     return decision, report
 
 

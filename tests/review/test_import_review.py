@@ -20,11 +20,25 @@ A, B, C, D = (f"179000000000000010{i}" for i in range(1, 5))
 
 def rec(cid, name, bid_type, cur_budget, new_budget, cur_bid, new_bid, action, decision):
     return {
-        "run_id": RUN, "effective_date": "2026-03-02", "account_id": ACCOUNT, "campaign_id": cid,
-        "campaign_name": name, "channel": "qianchuan.live", "bid_type": bid_type, "current_budget": cur_budget,
-        "recommended_budget": new_budget, "current_bid": cur_bid, "recommended_bid": new_bid, "action": action,
-        "expected_spend": 900.0, "expected_gmv": 2700.0, "expected_roi": 3.0, "marginal_roi": 2.1,
-        "decision": decision, "reason": f"{name}：边际 ROI 2.10 高于账户阈值", "approved": None,
+        "run_id": RUN,
+        "effective_date": "2026-03-02",
+        "account_id": ACCOUNT,
+        "campaign_id": cid,
+        "campaign_name": name,
+        "channel": "qianchuan.live",
+        "bid_type": bid_type,
+        "current_budget": cur_budget,
+        "recommended_budget": new_budget,
+        "current_bid": cur_bid,
+        "recommended_bid": new_bid,
+        "action": action,
+        "expected_spend": 900.0,
+        "expected_gmv": 2700.0,
+        "expected_roi": 3.0,
+        "marginal_roi": 2.1,
+        "decision": decision,
+        "reason": f"{name}：边际 ROI 2.10 高于账户阈值",
+        "approved": None,
     }
 
 
@@ -39,8 +53,9 @@ COLUMNS = list(RECS[0])
 
 @pytest.fixture
 def settings():
-    return Settings(budget={"total_daily": 5000, "min_campaign_budget": 300, "max_change_pct": 30},
-                    bid={"max_change_pct": 10})
+    return Settings(
+        budget={"total_daily": 5000, "min_campaign_budget": 300, "max_change_pct": 30}, bid={"max_change_pct": 10}
+    )
 
 
 @pytest.fixture
@@ -85,8 +100,12 @@ def cell(rows, campaign, column, value):
 
 def snapshot(engine):
     with engine.connect() as conn:
-        return conn.execute(sa.text("select campaign_id, recommended_budget, recommended_bid, approved "
-                                    "from recommendation order by campaign_id")).all()
+        return conn.execute(
+            sa.text(
+                "select campaign_id, recommended_budget, recommended_bid, approved "
+                "from recommendation order by campaign_id"
+            )
+        ).all()
 
 
 def test_approvals_and_edits_are_stored_and_the_rows_to_apply_come_back(stored, settings, tmp_path):
@@ -109,8 +128,19 @@ def test_approvals_and_edits_are_stored_and_the_rows_to_apply_come_back(stored, 
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # store-independent: SQLite is enough
-@pytest.mark.parametrize(("word", "expected"), [("YES", "yes"), ("y", "yes"), ("是", "yes"), ("No", "no"),
-                                                ("n", "no"), ("否", "no"), ("", None), (" yes ", "yes")])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("YES", "yes"),
+        ("y", "yes"),
+        ("是", "yes"),
+        ("No", "no"),
+        ("n", "no"),
+        ("否", "no"),
+        ("", None),
+        (" yes ", "yes"),
+    ],
+)
 def test_every_accepted_approval_word(stored, settings, tmp_path, word, expected):
     import_review(export(tmp_path, lambda rows: cell(rows, B, "approved", word)), stored, settings)
     assert load_recommendations(stored, RUN).set_index("campaign_id").loc[B, "approved"] == expected
@@ -119,30 +149,59 @@ def test_every_accepted_approval_word(stored, settings, tmp_path, word, expected
 BAD_EDITS = [
     ("approved maybe", lambda r: cell(r, B, "approved", "maybe"), B, "approved", "yes or no"),
     ("budget below minimum", lambda r: cell(r, A, "recommended_budget", "250"), A, "recommended_budget", "minimum"),
-    ("budget step too large", lambda r: cell(r, A, "recommended_budget", "1400"), A, "recommended_budget",
-     "budget.max_change_pct"),
+    (
+        "budget step too large",
+        lambda r: cell(r, A, "recommended_budget", "1400"),
+        A,
+        "recommended_budget",
+        "budget.max_change_pct",
+    ),
     ("budget step under 100", lambda r: cell(r, C, "recommended_budget", "850"), C, "recommended_budget", "min_step"),
     ("budget zero without pause", lambda r: cell(r, A, "recommended_budget", "0"), A, "recommended_budget", "pause"),
-    ("budget not a number", lambda r: cell(r, A, "recommended_budget", "一千"), A, "recommended_budget", "not a number"),
-    ("budget three decimals", lambda r: cell(r, A, "recommended_budget", "1100.555"), A, "recommended_budget",
-     "2 decimals"),
+    (
+        "budget not a number",
+        lambda r: cell(r, A, "recommended_budget", "一千"),
+        A,
+        "recommended_budget",
+        "not a number",
+    ),
+    (
+        "budget three decimals",
+        lambda r: cell(r, A, "recommended_budget", "1100.555"),
+        A,
+        "recommended_budget",
+        "2 decimals",
+    ),
     ("budget emptied", lambda r: cell(r, A, "recommended_budget", ""), A, "recommended_budget", "empty"),
-    ("bid step too large", lambda r: cell(r, B, "recommended_bid", "3.6"), B, "recommended_bid",
-     "bid.max_change_pct"),
+    ("bid step too large", lambda r: cell(r, B, "recommended_bid", "3.6"), B, "recommended_bid", "bid.max_change_pct"),
     ("bid on max delivery", lambda r: cell(r, C, "recommended_bid", "3"), C, "recommended_bid", "bid_type none"),
     ("fixed column edited", lambda r: cell(r, A, "current_budget", "900"), A, "current_budget", "may be edited"),
-    ("fixed money off by a yuan", lambda r: cell(r, A, "current_budget", "1001"), A, "current_budget",
-     "may be edited"),
+    ("fixed money off by a yuan", lambda r: cell(r, A, "current_budget", "1001"), A, "current_budget", "may be edited"),
     ("forecast edited", lambda r: cell(r, B, "expected_gmv", "9999"), B, "expected_gmv", "may be edited"),
     ("action edited", lambda r: cell(r, C, "action", "pause"), C, "action", "may be edited"),
     ("name edited", lambda r: cell(r, C, "campaign_name", "别的名字"), C, "campaign_name", "may be edited"),
     ("date edited", lambda r: cell(r, C, "effective_date", "2026/3/3"), C, "effective_date", "may be edited"),
-    ("unknown campaign", lambda r: cell(r, C, "campaign_id", "1790000000000000999"), "1790000000000000999",
-     "campaign_id", "no recommendation"),
-    ("id mangled by Excel", lambda r: cell(r, C, "campaign_id", "1.79E+18"), "1.79E+18", "campaign_id",
-     "export ids as text"),
-    ("id through a float", lambda r: cell(r, C, "campaign_id", "1790000000000000103.0"), "1790000000000000103.0",
-     "campaign_id", "export ids as text"),
+    (
+        "unknown campaign",
+        lambda r: cell(r, C, "campaign_id", "1790000000000000999"),
+        "1790000000000000999",
+        "campaign_id",
+        "no recommendation",
+    ),
+    (
+        "id mangled by Excel",
+        lambda r: cell(r, C, "campaign_id", "1.79E+18"),
+        "1.79E+18",
+        "campaign_id",
+        "export ids as text",
+    ),
+    (
+        "id through a float",
+        lambda r: cell(r, C, "campaign_id", "1790000000000000103.0"),
+        "1790000000000000103.0",
+        "campaign_id",
+        "export ids as text",
+    ),
     ("duplicate row", lambda r: r.append(list(r[1])), A, "campaign_id", "appears twice"),
 ]
 
@@ -181,12 +240,16 @@ def test_every_problem_is_reported_at_once(stored, settings, tmp_path):
 
     with pytest.raises(InputError) as caught:
         import_review(export(tmp_path, edit), stored, settings)
-    assert {(p.row, p.column) for p in caught.value.problems} >= {(2, "approved"), (3, "recommended_bid"),
-                                                                  (4, "recommended_budget")}
+    assert {(p.row, p.column) for p in caught.value.problems} >= {
+        (2, "approved"),
+        (3, "recommended_bid"),
+        (4, "recommended_budget"),
+    }
 
 
 def test_approvals_that_break_the_daily_total_are_refused(stored, tmp_path):
     tight = Settings(budget={"total_daily": 4800})
+
     # applied: A 1100 (auto), B 2500 (yes), C 800, D 500 (yes) = 4900 > 4800
     def edit(rows):
         cell(rows, B, "approved", "yes")

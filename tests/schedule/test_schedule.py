@@ -61,8 +61,13 @@ def test_the_scheduler_fires_the_job_at_the_configured_time():
     announced: list[dt.datetime] = []
 
     started = time.monotonic()
-    run_schedule(lambda: fired.append(dt.datetime.now(SHANGHAI)), at=target.strftime("%H:%M:%S"),
-                 timezone="Asia/Shanghai", runs=1, on_start=announced.append)
+    run_schedule(
+        lambda: fired.append(dt.datetime.now(SHANGHAI)),
+        at=target.strftime("%H:%M:%S"),
+        timezone="Asia/Shanghai",
+        runs=1,
+        on_start=announced.append,
+    )
 
     assert len(fired) == 1
     assert target <= fired[0] < target + dt.timedelta(seconds=1)
@@ -91,8 +96,9 @@ def test_the_first_run_is_announced_from_the_injected_clock():
     announced: list[dt.datetime] = []
     fake_now = dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
     try:
-        run_configured(lambda: None, Settings().schedule, scheduler=sched, clock=lambda: fake_now,
-                       on_start=announced.append)
+        run_configured(
+            lambda: None, Settings().schedule, scheduler=sched, clock=lambda: fake_now, on_start=announced.append
+        )
         assert announced == [dt.datetime(2026, 11, 25, 9, 30, tzinfo=SHANGHAI)]
         assert sched.get_job(JOB_ID) is not None
     finally:

@@ -11,9 +11,20 @@ from connectors.sim.market import BID_KIND, MarketParams, day_noise, expected_ou
 
 
 def _params(kind: str, **over: float) -> MarketParams:
-    values = dict(demand=5000.0, roi=3.0, ref_bid=50.0 if kind == "cpa" else 3.0, elasticity=1.5,
-                  cost_elasticity=0.5, headroom=1.5, curvature=0.7, drift=0.0, roi_drift=0.0, aov=100.0,
-                  cpm=40.0, ctr=0.02)
+    values = dict(
+        demand=5000.0,
+        roi=3.0,
+        ref_bid=50.0 if kind == "cpa" else 3.0,
+        elasticity=1.5,
+        cost_elasticity=0.5,
+        headroom=1.5,
+        curvature=0.7,
+        drift=0.0,
+        roi_drift=0.0,
+        aov=100.0,
+        cpm=40.0,
+        ctr=0.02,
+    )
     values.update(over)
     if kind == "none":
         values["ref_bid"] = np.nan
@@ -95,10 +106,11 @@ def test_noise_is_seeded_and_centred_on_the_truth():
     assert not np.array_equal(day_noise(5, 3, 4), day_noise(6, 3, 4))
     p = _params("none")
     n = 4000
-    many = MarketParams(**{k: (np.repeat(v, n) if isinstance(v, np.ndarray) and v.shape == (1,) else v)
-                           for k, v in p.__dict__.items()})
+    many = MarketParams(
+        **{k: (np.repeat(v, n) if isinstance(v, np.ndarray) and v.shape == (1,) else v) for k, v in p.__dict__.items()}
+    )
     out = realised_outcome(many, 0, np.full(n, np.inf), np.full(n, np.nan), np.ones(n), day_noise(1, 0, n), 0.15, 0.2)
-    s_true, g_true = _curve(p, [np.inf], np.nan)
+    s_true, _g_true = _curve(p, [np.inf], np.nan)
     assert out["spend"].mean() == pytest.approx(s_true[0], rel=0.03)
     assert np.all(out["spend"] == np.round(out["spend"], 2))
     assert np.all(out["orders"] >= 0)

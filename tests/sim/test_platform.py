@@ -32,10 +32,22 @@ def test_campaigns_are_listed_with_their_settings(platform):
 
 
 BAD_UPDATES = [
-    ("budget below the platform minimum", BudgetChange(account_id=ACCOUNT, campaign_id=CPA, budget=Decimal("299")), "budget_range"),
-    ("budget above the platform maximum", BudgetChange(account_id=ACCOUNT, campaign_id=CPA, budget=Decimal("10000000")), "budget_range"),
+    (
+        "budget below the platform minimum",
+        BudgetChange(account_id=ACCOUNT, campaign_id=CPA, budget=Decimal("299")),
+        "budget_range",
+    ),
+    (
+        "budget above the platform maximum",
+        BudgetChange(account_id=ACCOUNT, campaign_id=CPA, budget=Decimal("10000000")),
+        "budget_range",
+    ),
     ("budget step under 100", BudgetChange(account_id=ACCOUNT, campaign_id=CPA, budget=Decimal("2050")), "min_step"),
-    ("cpa bid above the budget", BidChange(account_id=ACCOUNT, campaign_id=CPA, bid=Decimal("2500")), "bid_above_budget"),
+    (
+        "cpa bid above the budget",
+        BidChange(account_id=ACCOUNT, campaign_id=CPA, bid=Decimal("2500")),
+        "bid_above_budget",
+    ),
     ("roi goal above 100", BidChange(account_id=ACCOUNT, campaign_id=ROI, bid=Decimal("120")), "roi_goal_range"),
     ("bid on a max-delivery campaign", BidChange(account_id=ACCOUNT, campaign_id=MAX, bid=Decimal("3")), "no_bid"),
     ("bid with 3 decimals", BidChange(account_id=ACCOUNT, campaign_id=CPA, bid=Decimal("50.125")), "bid_value"),

@@ -11,24 +11,33 @@ import pandas as pd
 import pytest
 
 from connectors.base import BidChange, BudgetChange, CampaignState, StatusChange
-from optimizer.simulate.policies.oracle import _candidates
-from optimizer.simulate.policies.base import PolicyContext, make_policy, policy_names, register_policy
 from optimizer.model.response import Forecast
 from optimizer.settings import Settings
+from optimizer.simulate.policies import PolicyContext, make_policy, policy_names, register_policy
+from optimizer.simulate.policies.oracle import _candidates
 
 DAY = dt.date(2026, 3, 10)
 
 
 def _camp(cid, bid_type="none", budget=1000, bid=None, status="active", channel="qianchuan.video"):
-    return CampaignState(account_id="a", campaign_id=cid, bid_type=bid_type, budget=Decimal(budget),
-                         bid=None if bid is None else Decimal(str(bid)), status=status, channel=channel)
+    return CampaignState(
+        account_id="a",
+        campaign_id=cid,
+        bid_type=bid_type,
+        budget=Decimal(budget),
+        bid=None if bid is None else Decimal(str(bid)),
+        status=status,
+        channel=channel,
+    )
 
 
 def _history(rows):
     """rows: (campaign_id, days_ago, spend, gmv)."""
     return pd.DataFrame(
-        [{"campaign_id": cid, "date": pd.Timestamp(DAY - dt.timedelta(days=ago)), "spend": s, "gmv": g}
-         for cid, ago, s, g in rows]
+        [
+            {"campaign_id": cid, "date": pd.Timestamp(DAY - dt.timedelta(days=ago)), "spend": s, "gmv": g}
+            for cid, ago, s, g in rows
+        ]
     )
 
 
@@ -54,8 +63,14 @@ def _rules_case():
     ]
     rows = []
     for ago in (1, 2, 3):
-        rows += [("A", ago, 300, 900), ("B", ago, 400, 600), ("C", ago, 200, 100), ("D", ago, 300, 100),
-                 ("E", ago, 500, 1050), ("F", ago, 200 / 3, 10)]
+        rows += [
+            ("A", ago, 300, 900),
+            ("B", ago, 400, 600),
+            ("C", ago, 200, 100),
+            ("D", ago, 300, 100),
+            ("E", ago, 500, 1050),
+            ("F", ago, 200 / 3, 10),
+        ]
     rows += [("B", 5, 10000, 90000)]  # outside the 3-day window
     return campaigns, _history(rows)
 
@@ -63,8 +78,10 @@ def _rules_case():
 def test_rules_scale_up_winners_cut_misses_and_pause_losers():
     campaigns, history = _rules_case()
     changes = make_policy("rules", PolicyContext()).decide(DAY, campaigns, history, Settings())
-    got = {(type(c).__name__, c.campaign_id, getattr(c, "budget", None) or getattr(c, "bid", None) or c.status)
-           for c in changes}
+    got = {
+        (type(c).__name__, c.campaign_id, getattr(c, "budget", None) or getattr(c, "bid", None) or c.status)
+        for c in changes
+    }
     assert got == {
         ("BudgetChange", "A", Decimal("1200")),  # +20 %
         ("BidChange", "A", Decimal("55.00")),  # +10 %
@@ -121,7 +138,9 @@ def test_the_oracle_keeps_the_roi_floor():
     campaigns = [_camp("A", budget=1000), _camp("B", budget=1000)]
     truth = _Curves(["A", "B"], demand=[5000, 5000], scale=[30, 5])  # B has a poor ROI
     settings = Settings(budget={"total_daily": 2600}, objective={"roi_floor": 1.0})
-    changes = make_policy("oracle", PolicyContext(truth=lambda day: truth)).decide(DAY, campaigns, pd.DataFrame(), settings)
+    changes = make_policy("oracle", PolicyContext(truth=lambda day: truth)).decide(
+        DAY, campaigns, pd.DataFrame(), settings
+    )
     budgets = {"A": 1000.0, "B": 1000.0}
     for ch in changes:
         if isinstance(ch, BudgetChange):

@@ -19,7 +19,9 @@ _PLATFORM = SimulatedPlatform(scenario_from_dict(small_scenario_dict()), seed=1)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.integers(0, 1_200_000).map(lambda c: Decimal(c) / 100), max_size=25), min_size=1, max_size=3))
+@given(
+    st.lists(st.lists(st.integers(0, 1_200_000).map(lambda c: Decimal(c) / 100), max_size=25), min_size=1, max_size=3)
+)
 def test_accepted_budgets_always_keep_the_platform_rules(days):
     platform = SimulatedPlatform.load_state(_PLATFORM.dump_state())
     for values in days:
@@ -67,8 +69,10 @@ def test_exhaustive_search_is_exact_on_small_accounts(seed, n, tightness):
     cap = float(tightness * b[:, 0].sum())
     got = _solve(g, spend, b, valid, cap, 0.0, [])
     rows = np.arange(n)
-    best = max((g[rows, list(c)].sum() for c in itertools.product(range(k), repeat=n)
-                if b[rows, list(c)].sum() <= cap + 1e-6), default=None)
+    best = max(
+        (g[rows, list(c)].sum() for c in itertools.product(range(k), repeat=n) if b[rows, list(c)].sum() <= cap + 1e-6),
+        default=None,
+    )
     if best is None:
         return
     assert g[rows, got].sum() == pytest.approx(best)

@@ -107,8 +107,11 @@ def test_a_preset_with_a_bad_guardrail_is_refused_with_its_key(tmp_path):
     from connectors.errors import InputError
 
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\n[settings.budget]\nmax_change_pct = 300\n[[campaign]]\ncampaign_id = "1"\n'
-                   'budget = 500\ndemand = 800\nroi = 2\n', encoding="utf-8")
+    bad.write_text(
+        'name = "bad"\n[settings.budget]\nmax_change_pct = 300\n[[campaign]]\ncampaign_id = "1"\n'
+        "budget = 500\ndemand = 800\nroi = 2\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match=r"\[settings\] budget.max_change_pct"):
         run_simulation(bad, days=1, progress=False)
     broken = tmp_path / "broken.toml"

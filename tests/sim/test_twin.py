@@ -11,9 +11,9 @@ import pytest
 from connectors.errors import InputError
 from connectors.sim import SimulatedPlatform
 from optimizer.simulate.loop import run_simulation
+from optimizer.simulate.twin import twin_from_store, twin_scenario
 from optimizer.store import open_store
 from optimizer.store.stats import save_stats
-from optimizer.simulate.twin import twin_from_store, twin_scenario
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,9 @@ def test_the_twin_runs_in_the_simulation(account):
     result = run_simulation(twin, days=4, seed=1, progress=False)
     summary = result.summary.set_index("policy")
     assert summary.loc["oracle", "gmv"] >= summary["gmv"].max()
-    spend_then = stats[stats["date"] >= stats["date"].max() - pd.Timedelta(days=13)].groupby("date")["spend"].sum().mean()
+    spend_then = (
+        stats[stats["date"] >= stats["date"].max() - pd.Timedelta(days=13)].groupby("date")["spend"].sum().mean()
+    )
     spend_now = result.days[result.days.policy == "hold"]["spend"].mean()
     assert spend_now == pytest.approx(spend_then, rel=0.25), "the twin spends like the account did"
 

@@ -66,7 +66,11 @@ def random_account(
     ids = tuple(f"c{i:06d}" for i in range(n))
     bid_type = rng.choice(np.array(["cpa", "roi", "none"]), size=n, p=[0.4, 0.3, 0.3])
     budget = np.round(rng.uniform(300, 20_000, n), -1)
-    bid0 = np.where(bid_type == "cpa", np.round(rng.uniform(20, 150, n), 2), np.where(bid_type == "roi", np.round(rng.uniform(1.5, 4.0, n), 2), np.nan))
+    bid0 = np.where(
+        bid_type == "cpa",
+        np.round(rng.uniform(20, 150, n), 2),
+        np.where(bid_type == "roi", np.round(rng.uniform(1.5, 4.0, n), 2), np.nan),
+    )
     cap0 = budget * rng.uniform(0.6, 1.6, n)
     kind = rng.integers(0, 2, n)
     roi_at_budget = rng.uniform(1.2, 5.0, n)

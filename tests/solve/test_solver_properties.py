@@ -11,21 +11,20 @@ campaign, so the answers are exact optima.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import itertools
-
 from optimizer.decide.candidates import HOLD, build_candidates
-from optimizer.errors import InfeasibleError
-from optimizer.settings import Settings
 from optimizer.decide.solve import solve
 from optimizer.decide.verify import verify
+from optimizer.errors import InfeasibleError
+from optimizer.settings import Settings
 from tests.solve.curves import CurveModel, random_account
-
 
 
 def fast(max_examples: int):

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from optimizer.settings import Settings
 from optimizer.decide.solve import solve
 from optimizer.decide.verify import verify
+from optimizer.settings import Settings
 from tests.solve.cases import account
 
 ROWS = [

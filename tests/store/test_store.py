@@ -72,7 +72,9 @@ def test_saved_stats_load_back_exactly_with_ids_and_chinese_names_intact(engine)
     assert loaded["gmv"].tolist() == [4321.99, 5000.0, 0.01]
     assert loaded["campaign_name"].unique().tolist() == ["秋冬新品直播间-控成本"]
     with engine.connect() as conn:
-        spend = conn.execute(sa.select(DailyStat.__table__.c.spend).order_by(DailyStat.__table__.c.spend)).scalars().all()
+        spend = (
+            conn.execute(sa.select(DailyStat.__table__.c.spend).order_by(DailyStat.__table__.c.spend)).scalars().all()
+        )
     assert spend == [Decimal("1234.50"), Decimal("2000.00"), Decimal("9999999.99")]
 
 

@@ -21,7 +21,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ApiFault", "FakeAnswer", "FakePlan", "FakeSettings", "World", "build_world", "cny", "day_row", "parse_params"]
+__all__ = [
+    "ApiFault",
+    "FakeAnswer",
+    "FakePlan",
+    "FakeSettings",
+    "World",
+    "build_world",
+    "cny",
+    "day_row",
+    "parse_params",
+]
 
 CENT = Decimal("0.01")
 

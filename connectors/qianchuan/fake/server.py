@@ -26,7 +26,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         return  # quiet: URLs can carry tokens
 
     def _serve(self, method: str) -> None:
@@ -41,7 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 body = None
             if not isinstance(body, dict):
-                self._send(FakeAnswer(200, {"code": 40001, "message": "body is not a JSON object", "request_id": "", "data": {}}))
+                self._send(
+                    FakeAnswer(
+                        200, {"code": 40001, "message": "body is not a JSON object", "request_id": "", "data": {}}
+                    )
+                )
                 return
         latency = self.server.world.settings.latency_s
         if latency:
@@ -76,10 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         self._serve("POST")
 
 
@@ -96,7 +100,9 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """The fake platform on ``127.0.0.1:port`` (0 = any free port), in a thread."""
 
-    def __init__(self, settings: FakeSettings | None = None, *, world: FakeQianchuan | None = None, port: int = 0) -> None:
+    def __init__(
+        self, settings: FakeSettings | None = None, *, world: FakeQianchuan | None = None, port: int = 0
+    ) -> None:
         self.world = world or FakeQianchuan(settings or FakeSettings())
         self._server = _Server(("127.0.0.1", port), self.world)
         self._thread: threading.Thread | None = None

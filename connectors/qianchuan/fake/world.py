@@ -42,7 +42,6 @@ from connectors.rules import PlatformRules, check_bid_update, check_budget_updat
 __all__ = ["FakeAnswer", "FakePlan", "FakeQianchuan", "FakeSettings"]
 
 P = "/open_api/v1.0/qianchuan/"
-CENT = Decimal("0.01")
 
 
 class _Bucket:
@@ -102,7 +101,9 @@ class FakeQianchuan(FakeOAuth):
 
     # --- dispatch ---------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: dict[str, str], body: dict[str, Any] | None, headers: dict[str, str]) -> FakeAnswer:
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> FakeAnswer:
         with self._lock:
             self.calls[path] += 1
             stamp = time.monotonic()
@@ -115,7 +116,9 @@ class FakeQianchuan(FakeOAuth):
                 return self._auth_page(query)
             if path.startswith("/open_api/oauth2/") and path != "/open_api/oauth2/advertiser/get/":
                 return self._oauth(path, body or {})
-            token = query.get("access_token") if path == "/open_api/oauth2/advertiser/get/" else headers.get("access-token")
+            token = (
+                query.get("access_token") if path == "/open_api/oauth2/advertiser/get/" else headers.get("access-token")
+            )
             problem = self._check_token(token)
             if problem:
                 return problem
@@ -125,13 +128,19 @@ class FakeQianchuan(FakeOAuth):
                 return fault
             handler = self._routes().get((method, path))
             if handler is None:
-                return FakeAnswer(404, {"code": 40001, "message": f"unknown endpoint {path}", "request_id": self._rid()})
+                return FakeAnswer(
+                    404, {"code": 40001, "message": f"unknown endpoint {path}", "request_id": self._rid()}
+                )
             try:
                 params = parse_params(query) if method == "GET" else (body or {})
                 answer = handler(params)
             except ApiFault as exc:
                 return self._err(exc.code, exc.message)
-            if method == "POST" and self.settings.fault_after_apply_rate and self._rng.random() < self.settings.fault_after_apply_rate:
+            if (
+                method == "POST"
+                and self.settings.fault_after_apply_rate
+                and self._rng.random() < self.settings.fault_after_apply_rate
+            ):
                 self.faults["after_apply"] += 1
                 return self._err(50000, "system error, please retry")
             if slow:
@@ -151,10 +160,16 @@ class FakeQianchuan(FakeOAuth):
             ("GET", P + "ad/compensate_status/get/"): self._compensate,
             ("POST", P + "ad/budget/update/"): lambda b: self._write(b, "data", "budget", "budget", "standard"),
             ("POST", P + "ad/bid/update/"): lambda b: self._write(b, "data", "bid", "bid", "standard"),
-            ("POST", P + "roi/goal/update/"): lambda b: self._write(b, "roi_goal_updates", "roi_goal", "roi_goal", "standard"),
+            ("POST", P + "roi/goal/update/"): lambda b: self._write(
+                b, "roi_goal_updates", "roi_goal", "roi_goal", "standard"
+            ),
             ("POST", P + "ad/status/update/"): lambda b: self._status(b, "standard"),
-            ("POST", P + "uni_promotion/ad/budget/update/"): lambda b: self._write(b, "update_budget_infos", "budget", "budget", "uni"),
-            ("POST", P + "uni_promotion/ad/roi2_goal/update/"): lambda b: self._write(b, "update_roi2_infos", "roi2_goal", "roi_goal", "uni"),
+            ("POST", P + "uni_promotion/ad/budget/update/"): lambda b: self._write(
+                b, "update_budget_infos", "budget", "budget", "uni"
+            ),
+            ("POST", P + "uni_promotion/ad/roi2_goal/update/"): lambda b: self._write(
+                b, "update_roi2_infos", "roi2_goal", "roi_goal", "uni"
+            ),
             ("POST", P + "uni_promotion/ad/status/update/"): lambda b: self._status(b, "uni"),
         }
 
@@ -194,7 +209,12 @@ class FakeQianchuan(FakeOAuth):
             raise ApiFault(40001, f"page_size must be within 1-{self.settings.max_page_size}")
         total_page = math.ceil(len(items) / size) if items else 0
         chunk = items[(page - 1) * size : page * size]
-        return self._ok({key: chunk, "page_info": {"page": page, "page_size": size, "total_number": len(items), "total_page": total_page}})
+        return self._ok(
+            {
+                key: chunk,
+                "page_info": {"page": page, "page_size": size, "total_number": len(items), "total_page": total_page},
+            }
+        )
 
     def _oauth_accounts(self, params: dict[str, Any]) -> FakeAnswer:
         if str(params.get("app_id")) != self.settings.app_id or params.get("secret") != self.settings.app_secret:
@@ -202,8 +222,18 @@ class FakeQianchuan(FakeOAuth):
         return self._ok(
             {
                 "list": [
-                    {"account_id": self.shop_id, "account_name": "测试小店", "account_type": "PLATFORM_ROLE_SHOP_ACCOUNT", "is_valid": True},
-                    {"account_id": self.agent_id, "account_name": "测试代理商", "account_type": "PLATFORM_ROLE_QIANCHUAN_AGENT", "is_valid": True},
+                    {
+                        "account_id": self.shop_id,
+                        "account_name": "测试小店",
+                        "account_type": "PLATFORM_ROLE_SHOP_ACCOUNT",
+                        "is_valid": True,
+                    },
+                    {
+                        "account_id": self.agent_id,
+                        "account_name": "测试代理商",
+                        "account_type": "PLATFORM_ROLE_QIANCHUAN_AGENT",
+                        "is_valid": True,
+                    },
                 ]
             }
         )
@@ -235,7 +265,9 @@ class FakeQianchuan(FakeOAuth):
             "ad_create_time": f"{p.created.isoformat()} 10:00:00",
             "delivery_setting": {
                 "smart_bid_type": p.smart_bid_type,
-                "external_action": "AD_CONVERT_TYPE_LIVE_SUCCESSORDER_PAY" if p.goal == "LIVE_PROM_GOODS" else "AD_CONVERT_TYPE_SHOPPING",
+                "external_action": "AD_CONVERT_TYPE_LIVE_SUCCESSORDER_PAY"
+                if p.goal == "LIVE_PROM_GOODS"
+                else "AD_CONVERT_TYPE_SHOPPING",
                 "deep_external_action": p.deep_external_action,
                 "deep_bid_type": "MIN" if p.roi_goal is not None else "",
                 "budget_mode": p.budget_mode,
@@ -248,7 +280,10 @@ class FakeQianchuan(FakeOAuth):
     def _ad_get(self, params: dict[str, Any]) -> FakeAnswer:
         adv = self._advertiser(params)
         filtering = params.get("filtering")
-        if not isinstance(filtering, dict) or filtering.get("marketing_goal") not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS"):
+        if not isinstance(filtering, dict) or filtering.get("marketing_goal") not in (
+            "VIDEO_PROM_GOODS",
+            "LIVE_PROM_GOODS",
+        ):
             raise ApiFault(40001, "filtering.marketing_goal is required: VIDEO_PROM_GOODS or LIVE_PROM_GOODS")
         scene = filtering.get("marketing_scene") or "FEED"
         ids = {int(i) for i in filtering.get("ids") or []}
@@ -268,7 +303,11 @@ class FakeQianchuan(FakeOAuth):
     def _uni_list(self, params: dict[str, Any]) -> FakeAnswer:
         adv = self._advertiser(params)
         goal = params.get("marketing_goal")
-        if goal not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS") or not params.get("start_time") or not params.get("fields"):
+        if (
+            goal not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS")
+            or not params.get("start_time")
+            or not params.get("fields")
+        ):
             raise ApiFault(40001, "marketing_goal, start_time, end_time and fields are required")
         if int(params.get("page_size") or 10) not in (10, 20, 50, 100, 200):
             raise ApiFault(40001, "page_size must be one of 10, 20, 50, 100, 200")
@@ -310,8 +349,12 @@ class FakeQianchuan(FakeOAuth):
         out = []
         day = start
         plans = [
-            p for p in sorted(self.plans.values(), key=lambda p: p.ad_id)
-            if p.advertiser_id == adv and p.kind == kind and not p.lab_ad and (goal == "ALL" or p.goal == goal)
+            p
+            for p in sorted(self.plans.values(), key=lambda p: p.ad_id)
+            if p.advertiser_id == adv
+            and p.kind == kind
+            and not p.lab_ad
+            and (goal == "ALL" or p.goal == goal)
             and (not ad_ids or p.ad_id in ad_ids)
         ]
         while day <= end:
@@ -330,12 +373,18 @@ class FakeQianchuan(FakeOAuth):
         if not isinstance(fields, list) or not isinstance(filtering, dict) or not filtering.get("marketing_goal"):
             raise ApiFault(40001, "fields and filtering.marketing_goal are required")
         names = {
-            "stat_cost": "spend", "pay_order_amount": "gmv", "pay_order_count": "orders",
-            "all_order_pay_gmv_7days": "gmv_7d", "all_order_pay_count_7days": "orders_7d",
-            "show_cnt": "shows", "click_cnt": "clicks",
+            "stat_cost": "spend",
+            "pay_order_amount": "gmv",
+            "pay_order_count": "orders",
+            "all_order_pay_gmv_7days": "gmv_7d",
+            "all_order_pay_count_7days": "orders_7d",
+            "show_cnt": "shows",
+            "click_cnt": "clicks",
         }
         rows = []
-        for p, day, row in self._report_rows(adv, "standard", filtering["marketing_goal"], start, end, {int(i) for i in filtering.get("ad_ids") or []}):
+        for p, day, row in self._report_rows(
+            adv, "standard", filtering["marketing_goal"], start, end, {int(i) for i in filtering.get("ad_ids") or []}
+        ):
             item = {"advertiser_id": adv, "ad_id": p.ad_id, "stat_datetime": f"{day.isoformat()} 00:00:00"}
             for f in fields:
                 if f in names:
@@ -385,7 +434,11 @@ class FakeQianchuan(FakeOAuth):
         out = []
         for p in self._ids(params, adv, 50):
             age = (self.today - p.created).days
-            status = "IN_EFFECT" if age < 3 and p.smart_bid_type == "SMART_BID_CUSTOM" else ("ENDED" if age < 30 else "DEFAULT")
+            status = (
+                "IN_EFFECT"
+                if age < 3 and p.smart_bid_type == "SMART_BID_CUSTOM"
+                else ("ENDED" if age < 30 else "DEFAULT")
+            )
             out.append({"ad_id": p.ad_id, "status": "SUCCESS", "compensate_status": status, "reason": "", "url": ""})
         return self._ok({"list": out})
 
@@ -426,9 +479,14 @@ class FakeQianchuan(FakeOAuth):
                 spend = self.stats.get((ad_id, self.today), {}).get("spend", Decimal(0))
                 bid = p.cpa_bid if p.roi_goal is None else None
                 check_budget_update(
-                    str(ad_id), p.budget, value, spend_today=Decimal(spend),
-                    changes_today=p.budget_changes[self.today], bid=bid,
-                    bid_type="cpa" if bid is not None else "none", rules=self.rules,
+                    str(ad_id),
+                    p.budget,
+                    value,
+                    spend_today=Decimal(spend),
+                    changes_today=p.budget_changes[self.today],
+                    bid=bid,
+                    bid_type="cpa" if bid is not None else "none",
+                    rules=self.rules,
                 )
                 p.budget = value
                 p.budget_changes[self.today] += 1

@@ -58,8 +58,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from connectors.base import BidChange, BudgetChange, CampaignState, Change, StatusChange
-from optimizer.simulate.policies.base import PolicyContext, bid_bounds, budget_bounds, register_policy, total_cap
+from optimizer.decide.guardrails import bid_bounds, budget_bounds, total_cap
 from optimizer.model.response import Forecast
+from optimizer.simulate.policies.base import PolicyContext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,8 +116,11 @@ def _candidates(c: CampaignState, settings: Settings, ctx: PolicyContext) -> lis
     bounds = bid_bounds(c, settings, rules)
     bids = [cur_bid]
     if bounds is not None:
-        bids += [float(x) for x in np.unique(np.round(np.linspace(float(bounds[0]), float(bounds[1]), BID_POINTS), 2))
-                 if x != cur_bid and float(bounds[0]) <= x <= float(bounds[1])]
+        bids += [
+            float(x)
+            for x in np.unique(np.round(np.linspace(float(bounds[0]), float(bounds[1]), BID_POINTS), 2))
+            if x != cur_bid and float(bounds[0]) <= x <= float(bounds[1])
+        ]
     for b in budgets:
         for bid in bids:
             if (b, bid) == (cur_b, cur_bid):
@@ -138,8 +142,9 @@ class OraclePolicy:
             raise ValueError("the oracle needs the ground truth (PolicyContext.truth)")
         self.context = context
 
-    def decide(self, day: dt.date, campaigns: Sequence[CampaignState], history: pd.DataFrame,
-               settings: Settings) -> list[Change]:
+    def decide(
+        self, day: dt.date, campaigns: Sequence[CampaignState], history: pd.DataFrame, settings: Settings
+    ) -> list[Change]:
         model = self.context.truth(day)  # type: ignore[misc]
         active = [c for c in campaigns if not c.excluded_reason and c.budget is not None]
         if not active:
@@ -169,8 +174,9 @@ class OraclePolicy:
         return self._changes(order, row, cands, choice, by_id)
 
     @staticmethod
-    def _groups(ids: Sequence[str], campaigns: Sequence[CampaignState],
-                settings: Settings) -> list[tuple[np.ndarray, float, float]]:
+    def _groups(
+        ids: Sequence[str], campaigns: Sequence[CampaignState], settings: Settings
+    ) -> list[tuple[np.ndarray, float, float]]:
         channel_of = {c.campaign_id: c.channel for c in campaigns}
         groups = []
         for ch in settings.channel:
@@ -180,7 +186,7 @@ class OraclePolicy:
         return groups
 
     @staticmethod
-    def _changes(order, row, cands, choice, by_id) -> list[Change]:  # noqa: ANN001
+    def _changes(order, row, cands, choice, by_id) -> list[Change]:
         changes: list[Change] = []
         for cid, cs in zip(order, cands):
             c = by_id[cid]
@@ -202,8 +208,16 @@ def _pick(score: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.argmax(np.where(valid, score, -np.inf), axis=1)
 
 
-def _solve(g: np.ndarray, s: np.ndarray, b: np.ndarray, valid: np.ndarray, cap: float, floor: float,
-           groups: list[tuple[np.ndarray, float, float]], exact_limit: int | None = None) -> np.ndarray:
+def _solve(
+    g: np.ndarray,
+    s: np.ndarray,
+    b: np.ndarray,
+    valid: np.ndarray,
+    cap: float,
+    floor: float,
+    groups: list[tuple[np.ndarray, float, float]],
+    exact_limit: int | None = None,
+) -> np.ndarray:
     """Index of the chosen candidate per row; see the module docstring for the method."""
     n = g.shape[0]
     rows = np.arange(n)
@@ -229,8 +243,10 @@ def _solve(g: np.ndarray, s: np.ndarray, b: np.ndarray, valid: np.ndarray, cap: 
     def solve_for(mu: float) -> np.ndarray:
         lam_c = []  # per group: (mask, lowest lam meeting max share, highest lam meeting min share)
         for mask, lo_share, hi_share in groups:
+
             def at(lam: float, mask=mask) -> float:
                 return used(choose(np.full(n, lam), mu), mask)
+
             up = smallest_lam(lambda x, at=at, hi_share=hi_share: at(x) <= hi_share * cap + 1e-6, 0.0, lam_max)
             if at(-lam_max) < lo_share * cap - 1e-6:
                 down = -lam_max
@@ -294,7 +310,7 @@ def _solve(g: np.ndarray, s: np.ndarray, b: np.ndarray, valid: np.ndarray, cap: 
     return idx
 
 
-def _feasible(idx, g, s, b, cap, floor, groups) -> bool:  # noqa: ANN001
+def _feasible(idx, g, s, b, cap, floor, groups) -> bool:
     rows = np.arange(g.shape[0])
     bud = b[rows, idx]
     if bud.sum() > cap + 1e-6:
@@ -304,7 +320,7 @@ def _feasible(idx, g, s, b, cap, floor, groups) -> bool:  # noqa: ANN001
     return all(lo * cap - 1e-6 <= bud[m].sum() <= hi * cap + 1e-6 for m, lo, hi in groups)
 
 
-def _fill(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:  # noqa: ANN001
+def _fill(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:
     """Greedy: take the single-campaign switch with the most extra GMV that keeps every constraint."""
     rows = np.arange(g.shape[0])
     idx = idx.copy()
@@ -328,7 +344,7 @@ def _fill(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:  # noqa: ANN00
     return idx
 
 
-def _repair(idx, g, b, valid, cap, groups) -> np.ndarray | None:  # noqa: ANN001
+def _repair(idx, g, b, valid, cap, groups) -> np.ndarray | None:
     """Step down, least GMV lost per yuan freed first, until the total and channel maxima hold."""
     rows = np.arange(g.shape[0])
     idx = idx.copy()
@@ -350,9 +366,9 @@ def _repair(idx, g, b, valid, cap, groups) -> np.ndarray | None:  # noqa: ANN001
     return None
 
 
-def _exchange(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:  # noqa: ANN001
+def _exchange(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:
     """Local search over pairs: one campaign gives budget back, another takes it (best pair first)."""
-    n, k = g.shape
+    n, _k = g.shape
     rows = np.arange(n)
     idx = idx.copy()
     tabu: set[tuple[int, int, int, int]] = set()
@@ -400,7 +416,7 @@ def _exchange(idx, g, s, b, valid, cap, floor, groups) -> np.ndarray:  # noqa: A
 _ENUMERATE_MAX = 50_000
 
 
-def _enumerate(g, s, b, valid, cap, floor, groups, limit: int) -> np.ndarray | None:  # noqa: ANN001
+def _enumerate(g, s, b, valid, cap, floor, groups, limit: int) -> np.ndarray | None:
     """The exact optimum by trying every combination, when there are at most ``limit``."""
     choices = [np.flatnonzero(v) for v in valid]
     if float(np.prod([len(c) for c in choices], dtype=float)) > limit:
@@ -428,6 +444,3 @@ def dual_bound(g: np.ndarray, b: np.ndarray, valid: np.ndarray, cap: float) -> f
     for lam in lams:
         best = min(best, float(np.where(valid, g - lam * b, -np.inf).max(axis=1).sum() + lam * cap))
     return best
-
-
-register_policy("oracle", lambda ctx: OraclePolicy(ctx))

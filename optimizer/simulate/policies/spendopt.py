@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from connectors.base import BidChange, BudgetChange, Change, StatusChange
-from optimizer.simulate.policies.base import PolicyContext, register_policy
+from optimizer.simulate.policies.base import PolicyContext
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -79,8 +79,9 @@ class SpendoptPolicy:
         """Remember each (campaign, date)'s GMV when it is new or changed; return the revisions so far."""
         import pandas as pd
 
-        for a, c, d, g in zip(history["account_id"], history["campaign_id"], history["date"], history["gmv"],
-                              strict=True):
+        for a, c, d, g in zip(
+            history["account_id"], history["campaign_id"], history["date"], history["gmv"], strict=True
+        ):
             key = (str(a), str(c), d)
             value = float(g)
             if self._last.get(key) != value:
@@ -92,13 +93,13 @@ class SpendoptPolicy:
         """The response model the solver optimises: the fit (a benchmark may swap in the true curves)."""
         return model
 
-    def decide(self, day, campaigns, history, settings: Settings) -> list[Change]:  # noqa: ANN001
+    def decide(self, day, campaigns, history, settings: Settings) -> list[Change]:
         import pandas as pd
 
+        from optimizer.decide.plan import plan
         from optimizer.errors import OptimizerError
         from optimizer.model.features import build_history, roster_frame
         from optimizer.model.fit import fit
-        from optimizer.decide.plan import plan
 
         if history is None or history.empty:
             return []
@@ -140,6 +141,3 @@ class SpendoptPolicy:
             return []
         self.last_problem = None
         return changes_from_table(allocation.table, keep)
-
-
-register_policy("spendopt", lambda ctx: SpendoptPolicy(ctx))

@@ -1,0 +1,150 @@
+"""The one-shot ``spendopt optimize``: input files -> recommendations (docs/data-contract.md section 3).
+
+::
+
+    read_stats -> build_history -> fit -> plan (decide) -> write
+
+Self-contained: it optimizes the campaigns present in the input from the
+input's history alone and never opens the user's store. The effective date
+defaults to the day after the newest date in the input. Outputs, next to
+``output_path``: the CSV (UTF-8 with BOM), the same table as ``.xlsx``, and the
+report (``<stem>_report.html`` with ``<stem>_curves.png`` and
+``<stem>_channels.png``). They are written atomically: bad input, an
+infeasible configuration or a failed check leaves no output file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.decide.plan import build_states, recommendations
+from optimizer.version import new_run_id
+
+if TYPE_CHECKING:
+    from optimizer.settings import Settings
+
+__all__ = ["OptimizeResult", "output_paths", "run_optimize"]
+
+
+class OptimizeResult(BaseModel):
+    """What one optimize run produced."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    run_id: str
+    effective_date: dt.date
+    frame: Any = Field(description="the recommendations DataFrame (optimizer.decide.columns.ALL_COLUMNS)")
+    paths: tuple[Path, ...] = Field(description="files written: CSV, XLSX, report HTML and PNGs")
+    n_campaigns: int = Field(ge=0)
+    total_budget_before: float = Field(ge=0, description="sum of today's capped budgets, CNY")
+    total_budget_after: float = Field(ge=0, description="sum of recommended capped budgets, CNY")
+    expected_spend: float = Field(ge=0)
+    expected_gmv: float = Field(ge=0)
+    n_review: int = Field(ge=0)
+    solver_gap: float = Field(ge=0, description="relative gap to the solver's own bound")
+    notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
+    timings: dict[str, float] = Field(description="seconds per stage")
+
+
+def output_paths(output_path: Path) -> dict[str, Path]:
+    """The files an optimize run writes for ``output_path`` (the CSV)."""
+    stem = output_path.with_suffix("")
+    return {
+        "csv": output_path,
+        "xlsx": output_path.with_suffix(".xlsx"),
+        "html": stem.with_name(stem.name + "_report.html"),
+        "curves": stem.with_name(stem.name + "_curves.png"),
+        "channels": stem.with_name(stem.name + "_channels.png"),
+    }
+
+
+def run_optimize(
+    input_paths: Sequence[Path | str] | Path | str,
+    output_path: Path | str,
+    settings: Settings,
+    effective_date: dt.date | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    report: bool = True,
+) -> OptimizeResult:
+    """Run the whole one-shot pipeline (see the module docstring) and write its files.
+
+    Raises ``InputError`` for bad input (nothing written), ``InfeasibleError``
+    when the guardrails conflict, ``VerificationError`` if the answer breaks a rule.
+    """
+    import time
+
+    import numpy as np
+
+    from connectors.files.stats import read_stats
+    from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.model.features import build_history
+    from optimizer.model.fit import fit
+
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 4)
+        clock = now
+
+    output_path = Path(output_path)
+    paths = output_paths(output_path)
+    say("reading input")
+    stats = read_stats(input_paths, gmv_basis=settings.data.gmv_basis, max_problems=settings.data.max_problems)
+    lap("read")
+    newest = stats["date"].max().date()
+    as_of = newest + dt.timedelta(days=1)
+    effective = effective_date or as_of
+    say("fitting response curves")
+    history = build_history(stats, settings.model, as_of=as_of)
+    model = fit(history, settings.model, effective_date=effective)
+    lap("fit")
+    states = build_states(history, model)
+    say("solving")
+    run_id = new_run_id("opt")
+    allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
+    lap("solve+recommend")
+    say("writing")
+    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
+    with atomic_files(*targets) as temps:
+        write_csv_xlsx(frame, temps[0], temps[1])
+        if report:
+            from optimizer.report import write_report
+
+            write_report(
+                history,
+                model,
+                frame,
+                html=temps[2],
+                curves=temps[3],
+                channels=temps[4],
+                png_names=(paths["curves"].name, paths["channels"].name),
+            )
+    lap("write")
+    before = np.where(np.isfinite(history.current_budget) & (history.status != "paused"), history.current_budget, 0)
+    after = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
+    live_after = (after > 0) & ~((history.status == "paused") & (frame["action"].to_numpy() == "hold"))
+    return OptimizeResult(
+        run_id=run_id,
+        effective_date=effective,
+        frame=frame,
+        paths=tuple(targets),
+        n_campaigns=len(frame),
+        total_budget_before=round(float(before.sum()), 2),
+        total_budget_after=round(float(np.nansum(np.where(live_after, after, 0.0))), 2),
+        expected_spend=round(float(frame["expected_spend"].sum()), 2),
+        expected_gmv=round(float(frame["expected_gmv"].sum()), 2),
+        n_review=int((frame["decision"] == "review").sum()),
+        solver_gap=float(allocation.stats.gap),
+        notes=tuple(allocation.stats.notes),
+        timings=timings,
+    )
