@@ -36,10 +36,12 @@ __all__ = [
     "DataSettings",
     "JobSettings",
     "ModelSettings",
+    "NotifySettings",
     "ObjectiveSettings",
     "ReviewSettings",
     "ScheduleSettings",
     "Settings",
+    "UiSettings",
     "config_hash",
     "default_config_path",
     "default_data_dir",
@@ -180,6 +182,20 @@ class ScheduleSettings(_Section):
         return self
 
 
+class NotifySettings(_Section):
+    """Chat notifications (``optimizer/notify``). The bots' URLs and secrets come from the environment only."""
+
+    enabled: bool = Field(True, description="false = nothing is sent to any bot (the kill switch)")
+    timeout_s: float = Field(10.0, gt=0, le=120, description="HTTP timeout per message (s)")
+    max_retries: int = Field(3, ge=0, le=10, description="retries of a 5xx or network error per message")
+    max_wait_s: float = Field(
+        900.0,
+        ge=0,
+        le=3600,
+        description="longest a bot's rate limit may hold the messages back before they wait for the next run",
+    )
+
+
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
@@ -199,7 +215,9 @@ class ExperimentSettings(_Section):
     pre_days: int = Field(28, ge=7, le=365, description="days before the start the plan and the CUPED adjustment read")
     days: int = Field(28, ge=3, le=365, description="planned test days (matured, after the burn-in)")
     burn_in_days: int = Field(3, ge=0, le=60, description="first test days left out (learning, settling)")
-    mature_days: int = Field(7, ge=0, le=60, description="a day is read only once it is this many days old (attribution)")
+    mature_days: int = Field(
+        7, ge=0, le=60, description="a day is read only once it is this many days old (attribution)"
+    )
     alpha: float = Field(0.05, gt=0, lt=0.5, description="1 - confidence of the interval")
     power: float = Field(0.8, gt=0.5, lt=1, description="power the plan's minimum detectable effect is quoted at")
     realistic_lift_pct: float = Field(
@@ -207,6 +225,15 @@ class ExperimentSettings(_Section):
     )
     se_method: Literal["delta", "bootstrap"] = Field("delta", description="standard error over days")
     sequential: bool = Field(False, description="always-valid interval, for looking before the planned end")
+
+
+class UiSettings(_Section):
+    """What a person reads: the language of reasons, labels, reports, summaries and messages."""
+
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN",
+        description='"zh-CN" (简体中文, the default) or "en"; the contract\'s column names and values never change',
+    )
 
 
 class Settings(BaseSettings):
@@ -232,7 +259,9 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     experiment: ExperimentSettings = ExperimentSettings()
     platform: PlatformRules = PlatformRules()
+    ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
+    notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
     qianchuan: QianchuanSettings = Field(
         default_factory=QianchuanSettings,
         description="[qianchuan] Open API connector; secrets from the environment only",
@@ -385,6 +414,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -10,7 +10,7 @@ platform would:
   orders are still maturing (``Scenario.maturity``) and grow when re-pulled;
   days with no spend are omitted, as Qianchuan's report omits empty rows;
 - ``update_budgets`` / ``update_bids`` / ``update_status`` enforce the delivery
-  rules of ``connectors.rules`` (qianchuan.md 4.1).
+  rules of ``connectors.rules`` (docs/qianchuan.md 4.1).
 
 Write behaviour (the Qianchuan connector mirrors it): every change gets one
 ``WriteResult``; a change that breaks a rule gets ``ok=False`` and

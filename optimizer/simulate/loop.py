@@ -72,8 +72,11 @@ DAY_COLUMNS = (
     "cumulative_gmv",
     "changes_applied",
     "changes_rejected",
+    "expected_spend",
+    "expected_gmv",
 )
-"""Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes."""
+"""Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes, and the
+true expected (noise-free) spend and GMV of the settings in force."""
 
 CAMPAIGN_DAY_COLUMNS = (
     "policy",
@@ -88,8 +91,9 @@ CAMPAIGN_DAY_COLUMNS = (
     "spend",
     "gmv",
     "orders",
+    "expected_gmv",
 )
-"""Per policy, day and campaign: settings in force and the final outcome."""
+"""Per policy, day and campaign: settings in force, the final outcome and its true expectation."""
 
 SUMMARY_COLUMNS = (
     "policy",
@@ -102,8 +106,17 @@ SUMMARY_COLUMNS = (
     "lift_vs_rules_pct",
     "changes_applied",
     "changes_rejected",
+    "expected_gmv",
+    "capture_pct",
+    "gain",
+    "contract_breaks",
+    "flip_flops",
+    "floor_days",
 )
-"""Per policy over the run; lifts are GMV differences in percent of the reference's GMV."""
+"""Per policy over the run; lifts are GMV differences in percent of the reference's GMV. ``capture_pct``
+and ``gain`` compare true expected GMV (``optimizer.simulate.scoring``: gain = share of the oracle's
+improvement over hold), ``contract_breaks``, ``flip_flops`` and ``floor_days`` count rule breaks,
+pauses undone within 3 days and days with the true expected ROI over 2 % under the floor."""
 
 OUTPUT_FILES = {
     "days": "simulation_days.csv",
@@ -252,6 +265,7 @@ def _run_policy(
         campaigns = platform.list_campaigns(account)
         changes = policy.decide(today, campaigns, history.frame(), settings)
         applied, rejected = _apply(platform, changes)
+        exp_spend, exp_gmv = _expected_in_force(platform, account)
         platform.advance_day()
         out = platform.final_outcome(today)
         listed = out["listed"]
@@ -273,6 +287,8 @@ def _run_policy(
                 "cumulative_gmv": cum_gmv,
                 "changes_applied": applied,
                 "changes_rejected": rejected,
+                "expected_spend": round(float(sum(exp_spend.values())), 2),
+                "expected_gmv": round(float(sum(exp_gmv.values())), 2),
             }
         )
         for i in range(len(specs)):
@@ -292,10 +308,23 @@ def _run_policy(
                         float(out["spend"][i]),
                         float(out["gmv"][i]),
                         int(out["orders"][i]),
+                        round(exp_gmv.get(c.campaign_id, 0.0), 2),
                     )
                 )
         advance()
     return day_rows, camp_rows
+
+
+def _expected_in_force(platform: SimulatedPlatform, account: str) -> tuple[dict[str, float], dict[str, float]]:
+    """True expected spend and GMV per campaign of today's settings (after the policy's writes)."""
+    import numpy as np
+
+    campaigns = platform.list_campaigns(account)
+    budget = np.array([0.0 if c.status == "paused" else float(c.budget or 0) for c in campaigns])
+    bid = np.array([np.nan if c.bid is None else float(c.bid) for c in campaigns])
+    spend, gmv = platform.expected(budget[:, None], bid[:, None])
+    ids = [c.campaign_id for c in campaigns]
+    return dict(zip(ids, spend[:, 0].tolist(), strict=True)), dict(zip(ids, gmv[:, 0].tolist(), strict=True))
 
 
 def run_simulation(
@@ -335,7 +364,9 @@ def run_simulation(
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
     camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
-    result = SimulationResult(scenario.name, seed, days_frame, camp_frame, _summary(days_frame, names))
+    result = SimulationResult(
+        scenario.name, seed, days_frame, camp_frame, _summary(days_frame, camp_frame, names, settings)
+    )
     if out_dir is not None:
         files = write_outputs(result, Path(out_dir))
         result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files)
@@ -365,8 +396,10 @@ class _progress:
             self.bar.stop()
 
 
-def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+def _summary(days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Settings) -> pd.DataFrame:
     import pandas as pd
+
+    from optimizer.simulate import scoring
 
     totals = days.groupby("policy", sort=False).agg(
         days=("day", "count"),
@@ -374,8 +407,10 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
         gmv=("gmv", "sum"),
         changes_applied=("changes_applied", "sum"),
         changes_rejected=("changes_rejected", "sum"),
+        expected_gmv=("expected_gmv", "sum"),
     )
     gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
+    expected = {p: float(totals.loc[p, "expected_gmv"]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
@@ -395,6 +430,12 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
                 "changes_applied": int(totals.loc[p, "changes_applied"]),
                 "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "expected_gmv": round(expected[p], 2),
+                "capture_pct": pct(expected[p], expected["oracle"]),
+                "gain": round(scoring.gain(expected[p], expected["hold"], expected["oracle"]), 4),
+                "contract_breaks": scoring.contract_breaks(campaign_days[campaign_days["policy"] == p], settings),
+                "flip_flops": scoring.flip_flops(campaign_days[campaign_days["policy"] == p]),
+                "floor_days": scoring.floor_days(days[days["policy"] == p], settings),
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -445,24 +486,27 @@ def render_summary(summary: pd.DataFrame) -> Any:
     from rich.table import Table
 
     table = Table(
-        title="simulation summary (final, fully attributed GMV, CNY)",
+        title="simulation summary (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
         collapse_padding=True,
     )
-    heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
+    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
     for r in summary.itertuples(index=False):
         table.add_row(
             r.policy,
+            "-" if r.gain != r.gain else f"{r.gain:.2f}",
+            f"{r.capture_pct:.1f}%",
             f"{r.spend:,.0f}",
             f"{r.gmv:,.0f}",
             f"{r.roi:.2f}",
             f"{r.pct_of_oracle_gmv:.1f}%",
             f"{r.lift_vs_hold_pct:+.1f}%",
             f"{r.lift_vs_rules_pct:+.1f}%",
+            f"{r.contract_breaks}",
             f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
         )
     return table
