@@ -483,6 +483,11 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
                 f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
                 "at their current budget)",
             )
+    if not check.problems:
+        from optimizer.experiment.arms import review_problems
+
+        for row_no, column, message in review_problems(engine, stored, updates, seen):
+            check.add(row_no, column, message)
     if check.problems:
         limit = settings.data.max_problems
         raise InputError(check.problems[:limit], more=max(0, len(check.problems) - limit))

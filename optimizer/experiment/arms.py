@@ -12,6 +12,11 @@ so the treatment arm's budgets add up to at most its share ``T_treatment``
 only tightens the treatment arm). It also records each arm's live budgets for
 the day (``experiment_state``), the budget-isolation record.
 
+``arm_guard`` makes sure the rows applied without a person (``auto``) keep
+the treatment arm inside its share on their own: the solver's plan is within
+the share only when all of it is applied, so when a cut waits for review (a
+pause always does) the largest auto increases wait with it.
+
 ``review_problems`` keeps a person's review file inside the arms: no edit to a
 held campaign, and the treatment arm's budgets in force after the review stay
 within its share.
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
 
     from optimizer.settings import Settings
 
-__all__ = ["arm_scope", "review_problems"]
+__all__ = ["arm_guard", "arm_scope", "review_problems"]
 
 
 def _live_budget(states: pd.DataFrame) -> np.ndarray:
@@ -74,6 +79,36 @@ def arm_scope(
     scoped = settings.model_copy(update={"budget": settings.budget.model_copy(update={"total_daily": total})})
     locked = states["locked"].to_numpy(dtype=bool) | ~treated
     return states.assign(locked=locked), scoped
+
+
+def arm_guard(engine: Engine, account_id: str, frame: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with auto increases of the treatment arm turned to ``review`` until the auto rows fit its share."""
+    from optimizer.i18n import t
+    from optimizer.store.experiments import running_experiment
+
+    exp = running_experiment(engine, account_id)
+    if exp is None or frame.empty:
+        return frame
+    treated = (frame["campaign_id"].astype(str).map(exp.assignment) == "treatment").to_numpy()
+    live_by_id = dict(zip(states["campaign_id"].astype(str), _live_budget(states), strict=True))
+    now = np.array([live_by_id.get(c, 0.0) for c in frame["campaign_id"].astype(str)])
+    auto = (frame["decision"] == "auto").to_numpy()
+    recommended = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
+    after = np.where(frame["action"].to_numpy() == "pause", 0.0, np.where(np.isfinite(recommended), recommended, now))
+    after = np.where(auto, after, now)
+    limit = float(exp.arm("treatment").total_daily)
+    excess = float(after[treated].sum()) - limit
+    if excess <= 0.005:
+        return frame
+    decision, reason = frame["decision"].to_numpy(dtype=object).copy(), frame["reason"].to_numpy(dtype=object).copy()
+    rise = np.where(treated & auto, after - now, 0.0)
+    for i in np.argsort(-rise, kind="stable"):
+        if excess <= 0.005 or rise[i] <= 0:
+            break
+        decision[i] = "review"
+        reason[i] = f"{reason[i]} {t('experiment.review_for_share', experiment=exp.experiment_id, limit=limit)}"
+        excess -= rise[i]
+    return frame.assign(decision=decision, reason=reason)
 
 
 def review_problems(

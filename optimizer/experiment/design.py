@@ -6,8 +6,9 @@
     strata    campaigns sorted by pre-period spend, cut into strata of 2m, sorted
               by pre-period ROI inside a stratum, then cut into blocks of m
               (m = round(1 / min(p, 1 - p)), p = treatment_share)
-    assign    inside each block a seeded permutation puts round(p * m) campaigns
-              in ``treatment`` (a running remainder keeps the total at round(p * n))
+    assign    a seeded permutation inside each block, then systematic sampling
+              along that order with a random start: every campaign is treated
+              with probability p, every block gets floor or ceil of p * m
     budgets   arm a's share  s_a = its campaigns' budgets / all budgets at the start;
               arm a's total  T_a = s_a * total_daily      (``total_daily``: the
               setting, or absent today's total of live budgets)
@@ -88,14 +89,15 @@ def assignment_matrix(
     for start in range(0, n, 2 * m):
         stratum = by_spend[start : start + 2 * m]
         order = np.concatenate([order, stratum[np.lexsort((np.arange(stratum.size), -roi[stratum]))]])
-    blocks = [order[i : i + m] for i in range(0, n, m)]
-    cum = np.round(treatment_share * np.cumsum([0] + [b.size for b in blocks]))
-    wanted = np.diff(cum).astype(int)
+    rng = np.random.default_rng([14, *(int(x) & 0xFFFFFFFF for x in seeds)])
+    block = np.arange(n) // m  # block of each position in ``order``
+    keys = rng.uniform(size=(len(seeds), n))
+    seq = order[np.argsort(block[None, :] + keys, axis=1)]  # a permutation inside every block
+    k = np.arange(n)[None, :]
+    u = rng.uniform(size=(len(seeds), 1))
+    picked = np.floor(treatment_share * (k + 1) + u) - np.floor(treatment_share * k + u) > 0
     out = np.zeros((len(seeds), n), dtype=bool)
-    for k, seed in enumerate(seeds):
-        rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 14])
-        for block, take in zip(blocks, wanted, strict=True):
-            out[k, block[rng.permutation(block.size)[:take]]] = True
+    np.put_along_axis(out, seq, picked, axis=1)
     return out
 
 

@@ -188,6 +188,7 @@ def _run_account(
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
     from optimizer.decide.plan import build_states, recommendations
+    from optimizer.experiment.arms import arm_guard, arm_scope
     from optimizer.jobs.optimize import output_paths
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
@@ -208,7 +209,9 @@ def _run_account(
     )
     model = fit(history, settings.model, effective_date=today)
     states = live_states(build_states(history, model), campaigns)
+    states, settings = arm_scope(engine, account_id, states, settings, today=today, run_id=run_id, dry_run=dry_run)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    frame = arm_guard(engine, account_id, frame, states)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
