@@ -93,7 +93,19 @@ def _curves(scenario: Scenario, seed: int) -> Market:
     return CurvesMarket.build(scenario, seed)
 
 
-MARKETS: dict[str, Callable[[Scenario, int], Market]] = {"curves": _curves}
+def _pacing(scenario: Scenario, seed: int) -> Market:
+    from connectors.sim.families.pacing import PacingMarket
+
+    return PacingMarket.build(scenario, seed)
+
+
+def _cohort(scenario: Scenario, seed: int) -> Market:
+    from connectors.sim.families.cohort import CohortMarket
+
+    return CohortMarket.build(scenario, seed)
+
+
+MARKETS: dict[str, Callable[[Scenario, int], Market]] = {"curves": _curves, "pacing": _pacing, "cohort": _cohort}
 """Family name -> factory ``(scenario, seed) -> Market``."""
 
 
