@@ -85,8 +85,9 @@ class SimulatedPlatform:
 
     name = "sim"
 
-    def __init__(self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None,
-                 market: str = "curves") -> None:
+    def __init__(
+        self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None, market: str = "curves"
+    ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.rules = rules or PlatformRules()
@@ -180,10 +181,10 @@ class SimulatedPlatform:
         out = self._today_outcome()
         out["spend"] = np.maximum(out["spend"], self._spend_today)
         listed = self._listed()
-        status = np.where(
-            self._paused, "paused", np.where(self._t < self._learning_until, "learning", "active")
-        )
-        record: dict[str, list[Any]] = {key: out[key].tolist() for key in ("spend", "gmv", "orders", "impressions", "clicks")}
+        status = np.where(self._paused, "paused", np.where(self._t < self._learning_until, "learning", "active"))
+        record: dict[str, list[Any]] = {
+            key: out[key].tolist() for key in ("spend", "gmv", "orders", "impressions", "clicks")
+        }
         record["budget"] = self._budget.tolist()
         record["bid"] = [None if math.isnan(b) else b for b in self._bid.tolist()]
         record["status"] = [s if ok else None for s, ok in zip(status.tolist(), listed.tolist())]
@@ -286,7 +287,9 @@ class SimulatedPlatform:
         return out
 
     # ------------------------------------------------------------------ truth
-    def expected(self, budget: np.ndarray, bid: np.ndarray, *, day: dt.date | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def expected(
+        self, budget: np.ndarray, bid: np.ndarray, *, day: dt.date | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free spend and GMV ``(n, k)`` for today's campaigns (``campaign_ids()`` order).
 
         ``budget`` (``inf`` no cap, ``0`` paused) and ``bid`` are ``(n, k)``. A
@@ -354,8 +357,13 @@ class SimulatedPlatform:
         return change.status
 
     def _write(self, changes: Sequence[Change], apply: Callable[[Any], str], strict: bool) -> list[WriteResult]:
-        snapshot = (self._budget.copy(), self._bid.copy(), self._paused.copy(), self._learning_until.copy(),
-                    self._changes_today.copy())
+        snapshot = (
+            self._budget.copy(),
+            self._bid.copy(),
+            self._paused.copy(),
+            self._learning_until.copy(),
+            self._changes_today.copy(),
+        )
         results = []
         for change in changes:
             self._requests += 1

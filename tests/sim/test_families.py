@@ -344,9 +344,9 @@ def test_the_budget_cut_preset_cuts_the_total_by_40_percent_from_day_7_and_raise
 
 def _run(family: str, policy: str, scenario, days: int, seed: int, changes: bool = False):
     """The daily loop of the dry-run (decide, apply, advance) with the settings in force each day."""
-    from optimizer.oracle import truth_model
-    from optimizer.policies import PolicyContext, make_policy
     from optimizer.settings import Settings
+    from optimizer.simulate.policies import PolicyContext, make_policy
+    from optimizer.simulate.policies.oracle import truth_model
 
     p = SimulatedPlatform(scenario, seed=seed, market=family)
     decide = make_policy(policy, PolicyContext(rules=p.rules, truth=lambda day: truth_model(p, day), seed=seed))
@@ -370,11 +370,34 @@ def _run(family: str, policy: str, scenario, days: int, seed: int, changes: bool
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_oracle_beats_holding_still_over_14_days(family):
-    scenario = _scenario("demo")
-    oracle, rejected, _ = _run(family, "oracle", scenario, 14, seed=3)
-    hold, _, _ = _run(family, "hold", scenario, 14, seed=3)
-    assert rejected == 0
-    assert oracle > hold * 1.02
+    from optimizer.simulate.loop import run_simulation
+
+    result = run_simulation("demo", days=14, seed=3, market=family, progress=False)
+    summary = result.summary.set_index("policy")
+    assert summary.loc["oracle", "gmv"] > summary.loc["hold", "gmv"] * 1.02
+    assert summary.loc["oracle", "gmv"] >= summary["gmv"].max()
+    assert (summary["changes_rejected"] == 0).all()
+    assert (summary["market"] == family).all() and result.market == family
+
+
+def test_spendopt_simulate_runs_on_the_market_it_is_told_and_refuses_an_unknown_one(isolated_home, tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
+
+    out = tmp_path / "sim"
+    result = invoke("simulate", "--scenario", "demo", "--market", "cohort", "--days", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "market cohort" in result.stdout
+    summary = pd.read_csv(out / "simulation_summary.csv", encoding="utf-8-sig")
+    assert set(summary["market"]) == {"cohort"}
+    result = invoke("simulate", "--scenario", "demo", "--market", "auction", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "unknown market family 'auction'" in result.output
+    assert not (tmp_path / "x").exists() or not list((tmp_path / "x").glob("simulation*"))
 
 
 @pytest.mark.parametrize("family", FAMILIES)

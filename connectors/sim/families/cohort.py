@@ -154,7 +154,8 @@ class CohortMarket(EditResets):
                 x = np.log(roi0[:k] * tired / float(c.bid))  # type: ignore[arg-type]
             else:
                 x = np.full(k, x_none)
-            admitted = split / (1 + np.exp(np.clip(-x / width, -50, 50))) * (1 + reach * np.tanh(1.5 * np.maximum(x, 0)))
+            admitted = split / (1 + np.exp(np.clip(-x / width, -50, 50)))
+            admitted = admitted * (1 + reach * np.tanh(1.5 * np.maximum(x, 0)))
             pool0[:k] = split * capacity / admitted.sum()  # the opening bid admits ``capacity``
             vol, conv = weekday_pattern(c.channel, rng, jitter=0.04)
             lo, hi = _MATURITY_POWER.get(c.channel, (0.8, 1.4))

@@ -216,7 +216,8 @@ class PacingMarket(EditResets):
                 learn_volume=float(rng.uniform(0.5, 0.75)), learn_conversion=float(rng.uniform(0.8, 0.92)),
                 budget_reset=float(rng.uniform(0.25, 0.6)), bid_reset=float(rng.uniform(0.08, 0.25)),
                 days_learning=int(np.clip(np.ceil(20 / max(orders_a_day, 1e-9)) + 1, 2, 5)),
-                day_sd=float(rng.uniform(0.08, 0.2)), cpm=float(rng.uniform(20, 90)), ctr=float(rng.uniform(0.005, 0.05)),
+                day_sd=float(rng.uniform(0.08, 0.2)), cpm=float(rng.uniform(20, 90)),
+                ctr=float(rng.uniform(0.005, 0.05)),
             ))
         fields = stack_rows(rows, ("kind", "days_learning"))
         return cls(**fields, maturity_table=tuple(scenario.maturity), start_weekday=scenario.start_date.weekday())
