@@ -230,7 +230,8 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise InputError(Problem(source, "settings_change: expected [[settings_change]] tables"))
     data["settings_changes"] = [
-        {"day": c.get("day"), "settings": {k: v for k, v in c.items() if k != "day"}} for c in changes]
+        {"day": c.get("day"), "settings": {k: v for k, v in c.items() if k != "day"}} for c in changes
+    ]
     data.setdefault("name", Path(source).stem)
     problems: list[Problem] = []
     campaigns = []

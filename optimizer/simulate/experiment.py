@@ -22,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from connectors.sim.platform import SimulatedPlatform
 from connectors.sim.scenario import Scenario, load_scenario
 from optimizer.experiment.analysis import LiftEstimate
@@ -53,15 +55,13 @@ class SimulatedExperiment:
     aa: LiftEstimate
     true_lift: float
     true_gmv_lift: float
-    days: pd.DataFrame  # date, arm, spend, gmv (final), counterfactual_spend, counterfactual_gmv, analysed
+    days: pd.DataFrame  # date, arm, spend, gmv, budget (final, live budgets), counterfactual_*, analysed
     isolation_problems: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _platform(scenario: Scenario, seed: int, settings: Settings, market: str | None) -> SimulatedPlatform:
-    if market in (None, "curves"):
-        return SimulatedPlatform(scenario, seed=seed, rules=settings.platform)
-    return SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market)  # type: ignore[call-arg]
+    return SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market or "curves")
 
 
 def _run(
@@ -111,7 +111,11 @@ def _finals(platform: SimulatedPlatform, dates: list[dt.date]) -> pd.DataFrame:
     rows = []
     for day in dates:
         out = platform.final_outcome(day)
-        rows.append(pd.DataFrame({"campaign_id": ids, "date": day, "spend": out["spend"], "gmv": out["gmv"]}))
+        live = out["listed"] & (out["status"] != "paused")
+        budget = np.where(live, out["budget"], 0.0)
+        rows.append(
+            pd.DataFrame({"campaign_id": ids, "date": day, "spend": out["spend"], "gmv": out["gmv"], "budget": budget})
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -226,7 +230,7 @@ def _day_frame(exp: pd.DataFrame, cf: pd.DataFrame, assignment: Assignment, anal
 
     def per_arm(rows: pd.DataFrame) -> pd.DataFrame:
         arm = rows["campaign_id"].map(assignment.arm)
-        return rows[arm.notna()].assign(arm=arm).groupby(["date", "arm"], sort=True)[["spend", "gmv"]].sum()
+        return rows[arm.notna()].assign(arm=arm).groupby(["date", "arm"], sort=True)[["spend", "gmv", "budget"]].sum()
 
     out = per_arm(exp).join(per_arm(cf).add_prefix("counterfactual_"), how="left").reset_index()
     out["analysed"] = out["date"].isin(analysed)

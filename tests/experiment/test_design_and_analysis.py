@@ -30,7 +30,7 @@ def test_the_same_seed_gives_the_same_split_and_another_seed_another():
 
 @pytest.mark.parametrize("share", [0.5, 0.3, 0.25])
 def test_every_stratum_of_similar_spend_is_split_by_the_share_and_every_unit_has_the_same_chance(share):
-    ids, spend, roi = units(40)
+    _, spend, roi = units(40)
     draws = assignment_matrix(spend, roi, treatment_share=share, seeds=range(400))
     near = {math.floor(share * 40), math.ceil(share * 40)}
     assert set(draws.sum(axis=1).tolist()) <= near
