@@ -180,14 +180,31 @@ def _chart(r: Reading, path: Path, lang: str | None) -> None:
     """Two panels drawn with matplotlib's object API on an Agg canvas (no pyplot state), CJK font if any."""
     import matplotlib
 
-    from optimizer.report import cjk_font
-
-    font = cjk_font()
+    font = _font()
     params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
     with warnings.catch_warnings(), matplotlib.rc_context(params):
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         _draw(r, path, lang)
+
+
+def _font() -> str | None:
+    """``optimizer.report.cjk_font``, else a CJK font file the system has but matplotlib's cache predates."""
+    from matplotlib import font_manager
+
+    from optimizer.report import cjk_font
+
+    found = cjk_font()
+    if found:
+        return found
+    for path in sorted(font_manager.findSystemFonts()):
+        if "CJK" in Path(path).name:
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return None
 
 
 def _draw(r: Reading, path: Path, lang: str | None) -> None:
@@ -197,7 +214,7 @@ def _draw(r: Reading, path: Path, lang: str | None) -> None:
 
     fig = Figure(figsize=(9, 7), dpi=100)
     FigureCanvasAgg(fig)
-    ax_roi, ax_lift = fig.subplots(2, 1)
+    ax_roi, ax_lift = fig.subplots(2, 1, sharex=True)
     exp = r.experiment
     days = r.days.assign(date=pd.to_datetime(r.days["date"]))
     for arm, style in (("treatment", "-"), ("control", "--")):
