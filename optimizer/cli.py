@@ -163,6 +163,9 @@ def import_(
         list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")
     ],
     account: Annotated[str | None, typer.Option(help="account id for files without an account column")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX: the sheet to read (needed when several sheets hold data)")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
@@ -172,10 +175,15 @@ def import_(
 
     ctx = Context(db, config, verbose)
     with _progress("importing") as progress:
-        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, sheet=sheet, progress=progress)
+    from rich.markup import escape
+
     from optimizer.i18n import t
 
-    console().print(
+    out = console()
+    for key, fields in summary.assumed:
+        out.print(f"[yellow]{t('cli.assumed')}:[/] {escape(t(key, **fields))}", soft_wrap=True)
+    out.print(
         t(
             "cli.imported_rows",
             rows=summary.rows,
