@@ -274,6 +274,13 @@ def simulate(
     ] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="days to simulate")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the daily noise (same seed, same files)")] = 0,
+    market: Annotated[
+        str,
+        typer.Option(
+            "--market",
+            help="market family the account is simulated on: curves (the preset's curves), pacing or cohort",
+        ),
+    ] = "curves",
     policy: Annotated[
         list[str] | None,
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
@@ -286,13 +293,20 @@ def simulate(
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
-    a twin runs under your config's guardrails. Nothing touches a real account.
+    a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
+    account on another family of market equations (connectors/sim/families). Nothing touches a
+    real account.
     """
     from connectors.errors import InputError, Problem
+    from connectors.sim.families import market_names
     from optimizer.simulate.loop import render_summary, run_simulation, simulation_settings
 
     if (scenario is None) == (twin is None):
         raise InputError(Problem("command line", "give exactly one of --scenario NAME or --twin ACCOUNT"))
+    if market not in market_names():
+        raise InputError(Problem("--market", f"unknown market family {market!r} (known: {', '.join(market_names())})"))
+    if twin is not None and market != "curves":
+        raise InputError(Problem("--market", "a twin is its fitted curves: use --market curves (the default)"))
     ctx = Context(db, config, verbose)
     if twin is not None:
         from optimizer.simulate.twin import twin_from_store
@@ -304,7 +318,9 @@ def simulate(
 
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
-    result = run_simulation(world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out)
+    result = run_simulation(
+        world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
+    )
     con = console()
     con.print(render_summary(result.summary))
     for path in result.files.values():
