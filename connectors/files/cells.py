@@ -14,7 +14,6 @@ a silent NaN.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -269,8 +268,6 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
         lambda v: f"date {v} is before {EARLIEST.year}: a spreadsheet date serial or a typo?",
     )
     return out
-
-
 
 
 def parse_text(raw: pd.Series, *, what: str, default: str | None = None) -> Parsed:
