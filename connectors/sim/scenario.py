@@ -129,10 +129,12 @@ class SettingsChange(_Frozen):
     settings: dict[str, Any] = Field(default_factory=dict, description="keys to merge, as in [settings]")
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge_settings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            merge_settings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 
@@ -184,7 +186,7 @@ class Scenario(_Frozen):
         out = dict(self.settings)
         for change in sorted(self.settings_changes, key=lambda c: c.day):
             if change.day <= day:
-                out = _merge(out, change.settings)
+                out = merge_settings(out, change.settings)
         return out
 
     def settings_change_days(self) -> list[int]:
@@ -230,7 +232,8 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise InputError(Problem(source, "settings_change: expected [[settings_change]] tables"))
     data["settings_changes"] = [
-        {"day": c.get("day"), "settings": {k: v for k, v in c.items() if k != "day"}} for c in changes]
+        {"day": c.get("day"), "settings": {k: v for k, v in c.items() if k != "day"}} for c in changes
+    ]
     data.setdefault("name", Path(source).stem)
     problems: list[Problem] = []
     campaigns = []
