@@ -129,10 +129,12 @@ class SettingsChange(_Frozen):
     settings: dict[str, Any] = Field(default_factory=dict, description="keys to merge, as in [settings]")
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge_settings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            merge_settings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 
@@ -184,7 +186,7 @@ class Scenario(_Frozen):
         out = dict(self.settings)
         for change in sorted(self.settings_changes, key=lambda c: c.day):
             if change.day <= day:
-                out = _merge(out, change.settings)
+                out = merge_settings(out, change.settings)
         return out
 
     def settings_change_days(self) -> list[int]:

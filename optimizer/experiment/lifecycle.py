@@ -195,7 +195,7 @@ class Reading:
     experiment: StoredExperiment
     today: dt.date
     estimates: dict[str, LiftEstimate]
-    days: pd.DataFrame  # date, arm, period (pre/burn_in/test/immature), spend, gmv, roi
+    days: pd.DataFrame  # date, arm, period (pre/burn_in/test/immature/after), spend, gmv, roi
     path: pd.DataFrame  # date, days, lift, low, high, seq_low, seq_high
     states: pd.DataFrame  # experiment_state rows
     test_dates: tuple[dt.date, ...]
@@ -258,6 +258,8 @@ def _day_series(rows: pd.DataFrame, sp: Split, exp: StoredExperiment, test: set,
     def period(day: dt.date) -> str:
         if day < exp.start_date:
             return "pre"
+        if exp.stop_date is not None and day > exp.stop_date:
+            return "after"
         if day in test:
             return "test"
         return "burn_in" if day < exp.start_date + dt.timedelta(days=exp.burn_in_days) else "immature"

@@ -3,7 +3,7 @@
 Files (CSV as UTF-8 with BOM, so Excel and WPS read the Chinese)::
 
     experiment-<id>-days.csv   DAY_COLUMNS: date, arm, period, spend, gmv, roi
-                               (period: pre, burn_in, test, immature)
+                               (period: pre, burn_in, test, immature, after the stop)
     experiment-<id>-lift.csv   LIFT_COLUMNS: one row per metric (roi first)
     experiment-<id>-path.csv   PATH_COLUMNS: the ROI lift after each matured
                                test day, with the fixed and sequential intervals

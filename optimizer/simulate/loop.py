@@ -169,6 +169,26 @@ def load_settings_defaults(scenario: Scenario) -> Settings:
         raise InputError(problems) from None
 
 
+def day_settings(settings: Settings, scenario: Scenario, days: int) -> list[Settings]:
+    """The guardrails in force on each simulated day: ``settings`` with every
+    ``[[settings_change]]`` of the scenario whose day has come merged on top
+    (``Scenario.settings_on``); the same object on days without a change."""
+    from connectors.sim.scenario import merge_settings
+
+    out: list[Settings] = []
+    current, applied = settings, 0
+    changes = sorted(scenario.settings_changes, key=lambda c: c.day)
+    for d in range(days):
+        due = [c for c in changes if c.day <= d]
+        if len(due) != applied:
+            merged = settings.model_dump()
+            for change in due:
+                merged = merge_settings(merged, change.settings)
+            current, applied = type(settings).model_validate(merged), len(due)
+        out.append(current)
+    return out
+
+
 def _policy_order(policies: Sequence[str]) -> list[str]:
     out = list(REFERENCE_POLICIES)
     out += [p for p in policies if p not in out]
@@ -246,11 +266,13 @@ class _History:
 
 
 def _run_policy(
-    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any, market: str
+    name: str, scenario: Scenario, seed: int, settings_by_day: Sequence[Settings], advance: Any, market: str
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     from optimizer.simulate.policies import PolicyContext, make_policy
     from optimizer.simulate.policies.oracle import truth_model
 
+    days = len(settings_by_day)
+    settings = settings_by_day[0]
     platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market)
     context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
     policy = make_policy(name, context)
@@ -267,7 +289,7 @@ def _run_policy(
         if d > 0:
             history.pull(platform, today - lookback, today - dt.timedelta(days=1))
         campaigns = platform.list_campaigns(account)
-        changes = policy.decide(today, campaigns, history.frame(), settings)
+        changes = policy.decide(today, campaigns, history.frame(), settings_by_day[d])
         applied, rejected = _apply(platform, changes)
         exp_spend, exp_gmv = _expected_in_force(platform, account)
         platform.advance_day()
@@ -365,16 +387,17 @@ def run_simulation(
     unknown = [p for p in names if p not in policy_names()]
     if unknown:
         raise KeyError(f"unknown policy {unknown[0]!r} (known: {', '.join(policy_names())})")
+    by_day = day_settings(settings, scenario, days)
     day_rows: list[dict[str, Any]] = []
     camp_rows: list[tuple[Any, ...]] = []
     with _progress(progress, len(names) * days) as advance:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, days, settings, advance, market)
+            d, c = _run_policy(name, scenario, seed, by_day, advance, market)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
     camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
-    summary = _summary(days_frame, camp_frame, names, settings, market)
+    summary = _summary(days_frame, camp_frame, names, by_day, market)
     result = SimulationResult(scenario.name, seed, days_frame, camp_frame, summary, market=market)
     if out_dir is not None:
         files = write_outputs(result, Path(out_dir))
@@ -406,7 +429,7 @@ class _progress:
 
 
 def _summary(
-    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Settings, market: str
+    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Sequence[Settings], market: str
 ) -> pd.DataFrame:
     import pandas as pd
 

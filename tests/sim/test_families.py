@@ -256,7 +256,7 @@ def test_a_large_change_restarts_learning_with_weaker_delivery_and_a_small_one_d
     _, budget, bid = _settings_now(p)
     ids = p.campaign_ids()
     row = {cid: r for r, cid in enumerate(ids)}
-    before_s, before_g = p.expected(budget[:, None], bid[:, None])
+    _before_s, before_g = p.expected(budget[:, None], bid[:, None])
     new_bid = round(float(states[big].bid) * 1.45, 2)
     new_budget = Decimal(max(float(states[big].budget) * 1.75, new_bid + 100)).quantize(Decimal(1))
     assert all(r.ok for r in p.update_budgets([BudgetChange(account_id=account, campaign_id=big, budget=new_budget)]))
@@ -268,11 +268,11 @@ def test_a_large_change_restarts_learning_with_weaker_delivery_and_a_small_one_d
     # the truth the oracle sees already knows: the same settings, learning or not
     b2, d2 = budget.copy(), bid.copy()
     b2[row[big]], d2[row[big]] = float(new_budget), new_bid
-    s_learn, g_learn = p.expected(b2[:, None], d2[:, None])
+    _s_learn, g_learn = p.expected(b2[:, None], d2[:, None])
     n = len(p.scenario.campaigns)
     full_b, full_d, _ = _opening(p)
     full_b[row[big]], full_d[row[big]] = float(new_budget), new_bid  # scenario order = listed order here
-    s_calm, g_calm = p.market.expected(
+    _s_calm, g_calm = p.market.expected(
         np.arange(n), p.day_index, full_b[:, None], full_d[:, None], np.zeros((n, 1), bool), p.market_state
     )
     i = row[big]
@@ -307,8 +307,8 @@ def test_cohort_creatives_tire_with_spend_and_recover_on_a_refresh():
     fresh = {"load": np.zeros(n)}
     tired = {"load": np.full(n, 6.0)}
     idx, learn = np.arange(n), np.zeros((n, 1), bool)
-    s0, g0 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, fresh)
-    s1, g1 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, tired)
+    _s0, g0 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, fresh)
+    _s1, g1 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, tired)
     assert np.all(g1 <= g0 + 1e-6) and np.median(g1 / np.maximum(g0, 1e-9)) < 0.95
     spent = market.next_state(0, fresh, {"spend": budget})
     idle = market.next_state(0, fresh, {"spend": np.zeros(n)})
