@@ -26,7 +26,9 @@ campaigns the draw put where) and by the days' luck (``e``)::
 ``E[X]`` and ``Var(X) = Var(alpha) + Var(e_pre)`` come from re-randomising
 (``balance``: the same stratified design redrawn on the pre-period totals), so
 ``theta`` is estimated, not assumed. Lift = ``exp(delta) - 1`` with the interval
-``exp(delta +/- z sqrt(Var)) - 1``.
+``exp(delta +/- t sqrt(Var)) - 1``: ``t`` is Student's with the Welch-Satterthwaite
+degrees of freedom of the two periods' variances (a few weeks of days estimate a
+variance loosely; the normal's 1.96 would be too narrow).
 
 Sequential looks. ``sequential=True`` gives an always-valid interval (the
 normal-mixture mSPRT of Johari, Pekelis and Walsh 2017, mixing variance
@@ -93,6 +95,7 @@ class LiftEstimate(BaseModel):
     se: float = Field(ge=0, description="standard error of delta (log scale)")
     p_value: float = Field(ge=0, le=1, description="two-sided, fixed horizon")
     theta: float = Field(ge=0, le=1, description="CUPED coefficient on the pre-period difference")
+    df: float = Field(gt=0, description="Welch-Satterthwaite degrees of freedom of the fixed-horizon interval")
     raw_lift: float = Field(description="exp(L_test) - 1 before the adjustment")
     days_test: int = Field(ge=0)
     days_pre: int = Field(ge=0)
@@ -183,11 +186,38 @@ def adjusted_var(var_test: float, var_pre: float, bal: Balance) -> float:
     return var_test + theta**2 * var_pre + (1 - theta) ** 2 * var_alpha
 
 
+def degrees_of_freedom(var_test: float, n_test: int, var_pre: float, n_pre: int, bal: Balance) -> float:
+    """Welch-Satterthwaite degrees of freedom of ``Var(delta)``: each period's variance is estimated
+    from its days (``Var(alpha)``, from the redrawn design, counts as known)."""
+    theta, _ = cuped(var_pre, bal)
+    parts = ((var_test, n_test), (theta**2 * var_pre, n_pre))
+    denominator = sum(v**2 / (n - 1) for v, n in parts if n > 1)
+    total = adjusted_var(var_test, var_pre, bal)
+    return total**2 / denominator if denominator > 0 else math.inf
+
+
+def critical(alpha: float, df: float) -> float:
+    """Two-sided critical value of Student's t with ``df`` degrees of freedom (the normal's when infinite)."""
+    if not math.isfinite(df) or df > 1000:
+        return NormalDist().inv_cdf(1 - alpha / 2)
+    from scipy.stats import t as student
+
+    return float(student.ppf(1 - alpha / 2, df))
+
+
 def sequential_radius(var: float, tau2: float, alpha: float) -> float:
     """Half-width of the always-valid normal-mixture interval (module docstring)."""
     if not math.isfinite(var) or var <= 0:
         return math.inf
     return math.sqrt(var * (var + tau2) / tau2 * math.log((var + tau2) / (var * alpha**2)))
+
+
+def _p_value(z: float, df: float) -> float:
+    if not math.isfinite(df) or df > 1000:
+        return 2.0 * (1.0 - NormalDist().cdf(abs(z)))
+    from scipy.stats import t as student
+
+    return float(2.0 * student.sf(abs(z), df))
 
 
 def estimate(
@@ -217,12 +247,13 @@ def estimate(
     theta, _ = cuped(var_pre, bal)
     delta = y - theta * (x - bal.mean_x)
     var = adjusted_var(var_test, var_pre, bal)
+    df = degrees_of_freedom(var_test, test.days, var_pre, pre.days, bal)
     se = math.sqrt(var)
     if sequential:
         radius = sequential_radius(var, tau2 if tau2 and tau2 > 0 else var, alpha)
     else:
-        radius = NormalDist().inv_cdf(1 - alpha / 2) * se
-    p = 2.0 * (1.0 - NormalDist().cdf(abs(delta) / se)) if se > 0 else 0.0
+        radius = critical(alpha, df) * se
+    p = _p_value(delta / se, df) if se > 0 else 0.0
     return LiftEstimate(
         metric=metric,
         lift=math.expm1(delta),
@@ -231,6 +262,7 @@ def estimate(
         se=se,
         p_value=min(max(p, 0.0), 1.0),
         theta=theta,
+        df=df,
         raw_lift=math.expm1(y),
         days_test=test.days,
         days_pre=pre.days,

@@ -5,8 +5,11 @@ will split it)::
 
     sigma2   = n_pre * Var(L_pre)                  one day's variance of the arm difference
     V(days)  = sigma2 / days + theta^2 Var(L_pre) + (1 - theta)^2 Var(alpha)
-    MDE      = exp((z_{1-alpha/2} + z_power) sqrt(V)) - 1
-    power(e) = Phi(log(1+e)/sqrt(V) - z_{1-alpha/2}) + Phi(-log(1+e)/sqrt(V) - z_{1-alpha/2})
+    MDE      = exp((t_{1-alpha/2} + z_power) sqrt(V)) - 1
+    power(e) = Phi(log(1+e)/sqrt(V) - t_{1-alpha/2}) + Phi(-log(1+e)/sqrt(V) - t_{1-alpha/2})
+
+(``t`` the two-sided critical value the analysis will use: Student's with the
+Welch-Satterthwaite degrees of freedom of ``days`` and the pre-period.)
 
 (``optimizer.experiment.analysis`` has ``L``, ``theta`` and ``alpha``.) A plan
 whose MDE is above ``realistic_lift`` gets a warning: the account (or the
@@ -20,7 +23,15 @@ from statistics import NormalDist
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.experiment.analysis import ArmDays, Balance, adjusted_var, cuped, period_var
+from optimizer.experiment.analysis import (
+    ArmDays,
+    Balance,
+    adjusted_var,
+    critical,
+    cuped,
+    degrees_of_freedom,
+    period_var,
+)
 
 __all__ = ["Plan", "make_plan", "power_at"]
 
@@ -39,18 +50,19 @@ class Plan(BaseModel):
     theta: float = Field(ge=0, le=1, description="CUPED coefficient the analysis will use")
     daily_sd: float = Field(ge=0, description="sd of one day's arm difference (log scale)")
     realistic_lift: float = Field(gt=0, description="the lift the warning compares the MDE with")
+    critical: float = Field(gt=0, description="two-sided critical value the analysis will use")
 
     @property
     def too_small(self) -> bool:
         return self.mde > self.realistic_lift
 
     def power_at(self, effect: float) -> float:
-        return power_at(effect, self.se, self.alpha)
+        return power_at(effect, self.se, self.alpha, critical=self.critical)
 
     def days_for(self, effect: float, *, limit: int = 365) -> int | None:
         """Fewest test days whose power at ``effect`` reaches ``power`` (``None``: not within ``limit``)."""
         var_fixed = self.se**2 - self.daily_sd**2 / self.days
-        z = NormalDist().inv_cdf(1 - self.alpha / 2) + NormalDist().inv_cdf(self.power)
+        z = self.critical + NormalDist().inv_cdf(self.power)
         room = (math.log1p(effect) / z) ** 2 - var_fixed
         if room <= 0:
             return None
@@ -58,11 +70,11 @@ class Plan(BaseModel):
         return need if need <= limit else None
 
 
-def power_at(effect: float, se: float, alpha: float = 0.05) -> float:
-    """Two-sided power of the fixed-horizon test at a true lift ``effect``."""
+def power_at(effect: float, se: float, alpha: float = 0.05, *, critical: float | None = None) -> float:
+    """Two-sided power of the fixed-horizon test at a true lift ``effect`` (``critical``: default the normal's)."""
     if se <= 0:
         return 1.0
-    z = NormalDist().inv_cdf(1 - alpha / 2)
+    z = critical if critical is not None else NormalDist().inv_cdf(1 - alpha / 2)
     shift = math.log1p(effect) / se
     return NormalDist().cdf(shift - z) + NormalDist().cdf(-shift - z)
 
@@ -85,7 +97,8 @@ def make_plan(
     theta, _ = cuped(var_pre, bal)
     var = adjusted_var(sigma2 / days, var_pre, bal)
     se = math.sqrt(var)
-    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+    crit = critical(alpha, degrees_of_freedom(sigma2 / days, days, var_pre, pre.days, bal))
+    z = crit + NormalDist().inv_cdf(power)
     return Plan(
         days=days,
         days_pre=pre.days,
@@ -96,4 +109,5 @@ def make_plan(
         theta=theta,
         daily_sd=math.sqrt(sigma2),
         realistic_lift=realistic_lift,
+        critical=crit,
     )

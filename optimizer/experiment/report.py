@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +26,15 @@ from optimizer.i18n import t
 if TYPE_CHECKING:
     from optimizer.experiment.lifecycle import Proposal, Reading
 
-__all__ = ["DAY_COLUMNS", "LIFT_COLUMNS", "PATH_COLUMNS", "plan_lines", "report_lines", "write_report"]
+__all__ = [
+    "DAY_COLUMNS",
+    "LIFT_COLUMNS",
+    "PATH_COLUMNS",
+    "chart_style",
+    "plan_lines",
+    "report_lines",
+    "write_report",
+]
 
 DAY_COLUMNS = ("date", "arm", "period", "spend", "gmv", "roi")
 LIFT_COLUMNS = (
@@ -45,6 +55,7 @@ LIFT_COLUMNS = (
     "alpha",
     "planned_days",
     "plan_mde",
+    "df",
 )
 PATH_COLUMNS = ("date", "days", "lift", "low", "high", "seq_low", "seq_high")
 
@@ -178,17 +189,25 @@ def write_report(r: Reading, out_dir: Path, *, lang: str | None = None) -> dict[
 
 def _chart(r: Reading, path: Path, lang: str | None) -> None:
     """Two panels drawn with matplotlib's object API on an Agg canvas (no pyplot state), CJK font if any."""
+
+    with chart_style():
+        _draw(r, path, lang)
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """matplotlib settings for our charts: a CJK font when one is installed (boxes otherwise, no warning spam)."""
     import matplotlib
 
-    font = _font()
+    font = chart_font()
     params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
     with warnings.catch_warnings(), matplotlib.rc_context(params):
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
-        _draw(r, path, lang)
+        yield
 
 
-def _font() -> str | None:
+def chart_font() -> str | None:
     """``optimizer.report.cjk_font``, else a CJK font file the system has but matplotlib's cache predates."""
     from matplotlib import font_manager
 

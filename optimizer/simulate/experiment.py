@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from optimizer.settings import Settings
 
-__all__ = ["SimulatedExperiment", "run_experiment"]
+__all__ = ["SUMMARY_COLUMNS", "SimulatedExperiment", "render_experiment", "run_experiment", "simulate_experiment"]
 
 _DAY = dt.timedelta(days=1)
 
@@ -235,3 +236,149 @@ def _day_frame(exp: pd.DataFrame, cf: pd.DataFrame, assignment: Assignment, anal
     out = per_arm(exp).join(per_arm(cf).add_prefix("counterfactual_"), how="left").reset_index()
     out["analysed"] = out["date"].isin(analysed)
     return out
+
+
+SUMMARY_COLUMNS = (
+    "scenario",
+    "market",
+    "seed",
+    "treatment_campaigns",
+    "control_campaigns",
+    "treatment_share",
+    "days_test",
+    "plan_mde",
+    "lift",
+    "low",
+    "high",
+    "seq_low",
+    "seq_high",
+    "true_lift",
+    "covers",
+    "gmv_lift",
+    "gmv_low",
+    "gmv_high",
+    "true_gmv_lift",
+    "aa_lift",
+    "aa_low",
+    "aa_high",
+    "isolation_problems",
+)
+"""``experiment_summary.csv``: one row; ``lift``/``low``/``high`` the ROI (GMV per yuan) lift, fractions."""
+
+
+def summary_row(run: SimulatedExperiment, scenario: str, market: str) -> dict[str, Any]:
+    e, s, g, aa = run.estimate, run.sequential, run.extra["gmv"], run.aa
+    return {
+        "scenario": scenario,
+        "market": market,
+        "seed": run.seed,
+        "treatment_campaigns": len(run.assignment.campaigns("treatment")),
+        "control_campaigns": len(run.assignment.campaigns("control")),
+        "treatment_share": round(run.arms[0].share, 4),
+        "days_test": e.days_test,
+        "plan_mde": run.plan.mde,
+        "lift": e.lift,
+        "low": e.low,
+        "high": e.high,
+        "seq_low": s.low,
+        "seq_high": s.high,
+        "true_lift": run.true_lift,
+        "covers": e.low <= run.true_lift <= e.high,
+        "gmv_lift": g.lift,
+        "gmv_low": g.low,
+        "gmv_high": g.high,
+        "true_gmv_lift": run.true_gmv_lift,
+        "aa_lift": aa.lift,
+        "aa_low": aa.low,
+        "aa_high": aa.high,
+        "isolation_problems": len(run.isolation_problems),
+    }
+
+
+def simulate_experiment(
+    scenario: Scenario, *, days: int, seed: int, settings: Settings, market: str, out_dir: Path
+) -> tuple[SimulatedExperiment, dict[str, Path]]:
+    """``spendopt simulate --experiment``: one run with the ``[experiment]`` design; CSVs and a chart."""
+    import pandas as pd
+
+    cfg = settings.experiment
+    mature = len(scenario.maturity) - 1
+    if days < cfg.burn_in_days + mature + 2:
+        from connectors.errors import InputError, Problem
+
+        need = cfg.burn_in_days + mature + 2
+        raise InputError(Problem("--days", f"an experiment needs at least {need} days (burn-in, attribution, 2 days)"))
+    run = run_experiment(
+        scenario,
+        seed=seed,
+        days=days,
+        burn_in_days=cfg.burn_in_days,
+        pre_days=cfg.pre_days,
+        treatment_share=cfg.treatment_share,
+        market=market,
+        settings=settings,
+        alpha=cfg.alpha,
+        se_method=cfg.se_method,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        "days": out_dir / "experiment_days.csv",
+        "summary": out_dir / "experiment_summary.csv",
+        "chart": out_dir / "experiment.png",
+    }
+    frames = {"days": run.days, "summary": pd.DataFrame([summary_row(run, scenario.name, market)])}
+    for key, frame in frames.items():
+        tmp = files[key].with_suffix(".csv.tmp")
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
+        tmp.replace(files[key])
+    from optimizer.experiment.report import chart_style
+
+    with chart_style():
+        _chart(run, files["chart"])
+    return run, files
+
+
+def _chart(run: SimulatedExperiment, path: Path) -> None:
+    """Daily ROI of both arms and of the treatment arm's counterfactual; the interval against the truth."""
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from optimizer.i18n import t
+
+    fig = Figure(figsize=(9, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax, ax_ci = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
+    d = run.days.assign(date=pd.to_datetime(run.days["date"]))
+    for arm, style in (("treatment", "-"), ("control", "--")):
+        part = d[d["arm"] == arm]
+        ax.plot(part["date"], part["gmv"] / part["spend"], style, label=t(f"experiment.arm_{arm}"))
+    part = d[d["arm"] == "treatment"]
+    ax.plot(part["date"], part["counterfactual_gmv"] / part["counterfactual_spend"], ":", label="counterfactual")
+    ax.set_ylabel("ROI")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    e = run.estimate
+    ax_ci.errorbar([0], [e.lift * 100], yerr=[[(e.lift - e.low) * 100], [(e.high - e.lift) * 100]], fmt="o", capsize=6)
+    ax_ci.axhline(run.true_lift * 100, color="tab:red", linestyle="--", label=f"true {run.true_lift:+.1%}")
+    ax_ci.axhline(0, color="0.3", linewidth=0.8)
+    ax_ci.set_xticks([])
+    ax_ci.set_ylabel("ROI lift %")
+    ax_ci.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_suffix(".png.tmp")
+    fig.savefig(tmp, format="png", metadata={"Software": None})
+    tmp.replace(path)
+
+
+def render_experiment(run: SimulatedExperiment) -> str:
+    """One paragraph for the terminal: the estimate, its interval and the truth."""
+    e, g = run.estimate, run.extra["gmv"]
+    return (
+        f"ROI lift {e.lift:+.1%} [{e.low:+.1%}, {e.high:+.1%}] (true {run.true_lift:+.1%}); "
+        f"GMV lift {g.lift:+.1%} [{g.low:+.1%}, {g.high:+.1%}] (true {run.true_gmv_lift:+.1%}); "
+        f"plan MDE {run.plan.mde:.1%} over {e.days_test} matured days; "
+        f"A/A {run.aa.lift:+.1%} [{run.aa.low:+.1%}, {run.aa.high:+.1%}]; "
+        f"budget isolation problems: {len(run.isolation_problems)}"
+    )

@@ -101,3 +101,23 @@ def test_a_review_file_may_not_move_a_held_campaign(config, isolated_home, tmp_p
     assert result.exit_code == 2
     assert f"campaign {control['campaign_id']} is held by experiment {exp.experiment_id}" in result.output
     assert load_settings(config).experiment.mature_days == 1
+
+
+def test_simulate_experiment_writes_the_run_and_its_truth(isolated_home, tmp_path):
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(
+        'name = "tiny"\nhistory_days = 21\nmaturity = [0.8, 1.0]\n[generate]\ncount = 8\nlayout_seed = 3\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sim"
+    args = ("simulate", "--scenario", str(scenario), "--experiment", "--seed", "2", "--out", str(out))
+    short = invoke(*args, "--days", "4")
+    assert short.exit_code == 2 and "at least 6 days" in short.output
+    result = invoke(*args, "--days", "8", "--market", "cohort")
+    assert result.exit_code == 0, result.output
+    assert "budget isolation problems: 0" in result.output
+    with open(out / "experiment_summary.csv", encoding="utf-8-sig") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["market"] == "cohort" and int(row["days_test"]) == 4
+    assert float(row["low"]) <= float(row["lift"]) <= float(row["high"])
+    assert (out / "experiment.png").stat().st_size > 10_000
