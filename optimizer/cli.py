@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from optimizer.progress import ProgressBar
+
 app = typer.Typer(
     name="spendopt",
     help="Ad-spend optimizer for Qianchuan (巨量千川) campaigns: import stats, fit response curves, "
@@ -158,8 +160,8 @@ def import_(
     from optimizer.jobs.importing import import_files
 
     ctx = Context(db, config, verbose)
-    with _progress("importing") as progress:
-        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+    with ProgressBar("importing") as bar:
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=bar.update)
     console().print(
         f"imported {summary.rows:,} rows ({summary.inserted:,} new, {summary.updated:,} updated, "
         f"{summary.unchanged:,} unchanged) for {summary.campaigns:,} campaigns in {summary.accounts} account(s), "
@@ -191,8 +193,8 @@ def run(
     from optimizer.jobs.daily import run_job
 
     ctx = Context(db, config, verbose)
-    with _progress("daily job") as progress:
-        results = run_job(ctx.settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
+    with ProgressBar("daily job") as bar:
+        results = run_job(ctx.settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=bar.update)
     _print_daily(results)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
@@ -439,8 +441,10 @@ def pull_(
     from optimizer.jobs.pull import run_pull
 
     ctx = Context(db, config, verbose)
-    with _progress("pulling") as progress:
-        summary = run_pull(ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=progress)
+    with ProgressBar("pulling") as bar:
+        summary = run_pull(
+            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
+        )
     out = console()
     for a in summary.accounts:
         if a.error:
@@ -452,38 +456,6 @@ def pull_(
             )
     if summary.failed:
         raise typer.Exit(1)
-
-
-class _progress:
-    """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console(stderr=True),
-            transient=True,
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task(self.label, total=None)
-
-        def update(done: int, total: int, description: str | None = None) -> None:
-            kwargs = {"completed": done, "total": total}
-            if description:
-                kwargs["description"] = description
-            self._progress.update(self._task, **kwargs)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)
 
 
 def parse_date(value: str | None) -> dt.date | None:

@@ -105,7 +105,6 @@ def recommend(
     import pandas as pd
 
     h = history
-    n = h.n
     budget = np.asarray(budget, dtype=float)
     bid = np.where(h.bid_type == "none", np.nan, np.asarray(bid, dtype=float))
     forecast = model.predict(budget[:, None], np.where(np.isfinite(bid), bid, np.nan)[:, None])
@@ -129,6 +128,76 @@ def recommend(
     act = actions(h.bid_type, h.status, h.current_budget, budget, h.current_bid, bid) if action is None else action
     budget_pct = _pct_change(budget, h.current_budget)
     bid_pct = _pct_change(bid, h.current_bid)
+    capped7, _ = h.capped_last(7)
+    days = model.days
+    decisions, reasons = _explain(
+        h,
+        model,
+        settings,
+        act=act,
+        budget=budget,
+        spend=spend,
+        roi=roi,
+        marginal_roi=marginal_roi,
+        threshold=threshold,
+        budget_pct=budget_pct,
+        bid_pct=bid_pct,
+        explored=explored,
+    )
+
+    rec_budget = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
+    keep_paused = (h.status == "paused") & (budget <= 0)
+    rec_budget = np.where(keep_paused, h.current_budget, rec_budget)
+    frame = pd.DataFrame(
+        {
+            C.RUN_ID: run_id,
+            C.EFFECTIVE_DATE: effective_date.isoformat(),
+            C.ACCOUNT_ID: h.account_id,
+            C.CAMPAIGN_ID: h.campaign_id,
+            C.CAMPAIGN_NAME: h.campaign_name,
+            C.CHANNEL: h.channel,
+            C.BID_TYPE: h.bid_type,
+            C.CURRENT_BUDGET: np.where(np.isfinite(h.current_budget), np.round(h.current_budget, 2), np.nan),
+            C.RECOMMENDED_BUDGET: np.where(np.isinf(rec_budget), np.nan, rec_budget),
+            C.CURRENT_BID: np.round(h.current_bid, 2),
+            C.RECOMMENDED_BID: np.round(bid, 2),
+            C.ACTION: act,
+            C.EXPECTED_SPEND: np.round(spend, 2),
+            C.EXPECTED_GMV: np.round(gmv, 2),
+            C.EXPECTED_ROI: np.round(roi, 4),
+            C.MARGINAL_ROI: np.where(budget > 0, np.round(marginal_roi, 4), np.nan),
+            C.DECISION: decisions,
+            C.REASON: reasons,
+            C.APPROVED: None,
+            C.EXPECTED_GMV_SD: np.round(gmv_sd, 2),
+            C.ACCOUNT_THRESHOLD: round(threshold, 4) if np.isfinite(threshold) else np.nan,
+            C.DAYS_OF_HISTORY: days.astype("int64"),
+            C.CAPPED_DAYS_7: capped7.astype("int64"),
+            C.CURRENCY: h.currency,
+        },
+        columns=list(C.ALL_COLUMNS),
+    )
+    frame[C.APPROVED] = frame[C.APPROVED].astype(object)
+    return frame
+
+
+def _explain(
+    h: History,
+    model: FittedModel,
+    settings: Settings,
+    *,
+    act: np.ndarray,
+    budget: np.ndarray,
+    spend: np.ndarray,
+    roi: np.ndarray,
+    marginal_roi: np.ndarray,
+    threshold: float,
+    budget_pct: np.ndarray,
+    bid_pct: np.ndarray,
+    explored: np.ndarray | None,
+) -> tuple[list[str], list[str]]:
+    """``decision`` and ``reason`` of every campaign (see the module docstring)."""
+    n = h.n
     limit = settings.review.auto_apply_max_change_pct
     capped7, seen7 = h.capped_last(7)
     spend7, gmv7 = h.last_days(7)
@@ -184,38 +253,4 @@ def recommend(
             sentence += "; review: " + ", ".join(why_review)
         decisions.append(decision)
         reasons.append(sentence + ".")
-
-    rec_budget = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
-    keep_paused = (h.status == "paused") & (budget <= 0)
-    rec_budget = np.where(keep_paused, h.current_budget, rec_budget)
-    frame = pd.DataFrame(
-        {
-            C.RUN_ID: run_id,
-            C.EFFECTIVE_DATE: effective_date.isoformat(),
-            C.ACCOUNT_ID: h.account_id,
-            C.CAMPAIGN_ID: h.campaign_id,
-            C.CAMPAIGN_NAME: h.campaign_name,
-            C.CHANNEL: h.channel,
-            C.BID_TYPE: h.bid_type,
-            C.CURRENT_BUDGET: np.where(np.isfinite(h.current_budget), np.round(h.current_budget, 2), np.nan),
-            C.RECOMMENDED_BUDGET: np.where(np.isinf(rec_budget), np.nan, rec_budget),
-            C.CURRENT_BID: np.round(h.current_bid, 2),
-            C.RECOMMENDED_BID: np.round(bid, 2),
-            C.ACTION: act,
-            C.EXPECTED_SPEND: np.round(spend, 2),
-            C.EXPECTED_GMV: np.round(gmv, 2),
-            C.EXPECTED_ROI: np.round(roi, 4),
-            C.MARGINAL_ROI: np.where(budget > 0, np.round(marginal_roi, 4), np.nan),
-            C.DECISION: decisions,
-            C.REASON: reasons,
-            C.APPROVED: None,
-            C.EXPECTED_GMV_SD: np.round(gmv_sd, 2),
-            C.ACCOUNT_THRESHOLD: round(threshold, 4) if np.isfinite(threshold) else np.nan,
-            C.DAYS_OF_HISTORY: days.astype("int64"),
-            C.CAPPED_DAYS_7: capped7.astype("int64"),
-            C.CURRENCY: h.currency,
-        },
-        columns=list(C.ALL_COLUMNS),
-    )
-    frame[C.APPROVED] = frame[C.APPROVED].astype(object)
-    return frame
+    return decisions, reasons

@@ -328,9 +328,11 @@ def run_simulation(
         raise KeyError(f"unknown policy {unknown[0]!r} (known: {', '.join(policy_names())})")
     day_rows: list[dict[str, Any]] = []
     camp_rows: list[tuple[Any, ...]] = []
-    with _progress(progress, len(names) * days) as advance:
+    from optimizer.progress import ProgressBar
+
+    with ProgressBar("simulating", total=len(names) * days, show=progress) as bar:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, days, settings, advance)
+            d, c = _run_policy(name, scenario, seed, days, settings, bar.advance)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
@@ -340,29 +342,6 @@ def run_simulation(
         files = write_outputs(result, Path(out_dir))
         result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files)
     return result
-
-
-class _progress:
-    """A rich progress bar over policy-days, or nothing."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self.show, self.total, self.bar = show, total, None
-
-    def __enter__(self):
-        if not self.show:
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        )
-        self.bar.start()
-        task = self.bar.add_task("simulate", total=self.total)
-        return lambda: self.bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
