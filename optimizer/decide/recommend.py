@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,7 +109,6 @@ def recommend(
     import pandas as pd
 
     h = history
-    n = h.n
     budget = np.asarray(budget, dtype=float)
     bid = np.where(h.bid_type == "none", np.nan, np.asarray(bid, dtype=float))
     forecast = model.predict(budget[:, None], np.where(np.isfinite(bid), bid, np.nan)[:, None])
@@ -130,6 +130,69 @@ def recommend(
         roi = np.where(spend > 0.005, gmv / spend, np.nan)
 
     act = actions(h.bid_type, h.status, h.current_budget, budget, h.current_bid, bid) if action is None else action
+    explain = _Forecasts(budget, bid, spend, roi, marginal_roi, float(threshold))
+    labels, reasons, decisions, spend_now = _explain(h, model, settings, act, explain, explored)
+    capped7, _seen7 = h.capped_last(7)
+    days = model.days
+
+    rec_budget = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
+    keep_paused = (h.status == "paused") & (budget <= 0)
+    rec_budget = np.where(keep_paused, h.current_budget, rec_budget)
+    frame = pd.DataFrame(
+        {
+            C.RUN_ID: run_id,
+            C.EFFECTIVE_DATE: effective_date.isoformat(),
+            C.ACCOUNT_ID: h.account_id,
+            C.CAMPAIGN_ID: h.campaign_id,
+            C.CAMPAIGN_NAME: h.campaign_name,
+            C.CHANNEL: h.channel,
+            C.BID_TYPE: h.bid_type,
+            C.CURRENT_BUDGET: np.where(np.isfinite(h.current_budget), np.round(h.current_budget, 2), np.nan),
+            C.RECOMMENDED_BUDGET: np.where(np.isinf(rec_budget), np.nan, rec_budget),
+            C.CURRENT_BID: np.round(h.current_bid, 2),
+            C.RECOMMENDED_BID: np.round(bid, 2),
+            C.ACTION: act,
+            C.EXPECTED_SPEND: np.round(spend, 2),
+            C.EXPECTED_GMV: np.round(gmv, 2),
+            C.EXPECTED_ROI: np.round(roi, 4),
+            C.MARGINAL_ROI: np.where(budget > 0, np.round(marginal_roi, 4), np.nan),
+            C.DECISION: decisions,
+            C.REASON: reasons,
+            C.APPROVED: None,
+            C.EXPECTED_GMV_SD: np.round(gmv_sd, 2),
+            C.ACCOUNT_THRESHOLD: round(threshold, 4) if np.isfinite(threshold) else np.nan,
+            C.DAYS_OF_HISTORY: days.astype("int64"),
+            C.CAPPED_DAYS_7: capped7.astype("int64"),
+            C.CURRENCY: h.currency,
+            C.ACTION_LABEL: labels,
+            C.BUDGET_CHANGE_PCT: _signed_pct(budget, h.current_budget),
+            C.BID_CHANGE_PCT: _signed_pct(bid, h.current_bid),
+            C.EXPECTED_SPEND_NOW: np.round(spend_now, 2),
+        },
+        columns=list(C.ALL_COLUMNS),
+    )
+    frame[C.APPROVED] = frame[C.APPROVED].astype(object)
+    return frame
+
+
+@dataclass(frozen=True)
+class _Forecasts:
+    """The chosen settings and what the model says of them, ``(n,)`` each."""
+
+    budget: np.ndarray
+    bid: np.ndarray
+    spend: np.ndarray
+    roi: np.ndarray
+    marginal_roi: np.ndarray
+    threshold: float
+
+
+def _explain(
+    h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts, explored: np.ndarray | None
+) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """Per row: the action label, the reason, the decision (auto/review), and the forecast spend at today's settings."""
+    n = h.n
+    budget, bid, spend, roi, marginal_roi, threshold = f.budget, f.bid, f.spend, f.roi, f.marginal_roi, f.threshold
     budget_pct = _pct_change(budget, h.current_budget)
     bid_pct = _pct_change(bid, h.current_bid)
     limit = settings.review.auto_apply_max_change_pct
@@ -187,41 +250,4 @@ def recommend(
         reasons.append(reason(facts, lang))
         decisions.append("review" if why_review else "auto")
 
-    rec_budget = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
-    keep_paused = (h.status == "paused") & (budget <= 0)
-    rec_budget = np.where(keep_paused, h.current_budget, rec_budget)
-    frame = pd.DataFrame(
-        {
-            C.RUN_ID: run_id,
-            C.EFFECTIVE_DATE: effective_date.isoformat(),
-            C.ACCOUNT_ID: h.account_id,
-            C.CAMPAIGN_ID: h.campaign_id,
-            C.CAMPAIGN_NAME: h.campaign_name,
-            C.CHANNEL: h.channel,
-            C.BID_TYPE: h.bid_type,
-            C.CURRENT_BUDGET: np.where(np.isfinite(h.current_budget), np.round(h.current_budget, 2), np.nan),
-            C.RECOMMENDED_BUDGET: np.where(np.isinf(rec_budget), np.nan, rec_budget),
-            C.CURRENT_BID: np.round(h.current_bid, 2),
-            C.RECOMMENDED_BID: np.round(bid, 2),
-            C.ACTION: act,
-            C.EXPECTED_SPEND: np.round(spend, 2),
-            C.EXPECTED_GMV: np.round(gmv, 2),
-            C.EXPECTED_ROI: np.round(roi, 4),
-            C.MARGINAL_ROI: np.where(budget > 0, np.round(marginal_roi, 4), np.nan),
-            C.DECISION: decisions,
-            C.REASON: reasons,
-            C.APPROVED: None,
-            C.EXPECTED_GMV_SD: np.round(gmv_sd, 2),
-            C.ACCOUNT_THRESHOLD: round(threshold, 4) if np.isfinite(threshold) else np.nan,
-            C.DAYS_OF_HISTORY: days.astype("int64"),
-            C.CAPPED_DAYS_7: capped7.astype("int64"),
-            C.CURRENCY: h.currency,
-            C.ACTION_LABEL: labels,
-            C.BUDGET_CHANGE_PCT: _signed_pct(budget, h.current_budget),
-            C.BID_CHANGE_PCT: _signed_pct(bid, h.current_bid),
-            C.EXPECTED_SPEND_NOW: np.round(spend_now, 2),
-        },
-        columns=list(C.ALL_COLUMNS),
-    )
-    frame[C.APPROVED] = frame[C.APPROVED].astype(object)
-    return frame
+    return labels, reasons, decisions, spend_now
