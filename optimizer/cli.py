@@ -262,6 +262,7 @@ def simulate(
     else:
         from connectors.sim.scenario import load_scenario
 
+        assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
     result = run_simulation(world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out)
@@ -475,7 +476,7 @@ class _progress:
         self._task = self._progress.add_task(self.label, total=None)
 
         def update(done: int, total: int, description: str | None = None) -> None:
-            kwargs = {"completed": done, "total": total}
+            kwargs: dict[str, Any] = {"completed": done, "total": total}
             if description:
                 kwargs["description"] = description
             self._progress.update(self._task, **kwargs)

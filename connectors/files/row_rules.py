@@ -105,7 +105,7 @@ def derive_bid_and_channel(
         frame.loc[use_goal & kind.isna(), "bid_type"] = "roi"
     else:
         cpa_header = "bid" in header and header_key(header["bid"]) != "bid"
-        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))
+        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))  # type: ignore[call-overload]
         frame["bid_type"] = derived.astype(object)
     bad = np.zeros(len(frame), dtype=bool)
     contradiction = ((frame["bid_type"] == "none") & frame["bid"].notna()).to_numpy()

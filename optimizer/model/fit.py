@@ -118,8 +118,8 @@ def _group_codes(*columns: np.ndarray) -> np.ndarray:
     return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
 
 
-def _group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted mean of ``values`` within each code, broadcast back to ``(n,)``."""
+def _group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of ``values`` within each code and the code's total weight, broadcast back to ``(n,)``."""
     size = codes.max() + 1 if len(codes) else 0
     num = np.bincount(codes, weights * values, minlength=size)
     den = np.bincount(codes, weights, minlength=size)
@@ -127,7 +127,7 @@ def _group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> n
 
 
 def _unshrunk(
-    post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray, prior_var: np.ndarray | float
+    post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray | float, prior_var: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
     """A normal posterior's data-only estimate and its sampling variance.
 

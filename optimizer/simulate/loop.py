@@ -375,26 +375,26 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
         changes_applied=("changes_applied", "sum"),
         changes_rejected=("changes_rejected", "sum"),
     )
-    gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
+    gmv = {p: float(totals["gmv"][p]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
 
     rows = []
     for p in names:
-        spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
+        spend, g = round(float(totals["spend"][p]), 2), round(gmv[p], 2)
         rows.append(
             {
                 "policy": p,
-                "days": int(totals.loc[p, "days"]),
+                "days": int(totals["days"][p]),
                 "spend": spend,
                 "gmv": g,
                 "roi": round(g / spend, 4) if spend > 0 else 0.0,
                 "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
                 "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
-                "changes_applied": int(totals.loc[p, "changes_applied"]),
-                "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "changes_applied": int(totals["changes_applied"][p]),
+                "changes_rejected": int(totals["changes_rejected"][p]),
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -454,6 +454,7 @@ def render_summary(summary: pd.DataFrame) -> Any:
     heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
+    r: Any  # a named tuple of SUMMARY_COLUMNS
     for r in summary.itertuples(index=False):
         table.add_row(
             r.policy,
