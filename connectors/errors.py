@@ -8,6 +8,8 @@
     └── ConnectorError                 a platform call went wrong; carries code,
         │                              message and request_id
         ├── RetriableError             try again after a back-off
+        │   ├── ManualChangePending    an account without API: a person changes the console,
+        │   │                          the next export settles it (never retried)
         │   ├── RateLimitedError       40100, 40110 on business endpoints
         │   └── TransientError         50000, HTTP 5xx, timeouts, dropped connections
         ├── FatalError                 retrying cannot help; stop and tell a person
@@ -27,7 +29,9 @@ raise site reads the same, and the platform's ``request_id`` is kept on the erro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "AuthError",
@@ -35,6 +39,7 @@ __all__ = [
     "ConnectorError",
     "FatalError",
     "InputError",
+    "ManualChangePending",
     "PermissionDeniedError",
     "PlatformRuleError",
     "Problem",
@@ -57,20 +62,31 @@ class Problem:
 
     ``row`` is the 1-based line number a spreadsheet shows (the header is row 1);
     ``None`` for problems of the whole file or of a config key.
+
+    ``key`` and ``fields`` (optional) name the message in the optimizer's
+    catalogs (``optimizer/i18n/files.py``) so the CLI can show it in the user's
+    language; ``message`` is the English text, used by ``str()``.
     """
 
     file: str
     message: str
     row: int | None = None
     column: str | None = None
+    key: str | None = field(default=None, compare=False)
+    fields: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """``file:row:column`` (the parts that are known)."""
         where = self.file
         if self.row is not None:
             where += f":{self.row}"
         if self.column is not None:
             where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 class InputError(SpendoptError):
@@ -118,6 +134,23 @@ class ConnectorError(SpendoptError):
 
 class RetriableError(ConnectorError):
     """Try again after a back-off: the same call may succeed later."""
+
+
+class ManualChangePending(RetriableError):
+    """The account has no API: a person makes the change in the console.
+
+    Raised by the file-backed connector (``connectors.files.account``) for
+    every write. It is a ``RetriableError`` on purpose: the outcome is not
+    known yet, so the change stays pending, and the next read of the account
+    (the next console export) settles it, confirmed when the export shows the
+    new value. Nothing is ever sent and nothing is retried.
+    """
+
+    def __init__(self, what: str, *, note: str = "") -> None:
+        self.what = what
+        self.note = note
+        text = f"awaiting manual change in the console: {what}"
+        super().__init__(text + (f" ({note})" if note else ""), request_id=note[:128] or None)
 
 
 class RateLimitedError(RetriableError):

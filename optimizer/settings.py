@@ -41,6 +41,7 @@ __all__ = [
     "ReviewSettings",
     "ScheduleSettings",
     "Settings",
+    "UiSettings",
     "config_hash",
     "default_config_path",
     "default_data_dir",
@@ -198,13 +199,24 @@ class NotifySettings(_Section):
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
-    connector: Literal["sim", "qianchuan"] = Field(
-        "sim", description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API'
+    connector: Literal["sim", "qianchuan", "files"] = Field(
+        "sim",
+        description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API; '
+        '"files": the accounts imported from console exports (changes made by hand)',
     )
     sim_scenario: str = Field("demo", min_length=1, description="preset (config/scenarios) of the simulated account")
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
     history_days: int = Field(56, ge=14, le=400, description="days of history pulled on first run and fitted on")
     output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
+
+
+class UiSettings(_Section):
+    """What a person reads: the language of reasons, labels, reports, summaries and messages."""
+
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN",
+        description='"zh-CN" (简体中文, the default) or "en"; the contract\'s column names and values never change',
+    )
 
 
 class Settings(BaseSettings):
@@ -229,6 +241,7 @@ class Settings(BaseSettings):
     job: JobSettings = JobSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
+    ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
     qianchuan: QianchuanSettings = Field(
@@ -383,6 +396,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
