@@ -175,7 +175,9 @@ def main() -> None:
     parser.add_argument("--one-slsqp", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.slsqp and importlib.util.find_spec("scipy") is None:
-        parser.exit(2, "the SLSQP comparison needs SciPy: .venv/bin/pip install -e '.[bench]' (or pass --slsqp alone)\n")
+        parser.exit(
+            2, "the SLSQP comparison needs SciPy: .venv/bin/pip install -e '.[bench]' (or pass --slsqp alone)\n"
+        )
     if args.one is not None:
         print(json.dumps(run_one(args.one)))
         return
