@@ -228,6 +228,7 @@ def simulate(
     else:
         from connectors.sim.scenario import load_scenario
 
+        assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
     result = run_simulation(

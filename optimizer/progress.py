@@ -7,6 +7,8 @@ done (``transient``), so the summary printed afterwards stays readable.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["ProgressBar"]
 
 
@@ -15,7 +17,7 @@ class ProgressBar:
 
     def __init__(self, label: str, *, total: int | None = None, show: bool = True) -> None:
         self.label, self.total, self.show = label, total, show
-        self._bar = None
+        self._bar: Any = None
         self._task = None
 
     def __enter__(self) -> ProgressBar:
@@ -40,7 +42,7 @@ class ProgressBar:
         """Show ``done`` of ``total`` (and a new label if given)."""
         if self._bar is None:
             return
-        kwargs = {"completed": done, "total": total}
+        kwargs: dict[str, Any] = {"completed": done, "total": total}
         if description:
             kwargs["description"] = description
         self._bar.update(self._task, **kwargs)

@@ -307,7 +307,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     Raises ``InputError`` naming the file, the key and the allowed range.
     """
     explicit = path is not None
-    file = Path(path) if explicit else default_config_path()
+    file = Path(path) if path is not None else default_config_path()
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = read_toml(file, what="config file")

@@ -70,7 +70,7 @@ def _finite(x: float) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def _money(x: float, lang: str, currency: str) -> str:
+def _money(x: float, lang: str | None, currency: str) -> str:
     if x is None or math.isinf(x):
         return t("reasons.no_cap", lang=lang)
     if math.isnan(x):
@@ -81,7 +81,7 @@ def _money(x: float, lang: str, currency: str) -> str:
     return t("reasons.money_other", lang=lang, amount=amount, currency=currency)
 
 
-def _ratio(x: float, lang: str, digits: int = 2) -> str:
+def _ratio(x: float, lang: str | None, digits: int = 2) -> str:
     return f"{x:.{digits}f}" if _finite(x) else t("reasons.not_available", lang=lang)
 
 

@@ -36,8 +36,8 @@ def group_codes(*columns: np.ndarray) -> np.ndarray:
     return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
 
 
-def group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted mean of ``values`` within each code, broadcast back to ``(n,)``."""
+def group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of ``values`` within each code and the code's total weight, both broadcast back to ``(n,)``."""
     size = codes.max() + 1 if len(codes) else 0
     num = np.bincount(codes, weights * values, minlength=size)
     den = np.bincount(codes, weights, minlength=size)
@@ -45,7 +45,7 @@ def group_mean(codes: np.ndarray, values: np.ndarray, weights: np.ndarray) -> np
 
 
 def unshrunk(
-    post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray, prior_var: np.ndarray | float
+    post_mean: np.ndarray, post_var: np.ndarray, prior_mean: np.ndarray | float, prior_var: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
     """A normal posterior's data-only estimate and its sampling variance.
 

@@ -417,27 +417,27 @@ def _summary(
         changes_rejected=("changes_rejected", "sum"),
         expected_gmv=("expected_gmv", "sum"),
     )
-    gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
-    expected = {p: float(totals.loc[p, "expected_gmv"]) for p in names}
+    gmv = {p: float(totals["gmv"][p]) for p in names}
+    expected = {p: float(totals["expected_gmv"][p]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
 
     rows = []
     for p in names:
-        spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
+        spend, g = round(float(totals["spend"][p]), 2), round(gmv[p], 2)
         rows.append(
             {
                 "policy": p,
-                "days": int(totals.loc[p, "days"]),
+                "days": int(totals["days"][p]),
                 "spend": spend,
                 "gmv": g,
                 "roi": round(g / spend, 4) if spend > 0 else 0.0,
                 "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
                 "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
-                "changes_applied": int(totals.loc[p, "changes_applied"]),
-                "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "changes_applied": int(totals["changes_applied"][p]),
+                "changes_rejected": int(totals["changes_rejected"][p]),
                 "expected_gmv": round(expected[p], 2),
                 "capture_pct": pct(expected[p], expected["oracle"]),
                 "gain": round(scoring.gain(expected[p], expected["hold"], expected["oracle"]), 4),

@@ -83,9 +83,10 @@ def render_summary(summary: pd.DataFrame) -> Any:
     heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
+    r: Any
     for r in summary.itertuples(index=False):
         table.add_row(
-            r.policy,
+            str(r.policy),
             "-" if r.gain != r.gain else f"{r.gain:.2f}",
             f"{r.capture_pct:.1f}%",
             f"{r.spend:,.0f}",

@@ -196,7 +196,7 @@ class FakeQianchuan(FakeOAuth, FakeReports):
 
     def _advertiser(self, params: dict[str, Any]) -> int:
         try:
-            adv = int(params.get("advertiser_id"))
+            adv = int(params.get("advertiser_id", ""))
         except (TypeError, ValueError):
             raise ApiFault(40001, "advertiser_id is required") from None
         if adv not in self.advertisers:
