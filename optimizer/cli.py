@@ -204,6 +204,10 @@ def _print_daily(results) -> None:
     for result in results:
         mode = " (dry run: nothing sent, nothing stored)" if result.dry_run else ""
         out.print(f"[bold]run {result.run_id}[/] for {result.effective_date}{mode}")
+        for held in result.held:
+            from rich.markup import escape
+
+            out.print(f"  account {held.account_id}: {escape(str(held))}", soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"  account {acc.account_id}: [red]{acc.error}[/]")
@@ -383,7 +387,14 @@ def audit(
 
 
 @command
-def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+def schedule(
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
     """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
     from optimizer.jobs.daily import run_job
     from optimizer.jobs.schedule import run_schedule
@@ -402,6 +413,7 @@ def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseO
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
+        runs=runs,
         on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
     )

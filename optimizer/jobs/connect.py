@@ -15,8 +15,10 @@ def open_connector(settings: Settings, *, real_today: dt.date | None = None, sav
     """The connector ``[job] connector`` names, and today's date on its calendar.
 
     Yields ``(connector, today, sim_account)``; ``sim_account`` is the embedded
-    simulated account (``None`` for Qianchuan), saved on a clean exit when
-    ``save`` is true.
+    simulated account (``None`` for Qianchuan). With ``save`` its every
+    accepted write is journaled on disk as it happens and a clean exit writes a
+    fresh snapshot; without (a dry run) nothing of it is written. Either way its
+    lock is let go on the way out.
     """
     from zoneinfo import ZoneInfo
 
@@ -32,8 +34,14 @@ def open_connector(settings: Settings, *, real_today: dt.date | None = None, sav
     from connectors.sim.account import open_sim_account
 
     account = open_sim_account(
-        default_data_dir(), scenario=settings.job.sim_scenario, seed=settings.job.sim_seed, today=real_today
+        default_data_dir(),
+        scenario=settings.job.sim_scenario,
+        seed=settings.job.sim_seed,
+        today=real_today,
+        persist=save,
     )
-    yield account.platform, account.platform.today, account
-    if save:
+    try:
+        yield account.platform, account.platform.today, account
         account.save()
+    finally:
+        account.close()
