@@ -36,10 +36,12 @@ __all__ = [
     "DataSettings",
     "JobSettings",
     "ModelSettings",
+    "NotifySettings",
     "ObjectiveSettings",
     "ReviewSettings",
     "ScheduleSettings",
     "Settings",
+    "UiSettings",
     "config_hash",
     "default_config_path",
     "default_data_dir",
@@ -180,6 +182,20 @@ class ScheduleSettings(_Section):
         return self
 
 
+class NotifySettings(_Section):
+    """Chat notifications (``optimizer/notify``). The bots' URLs and secrets come from the environment only."""
+
+    enabled: bool = Field(True, description="false = nothing is sent to any bot (the kill switch)")
+    timeout_s: float = Field(10.0, gt=0, le=120, description="HTTP timeout per message (s)")
+    max_retries: int = Field(3, ge=0, le=10, description="retries of a 5xx or network error per message")
+    max_wait_s: float = Field(
+        900.0,
+        ge=0,
+        le=3600,
+        description="longest a bot's rate limit may hold the messages back before they wait for the next run",
+    )
+
+
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
@@ -192,6 +208,15 @@ class JobSettings(_Section):
     output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
     lease_s: float = Field(
         120, ge=5, le=3600, description="a run's key on its account-day expires this long after its last renewal"
+    )
+
+
+class UiSettings(_Section):
+    """What a person reads: the language of reasons, labels, reports, summaries and messages."""
+
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN",
+        description='"zh-CN" (简体中文, the default) or "en"; the contract\'s column names and values never change',
     )
 
 
@@ -217,7 +242,9 @@ class Settings(BaseSettings):
     job: JobSettings = JobSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
+    ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
+    notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
     qianchuan: QianchuanSettings = Field(
         default_factory=QianchuanSettings,
         description="[qianchuan] Open API connector; secrets from the environment only",
@@ -370,6 +397,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

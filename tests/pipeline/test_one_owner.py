@@ -33,7 +33,7 @@ def _config(tmp_path: Path, connector: str, seconds_ahead: int) -> Path:
     at = dt.datetime.now(ZoneInfo("Asia/Shanghai")) + dt.timedelta(seconds=seconds_ahead)
     path = tmp_path / "spendopt.toml"
     path.write_text(
-        f'[job]\nconnector = "{connector}"\nlease_s = 30\n\n[schedule]\ntime = "{at:%H:%M:%S}"\n'
+        f'[ui]\nlanguage = "en"\n\n[job]\nconnector = "{connector}"\nlease_s = 30\n\n[schedule]\ntime = "{at:%H:%M:%S}"\n'
         'timezone = "Asia/Shanghai"\n\n[review]\nauto_apply_max_change_pct = 100\n',
         encoding="utf-8",
     )
