@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MARKETS",
-    "EditResets",
     "Market",
     "State",
     "build_market",
+    "EditResets",
     "campaign_rng",
     "edit_resets",
     "market_names",

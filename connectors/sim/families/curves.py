@@ -61,7 +61,7 @@ class CurvesMarket:
     name: str = "curves"
 
     @classmethod
-    def build(cls, scenario: Scenario, seed: int) -> CurvesMarket:
+    def build(cls, scenario: Scenario, seed: int) -> CurvesMarket:  # noqa: ARG003  (the preset is the truth)
         return cls(curve_params(scenario), scenario)
 
     def learning_days(self) -> np.ndarray:

@@ -99,7 +99,7 @@ def hourly_shape(channel: str, rng: np.random.Generator) -> tuple[np.ndarray, np
     if channel == "qianchuan.live":
         start = int(rng.choice([8, 10, 12, 14, 18, 19, 20]))
         length = int(rng.integers(3, 9))
-        on = (start <= _HOUR) & (min(start + length, HOURS) > _HOUR)
+        on = (_HOUR >= start) & (_HOUR < min(start + length, HOURS))
         generic = on * (1.0 + 0.5 * _bump(start + length / 2, max(length / 3, 1.0)))
     elif channel == "qianchuan.search":
         generic = 0.05 + 0.8 * _bump(11, 3) + 0.9 * _bump(20.5, 2.5)
