@@ -488,7 +488,10 @@ def schedule(
     out = console()
 
     def job() -> None:
-        _print_daily(run_job(ctx.settings, ctx.engine))
+        from optimizer.i18n import use_language
+
+        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
+            _print_daily(run_job(ctx.settings, ctx.engine))
 
     run_schedule(
         job,
