@@ -141,6 +141,14 @@ def _with_connector(settings, name: str):
     return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
+def _held_text(held) -> str:
+    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
+    from optimizer.i18n import t
+
+    key = "safety.held_done" if held.state == "done" else "safety.held_live"
+    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
+
+
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
     from rich.markup import escape
@@ -151,6 +159,8 @@ def _print_daily(results) -> None:
     for result in results:
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
+        for held in result.held:
+            out.print(escape(t("safety.account_held", account=held.account_id, text=_held_text(held))), soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
@@ -380,7 +390,14 @@ def audit(
 
 
 @command
-def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+def schedule(
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
     """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
     from optimizer.jobs.daily import run_job
     from optimizer.jobs.schedule import run_schedule
@@ -392,13 +409,17 @@ def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseO
     out = console()
 
     def job() -> None:
-        _print_daily(run_job(ctx.settings, ctx.engine))
+        from optimizer.i18n import use_language
+
+        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
+            _print_daily(run_job(ctx.settings, ctx.engine))
 
     run_schedule(
         job,
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
+        runs=runs,
         on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
     )

@@ -208,6 +208,9 @@ class JobSettings(_Section):
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
     history_days: int = Field(56, ge=14, le=400, description="days of history pulled on first run and fitted on")
     output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
+    lease_s: float = Field(
+        120, ge=5, le=3600, description="a run's key on its account-day expires this long after its last renewal"
+    )
 
 
 class UiSettings(_Section):
