@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from connectors.base import (
 )
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
+from connectors.sim.anomaly import effects
 from connectors.sim.market import BID_KIND, MarketParams, day_noise, expected_outcome, realised_outcome
 from connectors.sim.scenario import Scenario, load_scenario
 
@@ -157,13 +159,21 @@ class SimulatedPlatform:
     def _learning_factor(self, t: int) -> np.ndarray:
         return np.where(t < self._learning_until, self.scenario.learning.factor, 1.0)
 
-    def _today_outcome(self) -> dict[str, np.ndarray]:
+    def _today_outcome(self, *, injected: bool = True) -> dict[str, np.ndarray]:
         budget = np.where(self._paused | ~self._listed(), 0.0, self._budget)
         noise = day_noise(self.seed, self._t, len(self._ids))
         sd = self.scenario.noise
-        return realised_outcome(
-            self.params, self._t, budget, self._bid, self._learning_factor(self._t), noise, sd.demand_sd, sd.gmv_sd
+        fx = effects(self.scenario.anomaly, self._index, self._t) if injected and self.scenario.anomaly else None
+        params = self.params
+        if fx is not None:  # test-only: the scenario's [[anomaly]] rows (connectors.sim.anomaly)
+            params = replace(params, demand=params.demand * np.maximum(fx.demand, 1e-6), roi=params.roi * fx.roi)
+        out = realised_outcome(
+            params, self._t, budget, self._bid, self._learning_factor(self._t), noise, sd.demand_sd, sd.gmv_sd
         )
+        if fx is not None and np.any(fx.conversion != 1):
+            out["gmv"] = np.round(out["gmv"] * fx.conversion, 2)
+            out["orders"] = np.round(out["gmv"] / params.aov).astype(np.int64)
+        return out
 
     def elapse(self, fraction: float) -> None:
         """Move the clock to ``fraction`` (0-1) of today: spend so far becomes ``spend_today``."""
@@ -171,7 +181,12 @@ class SimulatedPlatform:
             raise ValueError(f"fraction {fraction} must be in [{self._elapsed}, 1]")
         self._elapsed = fraction
         spend = self._today_outcome()["spend"]
-        self._spend_today = np.maximum(self._spend_today, np.round(spend * fraction, 2))
+        so_far = spend * fraction
+        fx = effects(self.scenario.anomaly, self._index, self._t) if self.scenario.anomaly else None
+        if fx is not None and fx.any:  # an injected anomaly changes the pace from its onset
+            normal = self._today_outcome(injected=False)["spend"]
+            so_far = np.where(fx.onset < 1, np.minimum(spend, normal * fx.clock(fraction)), so_far)
+        self._spend_today = np.maximum(self._spend_today, np.round(so_far, 2))
 
     def advance_day(self) -> None:
         """Realise today's outcome with the settings in force and move to the next day."""

@@ -60,6 +60,8 @@ class AccountRun:
     error: str | None = None
     frame: Any = None
     notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+    alerts: tuple[Any, ...] = ()  # new alerts of this run (optimizer.store.Alert)
+    findings: int = 0  # what the checks saw, new or not
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def _run_account(
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.jobs.optimize import output_paths
     from optimizer.model.features import build_history, roster_frame
@@ -209,6 +212,10 @@ def _run_account(
     model = fit(history, settings.model, effective_date=today)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    findings, alerts, held = check_account(
+        settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
+    )
+    frame = hold_for_alerts(frame, held)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
@@ -240,6 +247,8 @@ def _run_account(
         applied=applied,
         frame=frame,
         notes=tuple(allocation.stats.notes),
+        alerts=tuple(alerts),
+        findings=len(findings),
     )
 
 
