@@ -27,7 +27,9 @@ raise site reads the same, and the platform's ``request_id`` is kept on the erro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "AuthError",
@@ -57,20 +59,31 @@ class Problem:
 
     ``row`` is the 1-based line number a spreadsheet shows (the header is row 1);
     ``None`` for problems of the whole file or of a config key.
+
+    ``key`` and ``fields`` (optional) name the message in the optimizer's
+    catalogs (``optimizer/i18n/files.py``) so the CLI can show it in the user's
+    language; ``message`` is the English text, used by ``str()``.
     """
 
     file: str
     message: str
     row: int | None = None
     column: str | None = None
+    key: str | None = field(default=None, compare=False)
+    fields: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
+        """``file:row:column`` (the parts that are known)."""
         where = self.file
         if self.row is not None:
             where += f":{self.row}"
         if self.column is not None:
             where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 class InputError(SpendoptError):

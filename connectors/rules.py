@@ -2,7 +2,7 @@
 
 One implementation serves the simulated platform (which enforces them), the
 Qianchuan connector (which checks before sending) and the optimizer's
-guardrails. Facts from ../shared/spec/qianchuan.md section 4.1; the values are
+guardrails. Facts from docs/qianchuan.md section 4.1; the values are
 settings (``PlatformRules``) with the documented values as defaults because
 some are low-confidence.
 """

@@ -52,6 +52,9 @@ class Context:
             from optimizer.settings import load_settings
 
             self._settings = load_settings(self.config)
+            from optimizer.i18n import set_command_language
+
+            set_command_language(self._settings.ui.language)
         return self._settings
 
     @property
@@ -86,30 +89,40 @@ def command(func=None, *, name: str | None = None, group: typer.Typer | None = N
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from optimizer.i18n import command_language
+
         verbose = bool(kwargs.get("verbose"))
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except Exception as exc:
-            from rich.markup import escape
-
-            from connectors.errors import InputError, SpendoptError
-
-            if verbose:
-                console(stderr=True).print_exception()
-            err = console(stderr=True)
-            # messages quote the user's cells, which may hold "[...]": never read them as markup
-            if isinstance(exc, InputError):
-                err.print(f"[bold red]error:[/] bad input\n{escape(str(exc))}", markup=True, soft_wrap=True)
-                raise typer.Exit(2) from None
-            kind = "error" if isinstance(exc, SpendoptError) else f"error ({type(exc).__name__})"
-            err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", soft_wrap=True)
-            if not verbose and not isinstance(exc, SpendoptError):
-                err.print("run again with --verbose for the details")
-            raise typer.Exit(1) from None
+        with command_language():  # [ui] language once the settings are read; restored after the command
+            try:
+                return func(*args, **kwargs)
+            except typer.Exit:
+                raise
+            except Exception as exc:
+                _report_error(exc, verbose)
 
     return (group or app).command(name=name)(wrapper)
+
+
+def _report_error(exc: Exception, verbose: bool) -> None:
+    """One readable message (a traceback with ``--verbose``); exit 2 for bad input, else 1."""
+    from rich.markup import escape
+
+    from connectors.errors import InputError, SpendoptError
+    from optimizer.i18n import input_error_text, t
+
+    if verbose:
+        console(stderr=True).print_exception()
+    err = console(stderr=True)
+    # messages quote the user's cells, which may hold "[...]": never read them as markup
+    if isinstance(exc, InputError):
+        text = escape(input_error_text(exc))
+        err.print(f"[bold red]{t('cli.error')}:[/] {t('cli.bad_input')}\n{text}", markup=True, soft_wrap=True)
+        raise typer.Exit(2) from None
+    kind = t("cli.error") if isinstance(exc, SpendoptError) else f"{t('cli.error')} ({type(exc).__name__})"
+    err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", soft_wrap=True)
+    if not verbose and not isinstance(exc, SpendoptError):
+        err.print(t("cli.run_verbose"))
+    raise typer.Exit(1) from None
 
 
 def _version_callback(value: bool) -> None:
@@ -160,10 +173,20 @@ def import_(
     ctx = Context(db, config, verbose)
     with _progress("importing") as progress:
         summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+    from optimizer.i18n import t
+
     console().print(
-        f"imported {summary.rows:,} rows ({summary.inserted:,} new, {summary.updated:,} updated, "
-        f"{summary.unchanged:,} unchanged) for {summary.campaigns:,} campaigns in {summary.accounts} account(s), "
-        f"{summary.first_date} to {summary.last_date}"
+        t(
+            "cli.imported_rows",
+            rows=summary.rows,
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            campaigns=summary.campaigns,
+            accounts=summary.accounts,
+            first_date=summary.first_date,
+            last_date=summary.last_date,
+        )
     )
 
 
@@ -200,28 +223,37 @@ def run(
 
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
+    from rich.markup import escape
+
+    from optimizer.i18n import t
+
     out = console()
     for result in results:
-        mode = " (dry run: nothing sent, nothing stored)" if result.dry_run else ""
-        out.print(f"[bold]run {result.run_id}[/] for {result.effective_date}{mode}")
+        mode = t("cli.dry_run_mode") if result.dry_run else ""
+        out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
         for acc in result.accounts:
             if acc.error:
-                out.print(f"  account {acc.account_id}: [red]{acc.error}[/]")
+                out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
                 continue
             outcomes = sorted({item.outcome for item in acc.applied.items}) if acc.applied is not None else []
-            done = ", ".join(f"{o} {acc.applied.count(o)}" for o in outcomes) or "nothing to send"
-            out.print(
-                f"  account {acc.account_id}: {acc.campaigns} campaigns, {acc.auto} auto / {acc.review} for review; "
-                f"expected spend {acc.expected_spend:,.0f}, GMV {acc.expected_gmv:,.0f}; changes: {done}"
+            done = ", ".join(f"{o} {acc.applied.count(o)}" for o in outcomes) or t("cli.nothing_to_send")
+            line = t(
+                "cli.account_summary",
+                account=acc.account_id,
+                campaigns=acc.campaigns,
+                auto=acc.auto,
+                review=acc.review,
+                spend=acc.expected_spend,
+                gmv=acc.expected_gmv,
+                done=done,
             )
+            out.print(escape(line))
             for note in acc.notes:
-                from rich.markup import escape
-
-                out.print(f"  [yellow]note:[/] {escape(note)}")
+                out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
-        out.print(f"  recommendations: {acc.paths[0]}")
-        out.print(f"  report: {acc.paths[2]}")
+        out.print(t("cli.recommendations_path", path=acc.paths[0]))
+        out.print(t("cli.report_path", path=acc.paths[2]))
 
 
 @command
@@ -234,6 +266,13 @@ def simulate(
     ] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="days to simulate")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the daily noise (same seed, same files)")] = 0,
+    market: Annotated[
+        str,
+        typer.Option(
+            "--market",
+            help="market family the account is simulated on: curves (the preset's curves), pacing or cohort",
+        ),
+    ] = "curves",
     policy: Annotated[
         list[str] | None,
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
@@ -246,13 +285,20 @@ def simulate(
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
-    a twin runs under your config's guardrails. Nothing touches a real account.
+    a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
+    account on another family of market equations (connectors/sim/families). Nothing touches a
+    real account.
     """
     from connectors.errors import InputError, Problem
+    from connectors.sim.families import market_names
     from optimizer.simulate.loop import render_summary, run_simulation, simulation_settings
 
     if (scenario is None) == (twin is None):
         raise InputError(Problem("command line", "give exactly one of --scenario NAME or --twin ACCOUNT"))
+    if market not in market_names():
+        raise InputError(Problem("--market", f"unknown market family {market!r} (known: {', '.join(market_names())})"))
+    if twin is not None and market != "curves":
+        raise InputError(Problem("--market", "a twin is its fitted curves: use --market curves (the default)"))
     ctx = Context(db, config, verbose)
     if twin is not None:
         from optimizer.simulate.twin import twin_from_store
@@ -264,7 +310,9 @@ def simulate(
 
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
-    result = run_simulation(world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out)
+    result = run_simulation(
+        world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
+    )
     con = console()
     con.print(render_summary(result.summary))
     for path in result.files.values():
@@ -295,23 +343,41 @@ def optimize(
     con = console()
     with con.status("optimizing") as status:
         result = run_optimize(input, output, settings, effective, progress=status.update, report=report)
+    from rich.markup import escape
+
+    from optimizer.i18n import t
+
     counts = result.frame["action"].value_counts().to_dict()
-    roi = result.expected_gmv / result.expected_spend if result.expected_spend else float("nan")
+    roi = f"{result.expected_gmv / result.expected_spend:.2f}" if result.expected_spend else "-"
+    words = ", ".join(f"{t('actions.' + k)} {v:,}" for k, v in sorted(counts.items()))
     con.print(
-        f"{result.n_campaigns:,} campaigns for {result.effective_date} (run {result.run_id}): "
-        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
-        + f"; {result.n_review:,} for review"
+        escape(
+            t(
+                "cli.optimize_counts",
+                campaigns=result.n_campaigns,
+                date=result.effective_date,
+                run_id=result.run_id,
+                counts=words,
+                review=result.n_review,
+            )
+        )
     )
     con.print(
-        f"daily budget {result.total_budget_before:,.2f} -> {result.total_budget_after:,.2f}; "
-        f"expected spend {result.expected_spend:,.2f}, GMV {result.expected_gmv:,.2f} (ROI {roi:.2f})"
+        escape(
+            t(
+                "cli.optimize_totals",
+                before=result.total_budget_before,
+                after=result.total_budget_after,
+                spend=result.expected_spend,
+                gmv=result.expected_gmv,
+                roi=roi,
+            )
+        )
     )
     for note in result.notes:
-        from rich.markup import escape
-
-        con.print(f"[yellow]note:[/] {escape(note)}")
+        con.print(f"[yellow]{t('cli.note')}:[/] {escape(note)}")
     for path in result.paths:
-        con.print(f"wrote {path}")
+        con.print(t("cli.wrote", path=path))
 
 
 review_app = typer.Typer(help="The review round trip: approve or edit the rows flagged `review`, then import them.")
@@ -333,11 +399,19 @@ def review_import(
 
     ctx = Context(db, config, verbose)
     decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
+    from optimizer.i18n import t
+
     out = console()
     out.print(
-        f"review of run {decision.run_id}: {decision.approved} approved ({decision.edited} edited), "
-        f"{decision.rejected} rejected, {decision.unanswered} left open"
-        + (" (dry run: nothing stored or sent)" if dry_run else "")
+        t(
+            "cli.review_summary",
+            run_id=decision.run_id,
+            approved=decision.approved,
+            edited=decision.edited,
+            rejected=decision.rejected,
+            unanswered=decision.unanswered,
+        )
+        + (t("cli.review_dry_run") if dry_run else "")
     )
     _print_changes(report, out)
 
@@ -379,7 +453,9 @@ def audit(
             r.error or r.request_id or "",
         )
     out = console()
-    out.print(table if records else "no changes recorded yet")
+    from optimizer.i18n import t
+
+    out.print(table if records else t("cli.no_audit"))
 
 
 @command

@@ -42,6 +42,7 @@ __all__ = [
     "ReviewSettings",
     "ScheduleSettings",
     "Settings",
+    "UiSettings",
     "config_hash",
     "default_config_path",
     "default_data_dir",
@@ -241,6 +242,15 @@ class JobSettings(_Section):
     output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
 
 
+class UiSettings(_Section):
+    """What a person reads: the language of reasons, labels, reports, summaries and messages."""
+
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN",
+        description='"zh-CN" (简体中文, the default) or "en"; the contract\'s column names and values never change',
+    )
+
+
 class Settings(BaseSettings):
     """Everything spendopt can be told, frozen once built."""
 
@@ -263,6 +273,7 @@ class Settings(BaseSettings):
     job: JobSettings = JobSettings()
     model: ModelSettings = ModelSettings()
     platform: PlatformRules = PlatformRules()
+    ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="[alerts] anomaly checks")
@@ -418,6 +429,6 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify"})
+    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -5,6 +5,7 @@
   session from Debian's binaries (``tests/pgserver.py``); every test gets a
   fresh database. With ``CI`` set, a missing server is a failure, never a skip.
 - ``engine``: a migrated store on ``store_url``.
+- the session speaks English (``SPENDOPT_UI__LANGUAGE=en``) unless a test asks for zh-CN.
 - ``isolated_home``: XDG folders in a temporary directory, so no test touches
   the real user's store or config.
 """
@@ -34,6 +35,9 @@ def pytest_configure(config) -> None:
         os.environ[var] = str(root / sub)
     for var in [v for v in os.environ if v.startswith("SPENDOPT_") and v not in ("SPENDOPT_PG_BINDIR",)]:
         del os.environ[var]
+    # What a person reads is zh-CN by default; tests that check English text get it from this
+    # setting, tests of the Chinese text ask for zh-CN (``monkeypatch.setenv`` or ``lang=``).
+    os.environ["SPENDOPT_UI__LANGUAGE"] = "en"
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +80,6 @@ def isolated_home(tmp_path, monkeypatch) -> Path:
         path = tmp_path / sub
         path.mkdir()
         monkeypatch.setenv(var, str(path))
-    for var in [v for v in os.environ if v.startswith("SPENDOPT_")]:
+    for var in [v for v in os.environ if v.startswith("SPENDOPT_") and v != "SPENDOPT_UI__LANGUAGE"]:
         monkeypatch.delenv(var)
     return tmp_path

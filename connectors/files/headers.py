@@ -1,7 +1,7 @@
 """Column aliases and value maps for imported stats files.
 
 The data contract (section 1) names the English columns; Qianchuan console
-exports (spec ``qianchuan.md`` section 5) carry Chinese headers with units in
+exports (``docs/qianchuan.md`` section 5) carry Chinese headers with units in
 brackets. This module says which header means which contract column, and which
 cell text means which ``status`` / ``bid_type`` / ``channel`` / ``currency``.
 It holds data and tiny pure functions only; ``connectors.files.stats`` does the reading.
@@ -187,7 +187,7 @@ BID_TYPE_VALUES: dict[str, str] = _value_map(
 )
 """Cell text -> contract bid_type. Qianchuan's 控成本投放 (SMART_BID_CUSTOM) sets
 either a CPA bid or a ROI goal: it reads as ``cpa`` unless the row's bid came
-from a ROI-goal column; 放量投放 (SMART_BID_CONSERVATIVE) has no bid (qianchuan.md 4.2)."""
+from a ROI-goal column; 放量投放 (SMART_BID_CONSERVATIVE) has no bid (docs/qianchuan.md 4.2)."""
 
 TOTAL_LABELS: frozenset[str] = frozenset({"合计", "总计", "汇总", "total", "合计:", "总计:"})
 """First-cell or date-cell text of a console export's summary row, which is skipped."""

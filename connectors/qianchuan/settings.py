@@ -3,7 +3,7 @@
 ``QianchuanSettings`` is the ``[qianchuan]`` section of spendopt's settings
 (``optimizer.settings.Settings.qianchuan``); it lives here because
 ``connectors/`` imports nothing from ``optimizer/``. Facts marked low-confidence
-in ``../shared/spec/qianchuan.md`` are settings with the documented value as
+in ``docs/qianchuan.md`` are settings with the documented value as
 default (report span, page sizes, the 全域 money unit, the learning-status path).
 
 Secrets never come from TOML: ``app_secret`` is a ``SecretStr`` read from

@@ -16,9 +16,13 @@ kind           effect
 =============  =====================================================================
 
 ``effects(anomalies, index, t)`` turns the rows active on day ``t`` into
-per-campaign multipliers the platform applies to the day's demand, ROI and
-conversion, plus each campaign's intraday clock ``g(f)``: the share of a normal
-day's spend accrued by fraction ``f`` of the day (``f`` for a normal campaign).
+per-campaign multipliers, plus each campaign's intraday clock ``g(f)``: the
+share of a normal day's spend accrued by fraction ``f`` of the day (``f`` for a
+normal campaign). ``injected(outcome, effects, budget)`` applies them to the
+day the market family realised, whatever the family: spend times the day's
+average rate (never over the budget), GMV and orders with it (GMV ~
+spend^0.7 when spend rises, in proportion when it falls), times the ROI and
+conversion factors.
 Tests and benchmarks only: a real account has no such table.
 """
 
@@ -31,7 +35,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AnomalySpec", "DayEffects", "effects"]
+__all__ = ["AnomalySpec", "DayEffects", "effects", "injected"]
 
 
 class AnomalySpec(BaseModel):
@@ -98,3 +102,20 @@ def effects(anomalies: Sequence[AnomalySpec], index: Mapping[str, int], t: int) 
         if a.kind == "runaway":
             roi[i] *= a.roi_factor
     return DayEffects(demand, roi, conversion, onset, rate)
+
+
+def injected(outcome: dict[str, np.ndarray], fx: DayEffects, budget: np.ndarray) -> dict[str, np.ndarray]:
+    """The day's outcome with ``fx`` applied (see the module docstring); the input is not changed."""
+    out = dict(outcome)
+    spend = np.asarray(outcome["spend"], dtype=float)
+    new_spend = np.round(np.minimum(spend * fx.demand, np.where(budget > 0, budget, 0.0)), 2)
+    new_spend = np.where(fx.onset < 1, new_spend, spend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(spend > 0, new_spend / spend, 0.0)
+    gmv_ratio = np.where(ratio > 1, ratio**0.7, ratio) * fx.roi * fx.conversion
+    out["spend"] = new_spend
+    out["gmv"] = np.where(new_spend > 0, np.round(np.asarray(outcome["gmv"], dtype=float) * gmv_ratio, 2), 0.0)
+    for key, scale in (("orders", gmv_ratio), ("impressions", ratio), ("clicks", ratio)):
+        if key in outcome:
+            out[key] = np.round(np.asarray(outcome[key], dtype=float) * scale).astype(np.int64)
+    return out

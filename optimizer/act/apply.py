@@ -26,7 +26,7 @@ rejected or not-yet-approved review rows, campaigns missing from or excluded by
 the platform, and campaigns whose platform budget, bid or status no longer
 matches the row's ``current_*`` ("changed on the platform since the
 recommendation"). A campaign in its learning phase keeps its bid unless a
-reviewer approved the row (qianchuan.md 4.4/4.5: a bid edit restarts learning
+reviewer approved the row (docs/qianchuan.md 4.4/4.5: a bid edit restarts learning
 and can forfeit the cost guarantee); its budget change still goes.
 
 Pending rows that earlier runs left for this account and that this run does

@@ -231,7 +231,7 @@ def plan_campaign(
     results: list[ItemResult] = []
     confirm: list[PlannedChange] = []
     if state.status == "learning" and row.approved is not True and "bid" in fields:
-        # qianchuan.md 4.4/4.5: leave a learning campaign's bid alone unless a person approved the change
+        # docs/qianchuan.md 4.4/4.5: leave a learning campaign's bid alone unless a person approved the change
         bid_first = (
             [f for f, _, _ in desired].index("bid") < [f for f, _, _ in desired].index("budget")
             if "budget" in fields

@@ -13,7 +13,7 @@ column     meaning
 2 ..       a grid of ``n_budget`` budgets x ``n_bid`` bids (budget-major; ``grid_for``)
 =========  ================================================================
 
-Per-campaign rules (``../shared/spec/qianchuan.md`` 4.1 and 8; values from
+Per-campaign rules (``docs/qianchuan.md`` 4.1 and 8; values from
 ``settings.platform`` and ``settings.budget``/``settings.bid``):
 
 * budget window: ``ref x (1 +/- budget.max_change_pct)`` where ``ref`` is today's

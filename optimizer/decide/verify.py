@@ -6,7 +6,7 @@ table (columns ``budget``, ``bid``, ``expected_spend``, ``expected_gmv``), today
 ``states`` and the settings, and lists every broken rule in a sentence a person
 can check. Nothing is applied unless the list is empty.
 
-Rules (``../shared/spec/qianchuan.md`` 4.1 and 8, data contract section 4):
+Rules (``docs/qianchuan.md`` 4.1 and 8, data contract section 4):
 
 * every campaign of ``states`` has exactly one row, and nothing else does;
 * locked and learning campaigns keep today's budget, bid and status;

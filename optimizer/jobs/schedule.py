@@ -16,7 +16,7 @@ Job options, and why:
   stale data in the afternoon.
 
 The default time, 09:30 Asia/Shanghai, is after Qianchuan's ~09:00 data
-freshness for the previous day (qianchuan.md 4.7, 8). A job that raises is
+freshness for the previous day (docs/qianchuan.md 4.7, 8). A job that raises is
 logged (by APScheduler and by ``on_error``) and the schedule goes on: one bad
 day must not stop the next.
 """

@@ -1,8 +1,9 @@
 """The dry-run simulation: policies run the daily loop against the simulated platform.
 
-For each policy a fresh ``SimulatedPlatform`` is built from the same scenario
-and seed (so every policy meets the same market and the same daily luck), and
-for each of ``days`` days::
+For each policy a fresh ``SimulatedPlatform`` is built from the same scenario,
+seed and market family (``market``: ``curves``, ``pacing`` or ``cohort``, see
+``connectors.sim.families``), so every policy meets the same market and the
+same daily luck, and for each of ``days`` days::
 
     pull     daily_stats for the last len(maturity) days (a look-back overlap:
              re-sent rows replace older ones, as a real pull does)
@@ -19,7 +20,7 @@ same inputs:
 
 - ``simulation_days.csv``: ``DAY_COLUMNS``, one row per policy and day;
 - ``simulation_campaign_days.csv``: ``CAMPAIGN_DAY_COLUMNS``, per campaign;
-- ``simulation_summary.csv``: ``SUMMARY_COLUMNS``, one row per policy;
+- ``simulation_summary.csv``: ``SUMMARY_COLUMNS``, one row per policy (with the market family);
 - ``simulation.png``: cumulative GMV and daily ROI per policy.
 
 The yardsticks ``hold``, ``rules`` and ``oracle`` are always run, so the summary
@@ -72,8 +73,11 @@ DAY_COLUMNS = (
     "cumulative_gmv",
     "changes_applied",
     "changes_rejected",
+    "expected_spend",
+    "expected_gmv",
 )
-"""Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes."""
+"""Per policy and day: budgets in force, final spend/GMV/orders, ROI = gmv/spend, writes, and the
+true expected (noise-free) spend and GMV of the settings in force."""
 
 CAMPAIGN_DAY_COLUMNS = (
     "policy",
@@ -88,8 +92,9 @@ CAMPAIGN_DAY_COLUMNS = (
     "spend",
     "gmv",
     "orders",
+    "expected_gmv",
 )
-"""Per policy, day and campaign: settings in force and the final outcome."""
+"""Per policy, day and campaign: settings in force, the final outcome and its true expectation."""
 
 SUMMARY_COLUMNS = (
     "policy",
@@ -102,8 +107,19 @@ SUMMARY_COLUMNS = (
     "lift_vs_rules_pct",
     "changes_applied",
     "changes_rejected",
+    "expected_gmv",
+    "capture_pct",
+    "gain",
+    "contract_breaks",
+    "flip_flops",
+    "floor_days",
+    "market",
 )
-"""Per policy over the run; lifts are GMV differences in percent of the reference's GMV."""
+"""Per policy over the run; lifts are GMV differences in percent of the reference's GMV. ``capture_pct``
+and ``gain`` compare true expected GMV (``optimizer.simulate.scoring``: gain = share of the oracle's
+improvement over hold), ``contract_breaks``, ``flip_flops`` and ``floor_days`` count rule breaks,
+pauses undone within 3 days and days with the true expected ROI over 2 % under the floor; ``market`` the family the run was
+simulated on."""
 
 OUTPUT_FILES = {
     "days": "simulation_days.csv",
@@ -123,6 +139,7 @@ class SimulationResult:
     campaign_days: pd.DataFrame
     summary: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    market: str = "curves"
 
 
 def simulation_settings(scenario: Scenario, config: Path | str | None = None) -> Settings:
@@ -229,12 +246,12 @@ class _History:
 
 
 def _run_policy(
-    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any
+    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any, market: str
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     from optimizer.simulate.policies import PolicyContext, make_policy
     from optimizer.simulate.policies.oracle import truth_model
 
-    platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform)
+    platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market)
     context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
     policy = make_policy(name, context)
     account = scenario.account_id
@@ -252,6 +269,7 @@ def _run_policy(
         campaigns = platform.list_campaigns(account)
         changes = policy.decide(today, campaigns, history.frame(), settings)
         applied, rejected = _apply(platform, changes)
+        exp_spend, exp_gmv = _expected_in_force(platform, account)
         platform.advance_day()
         out = platform.final_outcome(today)
         listed = out["listed"]
@@ -273,6 +291,8 @@ def _run_policy(
                 "cumulative_gmv": cum_gmv,
                 "changes_applied": applied,
                 "changes_rejected": rejected,
+                "expected_spend": round(float(sum(exp_spend.values())), 2),
+                "expected_gmv": round(float(sum(exp_gmv.values())), 2),
             }
         )
         for i in range(len(specs)):
@@ -292,10 +312,23 @@ def _run_policy(
                         float(out["spend"][i]),
                         float(out["gmv"][i]),
                         int(out["orders"][i]),
+                        round(exp_gmv.get(c.campaign_id, 0.0), 2),
                     )
                 )
         advance()
     return day_rows, camp_rows
+
+
+def _expected_in_force(platform: SimulatedPlatform, account: str) -> tuple[dict[str, float], dict[str, float]]:
+    """True expected spend and GMV per campaign of today's settings (after the policy's writes)."""
+    import numpy as np
+
+    campaigns = platform.list_campaigns(account)
+    budget = np.array([0.0 if c.status == "paused" else float(c.budget or 0) for c in campaigns])
+    bid = np.array([np.nan if c.bid is None else float(c.bid) for c in campaigns])
+    spend, gmv = platform.expected(budget[:, None], bid[:, None])
+    ids = [c.campaign_id for c in campaigns]
+    return dict(zip(ids, spend[:, 0].tolist(), strict=True)), dict(zip(ids, gmv[:, 0].tolist(), strict=True))
 
 
 def run_simulation(
@@ -307,16 +340,22 @@ def run_simulation(
     settings: Settings | None = None,
     out_dir: Path | str | None = None,
     progress: bool = True,
+    market: str = "curves",
 ) -> SimulationResult:
-    """Run every policy (plus the yardsticks) for ``days`` days; write the outputs if ``out_dir``.
+    """Run every policy (plus the yardsticks) for ``days`` days on the market family ``market``;
+    write the outputs if ``out_dir``.
 
-    Deterministic: the same scenario, seed, days, policies and settings give the
-    same frames and byte-identical files.
+    Deterministic: the same scenario, seed, days, policies, settings and market
+    give the same frames and byte-identical files.
     """
     import pandas as pd
 
     if days < 1:
         raise ValueError("days must be at least 1")
+    from connectors.sim.families import market_names
+
+    if market not in market_names():
+        raise KeyError(f"unknown market family {market!r} (known: {', '.join(market_names())})")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     settings = settings or load_settings_defaults(scenario)
@@ -330,15 +369,16 @@ def run_simulation(
     camp_rows: list[tuple[Any, ...]] = []
     with _progress(progress, len(names) * days) as advance:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, days, settings, advance)
+            d, c = _run_policy(name, scenario, seed, days, settings, advance, market)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
     camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
-    result = SimulationResult(scenario.name, seed, days_frame, camp_frame, _summary(days_frame, names))
+    summary = _summary(days_frame, camp_frame, names, settings, market)
+    result = SimulationResult(scenario.name, seed, days_frame, camp_frame, summary, market=market)
     if out_dir is not None:
         files = write_outputs(result, Path(out_dir))
-        result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files)
+        result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files, market)
     return result
 
 
@@ -365,8 +405,12 @@ class _progress:
             self.bar.stop()
 
 
-def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+def _summary(
+    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Settings, market: str
+) -> pd.DataFrame:
     import pandas as pd
+
+    from optimizer.simulate import scoring
 
     totals = days.groupby("policy", sort=False).agg(
         days=("day", "count"),
@@ -374,8 +418,10 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
         gmv=("gmv", "sum"),
         changes_applied=("changes_applied", "sum"),
         changes_rejected=("changes_rejected", "sum"),
+        expected_gmv=("expected_gmv", "sum"),
     )
     gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
+    expected = {p: float(totals.loc[p, "expected_gmv"]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
@@ -395,6 +441,13 @@ def _summary(days: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
                 "changes_applied": int(totals.loc[p, "changes_applied"]),
                 "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "expected_gmv": round(expected[p], 2),
+                "capture_pct": pct(expected[p], expected["oracle"]),
+                "gain": round(scoring.gain(expected[p], expected["hold"], expected["oracle"]), 4),
+                "contract_breaks": scoring.contract_breaks(campaign_days[campaign_days["policy"] == p], settings),
+                "flip_flops": scoring.flip_flops(campaign_days[campaign_days["policy"] == p]),
+                "floor_days": scoring.floor_days(days[days["policy"] == p], settings),
+                "market": market,
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -425,7 +478,7 @@ def _chart(result: SimulationResult, path: Path) -> None:
             ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
             ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
         ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
-        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, seed {result.seed}")
+        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, market {result.market}, seed {result.seed}")
         ax_gmv.legend(loc="upper left")
         ax_gmv.grid(alpha=0.3)
         ax_roi.set_ylabel("daily ROI (GMV / spend)")
@@ -439,30 +492,37 @@ def _chart(result: SimulationResult, path: Path) -> None:
         plt.close(fig)
 
 
+def _market_of(summary: pd.DataFrame) -> str:
+    return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
+
+
 def render_summary(summary: pd.DataFrame) -> Any:
     """The summary as a rich ``Table`` for the terminal."""
     from rich import box
     from rich.table import Table
 
     table = Table(
-        title="simulation summary (final, fully attributed GMV, CNY)",
+        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
         collapse_padding=True,
     )
-    heads = ("policy", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "writes")
+    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
     for h in heads:
         table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
     for r in summary.itertuples(index=False):
         table.add_row(
             r.policy,
+            "-" if r.gain != r.gain else f"{r.gain:.2f}",
+            f"{r.capture_pct:.1f}%",
             f"{r.spend:,.0f}",
             f"{r.gmv:,.0f}",
             f"{r.roi:.2f}",
             f"{r.pct_of_oracle_gmv:.1f}%",
             f"{r.lift_vs_hold_pct:+.1f}%",
             f"{r.lift_vs_rules_pct:+.1f}%",
+            f"{r.contract_breaks}",
             f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
         )
     return table

@@ -1,4 +1,4 @@
-"""Candidate settings stay inside the per-campaign guardrails (qianchuan.md 4.1 and 8)."""
+"""Candidate settings stay inside the per-campaign guardrails (docs/qianchuan.md 4.1 and 8)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ class HoldPolicy:
 
 # ---------------------------------------------------------------- rules
 class RulesConfig(BaseModel):
-    """Thresholds of the ops rule of thumb (qianchuan.md section 6)."""
+    """Thresholds of the ops rule of thumb (docs/qianchuan.md section 6)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -1,0 +1,148 @@
+"""What a person reads, in their language: ``t(key, **fields)``.
+
+The API (everyone uses it for every sentence, label and heading a person reads)::
+
+    from optimizer.i18n import t, use_language
+
+    t("cli.imported_rows", rows=1200)          # in the current language (default zh-CN)
+    t("cli.imported_rows", lang="en", rows=1200)
+    with use_language(settings.ui.language):   # the CLI does this once per command
+        ...
+
+* ``LANGUAGES = ("zh-CN", "en")``; ``DEFAULT_LANGUAGE = "zh-CN"`` (``[ui] language``).
+* A key is ``<catalog>.<name>``. The catalog is the module ``optimizer/i18n/<catalog>.py``,
+  loaded on first use; it holds ``CATALOG = {name: {"zh-CN": ..., "en": ...}}``. Keep one
+  catalog per area (``cli``, ``reasons``, ``report``, ``review``, ``files``, ``simulate``...)
+  so engineers do not edit one file at once; ``tests/i18n`` checks that every entry has both
+  languages with the same ``{fields}``.
+* Texts are ``str.format`` templates: ``{budget:,.0f}``, ``{pct:.0f}`` work. Callers pass
+  numbers, not pre-formatted strings, where a unit or precision belongs to the sentence.
+* An unknown key or a missing field raises ``KeyError`` (a typo must fail a test, not show
+  a key to a user).
+* The current language lives in a ``contextvars.ContextVar`` (per thread/task, never global
+  state shared across runs): ``use_language`` sets it for a block and restores it after.
+  Library code that has a ``Settings`` passes ``lang=settings.ui.language`` explicitly.
+* ``problem_text(problem)`` renders a ``connectors.errors.Problem``: connectors cannot import
+  the optimizer, so a Problem may carry ``key`` (in the ``files`` catalog) and ``fields``;
+  without a key its English ``message`` is shown as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+import string
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from connectors.errors import Problem
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Language",
+    "catalog",
+    "command_language",
+    "current_language",
+    "input_error_text",
+    "problem_text",
+    "set_command_language",
+    "t",
+    "use_language",
+]
+
+Language = Literal["zh-CN", "en"]
+LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
+DEFAULT_LANGUAGE: Language = "zh-CN"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("spendopt_language", default=DEFAULT_LANGUAGE)
+_catalogs: dict[str, Mapping[str, Mapping[str, str]]] = {}
+
+
+def catalog(name: str) -> Mapping[str, Mapping[str, str]]:
+    """The entries of ``optimizer/i18n/<name>.py`` (``KeyError`` if there is no such catalog)."""
+    if name not in _catalogs:
+        if not name.isidentifier():
+            raise KeyError(f"no message catalog {name!r}")
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise KeyError(f"no message catalog {name!r} (optimizer/i18n/{name}.py)") from None
+        _catalogs[name] = module.CATALOG
+    return _catalogs[name]
+
+
+def current_language() -> str:
+    """The language ``t`` uses when not told: set by ``use_language``, default zh-CN."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_language(lang: str | None) -> Iterator[str]:
+    """Within the block ``t`` speaks ``lang`` (``None`` = leave it as it is)."""
+    if lang is None:
+        yield _current.get()
+        return
+    _check(lang)
+    token = _current.set(lang)
+    try:
+        yield lang
+    finally:
+        _current.reset(token)
+
+
+def t(key: str, /, *, lang: str | None = None, **fields: Any) -> str:
+    """The text of ``key`` in ``lang`` (default: the current language) with ``fields`` filled in."""
+    lang = lang or _current.get()
+    _check(lang)
+    area, _, name = key.partition(".")
+    entries = catalog(area)
+    if name not in entries:
+        raise KeyError(f"no message {key!r} in optimizer/i18n/{area}.py")
+    template = entries[name][lang]
+    return template.format(**fields) if fields or "{" in template else template
+
+
+def fields_of(template: str) -> set[str]:
+    """The ``{field}`` names a template uses (for the catalog consistency test)."""
+    return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def problem_text(problem: Problem, *, lang: str | None = None) -> str:
+    """``file:row:column: message`` with the message in ``lang`` when the problem has a key."""
+    key = getattr(problem, "key", None)
+    if not key:
+        return str(problem)
+    message = t(key, lang=lang, **dict(getattr(problem, "fields", None) or {}))
+    return f"{problem.where}: {message}"
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise KeyError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+
+
+def input_error_text(error: Any, *, lang: str | None = None) -> str:
+    """An ``InputError``'s problems, one per line, in ``lang``."""
+    lines = [problem_text(p, lang=lang) for p in error.problems]
+    if error.more:
+        lines.append(t("cli.more_problems", lang=lang, more=error.more))
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def command_language() -> Iterator[None]:
+    """The scope of one CLI command: ``set_command_language`` inside it lasts until the block ends."""
+    start = _current.get()
+    try:
+        yield
+    finally:
+        _current.set(start)
+
+
+def set_command_language(lang: str) -> None:
+    """Speak ``lang`` for the rest of the current command (the CLI calls it once the settings are read)."""
+    _check(lang)
+    _current.set(lang)
