@@ -171,6 +171,13 @@ class ScheduleSettings(_Section):
         3600, ge=1, le=86_400, description="a run missed by up to this many seconds (machine asleep) still happens"
     )
     enabled: bool = Field(True, description="false = spendopt schedule refuses to start")
+    data_deadline: str = Field(
+        "12:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        description="local time after which a day whose data is still not final is reported late (no run)",
+    )
+    retry_s: float = Field(300, gt=0, le=86_400, description="first wait before asking again whether the data is final")
+    retry_max_s: float = Field(1800, gt=0, le=86_400, description="longest wait between two asks (the wait doubles)")
 
     @model_validator(mode="after")
     def _known_timezone(self) -> ScheduleSettings:

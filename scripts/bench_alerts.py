@@ -50,8 +50,9 @@ def pick_anomalies(scenario, seed: int, days: int, per_kind: int):
     out = []
     for kind in KINDS:
         pool = [c for c in live if c.bid_type == "roi"] if kind == "runaway" else live
-        placed = 0
-        while placed < per_kind:
+        placed = tries = 0
+        while placed < per_kind and tries < 10_000:
+            tries += 1
             c = pool[int(rng.integers(len(pool)))]
             start = int(rng.integers(3, days - 3))
             span = {(c.campaign_id, d) for d in range(start - 2, start + 6)}
@@ -65,7 +66,7 @@ def pick_anomalies(scenario, seed: int, days: int, per_kind: int):
     return tuple(out)
 
 
-def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path) -> dict:
+def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
     from connectors.sim import SimulatedPlatform, load_scenario
     from optimizer.jobs.daily import run_daily
     from optimizer.jobs.watch import Watcher
@@ -77,6 +78,7 @@ def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path) ->
     scenario = base.model_copy(update={"anomaly": anomalies})
     platform = SimulatedPlatform.from_scenario(scenario, seed=seed)
     settings = simulation_settings(scenario)
+    settings = settings.model_copy(update={"alerts": settings.alerts.model_copy(update=alerts)})
     engine = open_store(f"sqlite:///{workdir / f'alerts-{seed}.db'}")
     watcher = Watcher(settings, engine, platform)
     tz = settings.data.timezone
@@ -153,13 +155,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--per-kind", type=int, default=3)
+    parser.add_argument("--z", type=float, default=None, help="[alerts] z for this run (default: the setting's)")
     args = parser.parse_args()
+    overrides = {} if args.z is None else {"z": args.z}
     detected, total = Counter(), Counter()
     false_daily, false_watch, normal = Counter(), Counter(), 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(1, args.seeds + 1):
-            r = run_seed(args.scenario, seed, args.days, args.per_kind, Path(tmp))
+            r = run_seed(args.scenario, seed, args.days, args.per_kind, Path(tmp), overrides)
             detected.update(r["detected"])
             total.update(r["total"])
             false_daily.update(r["false_daily"])
@@ -172,7 +176,8 @@ def main() -> None:
                 f"false daily {dict(r['false_daily'])}, watch {dict(r['false_watch'])}",
                 flush=True,
             )
-    print(f"\n{args.scenario}, {args.seeds} seeds x {args.days} days, {time.perf_counter() - started:.0f} s")
+    z = args.z if args.z is not None else "default"
+    print(f"\n{args.scenario}, {args.seeds} seeds x {args.days} days, z = {z}, {time.perf_counter() - started:.0f} s")
     print("| anomaly | check | detected | rate |\n|---|---|---|---|")
     for key in sorted(total):
         kind, check = key.split()

@@ -80,17 +80,16 @@ def check_account(
 
 def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: str = "zh-CN") -> pd.DataFrame:
     """``auto`` rows of campaigns with an open alert become ``review``; the reason says which alert."""
+    from optimizer.alerts.texts import lang_of
+    from optimizer.i18n import t
+
     if not held or frame.empty:
         return frame
     frame = frame.copy()
     hit = frame["campaign_id"].astype(str).isin(held) & (frame["decision"] == "auto") & (frame["action"] != "hold")
     for i in frame.index[hit]:
         kinds = "、".join(kind_name(k, language) for k in held[str(frame.at[i, "campaign_id"])])
-        note = (
-            f"有未处理的预警 ({kinds}), 转人工审核"
-            if not language.startswith("en")
-            else f"open alert ({kinds}): review"
-        )
+        note = t("alerts.held_reason", lang=lang_of(language), kinds=kinds)
         frame.at[i, "decision"] = "review"
         frame.at[i, "reason"] = f"{frame.at[i, 'reason']}; {note}" if frame.at[i, "reason"] else note
     return frame
@@ -98,26 +97,23 @@ def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: s
 
 def summary_notice(result: Any, alerts: list[Alert], language: str = "zh-CN") -> Any:
     """The morning summary of a daily run: applied, waiting for review (and where), alerts."""
+    from optimizer.alerts.texts import lang_of
+    from optimizer.i18n import t
     from optimizer.notify import Notice
 
-    zh = not language.startswith("en")
+    lang = lang_of(language)
     lines = []
     for acc in result.accounts:
         if acc.error:
-            lines.append(f"{acc.account_id}: " + ("失败 " if zh else "failed ") + acc.error)
+            lines.append(t("alerts.summary_account_failed", lang=lang, account=acc.account_id, error=acc.error))
             continue
         applied = acc.applied.count("confirmed") if acc.applied is not None else 0
-        if zh:
-            lines.append(f"账户 {acc.account_id}: 已自动执行 {applied} 项, 待审核 {acc.review} 项")
-        else:
-            lines.append(f"account {acc.account_id}: {applied} changes applied, {acc.review} waiting for review")
+        lines.append(t("alerts.summary_account", lang=lang, account=acc.account_id, applied=applied, review=acc.review))
         if acc.review and acc.paths:
-            lines.append(("审核文件: " if zh else "review file: ") + str(acc.paths[0]))
-    new = len(alerts)
-    lines.append(f"新预警 {new} 条" if zh else f"{new} new alerts")
-    title = (f"spendopt 每日运行 {result.effective_date}" if zh else f"spendopt daily run {result.effective_date}") + (
-        "" if result.ok else (" · 失败" if zh else " · failed")
-    )
+            lines.append(t("alerts.summary_review_file", lang=lang, path=str(acc.paths[0])))
+    lines.append(t("alerts.summary_alerts", lang=lang, n=len(alerts)))
+    title = t("alerts.summary_title", lang=lang, date=str(result.effective_date))
+    title += "" if result.ok else t("alerts.summary_failed", lang=lang)
     return Notice(
         key=f"run-{result.run_id}", level="info" if result.ok else "critical", title=title, lines=tuple(lines)
     )

@@ -13,9 +13,10 @@ that were in force:
   model's parameter uncertainty and by the lag correction of an immature day:
   ``z = (e - c - d) / sqrt(r^2 + (gmv_sd / gmv)^2 + (k (1 - m))^2)`` (``k`` 0.25
   when the lag curve was estimated from re-sent rows, 0.5 when configured).
-  On an immature day (``m < 0.97``) ``d`` is the median residual of the
-  account's campaigns that day: a lag correction that is off moves them all
-  (an account-wide drop of the same size is then not a single campaign's alert).
+  ``d`` is the median of that day's ``e - c`` over the account's campaigns (at
+  least 5 with volume): a lag correction that is off moves them all (the
+  store's lag curve can be wrong for the first days of an account), so an
+  account-wide drop is not any one campaign's alert.
 * **Orders** against a negative binomial with the expected orders (expected
   GMV / the campaign's order value) and the same relative spread: ``P(X <= x)``.
 * **Spend against budget and forecast.** Uncapped days: ``log s`` against the
@@ -118,9 +119,9 @@ class DayCheck:
         self.expected_gmv = _given_spend(self.spend_hat, self.gmv_hat, self.spend, model.beta) * np.exp(self.centre)
         with np.errstate(divide="ignore", invalid="ignore"):
             e_y = np.log(np.maximum(self.gmv, 0.01)) - np.log(self.expected_gmv)
-            # An immature day's lag correction is shared by every campaign: take out the account's common shift.
+            # A lag correction that is off (or a platform-wide day) moves every campaign: take out the common shift.
             usable = self.observed & (self.spend >= min_spend) & np.isfinite(e_y)
-            self.shift = float(np.median(e_y[usable])) if self.maturity < 0.97 and usable.sum() >= 5 else 0.0
+            self.shift = float(np.median(e_y[usable] - self.centre[usable])) if usable.sum() >= 5 else 0.0
             self.expected_gmv = self.expected_gmv * np.exp(self.shift)
             rel_sd = np.where(self.gmv_hat > 0, self.gmv_sd / self.gmv_hat, 0.0)
             lag = (0.25 if history.maturity_source == "revisions" else 0.5) * (1 - self.maturity)
@@ -149,14 +150,10 @@ def day_check(history: History, model: FittedModel, window: int = 28, min_spend:
 
 
 def _nbinom_cdf(x: np.ndarray, mean: np.ndarray, rel_sd: np.ndarray) -> np.ndarray:
-    """``P(X <= x)`` for a negative binomial with ``mean`` and variance ``mean + (rel_sd * mean)^2``."""
-    from scipy.stats import nbinom, poisson
-
-    var_extra = (rel_sd * mean) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(var_extra > 1e-9, mean**2 / var_extra, np.inf)
-        p = r / (r + mean)
-    return np.where(np.isfinite(r), nbinom.cdf(x, np.where(np.isfinite(r), r, 1.0), p), poisson.cdf(x, mean))
+    """``P(X <= x)`` for counts with ``mean`` and variance ``mean + (rel_sd * mean)^2`` (negative binomial),
+    by the normal approximation with continuity correction (no SciPy at run time)."""
+    sd = np.sqrt(np.maximum(mean + (rel_sd * mean) ** 2, 1e-9))
+    return ncdf((x + 0.5 - mean) / sd)
 
 
 def _r(x: float) -> float:

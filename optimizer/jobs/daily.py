@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
+    from optimizer.notify import Notifier
 
 __all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
 
@@ -112,10 +113,12 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    notifier: Notifier | None = None,
 ) -> DailyResult:
     """Run the daily job once for every account the connector lists.
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
     """
     from optimizer.jobs.pull import pull
     from optimizer.store import finish_run, start_run
@@ -171,6 +174,10 @@ def run_daily(
     if not dry_run:
         failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
         finish_run(engine, run_id, status="ok" if not failed else "failed", message="; ".join(failed))
+        if notifier is not None:
+            from optimizer.jobs.watch import notify_run
+
+            notify_run(engine, notifier, result)
     return result
 
 
@@ -277,7 +284,10 @@ def run_job(
     out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
     if days != 1 and settings.job.connector != "sim":
         raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
+    from optimizer.notify import notifier_from_settings
+
     results = []
+    notifier = None if dry_run else notifier_from_settings(settings)
     with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, sim):
         for day in range(days):
             if day:
@@ -293,6 +303,9 @@ def run_job(
                     dry_run=dry_run,
                     progress=progress,
                     report=report or day == days - 1,
+                    notifier=notifier if day == days - 1 else None,
                 )
             )
+    if notifier is not None:
+        notifier.close()
     return results

@@ -140,6 +140,16 @@ def notify_alerts(engine: Engine, notifier: Notifier, alerts: list[Alert], extra
     mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=dt.datetime.now(dt.UTC))
 
 
+def notify_run(engine: Engine, notifier: Notifier, result: object) -> None:
+    """After a daily run: its summary, then every open alert no bot has taken yet (this run's and older)."""
+    from optimizer.alerts import summary_notice
+    from optimizer.store.alerts import list_alerts
+
+    pending = sorted(list_alerts(engine, unnotified=True), key=lambda a: a.id)
+    new = [a for acc in result.accounts for a in acc.alerts]
+    notify_alerts(engine, notifier, pending, extra=[summary_notice(result, new, notifier.language)])
+
+
 def run_watch(
     watcher: Watcher,
     *,
@@ -149,12 +159,16 @@ def run_watch(
     stop: threading.Event | None = None,
     polls: int | None = None,
     on_poll: Callable[[WatchPoll], None] | None = None,
+    today: Callable[[], dt.date] | None = None,
 ) -> int:
-    """Poll every ``interval_s`` until ``stop`` is set (or ``polls`` polls); returns the polls made."""
+    """Poll every ``interval_s`` until ``stop`` is set (or ``polls`` polls); returns the polls made.
+
+    ``today``: the account's date when it is not the clock's (the simulated account).
+    """
     stop = stop or threading.Event()
     done = 0
     while not stop.is_set() and (polls is None or done < polls):
-        result = watcher.poll(clock())
+        result = watcher.poll(clock(), today=today() if today is not None else None)
         done += 1
         if on_poll is not None:
             on_poll(result)

@@ -45,6 +45,10 @@ ACCOUNT_WIDE = "*"  # campaign_id of an alert about the whole account (a failed 
 
 class AlertRow(SQLModel, table=True):
     __tablename__ = "alert"
+    __table_args__ = (
+        sa.Index("ix_alert_key", "account_id", "campaign_id", "kind"),
+        sa.Index("ix_alert_state", "state"),
+    )
 
     id: int | None = TableField(default=None, primary_key=True)
     account_id: str = TableField(max_length=64)
