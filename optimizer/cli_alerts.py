@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli import ConfigOption, Context, DbOption, VerboseOption, command, console
+from optimizer.cli_base import ConfigOption, Context, DbOption, VerboseOption, command, console
 
 
 def alerts(

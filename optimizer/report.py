@@ -146,8 +146,8 @@ def write_report(
     from matplotlib import rc_context
 
     font = cjk_font()
-    params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with rc_context(params), warnings.catch_warnings():
+    fonts = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         _curves(history, model, frame, Path(curves), top_n, font)

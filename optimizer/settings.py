@@ -240,8 +240,10 @@ class NotifySettings(_Section):
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
-    connector: Literal["sim", "qianchuan"] = Field(
-        "sim", description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API'
+    connector: Literal["sim", "qianchuan", "files"] = Field(
+        "sim",
+        description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API; '
+        '"files": the accounts imported from console exports (changes made by hand)',
     )
     sim_scenario: str = Field("demo", min_length=1, description="preset (config/scenarios) of the simulated account")
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
@@ -347,7 +349,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     Raises ``InputError`` naming the file, the key and the allowed range.
     """
     explicit = path is not None
-    file = Path(path) if explicit else default_config_path()
+    file = Path(path) if path is not None else default_config_path()
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = read_toml(file, what="config file")

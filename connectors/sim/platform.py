@@ -117,7 +117,11 @@ class SimulatedPlatform:
     # ------------------------------------------------------------------ setup
     @classmethod
     def from_scenario(
-        cls, name_or_path: str | Path | Scenario, *, seed: int = 0, rules: PlatformRules | None = None,
+        cls,
+        name_or_path: str | Path | Scenario,
+        *,
+        seed: int = 0,
+        rules: PlatformRules | None = None,
         market: str = "curves",
     ) -> SimulatedPlatform:
         """A platform at the scenario's first simulated day, its history already realised."""
@@ -319,8 +323,13 @@ class SimulatedPlatform:
 
     def _restart_learning(self, i: int, budget: float, bid: float) -> None:
         row = np.array([i])
-        if self.market.resets(row, np.array([[self._budget_open[i]]]), np.array([[self._bid_open[i]]]),
-                              np.array([[budget]]), np.array([[bid]]))[0, 0]:
+        if self.market.resets(
+            row,
+            np.array([[self._budget_open[i]]]),
+            np.array([[self._bid_open[i]]]),
+            np.array([[budget]]),
+            np.array([[bid]]),
+        )[0, 0]:
             days = int(self.market.learning_days()[i])
             self._learning_until[i] = max(self._learning_until[i], self._t + days)
 
@@ -447,8 +456,9 @@ class SimulatedPlatform:
         self.market_name = state.get("market", "curves")
         self.market = build_market(self.market_name, self.scenario, self.seed)
         saved = state.get("market_state")
-        self._mstate = self.market.initial_state() if saved is None else {
-            k: np.array(v, dtype=float) for k, v in saved.items()}
+        self._mstate = (
+            self.market.initial_state() if saved is None else {k: np.array(v, dtype=float) for k, v in saved.items()}
+        )
         cs = self.scenario.campaigns
         self._ids = [c.campaign_id for c in cs]
         self._index = {cid: i for i, cid in enumerate(self._ids)}

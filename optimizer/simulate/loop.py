@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import BidChange, BudgetChange, Change, StatusChange
 from connectors.sim.platform import SimulatedPlatform
 from connectors.sim.scenario import Scenario, load_scenario
+from optimizer.simulate.outputs import OUTPUT_FILES, render_summary, write_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAMPAIGN_DAY_COLUMNS",
     "DAY_COLUMNS",
+    "OUTPUT_FILES",
     "REFERENCE_POLICIES",
     "SUMMARY_COLUMNS",
     "SimulationResult",
@@ -121,13 +123,6 @@ improvement over hold), ``contract_breaks``, ``flip_flops`` and ``floor_days`` c
 pauses undone within 3 days and days with the true expected ROI over 2 % under the floor; ``market`` the family the run was
 simulated on."""
 
-OUTPUT_FILES = {
-    "days": "simulation_days.csv",
-    "campaign_days": "simulation_campaign_days.csv",
-    "summary": "simulation_summary.csv",
-    "chart": "simulation.png",
-}
-
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -167,6 +162,26 @@ def load_settings_defaults(scenario: Scenario) -> Settings:
             for e in exc.errors()
         ]
         raise InputError(problems) from None
+
+
+def day_settings(settings: Settings, scenario: Scenario, days: int) -> list[Settings]:
+    """The guardrails in force on each simulated day: ``settings`` with every
+    ``[[settings_change]]`` of the scenario whose day has come merged on top
+    (``Scenario.settings_on``); the same object on days without a change."""
+    from connectors.sim.scenario import merge_settings
+
+    out: list[Settings] = []
+    current, applied = settings, 0
+    changes = sorted(scenario.settings_changes, key=lambda c: c.day)
+    for d in range(days):
+        due = [c for c in changes if c.day <= d]
+        if len(due) != applied:
+            merged = settings.model_dump()
+            for change in due:
+                merged = merge_settings(merged, change.settings)
+            current, applied = type(settings).model_validate(merged), len(due)
+        out.append(current)
+    return out
 
 
 def _policy_order(policies: Sequence[str]) -> list[str]:
@@ -246,11 +261,13 @@ class _History:
 
 
 def _run_policy(
-    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any, market: str
+    name: str, scenario: Scenario, seed: int, settings_by_day: Sequence[Settings], advance: Any, market: str
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     from optimizer.simulate.policies import PolicyContext, make_policy
     from optimizer.simulate.policies.oracle import truth_model
 
+    days = len(settings_by_day)
+    settings = settings_by_day[0]
     platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market)
     context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
     policy = make_policy(name, context)
@@ -267,7 +284,7 @@ def _run_policy(
         if d > 0:
             history.pull(platform, today - lookback, today - dt.timedelta(days=1))
         campaigns = platform.list_campaigns(account)
-        changes = policy.decide(today, campaigns, history.frame(), settings)
+        changes = policy.decide(today, campaigns, history.frame(), settings_by_day[d])
         applied, rejected = _apply(platform, changes)
         exp_spend, exp_gmv = _expected_in_force(platform, account)
         platform.advance_day()
@@ -365,16 +382,19 @@ def run_simulation(
     unknown = [p for p in names if p not in policy_names()]
     if unknown:
         raise KeyError(f"unknown policy {unknown[0]!r} (known: {', '.join(policy_names())})")
+    by_day = day_settings(settings, scenario, days)
     day_rows: list[dict[str, Any]] = []
     camp_rows: list[tuple[Any, ...]] = []
-    with _progress(progress, len(names) * days) as advance:
+    from optimizer.progress import ProgressBar
+
+    with ProgressBar("simulating", total=len(names) * days, show=progress) as bar:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, days, settings, advance, market)
+            d, c = _run_policy(name, scenario, seed, by_day, bar.advance, market)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
     camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
-    summary = _summary(days_frame, camp_frame, names, settings, market)
+    summary = _summary(days_frame, camp_frame, names, by_day, market)
     result = SimulationResult(scenario.name, seed, days_frame, camp_frame, summary, market=market)
     if out_dir is not None:
         files = write_outputs(result, Path(out_dir))
@@ -382,31 +402,8 @@ def run_simulation(
     return result
 
 
-class _progress:
-    """A rich progress bar over policy-days, or nothing."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self.show, self.total, self.bar = show, total, None
-
-    def __enter__(self):
-        if not self.show:
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        )
-        self.bar.start()
-        task = self.bar.add_task("simulate", total=self.total)
-        return lambda: self.bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _summary(
-    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Settings, market: str
+    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Sequence[Settings], market: str
 ) -> pd.DataFrame:
     import pandas as pd
 
@@ -420,27 +417,27 @@ def _summary(
         changes_rejected=("changes_rejected", "sum"),
         expected_gmv=("expected_gmv", "sum"),
     )
-    gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
-    expected = {p: float(totals.loc[p, "expected_gmv"]) for p in names}
+    gmv = {p: float(totals["gmv"][p]) for p in names}
+    expected = {p: float(totals["expected_gmv"][p]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
 
     rows = []
     for p in names:
-        spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
+        spend, g = round(float(totals["spend"][p]), 2), round(gmv[p], 2)
         rows.append(
             {
                 "policy": p,
-                "days": int(totals.loc[p, "days"]),
+                "days": int(totals["days"][p]),
                 "spend": spend,
                 "gmv": g,
                 "roi": round(g / spend, 4) if spend > 0 else 0.0,
                 "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
                 "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
-                "changes_applied": int(totals.loc[p, "changes_applied"]),
-                "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "changes_applied": int(totals["changes_applied"][p]),
+                "changes_rejected": int(totals["changes_rejected"][p]),
                 "expected_gmv": round(expected[p], 2),
                 "capture_pct": pct(expected[p], expected["oracle"]),
                 "gain": round(scoring.gain(expected[p], expected["hold"], expected["oracle"]), 4),
@@ -451,78 +448,3 @@ def _summary(
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-
-
-def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
-    """Write the three CSVs (UTF-8 with BOM) and the chart; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {key: out_dir / name for key, name in OUTPUT_FILES.items()}
-    for key, frame in (("days", result.days), ("campaign_days", result.campaign_days), ("summary", result.summary)):
-        tmp = files[key].with_suffix(".csv.tmp")
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
-        tmp.replace(files[key])
-    _chart(result, files["chart"])
-    return files
-
-
-def _chart(result: SimulationResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_gmv, ax_roi) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, dpi=100)
-    try:
-        for name, frame in result.days.groupby("policy", sort=False):
-            style = {"oracle": "--", "hold": ":"}.get(str(name), "-")
-            ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
-            ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
-        ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
-        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, market {result.market}, seed {result.seed}")
-        ax_gmv.legend(loc="upper left")
-        ax_gmv.grid(alpha=0.3)
-        ax_roi.set_ylabel("daily ROI (GMV / spend)")
-        ax_roi.set_xlabel("day")
-        ax_roi.grid(alpha=0.3)
-        fig.tight_layout()
-        tmp = path.with_suffix(".png.tmp")
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-        tmp.replace(path)
-    finally:
-        plt.close(fig)
-
-
-def _market_of(summary: pd.DataFrame) -> str:
-    return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
-
-
-def render_summary(summary: pd.DataFrame) -> Any:
-    """The summary as a rich ``Table`` for the terminal."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
-        box=box.SIMPLE_HEAD,
-        padding=(0, 1),
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
-    for h in heads:
-        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
-    for r in summary.itertuples(index=False):
-        table.add_row(
-            r.policy,
-            "-" if r.gain != r.gain else f"{r.gain:.2f}",
-            f"{r.capture_pct:.1f}%",
-            f"{r.spend:,.0f}",
-            f"{r.gmv:,.0f}",
-            f"{r.roi:.2f}",
-            f"{r.pct_of_oracle_gmv:.1f}%",
-            f"{r.lift_vs_hold_pct:+.1f}%",
-            f"{r.lift_vs_rules_pct:+.1f}%",
-            f"{r.contract_breaks}",
-            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
-        )
-    return table

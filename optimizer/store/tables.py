@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -80,6 +81,7 @@ def _now() -> dt.datetime:
 
 class Account(SQLModel, table=True):
     __tablename__ = "account"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(default="", max_length=200)
@@ -91,6 +93,7 @@ class Account(SQLModel, table=True):
 
 class Campaign(SQLModel, table=True):
     __tablename__ = "campaign"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -106,6 +109,7 @@ class Campaign(SQLModel, table=True):
 
 class DailyStat(SQLModel, table=True):
     __tablename__ = "daily_stat"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -126,6 +130,7 @@ class DailyStat(SQLModel, table=True):
 
 class DailyStatRevision(SQLModel, table=True):
     __tablename__ = "daily_stat_revision"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -138,6 +143,7 @@ class DailyStatRevision(SQLModel, table=True):
 
 class OptimizationRun(SQLModel, table=True):
     __tablename__ = "optimization_run"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16, description="daily, optimize, simulate or import")
@@ -154,6 +160,7 @@ class OptimizationRun(SQLModel, table=True):
 
 class Recommendation(SQLModel, table=True):
     __tablename__ = "recommendation"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     account_id: str = Field(primary_key=True, max_length=64)
@@ -181,6 +188,7 @@ class ChangeLog(SQLModel, table=True):
     for one effective date unique, so a second run cannot send it again."""
 
     __tablename__ = "change_log"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     id: int | None = Field(default=None, primary_key=True)
     change_key: str = Field(max_length=300, sa_column_kwargs={"unique": True})

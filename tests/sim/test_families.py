@@ -54,8 +54,11 @@ def _truth(platform: SimulatedPlatform, t: int, budget: np.ndarray, bid: np.ndar
 def _opening(platform: SimulatedPlatform) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cs = platform.scenario.campaigns
     kind = np.array([c.bid_type for c in cs])
-    return (np.array([c.budget for c in cs], dtype=float),
-            np.array([c.bid if c.bid is not None else np.nan for c in cs], dtype=float), kind)
+    return (
+        np.array([c.budget for c in cs], dtype=float),
+        np.array([c.bid if c.bid is not None else np.nan for c in cs], dtype=float),
+        kind,
+    )
 
 
 # ---------------------------------------------------------------------------- the registry and the platform
@@ -81,16 +84,19 @@ def test_a_family_is_deterministic_for_a_seed_and_moves_with_it(family):
     assert first != run(5)
     ids = {r["campaign_id"] for r in first}
     assert ids <= {c.campaign_id for c in _scenario("demo").campaigns} and len(ids) >= 10
-    assert all(isinstance(r["campaign_id"], str) and any("\u4e00" <= ch <= "\u9fff" for ch in r["campaign_name"])
-               for r in first)
+    assert all(
+        isinstance(r["campaign_id"], str) and any("\u4e00" <= ch <= "\u9fff" for ch in r["campaign_name"])
+        for r in first
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_state_and_the_family_survive_save_and_load(family, tmp_path):
     p = _platform(family, "demo", 2)
     p.advance_day()
-    p.update_budgets([BudgetChange(account_id=p.scenario.account_id, campaign_id=p.campaign_ids()[0],
-                                   budget=Decimal("5200"))])
+    p.update_budgets(
+        [BudgetChange(account_id=p.scenario.account_id, campaign_id=p.campaign_ids()[0], budget=Decimal("5200"))]
+    )
     path = tmp_path / "state.json"
     p.save(path)
     back = SimulatedPlatform.load(path)
@@ -110,8 +116,9 @@ def test_the_expected_truth_is_the_mean_of_realised_days_and_noise_stays_under_3
     budget, bid, _ = _opening(p)
     n = len(budget)
     learning = p.learning_mask()
-    spend, gmv = p.market.expected(np.arange(n), p.day_index, budget[:, None], bid[:, None], learning[:, None],
-                                   p.market_state)
+    spend, gmv = p.market.expected(
+        np.arange(n), p.day_index, budget[:, None], bid[:, None], learning[:, None], p.market_state
+    )
     draws = [p.market.realised(p.day_index, budget, bid, learning, p.market_state, seed=s) for s in range(300)]
     real_spend = np.array([d["spend"] for d in draws])
     real_gmv = np.array([d["gmv"] for d in draws])
@@ -249,7 +256,7 @@ def test_a_large_change_restarts_learning_with_weaker_delivery_and_a_small_one_d
     _, budget, bid = _settings_now(p)
     ids = p.campaign_ids()
     row = {cid: r for r, cid in enumerate(ids)}
-    before_s, before_g = p.expected(budget[:, None], bid[:, None])
+    _before_s, before_g = p.expected(budget[:, None], bid[:, None])
     new_bid = round(float(states[big].bid) * 1.45, 2)
     new_budget = Decimal(max(float(states[big].budget) * 1.75, new_bid + 100)).quantize(Decimal(1))
     assert all(r.ok for r in p.update_budgets([BudgetChange(account_id=account, campaign_id=big, budget=new_budget)]))
@@ -261,12 +268,13 @@ def test_a_large_change_restarts_learning_with_weaker_delivery_and_a_small_one_d
     # the truth the oracle sees already knows: the same settings, learning or not
     b2, d2 = budget.copy(), bid.copy()
     b2[row[big]], d2[row[big]] = float(new_budget), new_bid
-    s_learn, g_learn = p.expected(b2[:, None], d2[:, None])
+    _s_learn, g_learn = p.expected(b2[:, None], d2[:, None])
     n = len(p.scenario.campaigns)
     full_b, full_d, _ = _opening(p)
     full_b[row[big]], full_d[row[big]] = float(new_budget), new_bid  # scenario order = listed order here
-    s_calm, g_calm = p.market.expected(np.arange(n), p.day_index, full_b[:, None], full_d[:, None],
-                                       np.zeros((n, 1), bool), p.market_state)
+    _s_calm, g_calm = p.market.expected(
+        np.arange(n), p.day_index, full_b[:, None], full_d[:, None], np.zeros((n, 1), bool), p.market_state
+    )
     i = row[big]
     assert g_learn[i, 0] < g_calm[i, 0] * 0.95, "learning delivers less"
     assert np.isclose(g_learn[row[small], 0], before_g[row[small], 0], rtol=0.2)
@@ -284,8 +292,9 @@ def test_the_new_families_have_learning_noisier_than_learned_delivery():
         gmv = {}
         for learning in (False, True):
             mask = np.full(len(budget), learning)
-            draws = np.array([p.market.realised(0, budget, bid, mask, p.market_state, seed=s)["gmv"]
-                              for s in range(200)])
+            draws = np.array(
+                [p.market.realised(0, budget, bid, mask, p.market_state, seed=s)["gmv"] for s in range(200)]
+            )
             gmv[learning] = draws.std(axis=0) / np.maximum(draws.mean(axis=0), 1e-9)
         assert np.median(gmv[True]) > np.median(gmv[False]) * 1.15, family
 
@@ -298,8 +307,8 @@ def test_cohort_creatives_tire_with_spend_and_recover_on_a_refresh():
     fresh = {"load": np.zeros(n)}
     tired = {"load": np.full(n, 6.0)}
     idx, learn = np.arange(n), np.zeros((n, 1), bool)
-    s0, g0 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, fresh)
-    s1, g1 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, tired)
+    _s0, g0 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, fresh)
+    _s1, g1 = market.expected(idx, 0, np.full((n, 1), np.inf), bid[:, None], learn, tired)
     assert np.all(g1 <= g0 + 1e-6) and np.median(g1 / np.maximum(g0, 1e-9)) < 0.95
     spent = market.next_state(0, fresh, {"spend": budget})
     idle = market.next_state(0, fresh, {"spend": np.zeros(n)})
@@ -354,10 +363,12 @@ def _run(family: str, policy: str, scenario, days: int, seed: int, changes: bool
     for d in range(days):
         settings = Settings(**(scenario.settings_on(d) if changes else scenario.settings))
         changes_ = decide.decide(p.today, p.list_campaigns(scenario.account_id), None, settings)
-        results = (p.update_status([c for c in changes_ if isinstance(c, StatusChange) and c.status == "active"])
-                   + p.update_budgets([c for c in changes_ if isinstance(c, BudgetChange)])
-                   + p.update_bids([c for c in changes_ if isinstance(c, BidChange)])
-                   + p.update_status([c for c in changes_ if isinstance(c, StatusChange) and c.status == "paused"]))
+        results = (
+            p.update_status([c for c in changes_ if isinstance(c, StatusChange) and c.status == "active"])
+            + p.update_budgets([c for c in changes_ if isinstance(c, BudgetChange)])
+            + p.update_bids([c for c in changes_ if isinstance(c, BidChange)])
+            + p.update_status([c for c in changes_ if isinstance(c, StatusChange) and c.status == "paused"])
+        )
         rejected += sum(not r.ok for r in results)
         live, budget, bid = _settings_now(p)
         s, g = p.expected(np.where(live, budget, 0.0)[:, None], bid[:, None])

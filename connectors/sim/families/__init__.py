@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MARKETS",
+    "EditResets",
     "Market",
     "State",
     "build_market",
-    "EditResets",
     "campaign_rng",
     "edit_resets",
     "market_names",
@@ -67,20 +67,24 @@ State = dict[str, np.ndarray]
 class Market(Protocol):
     """A family's ground truth for one scenario and seed (see the module docstring)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def learning_days(self) -> np.ndarray: ...
 
-    def resets(self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray,
-               bid: np.ndarray) -> np.ndarray: ...
+    def resets(
+        self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray, bid: np.ndarray
+    ) -> np.ndarray: ...
 
     def initial_state(self) -> State: ...
 
-    def expected(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-                 state: State) -> tuple[np.ndarray, np.ndarray]: ...
+    def expected(
+        self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def realised(self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State,
-                 seed: int) -> dict[str, np.ndarray]: ...
+    def realised(
+        self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State, seed: int
+    ) -> dict[str, np.ndarray]: ...
 
     def next_state(self, t: int, state: State, outcome: dict[str, np.ndarray]) -> State: ...
 
@@ -123,12 +127,22 @@ def build_market(name: str, scenario: Scenario, seed: int) -> Market:
 def campaign_rng(seed: int, campaign_id: str, family: str) -> np.random.Generator:
     """A generator for one campaign's hidden parameters: the same campaign id, seed and family
     always draw the same campaign, whatever else the account holds."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(campaign_id.encode()),
-                                  zlib.crc32(family.encode())])
+    return np.random.default_rng(
+        [int(seed) & 0xFFFFFFFF, zlib.crc32(campaign_id.encode()), zlib.crc32(family.encode())]
+    )
 
 
-def edit_resets(kind: np.ndarray, budget_reset: np.ndarray, bid_reset: np.ndarray, open_budget: np.ndarray,
-                open_bid: np.ndarray, budget: np.ndarray, bid: np.ndarray, *, raises_only: bool) -> np.ndarray:
+def edit_resets(
+    kind: np.ndarray,
+    budget_reset: np.ndarray,
+    bid_reset: np.ndarray,
+    open_budget: np.ndarray,
+    open_bid: np.ndarray,
+    budget: np.ndarray,
+    bid: np.ndarray,
+    *,
+    raises_only: bool,
+) -> np.ndarray:
     """``(m, k)`` bool: the edit moves the budget by more than ``budget_reset`` (only a raise, with
     ``raises_only``) or a bid by more than ``bid_reset`` of the day's opening value. Per-campaign
     arrays are ``(m,)``; pausing (budget 0) and "no cap" (inf) are not edits that reset."""
@@ -153,22 +167,33 @@ class EditResets:
     def learning_days(self) -> np.ndarray:
         return self.days_learning.copy()
 
-    def resets(self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray,
-               bid: np.ndarray) -> np.ndarray:
-        return edit_resets(self.kind[idx], self.budget_reset[idx], self.bid_reset[idx], open_budget, open_bid,
-                           budget, bid, raises_only=self.RAISES_ONLY)
+    def resets(
+        self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray, bid: np.ndarray
+    ) -> np.ndarray:
+        return edit_resets(
+            self.kind[idx],
+            self.budget_reset[idx],
+            self.bid_reset[idx],
+            open_budget,
+            open_bid,
+            budget,
+            bid,
+            raises_only=self.RAISES_ONLY,
+        )
 
 
-def stack_rows(rows: list[dict[str, object]], ints: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Per-campaign parameter dicts as arrays ``(n, ...)``; the ``ints`` fields as int64."""
-    fields = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+def stack_rows(rows: list[dict[str, object]], ints: tuple[str, ...]) -> dict[str, Any]:
+    """Per-campaign parameter dicts as arrays ``(n, ...)``; the ``ints`` fields as int64 (keyword arguments
+    of a family's frozen dataclass, hence ``Any``)."""
+    fields: dict[str, np.ndarray] = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     for key in ints:
         fields[key] = fields[key].astype(np.int64)
     return fields
 
 
-def noisy_orders(orders: np.ndarray, z: np.ndarray, learning: np.ndarray, *, cv_floor: float,
-                 learn_factor: float) -> np.ndarray:
+def noisy_orders(
+    orders: np.ndarray, z: np.ndarray, learning: np.ndarray, *, cv_floor: float, learn_factor: float
+) -> np.ndarray:
     """A day's orders: log-normal around ``orders`` (mean kept) with a coefficient of variation
     ``min(MAX_CV, sqrt(1/orders + cv_floor^2))``, times ``learn_factor`` while learning (capped)."""
     cv = np.sqrt(1.0 / np.maximum(orders, 1e-9) + cv_floor**2)
@@ -177,8 +202,9 @@ def noisy_orders(orders: np.ndarray, z: np.ndarray, learning: np.ndarray, *, cv_
     return orders * np.exp(sd * z - sd**2 / 2)
 
 
-def outcome_columns(spend: np.ndarray, gmv: np.ndarray, orders: np.ndarray, cpm: np.ndarray,
-                    ctr: np.ndarray) -> dict[str, np.ndarray]:
+def outcome_columns(
+    spend: np.ndarray, gmv: np.ndarray, orders: np.ndarray, cpm: np.ndarray, ctr: np.ndarray
+) -> dict[str, np.ndarray]:
     """A realised day as the platform records it: money to 2 decimals, counts as integers."""
     spend = np.round(spend, 2)
     gmv = np.where(spend > 0, np.round(gmv, 2), 0.0)

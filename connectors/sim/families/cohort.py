@@ -159,21 +159,36 @@ class CohortMarket(EditResets):
             pool0[:k] = split * capacity / admitted.sum()  # the opening bid admits ``capacity``
             vol, conv = weekday_pattern(c.channel, rng, jitter=0.04)
             lo, hi = _MATURITY_POWER.get(c.channel, (0.8, 1.4))
-            rows.append(dict(
-                kind=BID_KIND[c.bid_type], open_bid=np.nan if c.bid is None else float(c.bid), roi0=roi0,
-                pool0=pool0, aov=aov, width=width, reach=reach, spend_up=spend_up,
-                x_none=x_none, use=float(rng.uniform(0.93, 0.99)),
-                beta=float(rng.uniform(0.5, 0.9)), fatigue=fatigue, capacity0=capacity,
-                refresh_every=int(rng.integers(7, 22)), refresh_phase=int(rng.integers(0, 22)),
-                volume_drift=float(rng.uniform(-0.008, 0.008)),
-                volume_weekday=vol * np.array(scenario.weekday) / np.mean(scenario.weekday),
-                conversion_weekday=conv, budget_reset=float(rng.uniform(0.2, 0.5)),
-                bid_reset=float(rng.uniform(0.1, 0.3)), days_learning=int(rng.integers(2, 6)),
-                pool_sd=float(rng.uniform(0.08, 0.22)),
-                maturity_power=float(np.exp(rng.uniform(np.log(lo), np.log(hi)))),
-                load0=load0,
-                cpm=float(rng.uniform(20, 90)), ctr=float(rng.uniform(0.005, 0.05)),
-            ))
+            rows.append(
+                dict(
+                    kind=BID_KIND[c.bid_type],
+                    open_bid=np.nan if c.bid is None else float(c.bid),
+                    roi0=roi0,
+                    pool0=pool0,
+                    aov=aov,
+                    width=width,
+                    reach=reach,
+                    spend_up=spend_up,
+                    x_none=x_none,
+                    use=float(rng.uniform(0.93, 0.99)),
+                    beta=float(rng.uniform(0.5, 0.9)),
+                    fatigue=fatigue,
+                    capacity0=capacity,
+                    refresh_every=int(rng.integers(7, 22)),
+                    refresh_phase=int(rng.integers(0, 22)),
+                    volume_drift=float(rng.uniform(-0.008, 0.008)),
+                    volume_weekday=vol * np.array(scenario.weekday) / np.mean(scenario.weekday),
+                    conversion_weekday=conv,
+                    budget_reset=float(rng.uniform(0.2, 0.5)),
+                    bid_reset=float(rng.uniform(0.1, 0.3)),
+                    days_learning=int(rng.integers(2, 6)),
+                    pool_sd=float(rng.uniform(0.08, 0.22)),
+                    maturity_power=float(np.exp(rng.uniform(np.log(lo), np.log(hi)))),
+                    load0=load0,
+                    cpm=float(rng.uniform(20, 90)),
+                    ctr=float(rng.uniform(0.005, 0.05)),
+                )
+            )
         fields = stack_rows(rows, ("kind", "refresh_every", "refresh_phase", "days_learning"))
         return cls(**fields, maturity_table=tuple(scenario.maturity), start_weekday=scenario.start_date.weekday())
 
@@ -190,13 +205,15 @@ class CohortMarket(EditResets):
         share = self.maturity_table[min(age, len(self.maturity_table) - 1)]
         return np.asarray(share, dtype=float) ** self.maturity_power
 
-    def expected(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-                 state: State) -> tuple[np.ndarray, np.ndarray]:
+    def expected(
+        self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State
+    ) -> tuple[np.ndarray, np.ndarray]:
         spend, gmv = self._day(idx, t, budget, bid, learning, state, None)
         return spend, gmv
 
-    def realised(self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State,
-                 seed: int) -> dict[str, np.ndarray]:
+    def realised(
+        self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State, seed: int
+    ) -> dict[str, np.ndarray]:
         n = self.kind.shape[0]
         rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(t) + 3_000_000, 2])
         z = rng.standard_normal((2, n))
@@ -208,8 +225,16 @@ class CohortMarket(EditResets):
         return outcome_columns(spend, orders * self.aov, orders, self.cpm, self.ctr)
 
     # ------------------------------------------------------------------ the day
-    def _day(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-             state: State, z: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _day(
+        self,
+        idx: np.ndarray,
+        t: int,
+        budget: np.ndarray,
+        bid: np.ndarray,
+        learning: np.ndarray,
+        state: State,
+        z: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Spend and GMV ``(len(idx), k)``; ``z`` the day's pool shock or ``None`` (noise-free)."""
         col = lambda a: a[idx][:, None]  # noqa: E731
         w = (self.start_weekday + t) % 7
@@ -221,8 +246,11 @@ class CohortMarket(EditResets):
         with np.errstate(invalid="ignore", divide="ignore"):
             stated = np.where(np.isfinite(bid) & (bid > 0), bid, col(self.open_bid))[..., None]  # (m, k, 1)
             cost = np.where(exists, col(self.aov) / roi, np.inf)[:, None, :]  # (m, 1, 7)
-            x = np.where(kind == 1, np.log(stated / cost),
-                         np.where(kind == 2, np.log(roi[:, None, :] / stated), col(self.x_none)[..., None]))
+            x = np.where(
+                kind == 1,
+                np.log(stated / cost),
+                np.where(kind == 2, np.log(roi[:, None, :] / stated), col(self.x_none)[..., None]),
+            )
         x = np.where(exists[:, None, :], x, -np.inf)
         width = col(self.width)[..., None]
         admitted = 1.0 / (1.0 + np.exp(np.clip(-x / width, -50, 50)))

@@ -22,8 +22,21 @@ from connectors.sim.scenario import Scenario
 
 __all__ = ["CurvesMarket", "curve_params"]
 
-_FIELDS = ("kind", "demand", "roi", "ref_bid", "elasticity", "cost_elasticity", "headroom", "curvature", "drift",
-           "roi_drift", "aov", "cpm", "ctr")
+_FIELDS = (
+    "kind",
+    "demand",
+    "roi",
+    "ref_bid",
+    "elasticity",
+    "cost_elasticity",
+    "headroom",
+    "curvature",
+    "drift",
+    "roi_drift",
+    "aov",
+    "cpm",
+    "ctr",
+)
 
 
 def curve_params(scenario: Scenario) -> MarketParams:
@@ -61,14 +74,15 @@ class CurvesMarket:
     name: str = "curves"
 
     @classmethod
-    def build(cls, scenario: Scenario, seed: int) -> CurvesMarket:  # noqa: ARG003  (the preset is the truth)
+    def build(cls, scenario: Scenario, seed: int) -> CurvesMarket:
         return cls(curve_params(scenario), scenario)
 
     def learning_days(self) -> np.ndarray:
         return np.full(self.params.n, self.scenario.learning.days, dtype=np.int64)
 
-    def resets(self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray,
-               bid: np.ndarray) -> np.ndarray:
+    def resets(
+        self, idx: np.ndarray, open_budget: np.ndarray, open_bid: np.ndarray, budget: np.ndarray, bid: np.ndarray
+    ) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             moved = np.abs(bid / open_bid - 1.0) > self.scenario.learning.bid_change_threshold + 1e-9
         return moved & (self.params.kind[idx][:, None] != 0)
@@ -79,14 +93,16 @@ class CurvesMarket:
     def _factor(self, learning: np.ndarray) -> np.ndarray:
         return np.where(learning, self.scenario.learning.factor, 1.0)
 
-    def expected(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-                 state: State) -> tuple[np.ndarray, np.ndarray]:
+    def expected(
+        self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State
+    ) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
         sub = MarketParams(**{f: getattr(p, f)[idx] for f in _FIELDS}, weekday=p.weekday, start_date=p.start_date)
         return expected_outcome(sub, t, budget, bid, self._factor(learning))
 
-    def realised(self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State,
-                 seed: int) -> dict[str, np.ndarray]:
+    def realised(
+        self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State, seed: int
+    ) -> dict[str, np.ndarray]:
         noise = day_noise(seed, t, self.params.n)
         sd = self.scenario.noise
         return realised_outcome(self.params, t, budget, bid, self._factor(learning), noise, sd.demand_sd, sd.gmv_sd)

@@ -99,7 +99,7 @@ def hourly_shape(channel: str, rng: np.random.Generator) -> tuple[np.ndarray, np
     if channel == "qianchuan.live":
         start = int(rng.choice([8, 10, 12, 14, 18, 19, 20]))
         length = int(rng.integers(3, 9))
-        on = (_HOUR >= start) & (_HOUR < min(start + length, HOURS))
+        on = (start <= _HOUR) & (min(start + length, HOURS) > _HOUR)
         generic = on * (1.0 + 0.5 * _bump(start + length / 2, max(length / 3, 1.0)))
     elif channel == "qianchuan.search":
         generic = 0.05 + 0.8 * _bump(11, 3) + 0.9 * _bump(20.5, 2.5)
@@ -120,8 +120,9 @@ def _ndtr(x: np.ndarray) -> np.ndarray:
     return ndtr(x)
 
 
-def _shaded_bid(need: np.ndarray, z_cap: np.ndarray, price: np.ndarray, sigma: np.ndarray,
-                psi: np.ndarray) -> np.ndarray:
+def _shaded_bid(
+    need: np.ndarray, z_cap: np.ndarray, price: np.ndarray, sigma: np.ndarray, psi: np.ndarray
+) -> np.ndarray:
     """The ``z <= z_cap`` at which the unit spend is ``need`` (Newton on its logarithm, which is
     increasing and concave in ``z``, so the iterates approach the root from below)."""
     from scipy.special import log_ndtr
@@ -139,7 +140,9 @@ def _shaded_bid(need: np.ndarray, z_cap: np.ndarray, price: np.ndarray, sigma: n
     return np.where(np.isfinite(goal), z, Z_LOW)
 
 
-def _unit_spend(z: np.ndarray, price: np.ndarray, sigma: np.ndarray, psi: np.ndarray) -> np.ndarray:
+def _unit_spend(
+    z: np.ndarray, price: np.ndarray | float, sigma: np.ndarray | float, psi: np.ndarray | float
+) -> np.ndarray:
     """Spend per unit on offer when bidding ``z`` sigmas above the rivals' median ``price``."""
     return price * np.exp((1 - psi) * sigma * z + (psi * sigma) ** 2 / 2) * _ndtr(z - psi * sigma)
 
@@ -206,19 +209,34 @@ class PacingMarket(EditResets):
             per_unit = float(_unit_spend(np.array(z_cap), m, sigma, psi))
             units = capacity / per_unit
             orders_a_day = units * float(_ndtr(np.array(z_cap))) * min(1.0, c.budget / capacity)
-            rows.append(dict(
-                kind=BID_KIND[c.bid_type], open_bid=np.nan if c.bid is None else float(c.bid), units=units,
-                median_price=float(m), sigma=sigma, psi=psi, theta=theta, zeta=zeta, aov=aov,
-                price_drift=float(rng.uniform(-0.004, 0.012)), volume_drift=float(rng.uniform(-0.01, 0.01)),
-                shape=shape, forecast=forecast, fast=bool(rng.random() < 0.25),
-                volume_weekday=vol * np.array(scenario.weekday) / np.mean(scenario.weekday),
-                conversion_weekday=conv,
-                learn_volume=float(rng.uniform(0.5, 0.75)), learn_conversion=float(rng.uniform(0.8, 0.92)),
-                budget_reset=float(rng.uniform(0.25, 0.6)), bid_reset=float(rng.uniform(0.08, 0.25)),
-                days_learning=int(np.clip(np.ceil(20 / max(orders_a_day, 1e-9)) + 1, 2, 5)),
-                day_sd=float(rng.uniform(0.08, 0.2)), cpm=float(rng.uniform(20, 90)),
-                ctr=float(rng.uniform(0.005, 0.05)),
-            ))
+            rows.append(
+                dict(
+                    kind=BID_KIND[c.bid_type],
+                    open_bid=np.nan if c.bid is None else float(c.bid),
+                    units=units,
+                    median_price=float(m),
+                    sigma=sigma,
+                    psi=psi,
+                    theta=theta,
+                    zeta=zeta,
+                    aov=aov,
+                    price_drift=float(rng.uniform(-0.004, 0.012)),
+                    volume_drift=float(rng.uniform(-0.01, 0.01)),
+                    shape=shape,
+                    forecast=forecast,
+                    fast=bool(rng.random() < 0.25),
+                    volume_weekday=vol * np.array(scenario.weekday) / np.mean(scenario.weekday),
+                    conversion_weekday=conv,
+                    learn_volume=float(rng.uniform(0.5, 0.75)),
+                    learn_conversion=float(rng.uniform(0.8, 0.92)),
+                    budget_reset=float(rng.uniform(0.25, 0.6)),
+                    bid_reset=float(rng.uniform(0.08, 0.25)),
+                    days_learning=int(np.clip(np.ceil(20 / max(orders_a_day, 1e-9)) + 1, 2, 5)),
+                    day_sd=float(rng.uniform(0.08, 0.2)),
+                    cpm=float(rng.uniform(20, 90)),
+                    ctr=float(rng.uniform(0.005, 0.05)),
+                )
+            )
         fields = stack_rows(rows, ("kind", "days_learning"))
         return cls(**fields, maturity_table=tuple(scenario.maturity), start_weekday=scenario.start_date.weekday())
 
@@ -232,13 +250,15 @@ class PacingMarket(EditResets):
     def maturity(self, age: int) -> float:
         return self.maturity_table[min(age, len(self.maturity_table) - 1)]
 
-    def expected(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-                 state: State) -> tuple[np.ndarray, np.ndarray]:
+    def expected(
+        self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State
+    ) -> tuple[np.ndarray, np.ndarray]:
         spend, orders = self._day(idx, t, budget, bid, learning, None)
         return spend, orders * self.aov[idx][:, None]
 
-    def realised(self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State,
-                 seed: int) -> dict[str, np.ndarray]:
+    def realised(
+        self, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, state: State, seed: int
+    ) -> dict[str, np.ndarray]:
         n = self.kind.shape[0]
         rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(t) + 2_000_000, 1])
         z = rng.standard_normal((HOURS + 3, n))
@@ -250,8 +270,9 @@ class PacingMarket(EditResets):
         return outcome_columns(spend, orders * self.aov, orders, self.cpm, self.ctr)
 
     # ------------------------------------------------------------------ the day, hour by hour
-    def _day(self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray,
-             z: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _day(
+        self, idx: np.ndarray, t: int, budget: np.ndarray, bid: np.ndarray, learning: np.ndarray, z: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Spend and orders ``(len(idx), k)``; ``z`` the realised day's normals or ``None`` (noise-free)."""
         col = lambda a: a[idx][:, None]  # noqa: E731
         w = (self.start_weekday + t) % 7
@@ -271,9 +292,11 @@ class PacingMarket(EditResets):
             price = price * np.exp(PRICE_SD * z[HOURS + 1][idx][:, None])
         with np.errstate(invalid="ignore", divide="ignore"):
             stated = np.where(np.isfinite(bid) & (bid > 0), bid, col(self.open_bid))
-            b_cap = np.where(kind == 1, col(self.theta) * stated,
-                             np.where(kind == 2, col(self.theta) * col(self.aov) / stated,
-                                      price * np.exp(col(self.zeta) * sigma)))
+            b_cap = np.where(
+                kind == 1,
+                col(self.theta) * stated,
+                np.where(kind == 2, col(self.theta) * col(self.aov) / stated, price * np.exp(col(self.zeta) * sigma)),
+            )
             z_cap = np.log(b_cap / price) / sigma
         psi = col(self.psi)
         z_cap = np.where(np.isfinite(z_cap), z_cap, Z_LOW)
@@ -289,8 +312,9 @@ class PacingMarket(EditResets):
             offer[..., h] = units * shape[:, h : h + 1]
             cap_h = offer[..., h] * full
             with np.errstate(invalid="ignore", divide="ignore"):
-                paced = np.where(forecast[:, h : h + 1] > 0,
-                                 remaining * forecast[:, h : h + 1] / left_share[:, h : h + 1], 0.0)
+                paced = np.where(
+                    forecast[:, h : h + 1] > 0, remaining * forecast[:, h : h + 1] / left_share[:, h : h + 1], 0.0
+                )
             paced = np.where(np.isinf(remaining), np.inf, paced)
             out = np.minimum(np.where(fast, remaining, paced), cap_h)
             spent[..., h] = np.where(np.isfinite(out) & (out > 0), out, 0.0)
