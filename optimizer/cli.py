@@ -180,10 +180,24 @@ def _print_daily(results) -> None:
             out.print(escape(line))
             for note in acc.notes:
                 out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
+            _print_alerts(out, acc.alerts)
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
         out.print(t("cli.report_path", path=acc.paths[2]))
+
+
+def _print_alerts(out, alerts) -> None:
+    """New alerts of a run, one line each (``spendopt alerts`` lists them all)."""
+    from rich.markup import escape
+
+    from optimizer.alerts import describe
+    from optimizer.i18n import current_language, t
+
+    if alerts:
+        out.print(f"  [red]{escape(t('alerts.summary_alerts', n=len(alerts)))}[/]")
+    for alert in alerts:
+        out.print(f"  [red]#{alert.id}[/] {escape(describe(alert, current_language()))}", soft_wrap=True)
 
 
 @command
@@ -391,37 +405,53 @@ def audit(
 
 @command
 def schedule(
-    runs: Annotated[
-        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
-    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
+    print_systemd: Annotated[
+        bool, typer.Option("--print-systemd", help="print a systemd unit and a cron line, then exit")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
-    from optimizer.jobs.daily import run_job
+    """Run the daily job every day at [schedule] time (waiting for yesterday's data) until stopped."""
+    from optimizer.jobs.production import StopFlag, run_once, stop_on_signals, systemd_unit
     from optimizer.jobs.schedule import run_schedule
+    from optimizer.notify import notifier_from_settings
 
+    if print_systemd:
+        typer.echo(
+            systemd_unit(sys.argv[0] if sys.argv and sys.argv[0].endswith("spendopt") else "/usr/local/bin/spendopt")
+        )
+        return
     ctx = Context(db, config, verbose)
     plan = ctx.settings.schedule
     if not plan.enabled:
         raise typer.BadParameter("[schedule] enabled = false in the config")
     out = console()
+    stop = StopFlag()
+    stop_on_signals(stop)
 
-    def job() -> None:
-        from optimizer.i18n import use_language
+    def job():
+        with notifier_from_settings(ctx.settings) as notifier:
+            outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
+        for result in outcome.results:
+            _print_daily([result])
+        if outcome.outcome != "ok":
+            console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
+        return outcome
 
-        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
-            _print_daily(run_job(ctx.settings, ctx.engine))
-
+    if once:
+        if job().outcome not in ("ok", "stopped"):
+            raise typer.Exit(1)
+        return
     run_schedule(
         job,
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
-        runs=runs,
-        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
+        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
+        stop=stop,
     )
 
 
@@ -472,6 +502,18 @@ def pull_(
             )
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _register_more() -> None:
+    """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
+    loads twice; the copy loaded while ``cli_alerts`` is still loading leaves it to the first.)"""
+    import optimizer.cli_alerts as more
+
+    if hasattr(more, "register"):
+        more.register(app)
+
+
+_register_more()
 
 
 def main() -> None:

@@ -391,7 +391,7 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
     frame = resolve_duplicates(frame, header, table.file, report)
     for col in _TEXT_COLUMNS:
         values = frame[col].to_numpy(dtype=object)
-        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)  # type: ignore[call-overload, arg-type]
+        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
     frame["spend"] = frame["spend"].round(2)
     frame["gmv"] = frame["gmv"].round(2)
     frame["budget"] = frame["budget"].round(2)

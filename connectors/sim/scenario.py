@@ -30,6 +30,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from connectors.errors import InputError, Problem
+from connectors.sim.anomaly import AnomalySpec
 from connectors.tomlfile import read_toml
 
 __all__ = [
@@ -169,6 +170,9 @@ class Scenario(_Frozen):
         (), description="[[settings_change]]: guardrails that change from a given simulated day"
     )
     campaigns: tuple[CampaignSpec, ...] = ()
+    anomaly: tuple[AnomalySpec, ...] = Field(
+        (), description="[[anomaly]] rows: injected misbehaviour for tests and benchmarks (connectors.sim.anomaly)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -178,6 +182,9 @@ class Scenario(_Frozen):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"campaign id {dupes[0]} is listed twice")
+        unknown = sorted({a.campaign_id for a in self.anomaly} - set(ids))
+        if unknown:
+            raise ValueError(f"[[anomaly]] names campaign {unknown[0]}, which the scenario does not have")
         m = self.maturity
         if any(b < a for a, b in zip(m, m[1:])) or m[-1] != 1.0 or m[0] <= 0:
             raise ValueError("maturity must be positive, non-decreasing and end at 1.0")

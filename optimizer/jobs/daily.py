@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
+    from optimizer.notify import Notifier
     from optimizer.store.lease import Lease, RunHeld
 
 __all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
@@ -74,6 +75,8 @@ class AccountRun:
     error: str | None = None
     frame: Any = None
     notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+    alerts: tuple[Any, ...] = ()  # new alerts of this run (optimizer.store.Alert)
+    findings: int = 0  # what the checks saw, new or not
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    notifier: Notifier | None = None,
 ) -> DailyResult:
     """Run the daily job once for every account the connector lists.
 
@@ -135,6 +139,8 @@ def run_daily(
     left to it and named in ``DailyResult.held``. Then it reconciles (settles
     every pending change earlier runs left, by reading the platform) before it
     pulls and decides.
+
+    ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
     """
     from optimizer.store import finish_run, start_run
 
@@ -184,6 +190,10 @@ def run_daily(
     failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
     message = "; ".join(failed + [str(h) for h in held])
     finish_run(engine, run_id, status="ok" if not failed else "failed", message=message)
+    if notifier is not None:
+        from optimizer.jobs.watch import notify_run
+
+        notify_run(engine, notifier, result)
     return result
 
 
@@ -300,6 +310,7 @@ def _run_account(
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.jobs.optimize import output_paths
     from optimizer.model.features import build_history, roster_frame
@@ -322,6 +333,10 @@ def _run_account(
     model = fit(history, settings.model, effective_date=today)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    findings, alerts, held = check_account(
+        settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
+    )
+    frame = hold_for_alerts(frame, held)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
@@ -363,6 +378,8 @@ def _run_account(
         applied=applied,
         frame=frame,
         notes=tuple(allocation.stats.notes),
+        alerts=tuple(alerts),
+        findings=len(findings),
     )
 
 
@@ -393,7 +410,10 @@ def run_job(
     out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
     if days != 1 and settings.job.connector != "sim":
         raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
+    from optimizer.notify import notifier_from_settings
+
     results = []
+    notifier = None if dry_run else notifier_from_settings(settings)
     with open_connector(settings, real_today=real_today, save=not dry_run, engine=engine) as (connector, today, sim):
         for day in range(days):
             if day:
@@ -409,6 +429,9 @@ def run_job(
                     dry_run=dry_run,
                     progress=progress,
                     report=report or day == days - 1,
+                    notifier=notifier if day == days - 1 else None,
                 )
             )
+    if notifier is not None:
+        notifier.close()
     return results
