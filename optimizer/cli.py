@@ -326,7 +326,9 @@ def optimize(
     effective = parse_date(date)
     con = console()
     with con.status("optimizing") as status:
-        result = run_optimize(input, output, settings, effective, progress=status.update, report=report)
+        result = run_optimize(
+            input, output, settings, effective, progress=status.update, report=report, backtest=report or verbose
+        )
     from rich.markup import escape
 
     from optimizer.i18n import t
@@ -334,6 +336,9 @@ def optimize(
     counts = result.frame["action"].value_counts().to_dict()
     roi = f"{result.expected_gmv / result.expected_spend:.2f}" if result.expected_spend else "-"
     words = ", ".join(f"{t('actions.' + k)} {v:,}" for k, v in sorted(counts.items()))
+    if result.conflicts:
+        # the first line says it: the guardrails conflicted and this plan comes as close as it can
+        con.print("[bold yellow]" + escape(" ".join(result.conflicts)) + "[/]", soft_wrap=True)
     con.print(
         escape(
             t(
@@ -360,6 +365,10 @@ def optimize(
     )
     for note in result.notes:
         con.print(f"[yellow]{t('cli.note')}:[/] {escape(note)}")
+    if verbose and result.slope_checks:
+        con.print(escape(t("decisions.backtest_head")))
+        for check in result.slope_checks:
+            con.print("  " + escape(check.sentence), soft_wrap=True)
     for path in result.paths:
         con.print(t("cli.wrote", path=path))
 

@@ -239,7 +239,7 @@ def _run_account(
         paths=tuple(targets),
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.notes),
+        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
     )
 
 

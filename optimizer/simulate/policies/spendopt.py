@@ -135,7 +135,7 @@ class SpendoptPolicy:
             }
         )
         try:
-            allocation = plan(h, self.response(day, sub), states, settings)
+            allocation, _ = plan(h, self.response(day, sub), states, settings)
         except OptimizerError as exc:
             self.last_problem = str(exc)
             return []
