@@ -189,6 +189,13 @@ class ModelSettings(_Section):
         le=0.1,
         description="the day's bid tests together put at most this share of the account's expected GMV at stake",
     )
+    level_shifts: bool = Field(
+        True,
+        description=(
+            "a channel whose yesterday was far from its usual forecast error (a sale, a drop, going dark) has "
+            "that shift in tomorrow's forecast, and only while the newest day shows it (optimizer/model/shifts.py)"
+        ),
+    )
     half_life_days: float = Field(
         7.0, gt=0, le=365, description="a day's weight in the fit halves every this many days back (curves drift)"
     )

@@ -207,6 +207,10 @@ def _run_account(
         roster=roster_frame(campaigns),
     )
     model = fit(history, settings.model, effective_date=today)
+    if settings.model.level_shifts:
+        from optimizer.model.shifts import with_level_shifts
+
+        model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
 

@@ -112,6 +112,10 @@ def run_optimize(
     say("fitting response curves")
     history = build_history(stats, settings.model, as_of=as_of)
     model = fit(history, settings.model, effective_date=effective)
+    if settings.model.level_shifts:
+        from optimizer.model.shifts import with_level_shifts
+
+        model, _ = with_level_shifts(history, model)
     lap("fit")
     checks = ()
     if report if backtest is None else backtest:
