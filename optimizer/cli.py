@@ -163,6 +163,9 @@ def import_(
         list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")
     ],
     account: Annotated[str | None, typer.Option(help="account id for files without an account column")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX: the sheet to read (needed when several sheets hold data)")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
@@ -172,10 +175,15 @@ def import_(
 
     ctx = Context(db, config, verbose)
     with _progress("importing") as progress:
-        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, sheet=sheet, progress=progress)
+    from rich.markup import escape
+
     from optimizer.i18n import t
 
-    console().print(
+    out = console()
+    for key, fields in summary.assumed:
+        out.print(f"[yellow]{t('cli.assumed')}:[/] {escape(t(key, **fields))}", soft_wrap=True)
+    out.print(
         t(
             "cli.imported_rows",
             rows=summary.rows,
@@ -206,6 +214,10 @@ def run(
     ] = False,
     days: Annotated[int, typer.Option(min=1, max=365, help="simulated account only: run this many days in a row")] = 1,
     out: Annotated[Path | None, typer.Option(help="folder for the run folders (default: [job] output_dir)")] = None,
+    connector: Annotated[
+        str | None,
+        typer.Option(help="sim, qianchuan or files (imported console exports); default: [job] connector"),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
@@ -214,11 +226,24 @@ def run(
     from optimizer.jobs.daily import run_job
 
     ctx = Context(db, config, verbose)
+    settings = ctx.settings
+    if connector is not None:
+        settings = _with_connector(settings, connector)
     with _progress("daily job") as progress:
-        results = run_job(ctx.settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
+        results = run_job(settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
     _print_daily(results)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+def _with_connector(settings, name: str):
+    """``settings`` with ``[job] connector = name`` (validated like the config key)."""
+    from connectors.errors import InputError, Problem
+
+    known = ("sim", "qianchuan", "files")
+    if name not in known:
+        raise InputError(Problem("command line", f"--connector {name!r}: expected one of {', '.join(known)}"))
+    return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
 def _print_daily(results) -> None:
@@ -266,6 +291,13 @@ def simulate(
     ] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="days to simulate")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the daily noise (same seed, same files)")] = 0,
+    market: Annotated[
+        str,
+        typer.Option(
+            "--market",
+            help="market family the account is simulated on: curves (the preset's curves), pacing or cohort",
+        ),
+    ] = "curves",
     policy: Annotated[
         list[str] | None,
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
@@ -278,13 +310,20 @@ def simulate(
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
-    a twin runs under your config's guardrails. Nothing touches a real account.
+    a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
+    account on another family of market equations (connectors/sim/families). Nothing touches a
+    real account.
     """
     from connectors.errors import InputError, Problem
+    from connectors.sim.families import market_names
     from optimizer.simulate.loop import render_summary, run_simulation, simulation_settings
 
     if (scenario is None) == (twin is None):
         raise InputError(Problem("command line", "give exactly one of --scenario NAME or --twin ACCOUNT"))
+    if market not in market_names():
+        raise InputError(Problem("--market", f"unknown market family {market!r} (known: {', '.join(market_names())})"))
+    if twin is not None and market != "curves":
+        raise InputError(Problem("--market", "a twin is its fitted curves: use --market curves (the default)"))
     ctx = Context(db, config, verbose)
     if twin is not None:
         from optimizer.simulate.twin import twin_from_store
@@ -296,7 +335,9 @@ def simulate(
 
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
-    result = run_simulation(world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out)
+    result = run_simulation(
+        world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
+    )
     con = console()
     con.print(render_summary(result.summary))
     for path in result.files.values():

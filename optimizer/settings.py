@@ -265,8 +265,10 @@ class NotifySettings(_Section):
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
-    connector: Literal["sim", "qianchuan"] = Field(
-        "sim", description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API'
+    connector: Literal["sim", "qianchuan", "files"] = Field(
+        "sim",
+        description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API; '
+        '"files": the accounts imported from console exports (changes made by hand)',
     )
     sim_scenario: str = Field("demo", min_length=1, description="preset (config/scenarios) of the simulated account")
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")

@@ -20,10 +20,17 @@ first invalid change raises its ``PlatformRuleError`` and nothing is applied.
 The platform accepts batches of any length (the real connector splits them
 into calls of at most 10 plans).
 
+What a day delivers comes from a *market family* (``connectors.sim.families``):
+``market="curves"`` (the default, ``connectors.sim.market``), ``"pacing"`` or
+``"cohort"``. The family also decides which edits restart learning and how a
+day's GMV matures; rules, writes, reports, ids and state are the platform's and
+the same for every family. ``expected`` answers the family's noise-free truth.
+
 Decisions happen at the start of a day, when ``spend_today`` is 0; ``elapse``
 moves the clock within the day so rules that depend on today's spend can be
 exercised. The day's outcome is realised by ``advance_day`` with the settings in
-force at its end. State round-trips through ``save`` / ``load`` (JSON).
+force at its end. State round-trips through ``save`` / ``load`` (JSON), the
+family's name and hidden state included.
 """
 
 from __future__ import annotations
@@ -50,7 +57,9 @@ from connectors.base import (
 )
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
-from connectors.sim.market import BID_KIND, MarketParams, day_noise, expected_outcome, realised_outcome
+from connectors.sim.families import Market, State, build_market
+from connectors.sim.families.curves import curve_params
+from connectors.sim.market import MarketParams
 from connectors.sim.scenario import Scenario, load_scenario
 
 __all__ = ["SimulatedPlatform"]
@@ -64,28 +73,11 @@ def _money(x: float) -> Decimal:
 
 
 def _params(scenario: Scenario) -> MarketParams:
-    cs = scenario.campaigns
+    return curve_params(scenario)
 
-    def arr(get: Callable[[Any], float]) -> np.ndarray:
-        return np.array([get(c) for c in cs], dtype=float)
 
-    return MarketParams(
-        kind=np.array([BID_KIND[c.bid_type] for c in cs], dtype=np.int64),
-        demand=arr(lambda c: c.demand),
-        roi=arr(lambda c: c.roi),
-        ref_bid=arr(lambda c: c.ref_bid or c.bid or math.nan),
-        elasticity=arr(lambda c: c.elasticity),
-        cost_elasticity=arr(lambda c: c.cost_elasticity),
-        headroom=arr(lambda c: c.headroom),
-        curvature=arr(lambda c: c.curvature),
-        drift=arr(lambda c: c.drift),
-        roi_drift=arr(lambda c: c.roi_drift),
-        aov=arr(lambda c: c.aov),
-        cpm=arr(lambda c: c.cpm),
-        ctr=arr(lambda c: c.ctr),
-        weekday=np.array(scenario.weekday, dtype=float),
-        start_date=scenario.start_date,
-    )
+def _state_lists(state: State) -> dict[str, list[Any]]:
+    return {k: np.asarray(v).tolist() for k, v in sorted(state.items())}
 
 
 class SimulatedPlatform:
@@ -93,11 +85,16 @@ class SimulatedPlatform:
 
     name = "sim"
 
-    def __init__(self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None, market: str = "curves"
+    ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.rules = rules or PlatformRules()
         self.params = _params(scenario)
+        self.market_name = market
+        self.market: Market = build_market(market, scenario, self.seed)
+        self._mstate = self.market.initial_state()
         cs = scenario.campaigns
         self._ids = [c.campaign_id for c in cs]
         self._index = {cid: i for i, cid in enumerate(self._ids)}
@@ -105,8 +102,9 @@ class SimulatedPlatform:
         self._budget = np.array([c.budget for c in cs], dtype=float)
         self._bid = np.array([c.bid if c.bid is not None else math.nan for c in cs], dtype=float)
         self._paused = np.array([c.status == "paused" for c in cs], dtype=bool)
-        self._learning_until = self._start + scenario.learning.days
+        self._learning_until = self._start + self.market.learning_days()
         self._bid_open = self._bid.copy()
+        self._budget_open = self._budget.copy()
         self._changes_today = np.zeros(len(cs), dtype=np.int64)
         self._spend_today = np.zeros(len(cs), dtype=float)
         self._elapsed = 0.0
@@ -118,11 +116,16 @@ class SimulatedPlatform:
     # ------------------------------------------------------------------ setup
     @classmethod
     def from_scenario(
-        cls, name_or_path: str | Path | Scenario, *, seed: int = 0, rules: PlatformRules | None = None
+        cls,
+        name_or_path: str | Path | Scenario,
+        *,
+        seed: int = 0,
+        rules: PlatformRules | None = None,
+        market: str = "curves",
     ) -> SimulatedPlatform:
         """A platform at the scenario's first simulated day, its history already realised."""
         scenario = name_or_path if isinstance(name_or_path, Scenario) else load_scenario(name_or_path)
-        return cls(scenario, seed=seed, rules=rules)
+        return cls(scenario, seed=seed, rules=rules, market=market)
 
     def _build_history(self) -> None:
         """Realise the days before ``t = 0`` with the opening settings, wobbled by the jitter."""
@@ -139,6 +142,16 @@ class SimulatedPlatform:
                 self._bid = np.where(self.params.kind == 1, np.minimum(self._bid, self._budget), self._bid)
             self.advance_day()
         self._budget, self._bid, self._bid_open = base_budget, base_bid, base_bid.copy()
+        self._budget_open = base_budget.copy()
+
+    @property
+    def market_state(self) -> State:
+        """A copy of the market family's hidden state today (empty for ``curves``)."""
+        return {k: np.array(v, copy=True) for k, v in self._mstate.items()}
+
+    def learning_mask(self, t: int | None = None) -> np.ndarray:
+        """``(n,)`` bool in scenario order: which campaigns learn on day ``t`` (default today)."""
+        return (self._t if t is None else t) < self._learning_until
 
     # ------------------------------------------------------------------ clock
     @property
@@ -154,16 +167,10 @@ class SimulatedPlatform:
     def _listed(self, t: int | None = None) -> np.ndarray:
         return self._start <= (self._t if t is None else t)
 
-    def _learning_factor(self, t: int) -> np.ndarray:
-        return np.where(t < self._learning_until, self.scenario.learning.factor, 1.0)
-
     def _today_outcome(self) -> dict[str, np.ndarray]:
         budget = np.where(self._paused | ~self._listed(), 0.0, self._budget)
-        noise = day_noise(self.seed, self._t, len(self._ids))
-        sd = self.scenario.noise
-        return realised_outcome(
-            self.params, self._t, budget, self._bid, self._learning_factor(self._t), noise, sd.demand_sd, sd.gmv_sd
-        )
+        learning = self._t < self._learning_until
+        return self.market.realised(self._t, budget, self._bid, learning, self._mstate, self.seed)
 
     def elapse(self, fraction: float) -> None:
         """Move the clock to ``fraction`` (0-1) of today: spend so far becomes ``spend_today``."""
@@ -186,11 +193,13 @@ class SimulatedPlatform:
         record["bid"] = [None if math.isnan(b) else b for b in self._bid.tolist()]
         record["status"] = [s if ok else None for s, ok in zip(status.tolist(), listed.tolist())]
         self._records[self._t] = record
+        self._mstate = self.market.next_state(self._t, self._mstate, out)
         self._t += 1
         self._changes_today[:] = 0
         self._spend_today[:] = 0.0
         self._elapsed = 0.0
         self._bid_open = self._bid.copy()
+        self._budget_open = self._budget.copy()
 
     # ------------------------------------------------------------------ reads
     def list_accounts(self) -> list[AccountInfo]:
@@ -230,7 +239,6 @@ class SimulatedPlatform:
     def daily_stats(self, account_id: str, start: dt.date, end: dt.date) -> Iterator[DailyStat]:
         """Rows for realised days in ``[start, end]`` as reported today (recent days immature)."""
         self._check_account(account_id)
-        maturity = self.scenario.maturity
         day = start
         while day <= end:
             t = (day - self.scenario.start_date).days
@@ -238,15 +246,15 @@ class SimulatedPlatform:
             day += dt.timedelta(days=1)
             if rec is None:
                 continue
-            share = maturity[min(self._t - 1 - t, len(maturity) - 1)]
-            yield from self._rows(t, rec, share)
+            yield from self._rows(t, rec, self.market.maturity(self._t - 1 - t))
 
-    def _rows(self, t: int, rec: dict[str, list[Any]], share: float) -> Iterator[DailyStat]:
+    def _rows(self, t: int, rec: dict[str, list[Any]], shares: float | np.ndarray) -> Iterator[DailyStat]:
         date = self.params.day_of(t)
         for i, c in enumerate(self.scenario.campaigns):
             spend = rec["spend"][i]
             if rec["status"][i] is None or spend <= 0:
                 continue
+            share = shares if isinstance(shares, float) else float(shares[i])
             bid = rec["bid"][i]
             yield DailyStat(
                 account_id=self.scenario.account_id,
@@ -288,43 +296,33 @@ class SimulatedPlatform:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free spend and GMV ``(n, k)`` for today's campaigns (``campaign_ids()`` order).
 
-        ``budget`` (``inf`` no cap, ``0`` paused) and ``bid`` are ``(n, k)``. The
-        learning factor applies to campaigns learning on ``day`` and to candidate
-        bids that move more than the threshold from the day's opening bid.
+        ``budget`` (``inf`` no cap, ``0`` paused) and ``bid`` are ``(n, k)``. A
+        candidate learns if its campaign learns on ``day`` or if the family says
+        the edit from the day's opening budget and bid would restart learning;
+        the family's hidden state is today's.
         """
         t = self._t if day is None else (day - self.scenario.start_date).days
         if t < self._t:
             raise ValueError("the truth is asked for today or a later day")
         idx = np.flatnonzero(self._listed())
-        p = self.params
-        sub = MarketParams(
-            **{
-                f: getattr(p, f)[idx]
-                for f in (
-                    "kind",
-                    "demand",
-                    "roi",
-                    "ref_bid",
-                    "elasticity",
-                    "cost_elasticity",
-                    "headroom",
-                    "curvature",
-                    "drift",
-                    "roi_drift",
-                    "aov",
-                    "cpm",
-                    "ctr",
-                )
-            },
-            weekday=p.weekday,
-            start_date=p.start_date,
-        )
-        opening = self._bid_open[idx][:, None] if t == self._t else self._bid[idx][:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            moved = np.abs(bid / opening - 1.0) > self.scenario.learning.bid_change_threshold + 1e-9
-        moved = moved & (sub.kind[:, None] != 0)
-        learning = np.where((t < self._learning_until[idx])[:, None] | moved, self.scenario.learning.factor, 1.0)
-        return expected_outcome(sub, t, budget, bid, learning)
+        today = t == self._t
+        open_bid = (self._bid_open if today else self._bid)[idx][:, None]
+        open_budget = (self._budget_open if today else self._budget)[idx][:, None]
+        moved = self.market.resets(idx, open_budget, open_bid, budget, bid)
+        learning = (t < self._learning_until[idx])[:, None] | moved
+        return self.market.expected(idx, t, budget, bid, learning, self._mstate)
+
+    def _restart_learning(self, i: int, budget: float, bid: float) -> None:
+        row = np.array([i])
+        if self.market.resets(
+            row,
+            np.array([[self._budget_open[i]]]),
+            np.array([[self._bid_open[i]]]),
+            np.array([[budget]]),
+            np.array([[bid]]),
+        )[0, 0]:
+            days = int(self.market.learning_days()[i])
+            self._learning_until[i] = max(self._learning_until[i], self._t + days)
 
     # ------------------------------------------------------------------ writes
     def _find(self, change: Change) -> int:
@@ -350,6 +348,7 @@ class SimulatedPlatform:
         )
         self._budget[i] = float(change.budget)
         self._changes_today[i] += 1
+        self._restart_learning(i, self._budget[i], self._bid[i])
         return f"{change.budget:.2f}"
 
     def _apply_bid(self, change: BidChange) -> str:
@@ -357,8 +356,7 @@ class SimulatedPlatform:
         c = self.scenario.campaigns[i]
         check_bid_update(c.campaign_id, c.bid_type, change.bid, budget=_money(self._budget[i]), rules=self.rules)
         new = float(change.bid)
-        if abs(new / self._bid_open[i] - 1.0) > self.scenario.learning.bid_change_threshold + 1e-9:
-            self._learning_until[i] = max(self._learning_until[i], self._t + self.scenario.learning.days)
+        self._restart_learning(i, self._budget[i], new)
         self._bid[i] = new
         return f"{change.bid:.2f}"
 
@@ -418,6 +416,8 @@ class SimulatedPlatform:
         return {
             "version": _STATE_VERSION,
             "seed": self.seed,
+            "market": self.market_name,
+            "market_state": _state_lists(self._mstate),
             "rules": self.rules.model_dump(mode="json"),
             "scenario": self.scenario.model_dump(mode="json"),
             "t": self._t,
@@ -426,6 +426,7 @@ class SimulatedPlatform:
             "budget": self._budget.tolist(),
             "bid": [None if math.isnan(b) else b for b in self._bid.tolist()],
             "bid_open": [None if math.isnan(b) else b for b in self._bid_open.tolist()],
+            "budget_open": self._budget_open.tolist(),
             "paused": self._paused.tolist(),
             "learning_until": self._learning_until.tolist(),
             "changes_today": self._changes_today.tolist(),
@@ -443,6 +444,12 @@ class SimulatedPlatform:
         self.seed = int(state["seed"])
         self.rules = PlatformRules.model_validate(state["rules"])
         self.params = _params(self.scenario)
+        self.market_name = state.get("market", "curves")
+        self.market = build_market(self.market_name, self.scenario, self.seed)
+        saved = state.get("market_state")
+        self._mstate = (
+            self.market.initial_state() if saved is None else {k: np.array(v, dtype=float) for k, v in saved.items()}
+        )
         cs = self.scenario.campaigns
         self._ids = [c.campaign_id for c in cs]
         self._index = {cid: i for i, cid in enumerate(self._ids)}
@@ -453,6 +460,7 @@ class SimulatedPlatform:
 
         self._budget, self._bid, self._bid_open = floats("budget"), floats("bid"), floats("bid_open")
         self._spend_today = floats("spend_today")
+        self._budget_open = floats("budget_open") if "budget_open" in state else self._budget.copy()
         self._paused = np.array(state["paused"], dtype=bool)
         self._learning_until = np.array(state["learning_until"], dtype=np.int64)
         self._changes_today = np.array(state["changes_today"], dtype=np.int64)

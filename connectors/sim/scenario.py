@@ -5,7 +5,14 @@ with their ground-truth curves (see ``connectors.sim.market``), the weekday
 pattern, noise, attribution lag, learning phase, how many days of history
 exist before the simulation starts and how flat that history is, and
 optionally the guardrails (``[settings]``, same keys as the config file) the
-account runs under.
+account runs under, and changes to them from a given day::
+
+    [[settings_change]]          # from simulated day 7 (0 = the first) on:
+    day = 7
+    budget.total_daily = 108000  # any [settings] keys; tables merge key by key,
+    objective.roi_floor = 3.6    # a list (e.g. channel) is replaced whole
+
+``Scenario.settings_on(day)`` gives the guardrails in force on a day.
 
 Campaigns are listed one by one (``[[campaign]]``) and/or drawn from a
 ``[generate]`` block with its own ``layout_seed``, so a preset is the same
@@ -30,6 +37,7 @@ __all__ = [
     "LearningSpec",
     "NoiseSpec",
     "Scenario",
+    "SettingsChange",
     "list_scenarios",
     "load_scenario",
     "scenario_dir",
@@ -114,6 +122,22 @@ class LearningSpec(_Frozen):
     bid_change_threshold: float = Field(0.2, ge=0, le=10, description="relative bid edit that restarts learning")
 
 
+class SettingsChange(_Frozen):
+    """From simulated day ``day`` on, these ``[settings]`` keys hold (merged over the earlier ones)."""
+
+    day: int = Field(ge=0, description="first simulated day (0 = the first) the change holds")
+    settings: dict[str, Any] = Field(default_factory=dict, description="keys to merge, as in [settings]")
+
+
+def merge_settings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            merge_settings(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
+
+
 class Scenario(_Frozen):
     """A validated preset. ``campaigns`` holds the listed and the generated ones."""
 
@@ -136,6 +160,9 @@ class Scenario(_Frozen):
     noise: NoiseSpec = NoiseSpec()
     learning: LearningSpec = LearningSpec()
     settings: dict[str, Any] = Field(default_factory=dict, description="guardrails, same keys as the config file")
+    settings_changes: tuple[SettingsChange, ...] = Field(
+        (), description="[[settings_change]]: guardrails that change from a given simulated day"
+    )
     campaigns: tuple[CampaignSpec, ...] = ()
 
     @model_validator(mode="after")
@@ -152,6 +179,19 @@ class Scenario(_Frozen):
         if any(w <= 0 for w in self.weekday):
             raise ValueError("weekday multipliers must be positive")
         return self
+
+    def settings_on(self, day: int) -> dict[str, Any]:
+        """The ``[settings]`` in force on simulated day ``day`` (0 = the first): the preset's, with
+        every ``[[settings_change]]`` whose ``day`` has come merged on top in day order."""
+        out = dict(self.settings)
+        for change in sorted(self.settings_changes, key=lambda c: c.day):
+            if change.day <= day:
+                out = merge_settings(out, change.settings)
+        return out
+
+    def settings_change_days(self) -> list[int]:
+        """The simulated days on which the guardrails change, sorted."""
+        return sorted({c.day for c in self.settings_changes})
 
 
 def scenario_dir() -> Path:
@@ -188,6 +228,12 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
     data = dict(data)
     listed = data.pop("campaign", [])
     generate = data.pop("generate", None)
+    changes = data.pop("settings_change", [])
+    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
+        raise InputError(Problem(source, "settings_change: expected [[settings_change]] tables"))
+    data["settings_changes"] = [
+        {"day": c.get("day"), "settings": {k: v for k, v in c.items() if k != "day"}} for c in changes
+    ]
     data.setdefault("name", Path(source).stem)
     problems: list[Problem] = []
     campaigns = []

@@ -130,6 +130,10 @@ def run_daily(
             effective_date=today,
             run_id=run_id,
         )
+        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+            from optimizer.act.audit import reconcile
+
+            reconcile(engine, connector)
         say(0, 1, "pulling")
         pulled = pull(
             connector,
@@ -263,7 +267,9 @@ def run_job(
     ``[job] connector = "sim"`` (the default) runs on the embedded simulated
     account kept in the data directory; ``days > 1`` runs that many simulated
     days in a row (each day's changes are realised before the next). With
-    ``"qianchuan"`` it runs once for today's date in ``[data] timezone``.
+    ``"qianchuan"`` it runs once for today's date in ``[data] timezone``; with
+    ``"files"`` on the store's imported accounts (their changes are made by hand
+    in the console and confirmed by the next imported export).
     """
     from connectors.errors import InputError, Problem
     from optimizer.jobs.connect import open_connector
@@ -273,7 +279,7 @@ def run_job(
     if days != 1 and settings.job.connector != "sim":
         raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
     results = []
-    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, sim):
+    with open_connector(settings, real_today=real_today, save=not dry_run, engine=engine) as (connector, today, sim):
         for day in range(days):
             if day:
                 sim.advance(1)

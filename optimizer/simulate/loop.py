@@ -1,8 +1,9 @@
 """The dry-run simulation: policies run the daily loop against the simulated platform.
 
-For each policy a fresh ``SimulatedPlatform`` is built from the same scenario
-and seed (so every policy meets the same market and the same daily luck), and
-for each of ``days`` days::
+For each policy a fresh ``SimulatedPlatform`` is built from the same scenario,
+seed and market family (``market``: ``curves``, ``pacing`` or ``cohort``, see
+``connectors.sim.families``), so every policy meets the same market and the
+same daily luck, and for each of ``days`` days::
 
     pull     daily_stats for the last len(maturity) days (a look-back overlap:
              re-sent rows replace older ones, as a real pull does)
@@ -19,7 +20,7 @@ same inputs:
 
 - ``simulation_days.csv``: ``DAY_COLUMNS``, one row per policy and day;
 - ``simulation_campaign_days.csv``: ``CAMPAIGN_DAY_COLUMNS``, per campaign;
-- ``simulation_summary.csv``: ``SUMMARY_COLUMNS``, one row per policy;
+- ``simulation_summary.csv``: ``SUMMARY_COLUMNS``, one row per policy (with the market family);
 - ``simulation.png``: cumulative GMV and daily ROI per policy.
 
 The yardsticks ``hold``, ``rules`` and ``oracle`` are always run, so the summary
@@ -112,11 +113,13 @@ SUMMARY_COLUMNS = (
     "contract_breaks",
     "flip_flops",
     "floor_days",
+    "market",
 )
 """Per policy over the run; lifts are GMV differences in percent of the reference's GMV. ``capture_pct``
 and ``gain`` compare true expected GMV (``optimizer.simulate.scoring``: gain = share of the oracle's
 improvement over hold), ``contract_breaks``, ``flip_flops`` and ``floor_days`` count rule breaks,
-pauses undone within 3 days and days with the true expected ROI over 2 % under the floor."""
+pauses undone within 3 days and days with the true expected ROI over 2 % under the floor; ``market`` the family the run was
+simulated on."""
 
 OUTPUT_FILES = {
     "days": "simulation_days.csv",
@@ -136,6 +139,7 @@ class SimulationResult:
     campaign_days: pd.DataFrame
     summary: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    market: str = "curves"
 
 
 def simulation_settings(scenario: Scenario, config: Path | str | None = None) -> Settings:
@@ -163,6 +167,26 @@ def load_settings_defaults(scenario: Scenario) -> Settings:
             for e in exc.errors()
         ]
         raise InputError(problems) from None
+
+
+def day_settings(settings: Settings, scenario: Scenario, days: int) -> list[Settings]:
+    """The guardrails in force on each simulated day: ``settings`` with every
+    ``[[settings_change]]`` of the scenario whose day has come merged on top
+    (``Scenario.settings_on``); the same object on days without a change."""
+    from connectors.sim.scenario import merge_settings
+
+    out: list[Settings] = []
+    current, applied = settings, 0
+    changes = sorted(scenario.settings_changes, key=lambda c: c.day)
+    for d in range(days):
+        due = [c for c in changes if c.day <= d]
+        if len(due) != applied:
+            merged = settings.model_dump()
+            for change in due:
+                merged = merge_settings(merged, change.settings)
+            current, applied = type(settings).model_validate(merged), len(due)
+        out.append(current)
+    return out
 
 
 def _policy_order(policies: Sequence[str]) -> list[str]:
@@ -242,12 +266,14 @@ class _History:
 
 
 def _run_policy(
-    name: str, scenario: Scenario, seed: int, days: int, settings: Settings, advance: Any
+    name: str, scenario: Scenario, seed: int, settings_by_day: Sequence[Settings], advance: Any, market: str
 ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
     from optimizer.simulate.policies import PolicyContext, make_policy
     from optimizer.simulate.policies.oracle import truth_model
 
-    platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform)
+    days = len(settings_by_day)
+    settings = settings_by_day[0]
+    platform = SimulatedPlatform(scenario, seed=seed, rules=settings.platform, market=market)
     context = PolicyContext(rules=settings.platform, truth=lambda day: truth_model(platform, day), seed=seed)
     policy = make_policy(name, context)
     account = scenario.account_id
@@ -263,7 +289,7 @@ def _run_policy(
         if d > 0:
             history.pull(platform, today - lookback, today - dt.timedelta(days=1))
         campaigns = platform.list_campaigns(account)
-        changes = policy.decide(today, campaigns, history.frame(), settings)
+        changes = policy.decide(today, campaigns, history.frame(), settings_by_day[d])
         applied, rejected = _apply(platform, changes)
         exp_spend, exp_gmv = _expected_in_force(platform, account)
         platform.advance_day()
@@ -336,16 +362,22 @@ def run_simulation(
     settings: Settings | None = None,
     out_dir: Path | str | None = None,
     progress: bool = True,
+    market: str = "curves",
 ) -> SimulationResult:
-    """Run every policy (plus the yardsticks) for ``days`` days; write the outputs if ``out_dir``.
+    """Run every policy (plus the yardsticks) for ``days`` days on the market family ``market``;
+    write the outputs if ``out_dir``.
 
-    Deterministic: the same scenario, seed, days, policies and settings give the
-    same frames and byte-identical files.
+    Deterministic: the same scenario, seed, days, policies, settings and market
+    give the same frames and byte-identical files.
     """
     import pandas as pd
 
     if days < 1:
         raise ValueError("days must be at least 1")
+    from connectors.sim.families import market_names
+
+    if market not in market_names():
+        raise KeyError(f"unknown market family {market!r} (known: {', '.join(market_names())})")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     settings = settings or load_settings_defaults(scenario)
@@ -355,21 +387,21 @@ def run_simulation(
     unknown = [p for p in names if p not in policy_names()]
     if unknown:
         raise KeyError(f"unknown policy {unknown[0]!r} (known: {', '.join(policy_names())})")
+    by_day = day_settings(settings, scenario, days)
     day_rows: list[dict[str, Any]] = []
     camp_rows: list[tuple[Any, ...]] = []
     with _progress(progress, len(names) * days) as advance:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, days, settings, advance)
+            d, c = _run_policy(name, scenario, seed, by_day, advance, market)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
     camp_frame = pd.DataFrame(camp_rows, columns=list(CAMPAIGN_DAY_COLUMNS))
-    result = SimulationResult(
-        scenario.name, seed, days_frame, camp_frame, _summary(days_frame, camp_frame, names, settings)
-    )
+    summary = _summary(days_frame, camp_frame, names, by_day, market)
+    result = SimulationResult(scenario.name, seed, days_frame, camp_frame, summary, market=market)
     if out_dir is not None:
         files = write_outputs(result, Path(out_dir))
-        result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files)
+        result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files, market)
     return result
 
 
@@ -396,7 +428,9 @@ class _progress:
             self.bar.stop()
 
 
-def _summary(days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Settings) -> pd.DataFrame:
+def _summary(
+    days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[str], settings: Sequence[Settings], market: str
+) -> pd.DataFrame:
     import pandas as pd
 
     from optimizer.simulate import scoring
@@ -436,6 +470,7 @@ def _summary(days: pd.DataFrame, campaign_days: pd.DataFrame, names: Sequence[st
                 "contract_breaks": scoring.contract_breaks(campaign_days[campaign_days["policy"] == p], settings),
                 "flip_flops": scoring.flip_flops(campaign_days[campaign_days["policy"] == p]),
                 "floor_days": scoring.floor_days(days[days["policy"] == p], settings),
+                "market": market,
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -466,7 +501,7 @@ def _chart(result: SimulationResult, path: Path) -> None:
             ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
             ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
         ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
-        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, seed {result.seed}")
+        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, market {result.market}, seed {result.seed}")
         ax_gmv.legend(loc="upper left")
         ax_gmv.grid(alpha=0.3)
         ax_roi.set_ylabel("daily ROI (GMV / spend)")
@@ -480,13 +515,17 @@ def _chart(result: SimulationResult, path: Path) -> None:
         plt.close(fig)
 
 
+def _market_of(summary: pd.DataFrame) -> str:
+    return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
+
+
 def render_summary(summary: pd.DataFrame) -> Any:
     """The summary as a rich ``Table`` for the terminal."""
     from rich import box
     from rich.table import Table
 
     table = Table(
-        title="simulation summary (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
+        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,

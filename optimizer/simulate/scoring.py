@@ -25,6 +25,7 @@ more than ``FLOOR_TOLERANCE`` under ``objective.roi_floor``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +42,13 @@ FLOOR_TOLERANCE = 0.02
 _CENT = 0.005 + 1e-6  # half a cent: limits are rounded to the cent (half up), as the guardrails round them
 
 
+def _on(settings: Settings | Sequence[Settings], t: int) -> Settings:
+    """The guardrails in force on day index ``t`` (0 = the first simulated day)."""
+    if isinstance(settings, Sequence):
+        return settings[min(t, len(settings) - 1)]
+    return settings
+
+
 def gain(policy: float, hold: float, oracle: float) -> float:
     """Share of the improvement over hold that ``policy`` took (see the module docstring)."""
     room = oracle - hold
@@ -53,20 +61,22 @@ def _wide(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame.pivot(index="campaign_id", columns="date", values=column).sort_index(axis=1)
 
 
-def contract_breaks(campaign_days: pd.DataFrame, settings: Settings) -> int:
-    """Campaign-days (plus account-days for total and shares) that break a contract rule."""
+def contract_breaks(campaign_days: pd.DataFrame, settings: Settings | Sequence[Settings]) -> int:
+    """Campaign-days (plus account-days for total and shares) that break a contract rule
+    (``settings``: one for the run, or one per simulated day)."""
     if campaign_days.empty:
         return 0
     status = _wide(campaign_days, "status")
     budget = _wide(campaign_days, "budget").to_numpy(dtype=float)
     bid = _wide(campaign_days, "bid").to_numpy(dtype=float)
     live = (status.to_numpy() != "paused") & status.notna().to_numpy()
-    p = settings.budget.max_change_pct / 100
-    q = settings.bid.max_change_pct / 100
-    min_live = float(max(settings.budget.min_campaign_budget, settings.platform.min_budget))
     breaks = 0
     last_live = np.full(budget.shape[0], np.nan)  # the last non-zero budget of each campaign
     for t in range(budget.shape[1]):
+        today = _on(settings, t)
+        p = today.budget.max_change_pct / 100
+        q = today.bid.max_change_pct / 100
+        min_live = float(max(today.budget.min_campaign_budget, today.platform.min_budget))
         b, on = budget[:, t], live[:, t]
         ref = last_live
         step_ok = ~np.isfinite(ref) | ~np.isfinite(b) | (np.abs(b - ref) <= p * ref + _CENT)
@@ -81,20 +91,24 @@ def contract_breaks(campaign_days: pd.DataFrame, settings: Settings) -> int:
     return breaks
 
 
-def _account_breaks(campaign_days: pd.DataFrame, settings: Settings) -> int:
+def _account_breaks(campaign_days: pd.DataFrame, settings: Settings | Sequence[Settings]) -> int:
     live = campaign_days[campaign_days["status"] != "paused"]
-    totals = live.groupby("date")["budget"].sum()
-    if settings.budget.total_daily is None:
-        return 0
-    cap = float(settings.budget.total_daily)
-    breaks = int((totals > cap + _CENT).sum())
-    for ch in settings.channel:
-        share = live[live["channel"] == ch.name].groupby("date")["budget"].sum().reindex(totals.index, fill_value=0.0)
-        breaks += int((share > ch.max_share * cap + _CENT).sum())
-        # a channel under its minimum may close the gap step by step: it breaks the rule when it falls further
-        short = (share < ch.min_share * cap - _CENT).to_numpy()
-        fell = np.diff(share.to_numpy(), prepend=np.inf) < -_CENT
-        breaks += int((short & fell).sum())
+    dates = sorted(campaign_days["date"].unique())
+    totals = live.groupby("date")["budget"].sum().reindex(dates, fill_value=0.0)
+    breaks = 0
+    for t, date in enumerate(dates):
+        today = _on(settings, t)
+        if today.budget.total_daily is None:
+            continue
+        cap = float(today.budget.total_daily)
+        breaks += int(totals[date] > cap + _CENT)
+        for ch in today.channel:
+            by_day = live[live["channel"] == ch.name].groupby("date")["budget"].sum()
+            share = float(by_day.get(date, 0.0))
+            breaks += int(share > ch.max_share * cap + _CENT)
+            # a channel under its minimum may close the gap step by step: it breaks the rule when it falls further
+            before = float(by_day.get(dates[t - 1], 0.0)) if t > 0 else np.inf
+            breaks += int(share < ch.min_share * cap - _CENT and share < before - _CENT)
     return breaks
 
 
@@ -118,12 +132,14 @@ def flip_flops(campaign_days: pd.DataFrame, days: int = FLIP_FLOP_DAYS) -> int:
     return count
 
 
-def floor_days(days: pd.DataFrame, settings: Settings, tolerance: float = FLOOR_TOLERANCE) -> int:
-    """Days whose true expected ROI is more than ``tolerance`` (relative) under ``objective.roi_floor``."""
-    floor = settings.objective.roi_floor
-    if floor <= 0 or days.empty:
+def floor_days(days: pd.DataFrame, settings: Settings | Sequence[Settings], tolerance: float = FLOOR_TOLERANCE) -> int:
+    """Days whose true expected ROI is more than ``tolerance`` (relative) under the ``objective.roi_floor``
+    in force that day."""
+    if days.empty:
         return 0
+    index = days["day"].to_numpy(dtype=int) - 1 if "day" in days.columns else np.arange(len(days))
+    floor = np.array([_on(settings, int(t)).objective.roi_floor for t in index], dtype=float)
     spend = days["expected_spend"].to_numpy(dtype=float)
     gmv = days["expected_gmv"].to_numpy(dtype=float)
     roi = np.divide(gmv, spend, out=np.full(len(spend), np.inf), where=spend > 0)
-    return int((roi < floor * (1 - tolerance)).sum())
+    return int(((floor > 0) & (roi < floor * (1 - tolerance))).sum())

@@ -1,7 +1,7 @@
 """Named dry-run policies: an explicit registry, no import side effects.
 
 ``make_policy("rules", ctx)`` builds one; ``policy_names()`` lists them. Built
-in: ``hold`` (changes nothing), ``rules`` (an ops rule of thumb), ``oracle``
+in: ``hold`` (changes nothing but what a cut total forces), ``rules`` (an ops rule of thumb), ``oracle``
 (the best expected GMV from the true curves) and ``spendopt`` (the optimizer's
 own decision step). A benchmark or test may add its own with ``register_policy``.
 """
@@ -16,7 +16,7 @@ from optimizer.simulate.policies.spendopt import SpendoptPolicy
 __all__ = ["POLICIES", "Policy", "PolicyContext", "make_policy", "policy_names", "register_policy"]
 
 POLICIES: dict[str, PolicyFactory] = {
-    "hold": lambda ctx: HoldPolicy(),
+    "hold": HoldPolicy,
     "rules": RulesPolicy,
     "oracle": OraclePolicy,
     "spendopt": SpendoptPolicy,

@@ -23,12 +23,41 @@ __all__ = ["HoldPolicy", "RulesConfig", "RulesPolicy"]
 
 # ---------------------------------------------------------------- hold
 class HoldPolicy:
-    """Change nothing: the baseline every other policy is compared with."""
+    """Leave everything as it is: the baseline every other policy is compared with.
+
+    One exception, the least an operator must do: when the live budgets add up
+    to more than the total in force (``budget.total_daily`` was cut), every
+    live budget is trimmed by the same factor, within the day's step limit,
+    until the total holds. Nothing is paused and no bid moves.
+    """
 
     name = "hold"
 
+    def __init__(self, context: PolicyContext | None = None) -> None:
+        self.rules = context.rules if context is not None else PolicyContext().rules
+
     def decide(self, day, campaigns, history, settings) -> list[Change]:
-        return []
+        if settings.budget.total_daily is None:
+            return []
+        cap = Decimal(settings.budget.total_daily)
+        live = [c for c in campaigns if c.status != "paused" and not c.excluded_reason and c.budget]
+        total = sum((c.budget or Decimal(0) for c in live), Decimal(0))
+        if total <= cap or total <= 0:
+            return []
+        factor = cap / total
+        budgets = {c.campaign_id: snap_budget(c, (c.budget or Decimal(0)) * factor, settings, self.rules) for c in live}
+        excess = sum(budgets.values(), Decimal(0)) - cap
+        for c in sorted(live, key=lambda c: (-(c.budget or 0), c.campaign_id)):  # rounding left some: largest first
+            if excess <= 0:
+                break
+            new = snap_budget(c, budgets[c.campaign_id] - excess, settings, self.rules)
+            excess -= budgets[c.campaign_id] - new
+            budgets[c.campaign_id] = min(new, budgets[c.campaign_id])
+        return [
+            BudgetChange(account_id=c.account_id, campaign_id=c.campaign_id, budget=budgets[c.campaign_id])
+            for c in live
+            if budgets[c.campaign_id] < (c.budget or Decimal(0))
+        ]
 
 
 # ---------------------------------------------------------------- rules
