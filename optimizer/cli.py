@@ -287,7 +287,9 @@ def optimize(
     effective = parse_date(date)
     con = console()
     with con.status("optimizing") as status:
-        result = run_optimize(input, output, settings, effective, progress=status.update, report=report)
+        result = run_optimize(
+            input, output, settings, effective, progress=status.update, report=report, backtest=report or verbose
+        )
     from rich.markup import escape
 
     from optimizer.i18n import t
@@ -295,6 +297,9 @@ def optimize(
     counts = result.frame["action"].value_counts().to_dict()
     roi = f"{result.expected_gmv / result.expected_spend:.2f}" if result.expected_spend else "-"
     words = ", ".join(f"{t('actions.' + k)} {v:,}" for k, v in sorted(counts.items()))
+    if result.conflicts:
+        # the first line says it: the guardrails conflicted and this plan comes as close as it can
+        con.print("[bold yellow]" + escape(" ".join(result.conflicts)) + "[/]", soft_wrap=True)
     con.print(
         escape(
             t(
@@ -321,6 +326,10 @@ def optimize(
     )
     for note in result.notes:
         con.print(f"[yellow]{t('cli.note')}:[/] {escape(note)}")
+    if verbose and result.slope_checks:
+        con.print(escape(t("decisions.backtest_head")))
+        for check in result.slope_checks:
+            con.print("  " + escape(check.sentence), soft_wrap=True)
     for path in result.paths:
         con.print(t("cli.wrote", path=path))
 
@@ -406,6 +415,9 @@ def audit(
 @command
 def schedule(
     once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
+    ] = None,
     print_systemd: Annotated[
         bool, typer.Option("--print-systemd", help="print a systemd unit and a cron line, then exit")
     ] = False,
@@ -432,12 +444,15 @@ def schedule(
     stop_on_signals(stop)
 
     def job():
-        with notifier_from_settings(ctx.settings) as notifier:
-            outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
-        for result in outcome.results:
-            _print_daily([result])
-        if outcome.outcome != "ok":
-            console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
+        from optimizer.i18n import use_language
+
+        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
+            with notifier_from_settings(ctx.settings) as notifier:
+                outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
+            for result in outcome.results:
+                _print_daily([result])
+            if outcome.outcome != "ok":
+                console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
         return outcome
 
     if once:
@@ -452,6 +467,7 @@ def schedule(
         on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
         stop=stop,
+        runs=runs,
     )
 
 

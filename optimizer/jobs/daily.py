@@ -331,6 +331,10 @@ def _run_account(
         roster=roster_frame(campaigns),
     )
     model = fit(history, settings.model, effective_date=today)
+    if settings.model.level_shifts:
+        from optimizer.model.shifts import with_level_shifts
+
+        model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
     findings, alerts, held = check_account(
@@ -377,7 +381,7 @@ def _run_account(
         paths=tuple(targets),
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.notes),
+        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
         alerts=tuple(alerts),
         findings=len(findings),
     )
