@@ -94,15 +94,6 @@ def import_(
 
 
 @command
-def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """What the store holds: accounts, campaigns, date range, last run."""
-    from optimizer.jobs.status import render_status
-
-    ctx = Context(db, config, verbose)
-    render_status(ctx.engine, console(), database_url=ctx.database_url)
-
-
-@command
 def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="read only: write files to look at, send and store nothing")
@@ -351,11 +342,16 @@ def review_import(
     """Check a reviewed file, record the decisions, and apply the approved rows."""
     from optimizer.jobs.review import run_review
 
-    ctx = Context(db, config, verbose)
-    decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
     from optimizer.i18n import t
+    from optimizer.store.lease import RunHeld
 
+    ctx = Context(db, config, verbose)
     out = console()
+    try:
+        decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
+    except RunHeld as held:  # another import of this run is sending right now: it does the work
+        out.print(_held_text(held), soft_wrap=True, markup=False)
+        return
     out.print(
         t(
             "cli.review_summary",
@@ -367,6 +363,8 @@ def review_import(
         )
         + (t("cli.review_dry_run") if dry_run else "")
     )
+    for note in decision.notes:
+        out.print(f"  {note}", soft_wrap=True, markup=False)
     _print_changes(report, out)
 
 
@@ -376,40 +374,6 @@ def _print_changes(report, out) -> None:
         if item.message:
             line += f" {item.message}"
         out.print(line, soft_wrap=True)
-
-
-@command
-def audit(
-    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
-    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """The audit log: every change sent to a platform, with before, after, reason and outcome."""
-    from rich.table import Table
-
-    from optimizer.act.audit import read_log
-
-    ctx = Context(db, config, verbose)
-    records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
-    table = Table("time (UTC)", "run", "campaign", "for", "field", "before", "after", "state", "request / error")
-    for r in records:
-        table.add_row(
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            r.run_id,
-            r.campaign_id,
-            str(r.effective_date),
-            r.field,
-            r.before or "",
-            r.after,
-            r.state,
-            r.error or r.request_id or "",
-        )
-    out = console()
-    from optimizer.i18n import t
-
-    out.print(table if records else t("cli.no_audit"))
 
 
 @command
@@ -530,6 +494,9 @@ def _register_more() -> None:
 
 
 _register_more()
+
+
+from optimizer import cli_money as _cli_money  # noqa: E402, F401  (registers status, audit, review export, rollback)
 
 
 def main() -> None:

@@ -250,4 +250,5 @@ class ReviewDecision(SQLModel, table=True):
     approved: str | None = Field(default=None, max_length=8)
     recommended_budget: Decimal | None = _money(nullable=True)
     recommended_bid: Decimal | None = _money(nullable=True)
+    action: str | None = Field(default=None, max_length=16, description="pause or resume when the reviewer said so")
     note: str = Field(default="", max_length=2000)
