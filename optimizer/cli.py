@@ -340,9 +340,8 @@ def review_import(
     verbose: VerboseOption = False,
 ) -> None:
     """Check a reviewed file, record the decisions, and apply the approved rows."""
-    from optimizer.jobs.review import run_review
-
     from optimizer.i18n import t
+    from optimizer.jobs.review import run_review
     from optimizer.store.lease import RunHeld
 
     ctx = Context(db, config, verbose)
