@@ -11,8 +11,10 @@ and an HTML page that shows them with the run's totals:
 
 Chinese campaign names need a CJK font: the first installed one of
 ``CJK_FONTS`` is used (``fc-list :lang=zh`` lists them; Debian:
-``fonts-noto-cjk`` or ``fonts-wqy-microhei``). Without one, names still print
-(as boxes) and the report says so.
+``fonts-noto-cjk`` or ``fonts-wqy-microhei``; ``scripts/test`` installs
+fonts-noto-cjk when missing), chosen explicitly for every chart; a font list that
+matplotlib cached before the font was installed is rebuilt once. Without one,
+names still print (as boxes) and the report says so.
 """
 
 from __future__ import annotations
@@ -50,11 +52,33 @@ def cjk_font() -> str | None:
     """The name of an installed font that can draw Chinese, or ``None``."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
+    for attempt in range(2):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FONTS:
+            if name in installed:
+                return name
+        if attempt == 0:
+            # matplotlib caches the font list: fonts installed after it was built (apt-get install
+            # fonts-noto-cjk) are missing until it is rebuilt, once, here
+            _rescan_fonts()
     return None
+
+
+def _rescan_fonts() -> None:
+    """Rebuild matplotlib's font list in place (every user of ``fontManager`` sees it) and save it."""
+    import contextlib
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    manager.__init__()  # type: ignore[misc]
+    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+        if cached is not None and hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    with contextlib.suppress(OSError):
+        path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+        font_manager.json_dump(manager, path)
 
 
 def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, font: str | None):
@@ -86,7 +110,8 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
                 frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended"
             )
         name = history.campaign_name[i] or history.campaign_id[i]
-        ax.set_title(f"{name[:18]} ({frame['action'].iloc[i]})", fontsize=8)
+        label = frame["action_label"].iloc[i] if "action_label" in frame.columns else frame["action"].iloc[i]
+        ax.set_title(f"{name[:18]}\n{str(label)[:24]}", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("spend", fontsize=7)
         ax.set_ylabel("GMV", fontsize=7)
@@ -134,11 +159,15 @@ def write_report(
     channels: Path,
     png_names: tuple[str, str] | None = None,
     top_n: int = 12,
+    notices: tuple[str, ...] = (),
+    checks: tuple = (),
 ) -> None:
     """Draw ``curves`` and ``channels`` (PNG) and the ``html`` page that shows them.
 
     ``png_names`` are the names the page links to (default: the PNGs' own names),
     for callers that write to temporary files and rename them afterwards.
+    ``notices`` (guardrail conflicts, guardrails out of reach) open the page;
+    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest.
     """
     import matplotlib
 
@@ -146,18 +175,32 @@ def write_report(
     from matplotlib import rc_context
 
     font = cjk_font()
-    params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with rc_context(params), warnings.catch_warnings():
+    fonts = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         _curves(history, model, frame, Path(curves), top_n, font)
         table = _channels(history, frame, Path(channels))
     names = png_names or (Path(curves).name, Path(channels).name)
-    Path(html).write_text(_page(frame, table, names, font), encoding="utf-8")
+    Path(html).write_text(_page(frame, table, names, font, notices, checks), encoding="utf-8")
 
 
-def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font: str | None) -> str:
+def _page(
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    names: tuple[str, str],
+    font: str | None,
+    notices: tuple[str, ...] = (),
+    checks: tuple = (),
+) -> str:
     esc = html.escape
+    notice_html = "".join(f'<p class="notice">{esc(n)}</p>' for n in notices)
+    backtest_html = ""
+    if checks:
+        from optimizer.i18n import t
+
+        items = "".join(f"<li>{esc(c.sentence)}</li>" for c in checks)
+        backtest_html = f"<h2>{esc(t('decisions.backtest_head'))}</h2><ul>{items}</ul>"
     counts = frame["action"].value_counts().to_dict()
     review = int((frame["decision"] == "review").sum())
     spend = frame["expected_spend"].sum()
@@ -195,14 +238,15 @@ def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
-<h1>spendopt recommendations for {date}</h1>
+td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}
+.notice{{background:#fff3cd;border:1px solid #e0b000;padding:6px 10px}}</style></head><body>
+<h1>spendopt recommendations for {date}</h1>{notice_html}
 <p>run {run_id}: {len(frame)} campaigns; actions {esc(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))};
 {review} for review. Expected spend {spend:,.2f}, expected GMV {gmv:,.2f}
 (ROI {gmv / spend if spend else float("nan"):.2f}).</p>{note}
 <h2>Budget by channel</h2><img src="{esc(names[1])}" alt="budget by channel">
 <table><tr><th>channel</th><th>today</th><th>recommended</th></tr>{rows}</table>
-<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">
+<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">{backtest_html}
 <h2>Largest campaigns</h2><table><tr><th>campaign_id</th><th>name</th><th>action</th><th>budget now</th>
 <th>recommended</th><th>expected ROI</th><th>marginal ROI</th><th>decision</th><th>reason</th></tr>{lines}</table>
 </body></html>

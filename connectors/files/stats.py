@@ -44,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.errors import InputError, Problem
 from connectors.files import cells
@@ -179,9 +179,10 @@ def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
     def money(value: float) -> Decimal | None:
         return None if pd.isna(value) else Decimal(f"{value:.2f}")
 
-    def count(value: object) -> int | None:
+    def count(value: float) -> int | None:
         return None if pd.isna(value) else int(value)
 
+    row: Any  # a named tuple of STAT_COLUMNS
     for row in stats.itertuples(index=False):
         yield DailyStat(
             account_id=row.account_id,
@@ -234,9 +235,7 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
             continue
         best = chosen[col][0]
         group = _spend_group(header_key(header[best])) if col == "spend" else None
-        others = [
-            i for i in indexes if i != best and (group is None or _spend_group(header_key(header[i])) == group)
-        ]
+        others = [i for i in indexes if i != best and (group is None or _spend_group(header_key(header[i])) == group)]
         if others:
             twins[col] = others
     for col in REQUIRED_COLUMNS:
@@ -254,9 +253,7 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
     return {col: index for col, (index, _) in chosen.items()}, twins
 
 
-def _check_twins(
-    table, index: dict[str, int], twins: dict[str, list[int]], keep: np.ndarray, report: Report
-) -> None:
+def _check_twins(table, index: dict[str, int], twins: dict[str, list[int]], keep: np.ndarray, report: Report) -> None:
     """Two headers of one column must say the same on every row; the first row where they differ is a problem.
 
     Numbers are compared as numbers (``1,234.00`` = ``1234``), text as stripped text.

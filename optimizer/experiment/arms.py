@@ -111,14 +111,12 @@ def arm_guard(engine: Engine, account_id: str, frame: pd.DataFrame, states: pd.D
     return frame.assign(decision=decision, reason=reason)
 
 
-def review_problems(
-    engine: Engine, stored: dict, updates: dict, rows: dict, *, edited_columns=("recommended_budget", "recommended_bid")
-) -> list[tuple[int | None, str | None, str]]:
-    """``(row, column, message)`` for review edits that would break the running experiment's arms.
+def review_problems(engine: Engine, stored: dict, merged: dict) -> list[tuple[int | None, str | None, str]]:
+    """``(row, column, message)`` for review decisions that would break the running experiment's arms.
 
-    ``stored``: (account, campaign) -> the stored recommendation; ``updates``:
-    the same keys -> the reviewer's ``approved`` / budget / bid; ``rows``: key ->
-    file row number.
+    ``stored``: (account, campaign) -> the stored recommendation; ``merged``: the
+    same keys -> the decision in force after the file (``budget``, ``bid``,
+    ``action``, ``applies``, ``row_no``; ``optimizer.act.review``).
     """
     from optimizer.store.experiments import running_experiment
 
@@ -133,25 +131,29 @@ def review_problems(
             if key[0] != account_id:
                 continue
             arm = exp.assignment.get(key[1])
-            upd = updates.get(key)
+            m = merged.get(key)
             held = arm != "treatment" or not active_treatment
-            if held and upd is not None:
-                for column in edited_columns:
-                    if upd[column] != rec[column]:
+            if held and m is not None:
+                for column, value, proposed in (
+                    ("recommended_budget", m.budget, rec.get("proposed_budget", rec["recommended_budget"])),
+                    ("recommended_bid", m.bid, rec.get("proposed_bid", rec["recommended_bid"])),
+                ):
+                    if value != proposed:
                         problems.append(
                             (
-                                rows.get(key),
+                                m.row_no,
                                 column,
                                 f"campaign {key[1]} is held by experiment {exp.experiment_id} "
                                 f"({arm or 'outside the arms'}): leave its {column} as recommended",
                             )
                         )
             if arm == "treatment":
-                answer = upd["approved"] if upd else None
-                applies = answer is True or (answer is None and rec["decision"] == "auto")
-                budget = (upd["recommended_budget"] if upd else rec["recommended_budget"]) if applies else None
-                budget = budget if budget is not None else rec["current_budget"]
-                in_force += budget or 0
+                if m is not None:
+                    applies, budget = m.applies, (Decimal(0) if m.action == "pause" else m.budget)
+                else:
+                    applies = rec["decision"] == "auto" and rec["approved"] in (None, "yes")
+                    budget = rec["recommended_budget"]
+                in_force += (budget if applies else rec["current_budget"]) or 0
         limit = exp.arm("treatment").total_daily
         if active_treatment and in_force > limit + Decimal("0.01"):
             problems.append(

@@ -1,15 +1,15 @@
 """Budget-split experiments: experiment, experiment_arm, experiment_assignment, experiment_state.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: a14_experiment
+Revises: a13_alerts
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "a14_experiment"
+down_revision = "a13_alerts"
 branch_labels = None
 depends_on = None
 
