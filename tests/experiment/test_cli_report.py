@@ -81,7 +81,7 @@ def test_a_review_file_may_not_move_a_held_campaign(config, isolated_home, tmp_p
     assert invoke("run", "--db", db, "--config", config).exit_code == 0
     assert invoke("experiment", "start", "--seed", "3", "--db", db, "--config", config).exit_code == 0
     out = tmp_path / "runs"
-    assert invoke("run", "--out", str(out), "--db", db, "--config", config).exit_code == 0
+    assert invoke("run", "--days", "2", "--out", str(out), "--db", db, "--config", config).exit_code == 0
     engine = open_store(f"sqlite:///{db}")
     exp = running_experiment(engine)
     engine.dispose()
