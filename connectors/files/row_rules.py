@@ -116,7 +116,9 @@ def derive_bid_and_channel(
         if (derived == "cpa").any():
             report.assume("files.assumed_cpa", file=file, header=header["bid"], n=int((derived == "cpa").sum()))
         if (derived == "roi").any():
-            report.assume("files.assumed_roi", file=file, header=header.get("roi_goal", ""), n=int((derived == "roi").sum()))
+            report.assume(
+                "files.assumed_roi", file=file, header=header.get("roi_goal", ""), n=int((derived == "roi").sum())
+            )
         if not len(frame) or not ("bid" in raw or "roi_goal" in raw):
             report.assume("files.no_bid_type", file=file)
     bad = np.zeros(len(frame), dtype=bool)

@@ -234,9 +234,7 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
             continue
         best = chosen[col][0]
         group = _spend_group(header_key(header[best])) if col == "spend" else None
-        others = [
-            i for i in indexes if i != best and (group is None or _spend_group(header_key(header[i])) == group)
-        ]
+        others = [i for i in indexes if i != best and (group is None or _spend_group(header_key(header[i])) == group)]
         if others:
             twins[col] = others
     for col in REQUIRED_COLUMNS:
@@ -254,9 +252,7 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
     return {col: index for col, (index, _) in chosen.items()}, twins
 
 
-def _check_twins(
-    table, index: dict[str, int], twins: dict[str, list[int]], keep: np.ndarray, report: Report
-) -> None:
+def _check_twins(table, index: dict[str, int], twins: dict[str, list[int]], keep: np.ndarray, report: Report) -> None:
     """Two headers of one column must say the same on every row; the first row where they differ is a problem.
 
     Numbers are compared as numbers (``1,234.00`` = ``1234``), text as stripped text.
