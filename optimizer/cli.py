@@ -8,121 +8,16 @@ commands so ``spendopt --help`` stays fast.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    name="spendopt",
-    help="Ad-spend optimizer for Qianchuan (巨量千川) campaigns: import stats, fit response curves, "
-    "reallocate budgets and bids by marginal ROI, review and apply changes.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+from optimizer.cli_base import ConfigOption, Context, DbOption, VerboseOption, app, command, console, parse_date
+from optimizer.progress import ProgressBar
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="store URL or SQLite file (default: $SPENDOPT_DATABASE_URL or the user data dir)"),
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML config file (default: ~/.config/spendopt/spendopt.toml if present)"),
-]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="show details and tracebacks")]
-
-
-class Context:
-    """What every command needs: settings and the store, built on first use."""
-
-    def __init__(self, db: str | None, config: Path | None, verbose: bool) -> None:
-        self.db = db
-        self.config = config
-        self.verbose = verbose
-        self._settings = None
-        self._engine = None
-
-    @property
-    def settings(self):
-        if self._settings is None:
-            from optimizer.settings import load_settings
-
-            self._settings = load_settings(self.config)
-            from optimizer.i18n import set_command_language
-
-            set_command_language(self._settings.ui.language)
-        return self._settings
-
-    @property
-    def database_url(self) -> str:
-        from optimizer.settings import default_database_url
-
-        settings = self.settings  # validated on every command, even when --db says where the store is
-        url = self.db or settings.database_url or default_database_url()
-        if "://" not in url:
-            url = f"sqlite:///{Path(url).expanduser().resolve()}"
-        return url
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            from optimizer.store import open_store
-
-            self._engine = open_store(self.database_url)
-        return self._engine
-
-
-def console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-def command(func=None, *, name: str | None = None, group: typer.Typer | None = None):
-    """Register ``func`` as a command (of ``group``, default the top level) with one-line error reporting."""
-    if func is None:
-        return functools.partial(command, name=name, group=group)
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from optimizer.i18n import command_language
-
-        verbose = bool(kwargs.get("verbose"))
-        with command_language():  # [ui] language once the settings are read; restored after the command
-            try:
-                return func(*args, **kwargs)
-            except typer.Exit:
-                raise
-            except Exception as exc:
-                _report_error(exc, verbose)
-
-    return (group or app).command(name=name)(wrapper)
-
-
-def _report_error(exc: Exception, verbose: bool) -> None:
-    """One readable message (a traceback with ``--verbose``); exit 2 for bad input, else 1."""
-    from rich.markup import escape
-
-    from connectors.errors import InputError, SpendoptError
-    from optimizer.i18n import input_error_text, t
-
-    if verbose:
-        console(stderr=True).print_exception()
-    err = console(stderr=True)
-    # messages quote the user's cells, which may hold "[...]": never read them as markup
-    if isinstance(exc, InputError):
-        text = escape(input_error_text(exc))
-        err.print(f"[bold red]{t('cli.error')}:[/] {t('cli.bad_input')}\n{text}", markup=True, soft_wrap=True)
-        raise typer.Exit(2) from None
-    kind = t("cli.error") if isinstance(exc, SpendoptError) else f"{t('cli.error')} ({type(exc).__name__})"
-    err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", soft_wrap=True)
-    if not verbose and not isinstance(exc, SpendoptError):
-        err.print(t("cli.run_verbose"))
-    raise typer.Exit(1) from None
+__all__ = ["app", "main"]
 
 
 def _version_callback(value: bool) -> None:
@@ -174,8 +69,8 @@ def import_(
     from optimizer.jobs.importing import import_files
 
     ctx = Context(db, config, verbose)
-    with _progress("importing") as progress:
-        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, sheet=sheet, progress=progress)
+    with ProgressBar("importing") as bar:
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, sheet=sheet, progress=bar.update)
     from rich.markup import escape
 
     from optimizer.i18n import t
@@ -196,15 +91,6 @@ def import_(
             last_date=summary.last_date,
         )
     )
-
-
-@command
-def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """What the store holds: accounts, campaigns, date range, last run."""
-    from optimizer.jobs.status import render_status
-
-    ctx = Context(db, config, verbose)
-    render_status(ctx.engine, console(), database_url=ctx.database_url)
 
 
 @command
@@ -229,8 +115,8 @@ def run(
     settings = ctx.settings
     if connector is not None:
         settings = _with_connector(settings, connector)
-    with _progress("daily job") as progress:
-        results = run_job(settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
+    with ProgressBar("daily job") as bar:
+        results = run_job(settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=bar.update)
     _print_daily(results)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
@@ -246,6 +132,14 @@ def _with_connector(settings, name: str):
     return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
+def _held_text(held) -> str:
+    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
+    from optimizer.i18n import t
+
+    key = "safety.held_done" if held.state == "done" else "safety.held_live"
+    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
+
+
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
     from rich.markup import escape
@@ -256,6 +150,8 @@ def _print_daily(results) -> None:
     for result in results:
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
+        for held in result.held:
+            out.print(escape(t("safety.account_held", account=held.account_id, text=_held_text(held))), soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
@@ -275,10 +171,24 @@ def _print_daily(results) -> None:
             out.print(escape(line))
             for note in acc.notes:
                 out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
+            _print_alerts(out, acc.alerts)
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
         out.print(t("cli.report_path", path=acc.paths[2]))
+
+
+def _print_alerts(out, alerts) -> None:
+    """New alerts of a run, one line each (``spendopt alerts`` lists them all)."""
+    from rich.markup import escape
+
+    from optimizer.alerts import describe
+    from optimizer.i18n import current_language, t
+
+    if alerts:
+        out.print(f"  [red]{escape(t('alerts.summary_alerts', n=len(alerts)))}[/]")
+    for alert in alerts:
+        out.print(f"  [red]#{alert.id}[/] {escape(describe(alert, current_language()))}", soft_wrap=True)
 
 
 @command
@@ -333,6 +243,7 @@ def simulate(
     else:
         from connectors.sim.scenario import load_scenario
 
+        assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
     result = run_simulation(
@@ -429,13 +340,17 @@ def review_import(
     verbose: VerboseOption = False,
 ) -> None:
     """Check a reviewed file, record the decisions, and apply the approved rows."""
+    from optimizer.i18n import t
     from optimizer.jobs.review import run_review
+    from optimizer.store.lease import RunHeld
 
     ctx = Context(db, config, verbose)
-    decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
-    from optimizer.i18n import t
-
     out = console()
+    try:
+        decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
+    except RunHeld as held:  # another import of this run is sending right now: it does the work
+        out.print(_held_text(held), soft_wrap=True, markup=False)
+        return
     out.print(
         t(
             "cli.review_summary",
@@ -447,6 +362,8 @@ def review_import(
         )
         + (t("cli.review_dry_run") if dry_run else "")
     )
+    for note in decision.notes:
+        out.print(f"  {note}", soft_wrap=True, markup=False)
     _print_changes(report, out)
 
 
@@ -459,61 +376,61 @@ def _print_changes(report, out) -> None:
 
 
 @command
-def audit(
-    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
-    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
+def schedule(
+    once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
+    ] = None,
+    print_systemd: Annotated[
+        bool, typer.Option("--print-systemd", help="print a systemd unit and a cron line, then exit")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """The audit log: every change sent to a platform, with before, after, reason and outcome."""
-    from rich.table import Table
-
-    from optimizer.act.audit import read_log
-
-    ctx = Context(db, config, verbose)
-    records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
-    table = Table("time (UTC)", "run", "campaign", "for", "field", "before", "after", "state", "request / error")
-    for r in records:
-        table.add_row(
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            r.run_id,
-            r.campaign_id,
-            str(r.effective_date),
-            r.field,
-            r.before or "",
-            r.after,
-            r.state,
-            r.error or r.request_id or "",
-        )
-    out = console()
-    from optimizer.i18n import t
-
-    out.print(table if records else t("cli.no_audit"))
-
-
-@command
-def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
-    from optimizer.jobs.daily import run_job
+    """Run the daily job every day at [schedule] time (waiting for yesterday's data) until stopped."""
+    from optimizer.jobs.production import StopFlag, run_once, stop_on_signals, systemd_unit
     from optimizer.jobs.schedule import run_schedule
+    from optimizer.notify import notifier_from_settings
 
+    if print_systemd:
+        typer.echo(
+            systemd_unit(sys.argv[0] if sys.argv and sys.argv[0].endswith("spendopt") else "/usr/local/bin/spendopt")
+        )
+        return
     ctx = Context(db, config, verbose)
     plan = ctx.settings.schedule
     if not plan.enabled:
         raise typer.BadParameter("[schedule] enabled = false in the config")
     out = console()
+    stop = StopFlag()
+    stop_on_signals(stop)
 
-    def job() -> None:
-        _print_daily(run_job(ctx.settings, ctx.engine))
+    def job():
+        from optimizer.i18n import use_language
 
+        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
+            with notifier_from_settings(ctx.settings) as notifier:
+                outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
+            for result in outcome.results:
+                _print_daily([result])
+            if outcome.outcome != "ok":
+                console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
+        return outcome
+
+    if once:
+        if job().outcome not in ("ok", "stopped"):
+            raise typer.Exit(1)
+        return
     run_schedule(
         job,
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
-        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
+        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
+        stop=stop,
+        runs=runs,
     )
 
 
@@ -549,8 +466,10 @@ def pull_(
     from optimizer.jobs.pull import run_pull
 
     ctx = Context(db, config, verbose)
-    with _progress("pulling") as progress:
-        summary = run_pull(ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=progress)
+    with ProgressBar("pulling") as bar:
+        summary = run_pull(
+            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
+        )
     out = console()
     for a in summary.accounts:
         if a.error:
@@ -564,47 +483,114 @@ def pull_(
         raise typer.Exit(1)
 
 
-class _progress:
-    """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
+def _register_more() -> None:
+    """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
+    loads twice; the copy loaded while ``cli_alerts`` is still loading leaves it to the first.)"""
+    import optimizer.cli_alerts as more
 
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console(stderr=True),
-            transient=True,
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task(self.label, total=None)
-
-        def update(done: int, total: int, description: str | None = None) -> None:
-            kwargs = {"completed": done, "total": total}
-            if description:
-                kwargs["description"] = description
-            self._progress.update(self._task, **kwargs)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)
+    if hasattr(more, "register"):
+        more.register(app)
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
+_register_more()
+
+
+# --- money already sent: status, audit, review export, rollback ----------------------------------
+
+FormatOption = Annotated[str, typer.Option("--format", help="table (default), csv or json")]
+
+
+def _check_format(fmt: str) -> str:
     from connectors.errors import InputError, Problem
+    from optimizer.jobs.views import FORMATS
 
-    try:
-        return dt.date.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        raise InputError(Problem("command line", f"--date {value!r} is not a date like 2026-11-25")) from None
+    if fmt not in FORMATS:
+        raise InputError(Problem("command line", f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"))
+    return fmt
+
+
+@command
+def status(
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """What the store holds: accounts, campaigns, date range, last run, run keys."""
+    from optimizer.jobs.status import STATUS_COLUMNS, render_status, status_rows
+    from optimizer.jobs.views import emit
+
+    ctx = Context(db, config, verbose)
+    if _check_format(fmt) == "table":
+        render_status(ctx.engine, console(), database_url=ctx.database_url)
+        return
+    emit(status_rows(ctx.engine), STATUS_COLUMNS, fmt)
+
+
+@command
+def audit(
+    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
+    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """The audit log: every change sent to a platform, with campaign name, reason, run and local time."""
+    from optimizer.act.audit import read_log
+    from optimizer.i18n import t
+    from optimizer.jobs.views import AUDIT_VIEW_COLUMNS, audit_rows, emit
+
+    ctx = Context(db, config, verbose)
+    fmt = _check_format(fmt)
+    rows = audit_rows(ctx.engine, read_log(ctx.engine, run_id=run, campaign_id=campaign), ctx.settings.data.timezone)
+    if not rows and fmt == "table":
+        console().print(t("cli.no_audit"))
+        return
+    emit(rows, AUDIT_VIEW_COLUMNS, fmt, headers=[f"time ({ctx.settings.data.timezone})", *AUDIT_VIEW_COLUMNS[1:]])
+
+
+@command(group=review_app, name="export")
+def review_export(
+    run: Annotated[str | None, typer.Option("--run", help="the run to export (default: the newest)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv (default) or xlsx")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="file to write (default: review-RUN.FORMAT here)")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write a run's review file again, with the decisions recorded so far."""
+    from connectors.errors import InputError, Problem
+    from optimizer.jobs.review import export_review
+
+    if fmt not in ("csv", "xlsx"):
+        raise InputError(Problem("command line", f"--format must be csv or xlsx, got {fmt!r}"))
+    ctx = Context(db, config, verbose)
+    path = export_review(ctx.engine, run, out, fmt)
+    typer.echo(str(path))
+
+
+@command
+def rollback(
+    run_id: Annotated[str, typer.Argument(help="the run whose changes to undo")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent; send and store nothing")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="also restore fields that changed since the run (recorded as forced)")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Return every budget, bid and status a run changed to its value before the run, exactly once."""
+    from optimizer.jobs.rollback import rollback_run
+
+    ctx = Context(db, config, verbose)
+    report = rollback_run(ctx.settings, ctx.engine, run_id, dry_run=dry_run, force=force)
+    out = console()
+    out.print(f"rollback {report.run_id} of run {run_id}: {report.summary()}" + (" (dry run)" if dry_run else ""))
+    _print_changes(report, out)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

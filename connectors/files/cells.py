@@ -74,7 +74,7 @@ def _missing(raw: pd.Series, extra: frozenset[str] = frozenset()) -> pd.Series:
     return raw.isin(MISSING_TEXT | extra)
 
 
-def per_distinct(raw: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+def per_distinct(raw: pd.Series, func: Callable[[pd.Series], pd.Series | np.ndarray]) -> np.ndarray:
     """``func`` applied to each distinct text once, spread back over the rows.
 
     Ids, names, dates and enums repeat across days, so regexes run on a few

@@ -111,7 +111,7 @@ def derive_bid_and_channel(
         frame.loc[use_goal & kind.isna(), "bid_type"] = "roi"
     else:
         cpa_header = "bid" in header and header_key(header["bid"]) != "bid"
-        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))
+        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))  # type: ignore[call-overload]
         frame["bid_type"] = derived.astype(object)
         if (derived == "cpa").any():
             report.assume("files.assumed_cpa", file=file, header=header["bid"], n=int((derived == "cpa").sum()))

@@ -44,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.errors import InputError, Problem
 from connectors.files import cells
@@ -179,9 +179,10 @@ def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
     def money(value: float) -> Decimal | None:
         return None if pd.isna(value) else Decimal(f"{value:.2f}")
 
-    def count(value: object) -> int | None:
+    def count(value: float) -> int | None:
         return None if pd.isna(value) else int(value)
 
+    row: Any  # a named tuple of STAT_COLUMNS
     for row in stats.itertuples(index=False):
         yield DailyStat(
             account_id=row.account_id,

@@ -26,12 +26,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from connectors.durable import fsync_dir as _fsync_dir
 from connectors.errors import AuthError
 
 __all__ = ["KEY_ENV", "TokenSet", "TokenStore", "new_key"]
@@ -177,11 +179,9 @@ class TokenStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            try:
+            if sys.platform != "win32":  # Windows has no fcntl: one process at a time is on the user
                 import fcntl
-            except ImportError:  # pragma: no cover - Windows: one process at a time is on the user
-                fcntl = None
-            if fcntl is not None:
+
                 fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
@@ -190,16 +190,3 @@ class TokenStore:
     def clear(self) -> None:
         for p in (self.path, self._new, self._prev):
             p.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

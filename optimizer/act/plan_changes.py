@@ -52,7 +52,7 @@ LEARNING = (
     "(approve it in review to send it anyway)"
 )
 
-Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned"]
+Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned", "not_applied"]
 _CENT = Decimal("0.01")
 
 
@@ -74,7 +74,7 @@ class PlannedChange(BaseModel):
             return BudgetChange(account_id=self.account_id, campaign_id=self.campaign_id, budget=Decimal(self.after))
         if self.field == "bid":
             return BidChange(account_id=self.account_id, campaign_id=self.campaign_id, bid=Decimal(self.after))
-        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)  # type: ignore[arg-type]
+        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)
 
 
 class ItemResult(BaseModel):
@@ -90,6 +90,21 @@ class ItemResult(BaseModel):
     outcome: Outcome
     message: str = ""
     request_id: str | None = None
+
+    @classmethod
+    def for_change(
+        cls, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None
+    ) -> ItemResult:
+        return cls(
+            account_id=change.account_id,
+            campaign_id=change.campaign_id,
+            field=change.field,
+            before=change.before,
+            after=change.after,
+            outcome=outcome,
+            message=message,
+            request_id=request_id,
+        )
 
 
 # --- rows -> planned changes --------------------------------------------------
@@ -171,15 +186,16 @@ def desired_changes(row: RowToApply) -> list[tuple[audit.ChangeField, str | None
     money: list[tuple[audit.ChangeField, str | None, str]] = []
     budget_moves = row.recommended_budget is not None and row.recommended_budget != row.current_budget
     bid_moves = row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
-    if budget_moves:
+    if budget_moves and row.recommended_budget is not None:
         money.append(("budget", vt(row.current_budget), vt(row.recommended_budget)))
-    if bid_moves:
+    if bid_moves and row.recommended_bid is not None:
         money.append(("bid", vt(row.current_bid), vt(row.recommended_bid)))
     if (
         budget_moves
         and bid_moves
         and row.bid_type == "cpa"
         and row.current_bid is not None
+        and row.recommended_budget is not None
         and row.current_bid > row.recommended_budget
     ):
         money.reverse()  # lowering the budget below today's bid: the bid goes down first
@@ -263,7 +279,7 @@ def plan_campaign(
         )
         rec = log.get(key)
         shown = audit.platform_value(state, field)
-        done = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
+        done: dict[str, Any] = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
         if rec is not None and rec.state == "confirmed":
             note = "already applied by run " + rec.run_id
             if rec.after != after:

@@ -19,12 +19,25 @@ excluded (auto-managed 托管 plans), is held as it is.
 no recommendation and no audit row, and sends nothing; it writes the files to
 look at. Running the job twice on one day sends nothing twice: every change is
 keyed by campaign, field and effective date in the audit log.
+
+One owner per account-day: a real run takes each account's run key
+(``optimizer.store.lease``) before it pulls, renews it while it works and lets
+it go at the end (done, or open again when the account failed or left a change
+pending). A second process on the same account-day finds the key taken and
+leaves that account alone (``DailyResult.held`` names the run). A run that
+takes over a crashed run's expired key reconciles first, as every run does:
+the pending changes of earlier runs are settled against the platform
+(confirmed / not applied / failed) before anything is decided, and the
+decision starts from the state the platform shows. The unattended (``auto``)
+rows keep the account's budget total: a raise goes only when cuts already
+applied fund it (``optimizer.act.apply``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +52,8 @@ if TYPE_CHECKING:
 
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
+    from optimizer.notify import Notifier
+    from optimizer.store.lease import Lease, RunHeld
 
 __all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
 
@@ -60,6 +75,8 @@ class AccountRun:
     error: str | None = None
     frame: Any = None
     notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+    alerts: tuple[Any, ...] = ()  # new alerts of this run (optimizer.store.Alert)
+    findings: int = 0  # what the checks saw, new or not
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class DailyResult:
     out_dir: Path
     pulled: PullSummary | None
     accounts: tuple[AccountRun, ...] = field(default_factory=tuple)
+    held: tuple[RunHeld, ...] = field(default_factory=tuple)
+    """Accounts another run holds (live) or already did today: left to it."""
 
     @property
     def ok(self) -> bool:
@@ -110,44 +129,148 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    notifier: Notifier | None = None,
 ) -> DailyResult:
     """Run the daily job once for every account the connector lists.
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    A real run first takes each account's run key (``optimizer.store.lease``):
+    an account-day another live run holds, or one a run already finished, is
+    left to it and named in ``DailyResult.held``. Then it reconciles (settles
+    every pending change earlier runs left, by reading the platform) before it
+    pulls and decides.
+
+    ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
     """
-    from optimizer.jobs.pull import pull
     from optimizer.store import finish_run, start_run
 
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
-    pulled = None
-    if not dry_run:
-        start_run(
-            engine,
-            kind="daily",
-            config_hash=config_hash(settings),
-            code_version=code_version(),
-            effective_date=today,
-            run_id=run_id,
-        )
-        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
-            from optimizer.act.audit import reconcile
+    if dry_run:
+        accounts = [a.account_id for a in connector.list_accounts()]
+        looked = _run_accounts(settings, connector, engine, accounts, {}, run_id, today, out_dir, True, report, say)
+        return DailyResult(run_id, today, dry_run, out_dir / run_id, None, tuple(looked))
+    start_run(
+        engine,
+        kind="daily",
+        config_hash=config_hash(settings),
+        code_version=code_version(),
+        effective_date=today,
+        run_id=run_id,
+    )
+    if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+        from optimizer.act.audit import reconcile
 
-            reconcile(engine, connector)
-        say(0, 1, "pulling")
-        pulled = pull(
-            connector,
-            engine,
-            today=today,
-            lookback_days=settings.qianchuan.lookback_days,
-            initial_days=settings.job.history_days,
-            gmv_basis=settings.data.gmv_basis,
-            timezone=settings.data.timezone,
-        )
+        reconcile(engine, connector)
     accounts = [a.account_id for a in connector.list_accounts()]
+    leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
+    results: list[AccountRun] = []
+    pulled = None
+    try:
+        with ExitStack() as stack:
+            for lease in leases.values():
+                stack.enter_context(lease.keep_alive())
+            results, ready = _reconcile_first(engine, connector, list(leases), run_id)
+            if ready:
+                say(0, 1, "pulling")
+                pulled = _pull(settings, connector, engine, ready, today)
+                results += _run_accounts(
+                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say
+                )
+    except BaseException as exc:
+        finish_run(engine, run_id, status="failed", message=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        by_account = {a.account_id: a for a in results}
+        for account_id, lease in leases.items():
+            run = by_account.get(account_id)
+            pending = run is not None and run.applied is not None and run.applied.count("pending") > 0
+            lease.release(done=run is not None and run.error is None and not pending)
+    result = DailyResult(run_id, today, dry_run, out_dir / run_id, pulled, tuple(results), tuple(held))
+    failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
+    message = "; ".join(failed + [str(h) for h in held])
+    finish_run(engine, run_id, status="ok" if not failed else "failed", message=message)
+    if notifier is not None:
+        from optimizer.jobs.watch import notify_run
+
+        notify_run(engine, notifier, result)
+    return result
+
+
+def _claim(
+    engine: Engine, accounts: list[str], today: dt.date, run_id: str, ttl_s: float
+) -> tuple[dict[str, Lease], list[RunHeld]]:
+    """Take the run key of each account for ``today``; the ones another run has are named, not run."""
+    from optimizer.store.lease import RunHeld, claim_run
+
+    leases: dict[str, Lease] = {}
+    held: list[RunHeld] = []
+    for account_id in accounts:
+        try:
+            leases[account_id] = claim_run(engine, account_id, today, "daily", run_id=run_id, ttl_s=ttl_s)
+        except RunHeld as exc:
+            held.append(exc)
+    return leases, held
+
+
+def _reconcile_first(
+    engine: Engine, connector: Connector, accounts: list[str], run_id: str
+) -> tuple[list[AccountRun], list[str]]:
+    """Settle every pending change of earlier runs by reading the platform; an account left with one waits."""
+    from optimizer.act import audit
+
+    failed: list[AccountRun] = []
+    ready: list[str] = []
+    for account_id in accounts:
+        audit.reconcile(engine, connector, account_id=account_id, own_runs={run_id})
+        left = audit.read_log(engine, account_id=account_id, state="pending")
+        if left:
+            failed.append(
+                AccountRun(
+                    account_id,
+                    error=f"{len(left)} change(s) of run {left[0].run_id} could not be settled (the platform "
+                    "could not be read): nothing is decided or sent until they are",
+                )
+            )
+        else:
+            ready.append(account_id)
+    return failed, ready
+
+
+def _pull(settings: Settings, connector: Connector, engine: Engine, accounts: list[str], today: dt.date):
+    from optimizer.jobs.pull import pull
+
+    return pull(
+        connector,
+        engine,
+        accounts=accounts,
+        today=today,
+        lookback_days=settings.qianchuan.lookback_days,
+        initial_days=settings.job.history_days,
+        gmv_basis=settings.data.gmv_basis,
+        timezone=settings.data.timezone,
+    )
+
+
+def _run_accounts(
+    settings: Settings,
+    connector: Connector,
+    engine: Engine,
+    accounts: list[str],
+    leases: dict[str, Lease],
+    run_id: str,
+    today: dt.date,
+    out_dir: Path,
+    dry_run: bool,
+    report: bool,
+    say: Progress,
+) -> list[AccountRun]:
+    from connectors.errors import SpendoptError
+
     results = []
     for n, account_id in enumerate(accounts):
         say(n, len(accounts), f"optimizing {account_id}")
+        lease = leases.get(account_id)
         try:
             results.append(
                 _run_account(
@@ -160,20 +283,15 @@ def run_daily(
                     out_dir=out_dir / run_id,
                     dry_run=dry_run,
                     report=report,
+                    guard=lease.check if lease is not None else None,
                 )
             )
         except Exception as exc:  # one account's failure must not stop the others
-            from connectors.errors import SpendoptError
-
             if not isinstance(exc, SpendoptError | ValueError):
                 raise
             results.append(AccountRun(account_id, error=str(exc)))
     say(len(accounts), len(accounts), "done")
-    result = DailyResult(run_id, today, dry_run, out_dir / run_id, pulled, tuple(results))
-    if not dry_run:
-        failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
-        finish_run(engine, run_id, status="ok" if not failed else "failed", message="; ".join(failed))
-    return result
+    return results
 
 
 def _run_account(
@@ -187,10 +305,12 @@ def _run_account(
     out_dir: Path,
     dry_run: bool,
     report: bool,
+    guard: Callable[[], None] | None = None,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.jobs.optimize import output_paths
     from optimizer.model.features import build_history, roster_frame
@@ -217,6 +337,10 @@ def _run_account(
         model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    findings, alerts, held = check_account(
+        settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
+    )
+    frame = hold_for_alerts(frame, held)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
@@ -236,7 +360,17 @@ def _run_account(
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
-    applied = apply_changes(engine, connector, auto, run_id=run_id, effective_date=today, dry_run=dry_run)
+    applied = apply_changes(
+        engine,
+        connector,
+        auto,
+        run_id=run_id,
+        effective_date=today,
+        dry_run=dry_run,
+        total_limit=settings.budget.total_daily or "today",  # nobody reviewed these: raises only when cuts fund them
+        step_pct={"budget": settings.budget.max_change_pct, "bid": settings.bid.max_change_pct},
+        guard=guard,
+    )
     return AccountRun(
         account_id,
         campaigns=len(frame),
@@ -248,6 +382,8 @@ def _run_account(
         applied=applied,
         frame=frame,
         notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
+        alerts=tuple(alerts),
+        findings=len(findings),
     )
 
 
@@ -278,7 +414,10 @@ def run_job(
     out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
     if days != 1 and settings.job.connector != "sim":
         raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
+    from optimizer.notify import notifier_from_settings
+
     results = []
+    notifier = None if dry_run else notifier_from_settings(settings)
     with open_connector(settings, real_today=real_today, save=not dry_run, engine=engine) as (connector, today, sim):
         for day in range(days):
             if day:
@@ -294,6 +433,9 @@ def run_job(
                     dry_run=dry_run,
                     progress=progress,
                     report=report or day == days - 1,
+                    notifier=notifier if day == days - 1 else None,
                 )
             )
+    if notifier is not None:
+        notifier.close()
     return results

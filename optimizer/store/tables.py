@@ -11,6 +11,9 @@
     recommendation     the rows a run recommended (data contract section 2)
     change_log         the audit log: every change sent to a platform, recorded
                        before the call and confirmed after it
+    run_lease          the run key: one owner per (account, effective date, job kind),
+                       held with a lease a live run renews (``optimizer.store.lease``)
+    review_decision    every reviewer decision as a record (file, row, time)
 
 Money is ``NUMERIC(14, 2)`` and comes back as ``Decimal``; ids are strings.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -31,6 +35,8 @@ __all__ = [
     "DailyStatRevision",
     "OptimizationRun",
     "Recommendation",
+    "ReviewDecision",
+    "RunLease",
 ]
 
 
@@ -80,6 +86,7 @@ def _now() -> dt.datetime:
 
 class Account(SQLModel, table=True):
     __tablename__ = "account"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(default="", max_length=200)
@@ -91,6 +98,7 @@ class Account(SQLModel, table=True):
 
 class Campaign(SQLModel, table=True):
     __tablename__ = "campaign"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -106,6 +114,7 @@ class Campaign(SQLModel, table=True):
 
 class DailyStat(SQLModel, table=True):
     __tablename__ = "daily_stat"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -126,6 +135,7 @@ class DailyStat(SQLModel, table=True):
 
 class DailyStatRevision(SQLModel, table=True):
     __tablename__ = "daily_stat_revision"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -138,6 +148,7 @@ class DailyStatRevision(SQLModel, table=True):
 
 class OptimizationRun(SQLModel, table=True):
     __tablename__ = "optimization_run"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16, description="daily, optimize, simulate or import")
@@ -154,6 +165,7 @@ class OptimizationRun(SQLModel, table=True):
 
 class Recommendation(SQLModel, table=True):
     __tablename__ = "recommendation"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     account_id: str = Field(primary_key=True, max_length=64)
@@ -174,6 +186,8 @@ class Recommendation(SQLModel, table=True):
     decision: str = Field(max_length=8, description="auto or review")
     reason: str = Field(default="", max_length=2000)
     approved: str | None = Field(default=None, max_length=8)
+    proposed_budget: Decimal | None = _money(nullable=True)
+    proposed_bid: Decimal | None = _money(nullable=True)
 
 
 class ChangeLog(SQLModel, table=True):
@@ -181,6 +195,7 @@ class ChangeLog(SQLModel, table=True):
     for one effective date unique, so a second run cannot send it again."""
 
     __tablename__ = "change_log"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     id: int | None = Field(default=None, primary_key=True)
     change_key: str = Field(max_length=300, sa_column_kwargs={"unique": True})
@@ -197,3 +212,45 @@ class ChangeLog(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     created_at: dt.datetime = Field(default_factory=_now)
     confirmed_at: dt.datetime | None = None
+
+
+class RunLease(SQLModel, table=True):
+    """Who owns an account-day: ``state`` running (until ``expires_at``), done or failed."""
+
+    __tablename__ = "run_lease"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    effective_date: dt.date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    run_id: str = Field(max_length=64)
+    holder: str = Field(max_length=200, description="host:pid of the process holding it")
+    state: str = Field(max_length=16, description="running, done or open")
+    acquired_at: dt.datetime
+    renewed_at: dt.datetime
+    expires_at: dt.datetime
+    taken_from: str | None = Field(
+        default=None, max_length=64, description="the run whose expired lease this took over"
+    )
+
+
+class ReviewDecision(SQLModel, table=True):
+    """One reviewer decision on one row, as imported (the newest per campaign is in force)."""
+
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
+
+    __tablename__ = "review_decision"
+    __table_args__ = (sa.Index("ix_review_decision_run", "run_id", "account_id", "campaign_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=64)
+    account_id: str = Field(max_length=64)
+    campaign_id: str = Field(max_length=64)
+    file: str = Field(max_length=1000)
+    row: int
+    imported_at: dt.datetime
+    approved: str | None = Field(default=None, max_length=8)
+    recommended_budget: Decimal | None = _money(nullable=True)
+    recommended_bid: Decimal | None = _money(nullable=True)
+    action: str | None = Field(default=None, max_length=16, description="pause or resume when the reviewer said so")
+    note: str = Field(default="", max_length=2000)
