@@ -76,7 +76,8 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
     days = range(max(0, n_days - WINDOW), n_days)
     obs = history.observed & (np.nan_to_num(history.spend, nan=0.0) > 0)
     groups = np.array([f"{a}|{c}" for a, c in zip(history.account_id, history.channel, strict=True)])
-    resid_s, resid_r = {}, {}
+    resid_s: dict[str, dict[int, float]] = {}
+    resid_r: dict[str, dict[int, float]] = {}
     for t in days:
         s_hat, g_hat = _day_forecast(history, model, t)
         for g in np.unique(groups):
@@ -87,14 +88,14 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
             s_f, g_f = s_hat[inside].sum(), g_hat[inside].sum()
             if min(s_act, g_act, s_f, g_f) <= 0:
                 continue
-            resid_s.setdefault(g, {})[t] = np.log(s_act / s_f)
-            resid_r.setdefault(g, {})[t] = np.log((g_act / s_act) / (g_f / s_f))
+            resid_s.setdefault(str(g), {})[t] = float(np.log(s_act / s_f))
+            resid_r.setdefault(str(g), {})[t] = float(np.log((g_act / s_act) / (g_f / s_f)))
     demand, roi, found = np.zeros(n), np.zeros(n), {}
     # an ROI shift read off days still being attributed needs evidence of the lag (re-sent rows)
     roi_ok = history.maturity_source == "revisions" or bool(np.all(history.maturity >= 0.999))
     for g in np.unique(groups):
-        ds = _shift(resid_s.get(g, {}), n_days - 1)
-        dr = _shift(resid_r.get(g, {}), n_days - 1) if roi_ok else 0.0
+        ds = _shift(resid_s.get(str(g), {}), n_days - 1)
+        dr = _shift(resid_r.get(str(g), {}), n_days - 1) if roi_ok else 0.0
         if ds or dr:
             found[str(g)] = (ds, dr)
             demand[groups == g], roi[groups == g] = ds, dr
