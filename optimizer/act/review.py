@@ -364,9 +364,10 @@ def import_review(
     if run_id and not stored:
         check.add(table.row_numbers[0], "run_id", f"no stored recommendations for run {run_id!r}")
     decided = latest_decisions(engine, run_id) if stored else {}
+    on_platform: dict[tuple[str, str], CampaignState | None] | None = None
     if live is not None:
         shown = {(s.account_id, s.campaign_id): s for a in sorted({k[0] for k in stored}) for s in live(a)}
-        live = {key: shown.get(key) for key in stored}
+        on_platform = {key: shown.get(key) for key in stored}
     merged: dict[tuple[str, str], SimpleNamespace] = {}
     seen: dict[tuple[str, str], int] = {}
     bad_id_rows = set().union(*(set(parsed.bad.nonzero()[0].tolist()) for parsed in ids.values()))
@@ -389,16 +390,16 @@ def import_review(
         if reading is None:
             continue
         m = merged[key] = _merge(reading, rec, decided.get(key), row_no)
-        _check_edit(check, m, rec, settings, live)
+        _check_edit(check, m, rec, settings, on_platform)
     if not check.problems:
         _check_total(check, stored, merged, settings)
     if not check.problems:
         from optimizer.experiment.arms import review_problems
 
-        for row_no, column, message in review_problems(engine, stored, merged):
-            check.add(row_no, column, message)
+        for arm_row, column, message in review_problems(engine, stored, merged):
+            check.add(arm_row, column, message)
     if not check.problems:
-        _verify(check, stored, merged, decided, settings, live)
+        _verify(check, stored, merged, decided, settings, on_platform)
     if check.problems:
         limit = settings.data.max_problems
         raise InputError(check.problems[:limit], more=max(0, len(check.problems) - limit))

@@ -266,8 +266,10 @@ def verify_review(
 
     if not rows:
         return
-    found = verify(*_allocation(rows, live), settings)
-    before = set(verify(*_allocation(baseline, live), settings))
+    allocation, states = _allocation(rows, live)
+    found = verify(allocation, states, settings)
+    allocation, states = _allocation(baseline, live)
+    before = set(verify(allocation, states, settings))
     before_prefixes = {_prefix(p) for p in before}
     by_campaign = {r.stored["campaign_id"]: r for r in rows}
     for sentence in found:

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.errors import InputError, Problem
 from optimizer.experiment.analysis import LiftEstimate
@@ -228,7 +228,7 @@ def read(settings: Settings, engine: Engine, exp: StoredExperiment, *, today: dt
     pre_rows = rows[rows["date"].dt.date < exp.start_date]
     test_rows = rows[rows["date"].dt.date >= exp.start_date]
     tau2 = exp.plan_se**2 if exp.plan_se else None
-    kw = {"alpha": exp.alpha, "se_method": cfg.se_method, "tau2": tau2}
+    kw: dict[str, Any] = {"alpha": exp.alpha, "se_method": cfg.se_method, "tau2": tau2}
     estimates = analyse(sp, pre_rows, pre_dates, test_rows, test_dates, sequential=seq, **kw)
     path = []
     for k in range(2, len(test_dates) + 1):

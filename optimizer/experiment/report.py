@@ -200,8 +200,8 @@ def chart_style() -> Iterator[None]:
     import matplotlib
 
     font = chart_font()
-    params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with warnings.catch_warnings(), matplotlib.rc_context(params):
+    sans = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with warnings.catch_warnings(), matplotlib.rc_context({"font.sans-serif": sans, "axes.unicode_minus": False}):
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         yield

@@ -132,7 +132,7 @@ def analyse(
             test,
             pre,
             bal[metric],
-            metric=metric,  # type: ignore[arg-type]
+            metric=metric,
             alpha=alpha,
             se_method=se_method,
             sequential=sequential,

@@ -28,7 +28,7 @@ from optimizer.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from connectors.base import Connector
+    from connectors.base import CampaignState, Connector
     from optimizer.act.apply import ApplyReport
 
 __all__ = ["ROLLBACK_SUFFIX", "rollback_run"]
@@ -37,7 +37,7 @@ ROLLBACK_SUFFIX = ":rollback"
 
 
 def _plan(
-    records: list[audit.ChangeRecord], shown: dict[str, object], run_id: str, force: bool
+    records: list[audit.ChangeRecord], shown: dict[str, CampaignState], run_id: str, force: bool
 ) -> tuple[list[list[PlannedChange]], list[ItemResult]]:
     """Each campaign's restores (newest change first) and the fields refused."""
     by_campaign: dict[str, list[audit.ChangeRecord]] = defaultdict(list)
@@ -116,6 +116,8 @@ def rollback_run(
     if connector is not None:
         clock = getattr(connector, "today", None)
         today = real_today or (clock() if callable(clock) else clock)
+        if not isinstance(today, dt.date):
+            raise TypeError(f"the connector {type(connector).__name__} tells no date (today)")
         return _rollback(settings, engine, connector, today, run_id, records, dry_run=dry_run, force=force)
     with open_connector(settings, real_today=real_today, save=not dry_run, engine=engine, accounts=accounts) as (
         job_connector,

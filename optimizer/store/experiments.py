@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -41,6 +42,7 @@ __all__ = [
 
 class Experiment(SQLModel, table=True):
     __tablename__ = "experiment"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     experiment_id: str = Field(primary_key=True, max_length=64)
     account_id: str = Field(max_length=64, index=True)
@@ -64,6 +66,7 @@ class Experiment(SQLModel, table=True):
 
 class ExperimentArm(SQLModel, table=True):
     __tablename__ = "experiment_arm"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     experiment_id: str = Field(primary_key=True, max_length=64, foreign_key="experiment.experiment_id")
     arm: str = Field(primary_key=True, max_length=16)
@@ -74,6 +77,7 @@ class ExperimentArm(SQLModel, table=True):
 
 class ExperimentAssignment(SQLModel, table=True):
     __tablename__ = "experiment_assignment"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     experiment_id: str = Field(primary_key=True, max_length=64, foreign_key="experiment.experiment_id")
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -85,6 +89,7 @@ class ExperimentAssignment(SQLModel, table=True):
 
 class ExperimentState(SQLModel, table=True):
     __tablename__ = "experiment_state"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     experiment_id: str = Field(primary_key=True, max_length=64, foreign_key="experiment.experiment_id")
     date: dt.date = Field(primary_key=True)

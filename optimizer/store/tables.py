@@ -237,6 +237,8 @@ class RunLease(SQLModel, table=True):
 class ReviewDecision(SQLModel, table=True):
     """One reviewer decision on one row, as imported (the newest per campaign is in force)."""
 
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
+
     __tablename__ = "review_decision"
     __table_args__ = (sa.Index("ix_review_decision_run", "run_id", "account_id", "campaign_id"),)
 
