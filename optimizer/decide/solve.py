@@ -73,8 +73,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.decide.candidates import HOLD, PAUSE, build_candidates, grid_for, live_minimum
+from optimizer.decide.candidates import HOLD, PAUSE, build_candidates, grid_for
 from optimizer.decide.dual import CouplingRows, diagnose, hits_box, kelley, reduced_scores, restore
+from optimizer.decide.guardrails import live_minimum
 from optimizer.errors import InfeasibleError, OptimizerError
 
 __all__ = ["ALLOCATION_COLUMNS", "STATE_COLUMNS", "Allocation", "SolveStats", "floor_margin", "solve"]
