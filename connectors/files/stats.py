@@ -390,8 +390,9 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
         return None
     frame = resolve_duplicates(frame, header, table.file, report)
     for col in _TEXT_COLUMNS:
-        values = frame[col].to_numpy(dtype=object)
-        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
+        values = frame[col].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        frame[col] = pd.Series(values, index=frame.index, dtype="object")
     frame["spend"] = frame["spend"].round(2)
     frame["gmv"] = frame["gmv"].round(2)
     frame["budget"] = frame["budget"].round(2)

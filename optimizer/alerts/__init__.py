@@ -91,7 +91,8 @@ def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: s
         kinds = "、".join(kind_name(k, language) for k in held[str(frame.at[i, "campaign_id"])])
         note = t("alerts.held_reason", lang=lang_of(language), kinds=kinds)
         frame.at[i, "decision"] = "review"
-        frame.at[i, "reason"] = f"{frame.at[i, 'reason']}; {note}" if frame.at[i, "reason"] else note
+        reason = frame.at[i, "reason"]
+        frame.at[i, "reason"] = f"{reason!s}; {note}" if reason else note
     return frame
 
 

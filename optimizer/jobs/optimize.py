@@ -26,6 +26,7 @@ from optimizer.decide.plan import build_states, recommendations
 from optimizer.version import new_run_id
 
 if TYPE_CHECKING:
+    from optimizer.model.backtest import SlopeCheck
     from optimizer.settings import Settings
 
 __all__ = ["OptimizeResult", "output_paths", "run_optimize"]
@@ -117,7 +118,7 @@ def run_optimize(
 
         model, _ = with_level_shifts(history, model)
     lap("fit")
-    checks = ()
+    checks: tuple[SlopeCheck, ...] = ()
     if report if backtest is None else backtest:
         from optimizer.model.backtest import backtest_slopes
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from connectors.base import Connector
+    from optimizer.jobs.daily import DailyResult
     from optimizer.notify import Notifier
     from optimizer.settings import Settings
     from optimizer.store.alerts import Alert
@@ -66,12 +67,13 @@ def day_forecast(
     )
     model = fit(history, settings.model, effective_date=today)
     live = {c.campaign_id: c for c in campaigns}
-    budget = np.array(
-        [float(live[c].budget) if c in live and live[c].budget is not None else np.inf for c in model.campaign_ids]
-    )
-    bid = np.array(
-        [float(live[c].bid) if c in live and live[c].bid is not None else np.nan for c in model.campaign_ids]
-    )
+
+    def live_value(cid: str, name: str, missing: float) -> float:
+        value = getattr(live[cid], name) if cid in live else None
+        return missing if value is None else float(value)
+
+    budget = np.array([live_value(c, "budget", np.inf) for c in model.campaign_ids])
+    bid = np.array([live_value(c, "bid", np.nan) for c in model.campaign_ids])
     bid = np.where(np.isfinite(bid), bid, np.where(np.isfinite(model.ref_bid), model.ref_bid, 1.0))
     spend = model.expected_spend(budget[:, None], bid[:, None])[:, 0]
     learning = {c for c, s in live.items() if s.status == "learning"} | {
@@ -140,7 +142,7 @@ def notify_alerts(engine: Engine, notifier: Notifier, alerts: list[Alert], extra
     mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=dt.datetime.now(dt.UTC))
 
 
-def notify_run(engine: Engine, notifier: Notifier, result: object) -> None:
+def notify_run(engine: Engine, notifier: Notifier, result: DailyResult) -> None:
     """After a daily run: its summary, then every open alert no bot has taken yet (this run's and older)."""
     from optimizer.alerts import summary_notice
     from optimizer.store.alerts import list_alerts

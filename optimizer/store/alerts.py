@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +45,7 @@ ACCOUNT_WIDE = "*"  # campaign_id of an alert about the whole account (a failed 
 
 class AlertRow(SQLModel, table=True):
     __tablename__ = "alert"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
     __table_args__ = (
         sa.Index("ix_alert_key", "account_id", "campaign_id", "kind"),
         sa.Index("ix_alert_state", "state"),
@@ -155,7 +156,7 @@ def record_findings(
                 .limit(1)
             ).first()
             seen = {"last_seen": now, "evidence": f.evidence, "data_date": f.data_date, "severity": f.severity}
-            if latest is not None and (latest.state != "resolved" or _aware(latest.cooldown_until) > now):
+            if latest is not None and (latest.state != "resolved" or (_aware(latest.cooldown_until) or now) > now):
                 reopen = {"state": "open", "resolved_at": None} if latest.state == "resolved" else {}
                 conn.execute(
                     sa.update(_T).where(_T.c.id == latest.id).values(**seen, **reopen, seen_count=latest.seen_count + 1)
@@ -176,7 +177,9 @@ def record_findings(
                     **seen,
                 )
             )
-            new_ids.append(int(result.inserted_primary_key[0]))
+            inserted = result.inserted_primary_key
+            assert inserted is not None
+            new_ids.append(int(inserted[0]))
         if checked:
             stale = conn.execute(
                 sa.select(_T.c.id, _T.c.account_id, _T.c.campaign_id, _T.c.kind).where(
