@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import secrets
 
+from connectors.clock import utc_now
+
 __all__ = ["code_version", "new_run_id"]
 
 
@@ -21,5 +23,5 @@ def code_version() -> str:
 
 def new_run_id(prefix: str = "run", now: dt.datetime | None = None) -> str:
     """A sortable, unique run id: ``daily-20261124T093000Z-3f9a1c``."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    now = (now or utc_now()).astimezone(dt.UTC)
     return f"{prefix}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"

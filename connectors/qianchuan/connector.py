@@ -53,6 +53,7 @@ from connectors.base import (
     StatusChange,
     WriteResult,
 )
+from connectors.clock import utc_now
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
 from connectors.qianchuan.reads import Plan
@@ -156,7 +157,7 @@ class QianchuanConnector:
         *,
         rules: PlatformRules = PlatformRules(),
         transport: Any = None,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], dt.datetime] = utc_now,
         timezone: str = "Asia/Shanghai",
     ) -> None:
         self.settings = settings

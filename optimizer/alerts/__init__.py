@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from connectors.clock import utc_now
 from optimizer.alerts.texts import KINDS, describe, kind_name, notice_of
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def account_now(today: dt.date, timezone: str, real: dt.datetime | None = None) 
     """
     from zoneinfo import ZoneInfo
 
-    real = real or dt.datetime.now(dt.UTC)
+    real = real or utc_now()
     local = real.astimezone(ZoneInfo(timezone))
     return dt.datetime.combine(today, local.time(), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 

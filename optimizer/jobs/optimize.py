@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.clock import today_in
 from optimizer.decide.plan import build_states, recommendations
 from optimizer.version import new_run_id
 
@@ -105,7 +106,12 @@ def run_optimize(
     output_path = Path(output_path)
     paths = output_paths(output_path)
     say("reading input")
-    stats = read_stats(input_paths, gmv_basis=settings.data.gmv_basis, max_problems=settings.data.max_problems)
+    stats = read_stats(
+        input_paths,
+        gmv_basis=settings.data.gmv_basis,
+        max_problems=settings.data.max_problems,
+        today=today_in(settings.data.timezone),
+    )
     lap("read")
     newest = stats["date"].max().date()
     as_of = newest + dt.timedelta(days=1)

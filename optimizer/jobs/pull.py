@@ -23,12 +23,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connectors.base import CampaignState, Connector, DailyStat
+from connectors.clock import today_in
 from connectors.errors import ConnectorError
 from optimizer.store import save_stats
 
@@ -123,7 +123,7 @@ def pull(
 
     ``workers`` > 1 reads that many accounts at once (the connector must be
     thread-safe, as the Qianchuan one is); saving stays in this thread."""
-    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+    today = today or today_in(timezone)
     end = end or today - dt.timedelta(days=1)
     ids = list(accounts) if accounts else [a.account_id for a in connector.list_accounts()]
     windows = {

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from connectors.clock import utc_now
 from optimizer.alerts.pacing import DayForecast, PacingWatch
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def notify_alerts(engine: Engine, notifier: Notifier, alerts: list[Alert], extra
     if not report.enabled:
         return
     left = set(report.undelivered)
-    mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=dt.datetime.now(dt.UTC))
+    mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=utc_now())
 
 
 def notify_run(engine: Engine, notifier: Notifier, result: DailyResult) -> None:
@@ -156,7 +157,7 @@ def run_watch(
     watcher: Watcher,
     *,
     interval_s: float,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
     polls: int | None = None,

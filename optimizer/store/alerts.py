@@ -26,6 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field as TableField
 from sqlmodel import SQLModel
 
+from connectors.clock import utc_now
+
 __all__ = [
     "Alert",
     "AlertRow",
@@ -221,12 +223,12 @@ def _set_state(engine: Engine, alert_id: int, state: State, column: str, now: dt
 
 def acknowledge_alert(engine: Engine, alert_id: int, *, now: dt.datetime | None = None) -> Alert:
     """A person has seen alert ``alert_id``: the campaign leaves forced review. ``InputError`` if unknown."""
-    return _set_state(engine, alert_id, "acknowledged", "acknowledged_at", now or dt.datetime.now(dt.UTC))
+    return _set_state(engine, alert_id, "acknowledged", "acknowledged_at", now or utc_now())
 
 
 def resolve_alert(engine: Engine, alert_id: int, *, now: dt.datetime | None = None) -> Alert:
     """Close alert ``alert_id`` by hand (its cooldown still holds back a repeat)."""
-    return _set_state(engine, alert_id, "resolved", "resolved_at", now or dt.datetime.now(dt.UTC))
+    return _set_state(engine, alert_id, "resolved", "resolved_at", now or utc_now())
 
 
 def mark_notified(engine: Engine, alert_ids: Iterable[int], *, now: dt.datetime) -> None:
