@@ -410,18 +410,23 @@ def pull_(
     since: Annotated[
         str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
     ] = None,
+    connector: Annotated[
+        str, typer.Option(help="qianchuan (the Open API) or sim (the embedded simulated account)")
+    ] = "qianchuan",
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
+    from connectors.errors import InputError, Problem
     from optimizer.jobs.pull import run_pull
 
+    if connector == "files":
+        raise InputError(Problem("command line", "--connector files: imported accounts come in by `spendopt import`"))
     ctx = Context(db, config, verbose)
+    settings = _with_connector(ctx.settings, connector)
     with ProgressBar("pulling") as bar:
-        summary = run_pull(
-            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
-        )
+        summary = run_pull(settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update)
     out = console()
     for a in summary.accounts:
         if a.error:

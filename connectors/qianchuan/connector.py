@@ -174,6 +174,16 @@ class QianchuanConnector:
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
 
+    @property
+    def gmv_basis(self) -> str:
+        """Which GMV field the reports deliver as ``gmv`` (``[qianchuan] gmv_basis``)."""
+        return self.settings.gmv_basis
+
+    @property
+    def restates_days(self) -> int:
+        """How many recent days a pull re-reads: Qianchuan restates late conversions (``lookback_days``)."""
+        return self.settings.lookback_days
+
     # --- event loop ---------------------------------------------------------
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:

@@ -238,18 +238,9 @@ def _reconcile_first(
 
 
 def _pull(settings: Settings, connector: Connector, engine: Engine, accounts: list[str], today: dt.date):
-    from optimizer.jobs.pull import pull
+    from optimizer.jobs.pull import pull_from
 
-    return pull(
-        connector,
-        engine,
-        accounts=accounts,
-        today=today,
-        lookback_days=settings.qianchuan.lookback_days,
-        initial_days=settings.job.history_days,
-        gmv_basis=settings.data.gmv_basis,
-        timezone=settings.data.timezone,
-    )
+    return pull_from(settings, connector, engine, accounts=accounts, today=today)
 
 
 def _run_accounts(

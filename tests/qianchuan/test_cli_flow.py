@@ -10,6 +10,7 @@ from connectors.qianchuan.fake.server import FakeServer
 from connectors.qianchuan.fake.world import FakeSettings
 from connectors.qianchuan.tokens import new_key
 from optimizer.cli import app
+from optimizer.settings import JobSettings
 from optimizer.store import load_stats, open_store
 
 
@@ -42,7 +43,10 @@ def test_connect_then_pull_from_the_command_line(tmp_path, monkeypatch):
         assert result.output.count("plans,") == 2
         frame = load_stats(open_store(db))
         end = server.world.today - dt.timedelta(days=1)
-        assert frame["date"].max().date() == end and frame["date"].min().date() == end - dt.timedelta(days=29)
+        first = end - dt.timedelta(
+            days=JobSettings().history_days - 1
+        )  # a new account: [job] history_days, as the daily job
+        assert frame["date"].max().date() == end and frame["date"].min().date() == first
 
         account = frame["account_id"].iloc[0]
         since = (end - dt.timedelta(days=40)).isoformat()
