@@ -158,15 +158,16 @@ def run_daily(
         effective_date=today,
         run_id=run_id,
     )
-    if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
-        from optimizer.act.audit import reconcile
-
-        reconcile(engine, connector)
-    accounts = [a.account_id for a in connector.list_accounts()]
-    leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
+    leases: dict[str, Lease] = {}
     results: list[AccountRun] = []
     pulled = None
-    try:
+    try:  # from here on the run row is finished however this ends
+        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+            from optimizer.act.audit import reconcile
+
+            reconcile(engine, connector)
+        accounts = [a.account_id for a in connector.list_accounts()]
+        leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
         with ExitStack() as stack:
             for lease in leases.values():
                 stack.enter_context(lease.keep_alive())
@@ -277,9 +278,7 @@ def _run_accounts(
                     guard=lease.check if lease is not None else None,
                 )
             )
-        except Exception as exc:  # one account's failure must not stop the others
-            if not isinstance(exc, SpendoptError | ValueError):
-                raise
+        except SpendoptError as exc:  # one account's failure must not stop the others (a bug still does)
             results.append(AccountRun(account_id, error=str(exc)))
     say(len(accounts), len(accounts), "done")
     return results
