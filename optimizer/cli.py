@@ -177,7 +177,9 @@ def _print_daily(results) -> None:
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
-        out.print(t("cli.report_path", path=acc.paths[2]))
+        report = [p for p in acc.paths if p.name.endswith("_report.html")]
+        if report:
+            out.print(t("cli.report_path", path=report[0]))
 
 
 def _print_alerts(out, alerts) -> None:

@@ -299,13 +299,11 @@ def _run_account(
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.act.review_file import atomic_files, write_csv_xlsx
     from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
-    from optimizer.jobs.optimize import output_paths
+    from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
-    from optimizer.report import write_report
     from optimizer.store import load_revisions, load_stats
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
@@ -332,21 +330,13 @@ def _run_account(
     )
     frame = hold_for_alerts(frame, held)
 
-    paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
-    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_files(*targets) as temps:
-        write_csv_xlsx(frame, temps[0], temps[1])
-        if report:
-            write_report(
-                history,
-                model,
-                frame,
-                html=temps[2],
-                curves=temps[3],
-                channels=temps[4],
-                png_names=(paths["curves"].name, paths["channels"].name),
-            )
+    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    targets = write_run_files(
+        frame,
+        out_dir / f"recommendations-{account_id}.csv",
+        meta={**provenance(settings, run_id, today), "account_id": account_id},
+        report=ReportParts(history, model, notes) if report else None,
+    )
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
@@ -368,10 +358,10 @@ def _run_account(
         review=int((frame["decision"] == "review").sum()),
         expected_spend=float(frame["expected_spend"].sum()),
         expected_gmv=float(frame["expected_gmv"].sum()),
-        paths=tuple(targets),
+        paths=targets,
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
+        notes=notes,
         alerts=tuple(alerts),
         findings=len(findings),
     )
