@@ -91,6 +91,11 @@ class SimulatedPlatform:
 
     name = "sim"
 
+    @property
+    def restates_days(self) -> int:
+        """How many recent days a pull re-reads: the days whose GMV is still maturing (at least 1)."""
+        return max(1, sum(1 for share in self.scenario.maturity if share < 1))
+
     def __init__(
         self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None, market: str = "curves"
     ) -> None:

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
-from optimizer.store.tables import RATIO, _money, _now
+from connectors.clock import utc_now
+from optimizer.store.tables import RATIO, _money
 
 __all__ = [
     "ExperimentConflict",
@@ -60,7 +61,7 @@ class Experiment(SQLModel, table=True):
     plan_mde: float | None = Field(default=None, sa_column=sa.Column(RATIO, nullable=True))
     plan_se: float | None = Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
     stop_date: dt.date | None = None
-    created_at: dt.datetime = Field(default_factory=_now)
+    created_at: dt.datetime = Field(default_factory=utc_now)
     stopped_at: dt.datetime | None = None
 
 
@@ -98,7 +99,7 @@ class ExperimentState(SQLModel, table=True):
     arm_total: Decimal = _money()
     campaigns: int
     run_id: str = Field(max_length=64)
-    recorded_at: dt.datetime = Field(default_factory=_now)
+    recorded_at: dt.datetime = Field(default_factory=utc_now)
 
 
 class ExperimentConflict(ValueError):
@@ -177,7 +178,7 @@ def save_experiment(engine: Engine, exp: StoredExperiment) -> None:
             )
         if conn.execute(sa.select(table.c.experiment_id).where(table.c.experiment_id == exp.experiment_id)).first():
             raise ExperimentConflict(f"experiment id {exp.experiment_id} is taken")
-        conn.execute(sa.insert(table).values(**{f: getattr(exp, f) for f in _FIELDS}, created_at=_now()))
+        conn.execute(sa.insert(table).values(**{f: getattr(exp, f) for f in _FIELDS}, created_at=utc_now()))
         conn.execute(
             sa.insert(ExperimentArm.__table__),
             [
@@ -247,7 +248,7 @@ def stop_experiment(engine: Engine, experiment_id: str, *, stop_date: dt.date) -
         result = conn.execute(
             sa.update(table)
             .where(table.c.experiment_id == experiment_id, table.c.status == "running")
-            .values(status="stopped", stop_date=stop_date, stopped_at=_now())
+            .values(status="stopped", stop_date=stop_date, stopped_at=utc_now())
         )
     return result.rowcount == 1
 
@@ -270,7 +271,7 @@ def record_arm_states(
                     "arm_total": t,
                     "campaigns": n,
                     "run_id": run_id,
-                    "recorded_at": _now(),
+                    "recorded_at": utc_now(),
                 }
                 for arm, (b, t, n) in rows.items()
             ],
