@@ -1,6 +1,7 @@
 """The ``spendopt`` command line: each command parses, calls one function, prints a summary.
 
-Every command takes ``--db``, ``--config`` and ``--verbose``. Errors print as
+Every command takes ``--config`` and ``--verbose``; those that read or write the store
+also take ``--db`` (``optimize`` never opens one, ``connect`` only stores tokens). Errors print as
 one readable line (a traceback only with ``--verbose``); bad input exits with
 code 2, other failures with 1. Heavy libraries are imported inside the
 commands so ``spendopt --help`` stays fast.
