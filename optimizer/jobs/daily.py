@@ -299,7 +299,7 @@ def _run_account(
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.alerts import check_account, hold_for_alerts
+    from optimizer.alerts import check_account, hold_for_alerts, report_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.experiment.arms import arm_guard, arm_scope
     from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
@@ -337,7 +337,9 @@ def _run_account(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
         meta={**provenance(settings, run_id, today), "account_id": account_id},
-        report=ReportParts(history, model, notes) if report else None,
+        report=ReportParts(history, model, notes, alerts=report_alerts(engine, account_id, findings, dry_run))
+        if report
+        else None,
     )
     if not dry_run:
         save_recommendations(engine, frame)
