@@ -483,6 +483,70 @@ def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseO
     )
 
 
+@command
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, max=32, help="account jobs at once (default: [worker])")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Work the queued account-days with every other worker on one PostgreSQL (the fleet mode; SIGTERM stops)."""
+    from optimizer.jobs.queue import AgencyQueue, require_fleet
+
+    ctx = Context(db, config, verbose)
+    require_fleet(ctx.settings, ctx.database_url)
+    _log_to_stderr(verbose)
+    queue = AgencyQueue(ctx.settings, ctx.database_url, engine=ctx.engine)
+    if queue.install():
+        console(stderr=True).print("created the queue's tables")
+    plan = ctx.settings.schedule
+    console(stderr=True).print(
+        f"worker up: account jobs from {_redact_url(ctx.database_url)}; the morning is queued daily at "
+        f"{plan.time} {plan.timezone}; Ctrl-C or SIGTERM stops after the running jobs"
+    )
+    queue.run_worker(concurrency=concurrency)
+
+
+@command
+def enqueue(
+    date: Annotated[
+        str | None, typer.Option(help="effective date YYYY-MM-DD (default: today in [data] timezone)")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Queue one day's account jobs now, as the morning's periodic task does (a day is queued once)."""
+    from zoneinfo import ZoneInfo
+
+    from optimizer.jobs.queue import AgencyQueue, require_fleet
+
+    ctx = Context(db, config, verbose)
+    require_fleet(ctx.settings, ctx.database_url)
+    day = parse_date(date) or dt.datetime.now(ZoneInfo(ctx.settings.data.timezone)).date()
+    queue = AgencyQueue(ctx.settings, ctx.database_url, engine=ctx.engine)
+    queue.install()
+    queued = queue.queue_day(day)
+    console().print(f"{day}: {len(queued.queued)} account job(s) queued, {len(queued.already)} already in the queue")
+
+
+def _log_to_stderr(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("procrastinate").setLevel(logging.INFO if verbose else logging.WARNING)
+    for name in ("httpx", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _redact_url(url: str) -> str:
+    from optimizer.jobs.status import _redact
+
+    return _redact(url)
+
+
 connect_app = typer.Typer(help="Authorize spendopt to reach an ad platform's API (once; tokens are stored encrypted).")
 app.add_typer(connect_app, name="connect")
 

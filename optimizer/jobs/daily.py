@@ -24,7 +24,7 @@ keyed by campaign, field and effective date in the audit log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,10 +110,13 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    accounts: Sequence[str] | None = None,
 ) -> DailyResult:
-    """Run the daily job once for every account the connector lists.
+    """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
+    same steps for that account only.
     """
     from optimizer.jobs.pull import pull
     from optimizer.store import finish_run, start_run
@@ -121,6 +124,7 @@ def run_daily(
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
     pulled = None
+    accounts = list(accounts) if accounts is not None else [a.account_id for a in connector.list_accounts()]
     if not dry_run:
         start_run(
             engine,
@@ -129,18 +133,19 @@ def run_daily(
             code_version=code_version(),
             effective_date=today,
             run_id=run_id,
+            account_id=accounts[0] if len(accounts) == 1 else None,
         )
         say(0, 1, "pulling")
         pulled = pull(
             connector,
             engine,
+            accounts=accounts,
             today=today,
             lookback_days=settings.qianchuan.lookback_days,
             initial_days=settings.job.history_days,
             gmv_basis=settings.data.gmv_basis,
             timezone=settings.data.timezone,
         )
-    accounts = [a.account_id for a in connector.list_accounts()]
     results = []
     for n, account_id in enumerate(accounts):
         say(n, len(accounts), f"optimizing {account_id}")
