@@ -8,6 +8,8 @@
     └── ConnectorError                 a platform call went wrong; carries code,
         │                              message and request_id
         ├── RetriableError             try again after a back-off
+        │   ├── ManualChangePending    an account without API: a person changes the console,
+        │   │                          the next export settles it (never retried)
         │   ├── RateLimitedError       40100, 40110 on business endpoints
         │   └── TransientError         50000, HTTP 5xx, timeouts, dropped connections
         ├── FatalError                 retrying cannot help; stop and tell a person
@@ -37,6 +39,7 @@ __all__ = [
     "ConnectorError",
     "FatalError",
     "InputError",
+    "ManualChangePending",
     "PermissionDeniedError",
     "PlatformRuleError",
     "Problem",
@@ -131,6 +134,23 @@ class ConnectorError(SpendoptError):
 
 class RetriableError(ConnectorError):
     """Try again after a back-off: the same call may succeed later."""
+
+
+class ManualChangePending(RetriableError):
+    """The account has no API: a person makes the change in the console.
+
+    Raised by the file-backed connector (``connectors.files.account``) for
+    every write. It is a ``RetriableError`` on purpose: the outcome is not
+    known yet, so the change stays pending, and the next read of the account
+    (the next console export) settles it, confirmed when the export shows the
+    new value. Nothing is ever sent and nothing is retried.
+    """
+
+    def __init__(self, what: str, *, note: str = "") -> None:
+        self.what = what
+        self.note = note
+        text = f"awaiting manual change in the console: {what}"
+        super().__init__(text + (f" ({note})" if note else ""), request_id=note[:128] or None)
 
 
 class RateLimitedError(RetriableError):

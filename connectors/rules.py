@@ -9,7 +9,6 @@ some are low-confidence.
 
 from __future__ import annotations
 
-import math
 from decimal import ROUND_CEILING, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,8 +117,3 @@ def check_bid_update(
         )
     if bid_type == "cpa" and budget is not None and new > budget:
         raise PlatformRuleError("bid_above_budget", f"bid {new} is above the budget {budget}", campaign_id=campaign_id)
-
-
-def is_finite_money(value: float) -> bool:
-    """True for a finite, non-negative float (a guard where floats meet money)."""
-    return math.isfinite(value) and value >= 0

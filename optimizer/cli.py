@@ -8,121 +8,16 @@ commands so ``spendopt --help`` stays fast.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    name="spendopt",
-    help="Ad-spend optimizer for Qianchuan (巨量千川) campaigns: import stats, fit response curves, "
-    "reallocate budgets and bids by marginal ROI, review and apply changes.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+from optimizer.cli_base import ConfigOption, Context, DbOption, VerboseOption, app, command, console, parse_date
+from optimizer.progress import ProgressBar
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="store URL or SQLite file (default: $SPENDOPT_DATABASE_URL or the user data dir)"),
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML config file (default: ~/.config/spendopt/spendopt.toml if present)"),
-]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="show details and tracebacks")]
-
-
-class Context:
-    """What every command needs: settings and the store, built on first use."""
-
-    def __init__(self, db: str | None, config: Path | None, verbose: bool) -> None:
-        self.db = db
-        self.config = config
-        self.verbose = verbose
-        self._settings = None
-        self._engine = None
-
-    @property
-    def settings(self):
-        if self._settings is None:
-            from optimizer.settings import load_settings
-
-            self._settings = load_settings(self.config)
-            from optimizer.i18n import set_command_language
-
-            set_command_language(self._settings.ui.language)
-        return self._settings
-
-    @property
-    def database_url(self) -> str:
-        from optimizer.settings import default_database_url
-
-        settings = self.settings  # validated on every command, even when --db says where the store is
-        url = self.db or settings.database_url or default_database_url()
-        if "://" not in url:
-            url = f"sqlite:///{Path(url).expanduser().resolve()}"
-        return url
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            from optimizer.store import open_store
-
-            self._engine = open_store(self.database_url)
-        return self._engine
-
-
-def console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-def command(func=None, *, name: str | None = None, group: typer.Typer | None = None):
-    """Register ``func`` as a command (of ``group``, default the top level) with one-line error reporting."""
-    if func is None:
-        return functools.partial(command, name=name, group=group)
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from optimizer.i18n import command_language
-
-        verbose = bool(kwargs.get("verbose"))
-        with command_language():  # [ui] language once the settings are read; restored after the command
-            try:
-                return func(*args, **kwargs)
-            except typer.Exit:
-                raise
-            except Exception as exc:
-                _report_error(exc, verbose)
-
-    return (group or app).command(name=name)(wrapper)
-
-
-def _report_error(exc: Exception, verbose: bool) -> None:
-    """One readable message (a traceback with ``--verbose``); exit 2 for bad input, else 1."""
-    from rich.markup import escape
-
-    from connectors.errors import InputError, SpendoptError
-    from optimizer.i18n import input_error_text, t
-
-    if verbose:
-        console(stderr=True).print_exception()
-    err = console(stderr=True)
-    # messages quote the user's cells, which may hold "[...]": never read them as markup
-    if isinstance(exc, InputError):
-        text = escape(input_error_text(exc))
-        err.print(f"[bold red]{t('cli.error')}:[/] {t('cli.bad_input')}\n{text}", markup=True, soft_wrap=True)
-        raise typer.Exit(2) from None
-    kind = t("cli.error") if isinstance(exc, SpendoptError) else f"{t('cli.error')} ({type(exc).__name__})"
-    err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", soft_wrap=True)
-    if not verbose and not isinstance(exc, SpendoptError):
-        err.print(t("cli.run_verbose"))
-    raise typer.Exit(1) from None
+__all__ = ["app", "main"]
 
 
 def _version_callback(value: bool) -> None:
@@ -163,6 +58,9 @@ def import_(
         list[Path], typer.Argument(help="CSV or XLSX files: contract columns or Qianchuan console exports")
     ],
     account: Annotated[str | None, typer.Option(help="account id for files without an account column")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX: the sheet to read (needed when several sheets hold data)")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
@@ -171,11 +69,16 @@ def import_(
     from optimizer.jobs.importing import import_files
 
     ctx = Context(db, config, verbose)
-    with _progress("importing") as progress:
-        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, progress=progress)
+    with ProgressBar("importing") as bar:
+        summary = import_files(ctx.engine, files, ctx.settings, account_id=account, sheet=sheet, progress=bar.update)
+    from rich.markup import escape
+
     from optimizer.i18n import t
 
-    console().print(
+    out = console()
+    for key, fields in summary.assumed:
+        out.print(f"[yellow]{t('cli.assumed')}:[/] {escape(t(key, **fields))}", soft_wrap=True)
+    out.print(
         t(
             "cli.imported_rows",
             rows=summary.rows,
@@ -206,6 +109,10 @@ def run(
     ] = False,
     days: Annotated[int, typer.Option(min=1, max=365, help="simulated account only: run this many days in a row")] = 1,
     out: Annotated[Path | None, typer.Option(help="folder for the run folders (default: [job] output_dir)")] = None,
+    connector: Annotated[
+        str | None,
+        typer.Option(help="sim, qianchuan or files (imported console exports); default: [job] connector"),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
@@ -214,11 +121,24 @@ def run(
     from optimizer.jobs.daily import run_job
 
     ctx = Context(db, config, verbose)
-    with _progress("daily job") as progress:
-        results = run_job(ctx.settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=progress)
+    settings = ctx.settings
+    if connector is not None:
+        settings = _with_connector(settings, connector)
+    with ProgressBar("daily job") as bar:
+        results = run_job(settings, ctx.engine, days=days, dry_run=dry_run, out=out, progress=bar.update)
     _print_daily(results)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+def _with_connector(settings, name: str):
+    """``settings`` with ``[job] connector = name`` (validated like the config key)."""
+    from connectors.errors import InputError, Problem
+
+    known = ("sim", "qianchuan", "files")
+    if name not in known:
+        raise InputError(Problem("command line", f"--connector {name!r}: expected one of {', '.join(known)}"))
+    return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
 def _print_daily(results) -> None:
@@ -250,10 +170,24 @@ def _print_daily(results) -> None:
             out.print(escape(line))
             for note in acc.notes:
                 out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
+            _print_alerts(out, acc.alerts)
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
         out.print(t("cli.report_path", path=acc.paths[2]))
+
+
+def _print_alerts(out, alerts) -> None:
+    """New alerts of a run, one line each (``spendopt alerts`` lists them all)."""
+    from rich.markup import escape
+
+    from optimizer.alerts import describe
+    from optimizer.i18n import current_language, t
+
+    if alerts:
+        out.print(f"  [red]{escape(t('alerts.summary_alerts', n=len(alerts)))}[/]")
+    for alert in alerts:
+        out.print(f"  [red]#{alert.id}[/] {escape(describe(alert, current_language()))}", soft_wrap=True)
 
 
 @command
@@ -308,6 +242,7 @@ def simulate(
     else:
         from connectors.sim.scenario import load_scenario
 
+        assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
     result = run_simulation(
@@ -459,27 +394,54 @@ def audit(
 
 
 @command
-def schedule(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """Run the daily job every day at the configured schedule.time until stopped (Ctrl-C)."""
-    from optimizer.jobs.daily import run_job
+def schedule(
+    once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
+    print_systemd: Annotated[
+        bool, typer.Option("--print-systemd", help="print a systemd unit and a cron line, then exit")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the daily job every day at [schedule] time (waiting for yesterday's data) until stopped."""
+    from optimizer.jobs.production import StopFlag, run_once, stop_on_signals, systemd_unit
     from optimizer.jobs.schedule import run_schedule
+    from optimizer.notify import notifier_from_settings
 
+    if print_systemd:
+        typer.echo(
+            systemd_unit(sys.argv[0] if sys.argv and sys.argv[0].endswith("spendopt") else "/usr/local/bin/spendopt")
+        )
+        return
     ctx = Context(db, config, verbose)
     plan = ctx.settings.schedule
     if not plan.enabled:
         raise typer.BadParameter("[schedule] enabled = false in the config")
     out = console()
+    stop = StopFlag()
+    stop_on_signals(stop)
 
-    def job() -> None:
-        _print_daily(run_job(ctx.settings, ctx.engine))
+    def job():
+        with notifier_from_settings(ctx.settings) as notifier:
+            outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
+        for result in outcome.results:
+            _print_daily([result])
+        if outcome.outcome != "ok":
+            console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
+        return outcome
 
+    if once:
+        if job().outcome not in ("ok", "stopped"):
+            raise typer.Exit(1)
+        return
     run_schedule(
         job,
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
-        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C stops"),
+        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
+        stop=stop,
     )
 
 
@@ -525,6 +487,8 @@ def enqueue(
 
     ctx = Context(db, config, verbose)
     require_fleet(ctx.settings, ctx.database_url)
+    import datetime as dt
+
     day = parse_date(date) or dt.datetime.now(ZoneInfo(ctx.settings.data.timezone)).date()
     queue = AgencyQueue(ctx.settings, ctx.database_url, engine=ctx.engine)
     queue.install()
@@ -579,8 +543,10 @@ def pull_(
     from optimizer.jobs.pull import run_pull
 
     ctx = Context(db, config, verbose)
-    with _progress("pulling") as progress:
-        summary = run_pull(ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=progress)
+    with ProgressBar("pulling") as bar:
+        summary = run_pull(
+            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
+        )
     out = console()
     for a in summary.accounts:
         if a.error:
@@ -594,47 +560,16 @@ def pull_(
         raise typer.Exit(1)
 
 
-class _progress:
-    """A rich progress bar fed by ``(done, total)`` callbacks; silent when not a terminal."""
+def _register_more() -> None:
+    """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
+    loads twice; the copy loaded while ``cli_alerts`` is still loading leaves it to the first.)"""
+    import optimizer.cli_alerts as more
 
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console(stderr=True),
-            transient=True,
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task(self.label, total=None)
-
-        def update(done: int, total: int, description: str | None = None) -> None:
-            kwargs = {"completed": done, "total": total}
-            if description:
-                kwargs["description"] = description
-            self._progress.update(self._task, **kwargs)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)
+    if hasattr(more, "register"):
+        more.register(app)
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from connectors.errors import InputError, Problem
-
-    try:
-        return dt.date.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        raise InputError(Problem("command line", f"--date {value!r} is not a date like 2026-11-25")) from None
+_register_more()
 
 
 def main() -> None:

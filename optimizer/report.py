@@ -11,8 +11,10 @@ and an HTML page that shows them with the run's totals:
 
 Chinese campaign names need a CJK font: the first installed one of
 ``CJK_FONTS`` is used (``fc-list :lang=zh`` lists them; Debian:
-``fonts-noto-cjk`` or ``fonts-wqy-microhei``). Without one, names still print
-(as boxes) and the report says so.
+``fonts-noto-cjk`` or ``fonts-wqy-microhei``; ``scripts/test`` installs
+fonts-noto-cjk when missing), chosen explicitly for every chart; a font list that
+matplotlib cached before the font was installed is rebuilt once. Without one,
+names still print (as boxes) and the report says so.
 """
 
 from __future__ import annotations
@@ -50,11 +52,33 @@ def cjk_font() -> str | None:
     """The name of an installed font that can draw Chinese, or ``None``."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
+    for attempt in range(2):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FONTS:
+            if name in installed:
+                return name
+        if attempt == 0:
+            # matplotlib caches the font list: fonts installed after it was built (apt-get install
+            # fonts-noto-cjk) are missing until it is rebuilt, once, here
+            _rescan_fonts()
     return None
+
+
+def _rescan_fonts() -> None:
+    """Rebuild matplotlib's font list in place (every user of ``fontManager`` sees it) and save it."""
+    import contextlib
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    manager.__init__()  # type: ignore[misc]
+    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
+        if cached is not None and hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    with contextlib.suppress(OSError):
+        path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+        font_manager.json_dump(manager, path)
 
 
 def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, font: str | None):
@@ -86,7 +110,8 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
                 frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended"
             )
         name = history.campaign_name[i] or history.campaign_id[i]
-        ax.set_title(f"{name[:18]} ({frame['action'].iloc[i]})", fontsize=8)
+        label = frame["action_label"].iloc[i] if "action_label" in frame.columns else frame["action"].iloc[i]
+        ax.set_title(f"{name[:18]}\n{str(label)[:24]}", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("spend", fontsize=7)
         ax.set_ylabel("GMV", fontsize=7)
@@ -146,8 +171,8 @@ def write_report(
     from matplotlib import rc_context
 
     font = cjk_font()
-    params = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with rc_context(params), warnings.catch_warnings():
+    fonts = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}), warnings.catch_warnings():
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         _curves(history, model, frame, Path(curves), top_n, font)

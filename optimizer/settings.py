@@ -30,6 +30,7 @@ from connectors.rules import PlatformRules
 from connectors.tomlfile import read_toml
 
 __all__ = [
+    "AlertSettings",
     "BidSettings",
     "BudgetSettings",
     "ChannelSettings",
@@ -170,6 +171,13 @@ class ScheduleSettings(_Section):
         3600, ge=1, le=86_400, description="a run missed by up to this many seconds (machine asleep) still happens"
     )
     enabled: bool = Field(True, description="false = spendopt schedule refuses to start")
+    data_deadline: str = Field(
+        "12:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+        description="local time after which a day whose data is still not final is reported late (no run)",
+    )
+    retry_s: float = Field(300, gt=0, le=86_400, description="first wait before asking again whether the data is final")
+    retry_max_s: float = Field(1800, gt=0, le=86_400, description="longest wait between two asks (the wait doubles)")
 
     @model_validator(mode="after")
     def _known_timezone(self) -> ScheduleSettings:
@@ -179,6 +187,39 @@ class ScheduleSettings(_Section):
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Asia/Shanghai)") from None
+        return self
+
+
+class AlertSettings(_Section):
+    """Anomaly checks of the daily job and of ``spendopt watch`` (``optimizer/alerts``)."""
+
+    enabled: bool = Field(True, description="false = no checks, no alerts")
+    z: float = Field(3.0, ge=1, le=10, description="a check fires past this many standard deviations of the model")
+    learning_z: float = Field(5.0, ge=1, le=20, description="the same, for campaigns in learning, thin or new")
+    relative: float = Field(0.3, ge=0, le=1, description="and only when the shortfall is at least this share")
+    absolute: Decimal = Field(Decimal(200), ge=0, description="and at least this much money (CNY)")
+    min_spend: Decimal = Field(Decimal(200), ge=0, description="campaign-days spending less are not checked")
+    min_orders: float = Field(5, ge=0, description="expected orders below this: no orders test")
+    target_miss: float = Field(0.4, gt=0, le=5, description="CPA above bid x (1 + this) or ROI under goal x (1 - this)")
+    window_days: int = Field(28, ge=7, le=120, description="days of residuals a campaign's band is measured on")
+    cooldown_hours: float = Field(
+        72, ge=0, le=24 * 60, description="a resolved problem seen again within this is not new"
+    )
+    review_open: bool = Field(True, description="a campaign with an open alert goes to review, never auto")
+    watch_interval_min: float = Field(30, ge=1, le=720, description="spendopt watch polls today's spend this often")
+    pacing_fast: float = Field(2.0, gt=1, le=20, description="spend since the last poll this many times the forecast")
+    pacing_slow: float = Field(0.3, ge=0, lt=1, description="spend so far under this share of the forecast so far")
+    watch_min_spend: Decimal = Field(
+        Decimal(15), ge=0, description="forecast spend between two polls below this: no pacing or dead check"
+    )
+    intraday_shape: tuple[float, ...] = Field(
+        (1.0,) * 24, min_length=24, max_length=24, description="relative spend per local hour 0-23 (flat = even pacing)"
+    )
+
+    @model_validator(mode="after")
+    def _shape_positive(self) -> AlertSettings:
+        if any(w < 0 for w in self.intraday_shape) or sum(self.intraday_shape) <= 0:
+            raise ValueError("intraday_shape needs 24 non-negative weights, not all zero")
         return self
 
 
@@ -199,8 +240,10 @@ class NotifySettings(_Section):
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
-    connector: Literal["sim", "qianchuan"] = Field(
-        "sim", description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API'
+    connector: Literal["sim", "qianchuan", "files"] = Field(
+        "sim",
+        description='"sim": the embedded simulated account (no credentials); "qianchuan": the Open API; '
+        '"files": the accounts imported from console exports (changes made by hand)',
     )
     sim_scenario: str = Field("demo", min_length=1, description="preset (config/scenarios) of the simulated account")
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
@@ -264,6 +307,7 @@ class Settings(BaseSettings):
     ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="[alerts] anomaly checks")
     qianchuan: QianchuanSettings = Field(
         default_factory=QianchuanSettings,
         description="[qianchuan] Open API connector; secrets from the environment only",
@@ -327,7 +371,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     Raises ``InputError`` naming the file, the key and the allowed range.
     """
     explicit = path is not None
-    file = Path(path) if explicit else default_config_path()
+    file = Path(path) if path is not None else default_config_path()
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = read_toml(file, what="config file")

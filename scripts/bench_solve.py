@@ -4,6 +4,10 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/bench_solve.py                 # all sizes + SLSQP comparison
     .venv/bin/python scripts/bench_solve.py --sizes 100 1000 --slsqp 100
+    .venv/bin/python scripts/bench_solve.py --slsqp          # no SLSQP comparison
+
+The SLSQP comparison needs SciPy, which spendopt itself does not use: install
+the ``bench`` extra first (``.venv/bin/pip install -e '.[bench]'``).
 
 Each size runs in a fresh subprocess so that the peak resident memory
 (``ru_maxrss``) belongs to that size alone. Accounts are synthetic
@@ -26,6 +30,7 @@ continuous budgets are not held to the grid or to the 100 CNY minimum step).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -169,6 +174,10 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-slsqp", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.slsqp and importlib.util.find_spec("scipy") is None:
+        parser.exit(
+            2, "the SLSQP comparison needs SciPy: .venv/bin/pip install -e '.[bench]' (or pass --slsqp alone)\n"
+        )
     if args.one is not None:
         print(json.dumps(run_one(args.one)))
         return

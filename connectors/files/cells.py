@@ -14,7 +14,6 @@ a silent NaN.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -75,7 +74,7 @@ def _missing(raw: pd.Series, extra: frozenset[str] = frozenset()) -> pd.Series:
     return raw.isin(MISSING_TEXT | extra)
 
 
-def per_distinct(raw: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+def per_distinct(raw: pd.Series, func: Callable[[pd.Series], pd.Series | np.ndarray]) -> np.ndarray:
     """``func`` applied to each distinct text once, spread back over the rows.
 
     Ids, names, dates and enums repeat across days, so regexes run on a few
@@ -271,18 +270,14 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
     return out
 
 
-_FORMULA = r"[=+\-@](?![+-]?\d[\d,]*(?:\.\d+)?%?$).+"
-
-
 def parse_text(raw: pd.Series, *, what: str, default: str | None = None) -> Parsed:
-    """Free text (names, channels): missing -> ``default``; a cell that starts
-    with ``= + - @`` and is not a number is rejected as a possible formula
-    injection (it would run when the file is opened in a spreadsheet)."""
+    """Free text (names, channels): missing -> ``default``, anything else as it is.
+
+    A name that starts with ``= + - @`` (``+1元秒杀``) is ordinary text here: it is
+    neutralised only where spendopt writes a spreadsheet cell
+    (``optimizer.act.review_file``), never refused on the way in."""
     missing = _missing(raw)
-    out = Parsed(raw.where(~missing, default))
-    formula = _matches(raw, _FORMULA, flags=re.DOTALL) & ~missing.to_numpy()
-    out.add(formula, lambda v: f"{what} {v!r} starts with {v[:1]!r} (looks like a spreadsheet formula)")
-    return out
+    return Parsed(raw.where(~missing, default))
 
 
 def parse_enum(raw: pd.Series, *, what: str, values: Mapping[str, str], allowed: str) -> Parsed:

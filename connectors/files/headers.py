@@ -23,7 +23,18 @@ basis           gmv header                   orders header
 ``uni_total``   整体成交金额(元) (全域推广)  整体成交订单数
 ==============  ===========================  =============================
 
-The contract's own ``gmv`` / ``orders`` columns are accepted under every basis.
+The contract's own ``gmv`` / ``orders`` columns are accepted under every basis,
+and so are the console's unprefixed ``成交金额`` / ``成交订单数``: they mean the basis'
+figure (a 全域 view labels 整体成交金额 so; a standard view 直接成交金额).
+
+Two headers of one file that mean the same column (``spend`` and ``消耗(元)``,
+``campaign_id`` and ``计划ID``) must agree on every row, or the file is refused
+naming both (``connectors.files.stats``). The one pair a console writes on
+purpose, ``消耗`` beside ``整体消耗`` in a 全域 export, is settled by the basis:
+``整体消耗`` for ``uni_total``, ``消耗`` otherwise (``SPEND_GROUPS``).
+
+Channel: a ``channel`` column, else derived from 推广类型 / 推广方式 / 营销场景 /
+营销目标 (``PROMOTION_COLUMNS``: 全域 or 标准, 直播 or 商品/短视频).
 """
 
 from __future__ import annotations
@@ -37,7 +48,9 @@ __all__ = [
     "GMV_BASES",
     "MISSING_TEXT",
     "MONEY_UNITS",
+    "PROMOTION_COLUMNS",
     "REQUIRED_COLUMNS",
+    "SPEND_GROUPS",
     "STATUS_VALUES",
     "TOTAL_LABELS",
     "aliases_for",
@@ -59,6 +72,8 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "campaign_name": ("campaign_name", "计划名称", "ad_name", "广告计划名称", "计划名"),
     "channel": ("channel", "渠道"),
     "promotion_type": ("推广类型", "广告类型"),
+    "promotion_way": ("推广方式",),
+    "marketing_scene": ("营销场景", "营销目标", "推广目的"),
     "impressions": ("impressions", "展示次数", "整体展示次数", "展现次数", "整体展现次数", "show_cnt"),
     "clicks": ("clicks", "点击次数", "整体点击次数", "click_cnt"),
     "budget": ("budget", "预算", "日预算", "计划预算", "计划日预算"),
@@ -76,6 +91,13 @@ derives ``channel`` when the file has no channel column; ``roi_goal`` (ROI目标
 
 _SPEND_ALIASES = ("spend", "消耗", "stat_cost", "花费", "总消耗")
 _UNI_SPEND_ALIASES = ("整体消耗", "stat_cost_for_roi2")
+SPEND_GROUPS: tuple[tuple[str, ...], ...] = (_SPEND_ALIASES, _UNI_SPEND_ALIASES)
+"""Spend headers in two groups: within a group two headers must agree; across them the basis picks."""
+
+PROMOTION_COLUMNS: tuple[str, ...] = ("promotion_type", "promotion_way", "marketing_scene")
+"""Helper columns whose text (joined) gives the channel when the file has no channel column."""
+
+_UNPREFIXED = {"gmv": ("成交金额",), "orders": ("成交订单数",)}
 
 GMV_BASES: dict[str, dict[str, tuple[str, ...]]] = {
     "direct_pay": {
@@ -107,8 +129,8 @@ def aliases_for(basis: str) -> dict[str, tuple[str, ...]]:
     return {
         **_COMMON_ALIASES,
         "spend": spend,
-        "gmv": ("gmv",) + chosen["gmv"],
-        "orders": ("orders",) + chosen["orders"],
+        "gmv": ("gmv",) + chosen["gmv"] + _UNPREFIXED["gmv"],
+        "orders": ("orders",) + chosen["orders"] + _UNPREFIXED["orders"],
     }
 
 
@@ -204,10 +226,11 @@ _PROMOTION_CHANNELS = {
 
 
 def channel_from_promotion_type(text: str) -> str | None:
-    """Channel for a 推广类型 value: 标准推直播 -> ``qianchuan.live``, 全域推商品 ->
-    ``qianchuan.uni_video``; None if the text names neither 直播 nor 商品."""
+    """Channel for a 推广类型 value (or 推广方式 + 营销场景 joined): 标准推直播 ->
+    ``qianchuan.live``, 全域推商品 -> ``qianchuan.uni_video``, 标准推广 短视频带货 ->
+    ``qianchuan.video``; None if the text names neither 直播 nor 商品/短视频."""
     uni = "全域" in text
-    for target in ("直播", "商品"):
-        if target in text:
+    for target, words in (("直播", ("直播",)), ("商品", ("商品", "短视频", "视频"))):
+        if any(w in text for w in words):
             return _PROMOTION_CHANNELS[(uni, target)]
     return None

@@ -4,7 +4,7 @@
 what needs several columns or several rows lives here:
 
 - ``derive_bid_and_channel``: ``bid`` / ``bid_type`` from 出价 and ROI目标,
-  ``channel`` from 推广类型; a bid with bid_type ``none`` is an error;
+  ``channel`` from 推广类型 / 推广方式 / 营销场景; a bid with bid_type ``none`` is an error;
 - ``resolve_duplicates``: the later row per (account, campaign, date) wins,
   and may only restate gmv/orders upward with the same spend;
 - ``check_currency``: one currency per account;
@@ -39,6 +39,12 @@ class Report:
         self.count = 0
         self.headers: dict[str, dict[str, str]] = {}
         """file -> contract column -> the header text that file uses for it"""
+        self.assumed: list[tuple[str, dict]] = []
+        """what the reader assumed for a column a file lacks: (``optimizer/i18n`` key, fields)"""
+
+    def assume(self, key: str, **fields: object) -> None:
+        if (key, fields) not in self.assumed:
+            self.assumed.append((key, dict(fields)))
 
     def extend(self, problems: Sequence[Problem]) -> None:
         self.count += len(problems)
@@ -95,7 +101,7 @@ def derive_bid_and_channel(
     """
     import numpy as np
 
-    from connectors.files.headers import channel_from_promotion_type
+    from connectors.files.headers import PROMOTION_COLUMNS, channel_from_promotion_type
 
     bid, goal, kind = frame["bid"], frame["roi_goal"], frame["bid_type"]
     use_goal = goal.notna() & (bid.isna() | (kind == "roi"))
@@ -105,8 +111,16 @@ def derive_bid_and_channel(
         frame.loc[use_goal & kind.isna(), "bid_type"] = "roi"
     else:
         cpa_header = "bid" in header and header_key(header["bid"]) != "bid"
-        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))
+        derived = np.where(use_goal, "roi", np.where(frame["bid"].notna() & cpa_header, "cpa", None))  # type: ignore[call-overload]
         frame["bid_type"] = derived.astype(object)
+        if (derived == "cpa").any():
+            report.assume("files.assumed_cpa", file=file, header=header["bid"], n=int((derived == "cpa").sum()))
+        if (derived == "roi").any():
+            report.assume(
+                "files.assumed_roi", file=file, header=header.get("roi_goal", ""), n=int((derived == "roi").sum())
+            )
+        if not len(frame) or not ("bid" in raw or "roi_goal" in raw):
+            report.assume("files.no_bid_type", file=file)
     bad = np.zeros(len(frame), dtype=bool)
     contradiction = ((frame["bid_type"] == "none") & frame["bid"].notna()).to_numpy()
     if contradiction.any():
@@ -114,19 +128,26 @@ def derive_bid_and_channel(
         issue = cells.Issue(contradiction, lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)")
         report.add_cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
         bad |= contradiction
-    if "channel" not in raw and "promotion_type" in raw:
-        kinds = frame["promotion_type"]
+    promotion = [c for c in PROMOTION_COLUMNS if c in raw]
+    if "channel" not in raw and promotion:
+        kinds = frame[promotion[0]].fillna("")
+        for col in promotion[1:]:
+            kinds = kinds + " " + frame[col].fillna("")
+        kinds = kinds.str.strip().where(kinds.str.strip() != "", None)
         mapping = {t: channel_from_promotion_type(t) for t in kinds.dropna().unique()}
         derived_channel = kinds.map(mapping)
         unknown = (kinds.notna() & derived_channel.isna()).to_numpy()
         # 广告类型 usually holds the ad scene (通投广告/搜索广告/商城广告), not a channel: no error
-        strict = header_key(header["promotion_type"]) == header_key("推广类型")
+        strict = promotion == ["promotion_type"] and header_key(header["promotion_type"]) == header_key("推广类型")
         if unknown.any() and strict:
             issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
                                                    "全域推直播/全域推商品); add a channel column")  # fmt: skip
             report.add_cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
             bad |= unknown
         frame["channel"] = frame["channel"].where(frame["channel"].notna(), derived_channel)
+        report.assume("files.channel_from", file=file, headers=" + ".join(header[c] for c in promotion))
+    if frame["channel"].isna().any():
+        report.assume("files.channel_default", file=file, n=int(frame["channel"].isna().sum()))
     frame["channel"] = frame["channel"].where(frame["channel"].notna(), "default").astype(object)
     return bad
 

@@ -33,7 +33,10 @@ this module, which wires them per file and across files.
 
 Any problem raises ``InputError`` listing every problem found (up to
 ``max_problems``), each naming the file, the row and the column header as the
-user's file has it; nothing is returned then.
+user's file has it; nothing is returned then. What the reader assumed for
+columns a file lacks (bid type from a 出价 header, channel from 推广类型 or
+``default``) is listed in ``frame.attrs["assumed"]`` as ``(key, fields)``
+pairs of ``optimizer/i18n/files.py``, for the import summary.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.errors import InputError, Problem
 from connectors.files import cells
@@ -49,7 +52,9 @@ from connectors.files.headers import (
     BID_TYPE_VALUES,
     GMV_BASES,
     MONEY_UNITS,
+    PROMOTION_COLUMNS,
     REQUIRED_COLUMNS,
+    SPEND_GROUPS,
     STATUS_VALUES,
     TOTAL_LABELS,
     aliases_for,
@@ -71,7 +76,7 @@ if TYPE_CHECKING:
 
     from connectors.base import DailyStat
 
-__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "daily_stats", "read_stats"]
+__all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "UNKNOWN_ACCOUNT", "daily_stats", "read_stats"]
 
 STAT_COLUMNS: tuple[str, ...] = (
     "account_id", "campaign_id", "date", "spend", "gmv", "orders", "campaign_name", "channel",
@@ -93,6 +98,8 @@ _TEXT_COLUMNS = (
     "source_file",
 )
 _NUMBER_COLUMNS = frozenset({"spend", "gmv", "orders", "impressions", "clicks", "budget", "bid", "roi_goal"})
+UNKNOWN_ACCOUNT = "default"
+"""``account_id`` of a row whose file names no account (``optimizer.jobs.importing`` keys it)."""
 NO_CAP = frozenset({"不限"})
 """Budget text meaning "no cap" besides an empty cell (the console's 不限)."""
 
@@ -104,8 +111,12 @@ def read_stats(
     max_problems: int = 50,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """Read and validate stats files into one DataFrame with ``STAT_COLUMNS``.
+
+    ``sheet`` names the XLSX sheet to read; without it a workbook with data on
+    more than one sheet is refused, naming the sheets.
 
     ``gmv_basis`` picks the console column that becomes gmv/orders
     (``direct_pay``, ``total_7d``, ``uni_total``). ``progress(done, total)`` is
@@ -133,7 +144,7 @@ def read_stats(
     frames = []
     for path, size in zip(files, sizes, strict=True):
         try:
-            frame = _read_file(path, gmv_basis, latest, report)
+            frame = _read_file(path, gmv_basis, latest, report, sheet)
         except InputError as exc:
             report.extend(exc.problems)
             frame = None
@@ -148,6 +159,7 @@ def read_stats(
     stats = stats.sort_values(list(KEY_COLUMNS), kind="stable", ignore_index=True)
     check_currency(stats, report)
     report.raise_if_any()
+    stats.attrs["assumed"] = list(report.assumed)
     return stats
 
 
@@ -167,9 +179,10 @@ def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
     def money(value: float) -> Decimal | None:
         return None if pd.isna(value) else Decimal(f"{value:.2f}")
 
-    def count(value: object) -> int | None:
+    def count(value: float) -> int | None:
         return None if pd.isna(value) else int(value)
 
+    row: Any  # a named tuple of STAT_COLUMNS
     for row in stats.itertuples(index=False):
         yield DailyStat(
             account_id=row.account_id,
@@ -190,11 +203,17 @@ def daily_stats(stats: pd.DataFrame) -> Iterator[DailyStat]:
         )
 
 
-def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]:
-    """Contract column -> index of the header that provides it; problems raise."""
+def _spend_group(key: str) -> int:
+    return next((g for g, names in enumerate(SPEND_GROUPS) if key in {header_key(n) for n in names}), 0)
+
+
+def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Contract column -> index of the header that provides it, and -> the other headers of
+    the same meaning (they must agree with it: ``_check_twins``); problems raise."""
     aliases = aliases_for(basis)
     rank = {header_key(a): (col, i) for col, names in aliases.items() for i, a in enumerate(names)}
     chosen: dict[str, tuple[int, int]] = {}
+    found: dict[str, list[int]] = {}
     problems = []
     seen: dict[str, int] = {}
     for index, text in enumerate(header):
@@ -207,8 +226,18 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]
                                     row=None, column=text))  # fmt: skip
             continue
         seen[key] = index
+        found.setdefault(col, []).append(index)
         if col not in chosen or priority < chosen[col][1]:
             chosen[col] = (index, priority)
+    twins = {}
+    for col, indexes in found.items():
+        if col in PROMOTION_COLUMNS:  # 推广类型 and 广告类型 say different things: the first that names a channel wins
+            continue
+        best = chosen[col][0]
+        group = _spend_group(header_key(header[best])) if col == "spend" else None
+        others = [i for i in indexes if i != best and (group is None or _spend_group(header_key(header[i])) == group)]
+        if others:
+            twins[col] = others
     for col in REQUIRED_COLUMNS:
         if col not in chosen:
             problems.append(Problem(file, _missing_column_message(col, header, basis), column=col))
@@ -221,7 +250,49 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> dict[str, int]
                                         column=text))  # fmt: skip
     if problems:
         raise InputError(problems)
-    return {col: index for col, (index, _) in chosen.items()}
+    return {col: index for col, (index, _) in chosen.items()}, twins
+
+
+def _check_twins(table, index: dict[str, int], twins: dict[str, list[int]], keep: np.ndarray, report: Report) -> None:
+    """Two headers of one column must say the same on every row; the first row where they differ is a problem.
+
+    Numbers are compared as numbers (``1,234.00`` = ``1234``), text as stripped text.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rows = table.row_numbers[keep]
+    for col, others in twins.items():
+        main = pd.Series(table.columns[index[col]], dtype=object)[keep].reset_index(drop=True)
+        for other in others:
+            second = pd.Series(table.columns[other], dtype=object)[keep].reset_index(drop=True)
+            if col in _NUMBER_COLUMNS:
+                a = pd.to_numeric(main.str.replace(",", "").str.strip(), errors="coerce").round(2)
+                b = pd.to_numeric(second.str.replace(",", "").str.strip(), errors="coerce").round(2)
+                differ = ~((a == b) | (a.isna() & b.isna())) | (a.isna() != b.isna())
+                differ &= ~(main.str.strip().eq(second.str.strip()))
+            else:
+                differ = main.str.strip().ne(second.str.strip())
+            where = np.flatnonzero(differ.to_numpy())
+            if not len(where):
+                continue
+            i = int(where[0])
+            first, twin = table.header[index[col]], table.header[other]
+            report.extend(
+                [
+                    Problem(
+                        table.file,
+                        f"columns {first!r} and {twin!r} both mean {col} but differ "
+                        f"({main[i].strip()!r} vs {second[i].strip()!r}; {len(where)} row(s)): "
+                        "delete the one that is wrong",
+                        row=int(rows[i]),
+                        column=f"{first} / {twin}",
+                        key="files.twin_columns",
+                        fields={"first": first, "second": twin, "column": col, "a": main[i].strip(),
+                                "b": second[i].strip(), "n": len(where)},
+                    )
+                ]
+            )  # fmt: skip
 
 
 def _missing_column_message(col: str, header: list[str], basis: str) -> str:
@@ -246,16 +317,16 @@ def _header_score(basis: str) -> Callable[[Sequence[str]], int]:
     return lambda cells_: sum(1 for c in cells_ if c and header_key(c) in known)
 
 
-def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.DataFrame | None:
+def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: str | None) -> pd.DataFrame | None:
     """One file -> its validated rows (last row per key), or None when it has problems."""
     import numpy as np
     import pandas as pd
 
     from connectors.files.tabular import read_table
 
-    table = read_table(path, _header_score(basis))
+    table = read_table(path, _header_score(basis), sheet=sheet)
     report.extend(table.problems)
-    index = _resolve_columns(table.header, basis, table.file)
+    index, twins = _resolve_columns(table.header, basis, table.file)
     if not table.n_rows:
         return None
     rows = table.row_numbers
@@ -265,6 +336,11 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.Da
     }  # numbers are read with surrounding spaces by pandas: no need to strip 200k distinct texts
     first = _stripped(table.columns[0]).str.lower()
     total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
+    if twins:
+        before = report.count
+        _check_twins(table, index, twins, ~total_row, report)
+        if report.count > before:
+            return None
     if total_row.any():
         raw = {col: s[~total_row].reset_index(drop=True) for col, s in raw.items()}
         rows = rows[~total_row]
@@ -278,7 +354,7 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.Da
         return raw[col] if col in raw else pd.Series([""] * n, dtype=object)
 
     parsed = {
-        "account_id": cells.parse_id(opt("account_id"), what="account_id", default="default"),
+        "account_id": cells.parse_id(opt("account_id"), what="account_id", default=UNKNOWN_ACCOUNT),
         "campaign_id": cells.parse_id(raw["campaign_id"], what="campaign_id", default=None),
         "date": cells.parse_date(raw["date"], what="date", latest=latest),
         "spend": cells.parse_number(raw["spend"], what="spend", required=True),
@@ -297,6 +373,8 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.Da
                                    allowed="active, paused or learning"),
         "currency": parse_currency(opt("currency")),
         "promotion_type": cells.parse_text(opt("promotion_type"), what="推广类型"),
+        "promotion_way": cells.parse_text(opt("promotion_way"), what="推广方式"),
+        "marketing_scene": cells.parse_text(opt("marketing_scene"), what="营销场景"),
     }  # fmt: skip
     bad = np.zeros(n, dtype=bool)
     for col, result in parsed.items():

@@ -74,11 +74,12 @@ HeaderScore = Callable[[Sequence[str]], int]
 """How many cells of a candidate header row are known column names."""
 
 
-def read_table(path: Path, score: HeaderScore, *, exact: bool = False) -> Table:
+def read_table(path: Path, score: HeaderScore, *, exact: bool = False, sheet: str | None = None) -> Table:
     """Read ``path`` (CSV/TSV or XLSX) into a ``Table``; whole-file problems raise ``InputError``.
 
     ``exact`` skips the pandas fast path for text files (the tests check that
-    both paths agree).
+    both paths agree). ``sheet`` picks an XLSX sheet by name; without it a
+    workbook whose header is found on more than one sheet is refused, naming them.
     """
     name = str(path)
     try:
@@ -86,7 +87,7 @@ def read_table(path: Path, score: HeaderScore, *, exact: bool = False) -> Table:
     except OSError as exc:
         raise InputError(Problem(name, f"cannot read the file: {exc.strerror or exc}")) from exc
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, name, score)
+        return _read_xlsx(data, name, score, sheet)
     if data.startswith(_OLE_MAGIC):
         raise InputError(Problem(name, "legacy Excel .xls is not supported: save it as .xlsx or CSV (UTF-8)"))
     text, encoding = _decode(data, name)
@@ -316,7 +317,11 @@ def _sheet_records(rows: Iterable[tuple[object, ...]]) -> list[list[str]]:
     return [[_cell_text(v) for v in row] for row in rows]
 
 
-def _read_xlsx(data: bytes, name: str, score: HeaderScore) -> Table:
+DATA_SHEET_SCORE = 3
+"""A sheet whose best row within ``HEADER_SEARCH_ROWS`` names this many known columns holds data."""
+
+
+def _read_xlsx(data: bytes, name: str, score: HeaderScore, want: str | None = None) -> Table:
     from openpyxl import load_workbook  # heavy: imported only when an XLSX is read
 
     try:
@@ -331,16 +336,47 @@ def _read_xlsx(data: bytes, name: str, score: HeaderScore) -> Table:
         sheets = list(book.worksheets)
         if not sheets:
             raise InputError(Problem(name, "the workbook has no sheets"))
-        chosen, best = sheets[0], -1
-        for sheet in sheets:
-            sheet.reset_dimensions()  # some writers store a wrong size, which would cut rows short
-            top = _sheet_records(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
-            s = max((score(r) for r in top), default=0)
-            if s > best:
-                chosen, best = sheet, s
+        chosen = _choose_sheet(sheets, name, score, want)
         records = _sheet_records(chosen.iter_rows(values_only=True))
         table = _align(name, records, score, ragged_ok=True)
         table.sheet = chosen.title
         return table
     finally:
         book.close()
+
+
+def _choose_sheet(sheets: list, name: str, score: HeaderScore, want: str | None):
+    """The sheet named ``want``; else the one sheet with data (refused when several have it)."""
+    titles = [sheet.title for sheet in sheets]
+    if want is not None:
+        if want not in titles:
+            listed = ", ".join(titles)
+            raise InputError(
+                Problem(
+                    name,
+                    f"no sheet {want!r} in the workbook (sheets: {listed})",
+                    key="files.no_sheet",
+                    fields={"sheet": want, "sheets": listed},
+                )
+            )
+        chosen = sheets[titles.index(want)]
+        chosen.reset_dimensions()
+        return chosen
+    scores = []
+    for sheet in sheets:
+        sheet.reset_dimensions()  # some writers store a wrong size, which would cut rows short
+        top = _sheet_records(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+        scores.append(max((score(r) for r in top), default=0))
+    with_data = [t for t, s in zip(titles, scores, strict=True) if s >= DATA_SHEET_SCORE]
+    if len(with_data) > 1:
+        listed = ", ".join(with_data)
+        raise InputError(
+            Problem(
+                name,
+                f"the workbook has data on {len(with_data)} sheets ({listed}): pick one with --sheet NAME "
+                "(or import each sheet on its own)",
+                key="files.many_sheets",
+                fields={"n": len(with_data), "sheets": listed},
+            )
+        )
+    return sheets[max(range(len(sheets)), key=lambda i: (scores[i], -i))]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import threading
 import time
 from collections import defaultdict
@@ -424,7 +425,7 @@ class QianchuanConnector:
                 )
 
         # 2. send, group by group; ambiguous failures are resolved by reading back
-        async def read_back(kind: str, ad_ids: list[str]) -> dict[str, str]:
+        async def read_back(kind: str, ad_ids: list[str]) -> dict[str, str | None]:
             now = await self._read_plans(account_id, ad_ids)
             return {a: _value_of(kind, now[a]) for a in ad_ids if a in now}
 
@@ -440,7 +441,7 @@ class QianchuanConnector:
                 batches = [items]
             for batch in batches:
                 got = await writes.send(
-                    api, spec, account_id, [(a, v) for _, a, v in batch], lambda ids, kind=kind: read_back(kind, ids)
+                    api, spec, account_id, [(a, v) for _, a, v in batch], functools.partial(read_back, kind)
                 )
                 for (i, _, _), outcome in zip(batch, got, strict=True):
                     outcomes[i] = outcome

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,10 +69,8 @@ class _Seen:
 def _page(requested: int, data: dict[str, Any], request_id: str | None, rows_key: str) -> Page:
     info = data.get("page_info") or {}
     rows = data.get(rows_key) or []
+    # a server that ignored our page number sent another page: its own number makes it a repeat
     number = int(info.get("page") or requested)
-    if number != requested:
-        # the server ignored our page number: treat as a repeat of what it sent
-        number = int(info.get("page"))
     total = int(info.get("total_page") or (1 if rows else 0))
     return Page(number=number, rows=list(rows), total_page=total, request_id=request_id)
 
@@ -112,7 +110,7 @@ async def all_pages(fetch: Fetch, *, endpoint: str, rows_key: str = "list", max_
     return [first, *rest]
 
 
-async def gather_all(coros: list[Awaitable[Any]]) -> list[Any]:
+async def gather_all(coros: Sequence[Awaitable[Any]]) -> list[Any]:
     """Run ``coros`` concurrently; on the first failure cancel the rest and
     raise that failure (no orphaned tasks, no exception groups)."""
     tasks = [asyncio.ensure_future(c) for c in coros]

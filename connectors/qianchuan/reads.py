@@ -380,7 +380,7 @@ def _row_date(row: dict[str, Any]) -> dt.date:
         raise SkippableError(f"report row has no valid stat_datetime ({value!r})") from None
 
 
-async def _standard_report(client, advertiser_id, lo, hi, gmv_field, orders_field) -> list[ReportRow]:
+async def _standard_report(client, advertiser_id, lo, hi, gmv_field, orders_field) -> Report:
     path = P + "report/ad/get/"
     params = {
         "advertiser_id": advertiser_id,
@@ -410,7 +410,7 @@ async def _standard_report(client, advertiser_id, lo, hi, gmv_field, orders_fiel
     return out
 
 
-async def _uni_report(client, advertiser_id, lo, hi, goal) -> list[ReportRow]:
+async def _uni_report(client, advertiser_id, lo, hi, goal) -> Report:
     s: QianchuanSettings = client.settings
     path = P + "report/uni_promotion/get/"
     params = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -177,11 +178,9 @@ class TokenStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            try:
+            if sys.platform != "win32":  # Windows has no fcntl: one process at a time is on the user
                 import fcntl
-            except ImportError:  # pragma: no cover - Windows: one process at a time is on the user
-                fcntl = None
-            if fcntl is not None:
+
                 fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:

@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connectors.errors import (
     AuthError,
@@ -47,6 +47,9 @@ from connectors.errors import (
 )
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenSet, TokenStore
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ApiClient", "ApiResponse", "Limiter", "LocalLimiter", "TokenBucket", "error_for", "redact_httpx_logs"]
 
@@ -84,7 +87,7 @@ def redact_httpx_logs() -> None:
 def error_for(code: int, message: str, *, request_id: str | None, endpoint: str) -> ConnectorError:
     """The error a Qianchuan ``code`` means, grouped by what the caller should do."""
     oauth = endpoint.startswith(OAUTH_PREFIX)
-    kw = {"code": code, "request_id": request_id, "endpoint": endpoint}
+    kw: dict[str, Any] = {"code": code, "request_id": request_id, "endpoint": endpoint}
     if code == 40100:
         return RateLimitedError(message or "requests too frequent", **kw)
     if code == 40110:
@@ -195,7 +198,7 @@ class ApiClient:
         self._sleep = sleep
         self.sleep = sleep
         self._rng = rng or random.Random()
-        self._http = None
+        self._http: httpx.AsyncClient | None = None
         self.limiter: Limiter = limiter or LocalLimiter(settings.app_qps, settings.account_qps, settings.burst)
         self._current: TokenSet | None = None
         self._refresh_lock: asyncio.Lock | None = None

@@ -115,7 +115,7 @@ def _per_item(data: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
     return done - set(failed), failed
 
 
-ReadBack = Callable[[list[str]], Awaitable[dict[str, str]]]
+ReadBack = Callable[[list[str]], Awaitable[dict[str, str | None]]]
 """``read_back(ad_ids) -> {ad_id: value_text}`` as the platform has them now."""
 
 

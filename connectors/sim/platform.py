@@ -57,6 +57,7 @@ from connectors.base import (
 )
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
+from connectors.sim.anomaly import effects, injected
 from connectors.sim.families import Market, State, build_market
 from connectors.sim.families.curves import curve_params
 from connectors.sim.market import MarketParams
@@ -167,10 +168,13 @@ class SimulatedPlatform:
     def _listed(self, t: int | None = None) -> np.ndarray:
         return self._start <= (self._t if t is None else t)
 
-    def _today_outcome(self) -> dict[str, np.ndarray]:
+    def _today_outcome(self, *, inject: bool = True) -> dict[str, np.ndarray]:
         budget = np.where(self._paused | ~self._listed(), 0.0, self._budget)
         learning = self._t < self._learning_until
-        return self.market.realised(self._t, budget, self._bid, learning, self._mstate, self.seed)
+        out = self.market.realised(self._t, budget, self._bid, learning, self._mstate, self.seed)
+        if inject and self.scenario.anomaly:  # test-only: the scenario's [[anomaly]] rows
+            out = injected(out, effects(self.scenario.anomaly, self._index, self._t), budget)
+        return out
 
     def elapse(self, fraction: float) -> None:
         """Move the clock to ``fraction`` (0-1) of today: spend so far becomes ``spend_today``."""
@@ -178,7 +182,12 @@ class SimulatedPlatform:
             raise ValueError(f"fraction {fraction} must be in [{self._elapsed}, 1]")
         self._elapsed = fraction
         spend = self._today_outcome()["spend"]
-        self._spend_today = np.maximum(self._spend_today, np.round(spend * fraction, 2))
+        so_far = spend * fraction
+        fx = effects(self.scenario.anomaly, self._index, self._t) if self.scenario.anomaly else None
+        if fx is not None and fx.any:  # an injected anomaly changes the pace from its onset
+            normal = self._today_outcome(inject=False)["spend"]
+            so_far = np.where(fx.onset < 1, np.minimum(spend, normal * fx.clock(fraction)), so_far)
+        self._spend_today = np.maximum(self._spend_today, np.round(so_far, 2))
 
     def advance_day(self) -> None:
         """Realise today's outcome with the settings in force and move to the next day."""

@@ -23,12 +23,14 @@ Campaigns with ``start_day > 0`` appear on that day (new launches).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from connectors.errors import InputError, Problem
+from connectors.sim.anomaly import AnomalySpec
 from connectors.tomlfile import read_toml
 
 __all__ = [
@@ -42,6 +44,10 @@ __all__ = [
     "load_scenario",
     "scenario_dir",
 ]
+
+
+_Key = TypeVar("_Key", bound=str)
+_BID_TYPE_WEIGHTS: dict[Literal["cpa", "roi", "none"], float] = {"cpa": 0.4, "roi": 0.4, "none": 0.2}
 
 
 class _Frozen(BaseModel):
@@ -94,7 +100,7 @@ class GenerateSpec(_Frozen):
         description="channel -> weight",
     )
     bid_types: dict[Literal["cpa", "roi", "none"], float] = Field(
-        default_factory=lambda: {"cpa": 0.4, "roi": 0.4, "none": 0.2}, description="bid type -> weight"
+        default_factory=lambda: dict(_BID_TYPE_WEIGHTS), description="bid type -> weight"
     )
     demand: tuple[float, float] = Field((800.0, 12_000.0), description="log-uniform range, CNY/day")
     roi: tuple[float, float] = Field((1.2, 6.0), description="log-uniform range at full delivery")
@@ -164,6 +170,9 @@ class Scenario(_Frozen):
         (), description="[[settings_change]]: guardrails that change from a given simulated day"
     )
     campaigns: tuple[CampaignSpec, ...] = ()
+    anomaly: tuple[AnomalySpec, ...] = Field(
+        (), description="[[anomaly]] rows: injected misbehaviour for tests and benchmarks (connectors.sim.anomaly)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -173,6 +182,9 @@ class Scenario(_Frozen):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"campaign id {dupes[0]} is listed twice")
+        unknown = sorted({a.campaign_id for a in self.anomaly} - set(ids))
+        if unknown:
+            raise ValueError(f"[[anomaly]] names campaign {unknown[0]}, which the scenario does not have")
         m = self.maturity
         if any(b < a for a, b in zip(m, m[1:])) or m[-1] != 1.0 or m[0] <= 0:
             raise ValueError("maturity must be positive, non-decreasing and end at 1.0")
@@ -271,7 +283,7 @@ _PRODUCTS = ("羽绒服", "面霜", "零食礼盒", "运动鞋", "茶叶", "保�
 _GOALS = {"cpa": "控成本", "roi": "ROI", "none": "放量"}
 
 
-def _pick(rng: Any, weights: dict[str, float]) -> str:
+def _pick(rng: Any, weights: Mapping[_Key, float]) -> _Key:
     keys = sorted(weights)
     w = [max(float(weights[k]), 0.0) for k in keys]
     total = sum(w)
@@ -299,13 +311,14 @@ def generate_campaigns(spec: GenerateSpec, *, history_days: int) -> list[Campaig
     out = []
     for i in range(spec.count):
         channel = _pick(rng, spec.channels)
-        bid_type = _pick(rng, spec.bid_types)  # type: ignore[arg-type]
+        bid_type = _pick(rng, spec.bid_types)
         demand = logu(spec.demand)
         roi = logu(spec.roi)
         aov = round(logu(spec.aov), 2)
         budget = max(300.0, round(demand * uni(spec.budget_to_demand) / 100) * 100)
+        bid: float | None
         if bid_type == "cpa":
-            bid: float | None = round(aov / roi * rng.uniform(0.9, 1.1), 2)
+            bid = round(aov / roi * rng.uniform(0.9, 1.1), 2)
             bid = min(bid, budget)
         elif bid_type == "roi":
             bid = round(roi * rng.uniform(0.85, 1.05), 2)
@@ -321,7 +334,7 @@ def generate_campaigns(spec: GenerateSpec, *, history_days: int) -> list[Campaig
                 campaign_id=str(spec.id_start + i),
                 name=name,
                 channel=channel,
-                bid_type=bid_type,  # type: ignore[arg-type]
+                bid_type=bid_type,
                 budget=budget,
                 bid=bid,
                 status="paused" if i in paused_idx else "active",

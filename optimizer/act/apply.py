@@ -143,18 +143,7 @@ class _Sender:
     def _result(
         self, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None
     ) -> None:
-        self.results.append(
-            ItemResult(
-                account_id=change.account_id,
-                campaign_id=change.campaign_id,
-                field=change.field,
-                before=change.before,
-                after=change.after,
-                outcome=outcome,
-                message=message,
-                request_id=request_id,
-            )
-        )
+        self.results.append(_change_item(change, outcome, message, request_id))
 
     def confirm_unsent(self, changes: Sequence[PlannedChange]) -> None:
         audit.settle_many(self.engine, [audit.Outcome(c.change_key, "confirmed") for c in changes], self.clock())
@@ -326,20 +315,7 @@ def apply_changes(
         by_account[row.account_id].append(row)
     items: list[ItemResult] = []
     for account_id, account_rows in by_account.items():
-        unique: dict[str, RowToApply] = {}
-        for row in account_rows:
-            if row.campaign_id in unique:
-                items.append(
-                    ItemResult(
-                        account_id=account_id,
-                        campaign_id=row.campaign_id,
-                        outcome="skipped",
-                        message="the campaign appears twice in the rows; only the first is applied",
-                    )
-                )
-            else:
-                unique[row.campaign_id] = row
-        account_rows = list(unique.values())
+        account_rows = _first_per_campaign(account_id, account_rows, items)
         try:
             states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
         except ConnectorError as exc:
@@ -370,58 +346,68 @@ def apply_changes(
             if send:
                 queues.append(send)
         if dry_run:
-            for change in to_confirm:
-                items.append(
-                    ItemResult(
-                        account_id=account_id,
-                        campaign_id=change.campaign_id,
-                        field=change.field,
-                        before=change.before,
-                        after=change.after,
-                        outcome="planned",
-                        message="would be confirmed by read-back (not sent again)",
-                    )
-                )
-            for queue in queues:
-                for change in queue:
-                    items.append(
-                        ItemResult(
-                            account_id=account_id,
-                            campaign_id=change.campaign_id,
-                            field=change.field,
-                            before=change.before,
-                            after=change.after,
-                            outcome="planned",
-                            message=change.reason,
-                        )
-                    )
+            items.extend(_planned_items(to_confirm, queues))
             continue
         sender = _Sender(engine, connector, run_id, effective_date, clock)
         sender.confirm_unsent(to_confirm)
-        phase = 0
-        while queues:
-            current = [q[phase] for q in queues if phase < len(q)]
-            if not current:
-                break
-            went_through: set[str] = set()
-            for kind in ("budget", "bid", "status"):
-                went_through |= sender.send([c for c in current if c.field == kind])
-            blocked = [q for q in queues if phase < len(q) and q[phase].campaign_id not in went_through]
-            blocked_ids = {id(q) for q in blocked}
-            for queue in blocked:
-                for change in queue[phase + 1 :]:
-                    sender.results.append(
-                        ItemResult(
-                            account_id=account_id,
-                            campaign_id=change.campaign_id,
-                            field=change.field,
-                            before=change.before,
-                            after=change.after,
-                            outcome="skipped",
-                            message=f"not sent: the {queue[phase].field} change before it did not go through",
-                        )
-                    )
-            queues = [q for q in queues if id(q) not in blocked_ids]
-            phase += 1
+        _send_in_phases(sender, queues)
         items.extend(sender.results)
     return ApplyReport(run_id=run_id, effective_date=effective_date, dry_run=dry_run, items=tuple(items))
+
+
+def _first_per_campaign(account_id: str, rows: list[RowToApply], items: list[ItemResult]) -> list[RowToApply]:
+    """The first row of each campaign; a skipped item in ``items`` for each repeat."""
+    unique: dict[str, RowToApply] = {}
+    for row in rows:
+        if row.campaign_id in unique:
+            items.append(
+                ItemResult(
+                    account_id=account_id,
+                    campaign_id=row.campaign_id,
+                    outcome="skipped",
+                    message="the campaign appears twice in the rows; only the first is applied",
+                )
+            )
+        else:
+            unique[row.campaign_id] = row
+    return list(unique.values())
+
+
+def _planned_items(to_confirm: list[PlannedChange], queues: list[list[PlannedChange]]) -> list[ItemResult]:
+    """What a dry run reports: every change it would confirm or send."""
+    planned = [(c, "would be confirmed by read-back (not sent again)") for c in to_confirm]
+    planned += [(c, c.reason) for queue in queues for c in queue]
+    return [_change_item(change, "planned", message) for change, message in planned]
+
+
+def _change_item(change: PlannedChange, outcome: Outcome, message: str, request_id: str | None = None) -> ItemResult:
+    return ItemResult(
+        account_id=change.account_id,
+        campaign_id=change.campaign_id,
+        field=change.field,
+        before=change.before,
+        after=change.after,
+        outcome=outcome,
+        message=message,
+        request_id=request_id,
+    )
+
+
+def _send_in_phases(sender: _Sender, queues: list[list[PlannedChange]]) -> None:
+    """Send each campaign's changes in order, one phase at a time; a failed change blocks the rest of its queue."""
+    phase = 0
+    while queues:
+        current = [q[phase] for q in queues if phase < len(q)]
+        if not current:
+            break
+        went_through: set[str] = set()
+        for kind in ("budget", "bid", "status"):
+            went_through |= sender.send([c for c in current if c.field == kind])
+        blocked = [q for q in queues if phase < len(q) and q[phase].campaign_id not in went_through]
+        blocked_ids = {id(q) for q in blocked}
+        for queue in blocked:
+            for change in queue[phase + 1 :]:
+                why = f"not sent: the {queue[phase].field} change before it did not go through"
+                sender.results.append(_change_item(change, "skipped", why))
+        queues = [q for q in queues if id(q) not in blocked_ids]
+        phase += 1

@@ -28,7 +28,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, overload
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,6 +93,10 @@ def change_key(account_id: str, campaign_id: str, field: str, effective_date: dt
     return f"{account_id}:{campaign_id}:{field}:{effective_date.isoformat()}"
 
 
+@overload
+def value_text(value: Decimal | str) -> str: ...
+@overload
+def value_text(value: Decimal | str | None) -> str | None: ...
 def value_text(value: Decimal | str | None) -> str | None:
     """Canonical text of a value: money with 2 decimals, status as is, ``None`` for no cap."""
     if value is None:
@@ -160,10 +164,9 @@ def _insert_new(conn: sa.Connection, values: dict) -> bool:
     """Insert one row unless its change_key exists (also when a concurrent run just inserted it)."""
     name = conn.dialect.name
     if name in ("sqlite", "postgresql"):
-        if name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = sqlite.insert if name == "sqlite" else postgresql.insert
         stmt = insert(_TABLE).values(**values).on_conflict_do_nothing(index_elements=["change_key"])
         # rowcount is not reliable here (psycopg answers -1 with RETURNING): ask for the new row's id
         return conn.execute(stmt.returning(_TABLE.c.id)).first() is not None

@@ -74,7 +74,7 @@ class PlannedChange(BaseModel):
             return BudgetChange(account_id=self.account_id, campaign_id=self.campaign_id, budget=Decimal(self.after))
         if self.field == "bid":
             return BidChange(account_id=self.account_id, campaign_id=self.campaign_id, bid=Decimal(self.after))
-        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)  # type: ignore[arg-type]
+        return StatusChange(account_id=self.account_id, campaign_id=self.campaign_id, status=self.after)
 
 
 class ItemResult(BaseModel):
@@ -171,15 +171,16 @@ def desired_changes(row: RowToApply) -> list[tuple[audit.ChangeField, str | None
     money: list[tuple[audit.ChangeField, str | None, str]] = []
     budget_moves = row.recommended_budget is not None and row.recommended_budget != row.current_budget
     bid_moves = row.bid_type != "none" and row.recommended_bid is not None and row.recommended_bid != row.current_bid
-    if budget_moves:
+    if budget_moves and row.recommended_budget is not None:
         money.append(("budget", vt(row.current_budget), vt(row.recommended_budget)))
-    if bid_moves:
+    if bid_moves and row.recommended_bid is not None:
         money.append(("bid", vt(row.current_bid), vt(row.recommended_bid)))
     if (
         budget_moves
         and bid_moves
         and row.bid_type == "cpa"
         and row.current_bid is not None
+        and row.recommended_budget is not None
         and row.current_bid > row.recommended_budget
     ):
         money.reverse()  # lowering the budget below today's bid: the bid goes down first
@@ -263,7 +264,7 @@ def plan_campaign(
         )
         rec = log.get(key)
         shown = audit.platform_value(state, field)
-        done = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
+        done: dict[str, Any] = dict(account_id=acct, campaign_id=cid, field=field, before=before, after=after)
         if rec is not None and rec.state == "confirmed":
             note = "already applied by run " + rec.run_id
             if rec.after != after:

@@ -386,7 +386,7 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
     }
     for column, parsed in ids.items():
         for issue in parsed.issues:
-            for i in issue.mask.nonzero()[0]:
+            for i in issue.mask.nonzero()[0].tolist():
                 check.add(table.row_numbers[i], column, issue.message(table.rows[i][index[column]].strip()))
     if any(parsed.issues for parsed in ids.values()):
         if path.suffix.lower() in (".xlsx", ".xlsm"):

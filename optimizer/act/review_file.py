@@ -19,12 +19,10 @@ contract's first). Rules for every cell we write:
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from optimizer.decide.columns import ALL_COLUMNS, MONEY_COLUMNS, TEXT_COLUMNS
 
@@ -41,36 +39,8 @@ def escape_text(value: str) -> str:
     return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
 
 
-def _cell(column: str, value: Any) -> Any:
-    """The value to write: ``None`` for empty, an escaped ``str`` for text, a number otherwise."""
-    if (
-        value is None
-        or type(value).__name__ in ("NAType", "NaTType")
-        or (isinstance(value, float) and math.isnan(value))
-    ):
-        return None
-    if column in TEXT_COLUMNS or isinstance(value, str):
-        return escape_text(str(value))
-    if isinstance(value, bool):
-        return str(value).lower()
-    number = float(value)
-    if not math.isfinite(number):
-        return None
-    if column in MONEY_COLUMNS:
-        return round(number, 2)
-    if float(number).is_integer() and abs(number) < 2**53:
-        return int(number)
-    return round(number, 4)
-
-
-def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterable[list[Any]]:
-    data = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
-    for values in zip(*data, strict=True):
-        yield [_cell(c, v) for c, v in zip(columns, values, strict=True)]
-
-
 def _csv_column(frame: pd.DataFrame, column: str) -> list[str]:
-    """One column as the strings the CSV holds (same rules as ``_cell``, vectorised per column)."""
+    """One column as the strings the CSV holds (empty, escaped text, rounded numbers)."""
     import numpy as np
     import pandas as pd
 

@@ -29,6 +29,12 @@ Added columns, after the contract's (``EXTRA_COLUMNS``; optional for readers)::
     days_of_history     days with data behind the forecast
     capped_days_7       days in the last 7 whose spend reached the budget
     currency            ISO 4217 code of the money columns
+    action_label        what the row does, for a person, in [ui] language: follows the
+                        forecast spend (加量 / 减量 ...), says when budget and bid move
+                        in opposite directions; ``action`` keeps the contract's values
+    budget_change_pct   recommended vs current budget, signed percent (empty: no cap)
+    bid_change_pct      recommended vs current bid, signed percent (empty: no bid)
+    expected_spend_now  forecast spend on the effective date at today's settings
 """
 
 from __future__ import annotations
@@ -38,9 +44,12 @@ __all__ = [
     "ACCOUNT_THRESHOLD",
     "ACTION",
     "ACTIONS",
+    "ACTION_LABEL",
     "ALL_COLUMNS",
     "APPROVED",
+    "BID_CHANGE_PCT",
     "BID_TYPE",
+    "BUDGET_CHANGE_PCT",
     "CAMPAIGN_ID",
     "CAMPAIGN_NAME",
     "CAPPED_DAYS_7",
@@ -57,6 +66,7 @@ __all__ = [
     "EXPECTED_GMV_SD",
     "EXPECTED_ROI",
     "EXPECTED_SPEND",
+    "EXPECTED_SPEND_NOW",
     "EXTRA_COLUMNS",
     "MARGINAL_ROI",
     "MONEY_COLUMNS",
@@ -92,6 +102,10 @@ ACCOUNT_THRESHOLD = "account_threshold"
 DAYS_OF_HISTORY = "days_of_history"
 CAPPED_DAYS_7 = "capped_days_7"
 CURRENCY = "currency"
+ACTION_LABEL = "action_label"
+BUDGET_CHANGE_PCT = "budget_change_pct"
+BID_CHANGE_PCT = "bid_change_pct"
+EXPECTED_SPEND_NOW = "expected_spend_now"
 
 CONTRACT_COLUMNS: tuple[str, ...] = (
     RUN_ID,
@@ -114,7 +128,17 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     REASON,
     APPROVED,
 )
-EXTRA_COLUMNS: tuple[str, ...] = (EXPECTED_GMV_SD, ACCOUNT_THRESHOLD, DAYS_OF_HISTORY, CAPPED_DAYS_7, CURRENCY)
+EXTRA_COLUMNS: tuple[str, ...] = (
+    EXPECTED_GMV_SD,
+    ACCOUNT_THRESHOLD,
+    DAYS_OF_HISTORY,
+    CAPPED_DAYS_7,
+    CURRENCY,
+    ACTION_LABEL,
+    BUDGET_CHANGE_PCT,
+    BID_CHANGE_PCT,
+    EXPECTED_SPEND_NOW,
+)
 ALL_COLUMNS: tuple[str, ...] = CONTRACT_COLUMNS + EXTRA_COLUMNS
 
 MONEY_COLUMNS: tuple[str, ...] = (
@@ -125,6 +149,7 @@ MONEY_COLUMNS: tuple[str, ...] = (
     EXPECTED_SPEND,
     EXPECTED_GMV,
     EXPECTED_GMV_SD,
+    EXPECTED_SPEND_NOW,
 )
 """Rounded to 2 decimals when written."""
 TEXT_COLUMNS: tuple[str, ...] = (
@@ -140,6 +165,7 @@ TEXT_COLUMNS: tuple[str, ...] = (
     REASON,
     APPROVED,
     CURRENCY,
+    ACTION_LABEL,
 )
 """Written as text (ids included: they never pass through a number)."""
 

@@ -87,6 +87,7 @@ class CouplingRows:
         """``a_r`` as an ``(n, k)`` array."""
         if r < self.m_budget:
             return self.member[:, [r]] * self.Bs
+        assert self.As is not None, "the ROI row exists only when roi_floor > 0"
         return self.As
 
     def row_sums(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from optimizer.model.features import History
     from optimizer.model.fitted_model import FittedModel
+    from optimizer.model.response import ResponseModel
     from optimizer.settings import Settings
 
 __all__ = [
@@ -109,6 +110,7 @@ def plan(history: History, model: FittedModel, states: pd.DataFrame, settings: S
     from optimizer.decide.verify import verify
 
     held = states["bid_locked"].to_numpy(dtype=bool) if "bid_locked" in states.columns else model.bid_locked
+    solver_model: ResponseModel
     if settings.model.hold_bids_in_learning and held.any():
         solver_model = BidsHeld(model, held, states["bid"].to_numpy(dtype=float, na_value=float("nan")))
     else:

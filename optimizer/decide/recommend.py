@@ -11,9 +11,11 @@ section 2 first). For each campaign:
   ``[review] auto_apply_max_change_pct``; ``review`` for larger changes, for
   pause and resume, for a first budget cap, and for any change resting on thin
   data (fewer than ``[model] min_history_days`` days, or a wide posterior).
-* ``reason``: one sentence from the numbers, e.g. ``"increase: capped by budget
-  on 6 of the last 7 days; marginal ROI 3.4 vs account threshold 2.1"`` plus,
-  for review rows, why a person must look.
+* ``reason`` and ``action_label``: words from the numbers, in ``[ui] language``
+  (``optimizer.decide.reasons``: one sentence, main driver first, with units;
+  the label follows the forecast spend), e.g. ``"近 7 天有 6 天花完预算，边际 ROI
+  3.4 高于账户门槛 2.1，预算 5,000 元 → 5,600 元（+12%），预计消耗 4,980 元 →
+  5,540 元，ROI 3.10。"`` plus, for review rows, why a person must look.
 
 Nothing here calls a connector or changes the allocation.
 """
@@ -21,11 +23,14 @@ Nothing here calls a connector or changes the allocation.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.decide import columns as C
+from optimizer.decide.reasons import RowFacts, action_label, reason
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,12 +79,11 @@ def actions(
     return out
 
 
-def _fmt(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}" if np.isfinite(x) else "n/a"
-
-
-def _money(x: float) -> str:
-    return f"{x:,.0f}" if np.isfinite(x) else "no cap"
+def _signed_pct(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``(n,)`` signed change in percent, 1 decimal; NaN where there is nothing to compare."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = (new - old) / np.abs(old) * 100
+    return np.round(np.where(np.isfinite(old) & (old > 0) & np.isfinite(new), pct, np.nan), 1)
 
 
 def recommend(
@@ -105,7 +109,6 @@ def recommend(
     import pandas as pd
 
     h = history
-    n = h.n
     budget = np.asarray(budget, dtype=float)
     bid = np.where(h.bid_type == "none", np.nan, np.asarray(bid, dtype=float))
     forecast = model.predict(budget[:, None], np.where(np.isfinite(bid), bid, np.nan)[:, None])
@@ -127,63 +130,10 @@ def recommend(
         roi = np.where(spend > 0.005, gmv / spend, np.nan)
 
     act = actions(h.bid_type, h.status, h.current_budget, budget, h.current_bid, bid) if action is None else action
-    budget_pct = _pct_change(budget, h.current_budget)
-    bid_pct = _pct_change(bid, h.current_bid)
-    limit = settings.review.auto_apply_max_change_pct
-    capped7, seen7 = h.capped_last(7)
-    spend7, gmv7 = h.last_days(7)
+    explain = _Forecasts(budget, bid, spend, roi, marginal_roi, float(threshold))
+    labels, reasons, decisions, spend_now = _explain(h, model, settings, act, explain, explored)
+    capped7, _seen7 = h.capped_last(7)
     days = model.days
-    first_cap = ~np.isfinite(h.current_budget) & np.isfinite(budget) & (budget > 0)
-
-    reasons = []
-    decisions = []
-    for i in range(n):
-        a = act[i]
-        parts = []
-        if capped7[i] > 0:
-            parts.append(f"capped by budget on {capped7[i]} of the last {seen7[i]} days")
-        elif seen7[i] > 0 and spend7[i] > 0:
-            parts.append(f"spent below budget on all of the last {seen7[i]} days")
-        if spend7[i] > 0:
-            parts.append(f"ROI {_fmt(gmv7[i] / spend7[i], 2)} over the last 7 days")
-        if h.status[i] == "paused" and not budget[i] > 0:
-            parts.append("paused and stays paused: resuming it would earn less than the budget earns elsewhere")
-        elif a != "pause":
-            parts.append(f"marginal ROI {_fmt(marginal_roi[i])} vs account threshold {_fmt(threshold)}")
-            parts.append(f"forecast spend {_money(spend[i])} and ROI {_fmt(roi[i], 2)} at budget {_money(budget[i])}")
-        else:
-            parts.append(
-                f"marginal ROI {_fmt(marginal_roi[i])} is below what the budget earns elsewhere "
-                f"(threshold {_fmt(threshold)})"
-            )
-        if explored is not None and explored[i]:
-            parts.append("exploration step: the budget never varied while capped, so its curve is uncertain")
-        if model.bid_settling[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
-            parts.append(
-                f"bid kept: it changed less than {settings.model.bid_settle_days} days ago and its "
-                "effect is not in the data yet"
-            )
-        elif model.bid_locked[i] and not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05):
-            parts.append("bid kept while the campaign is new or learning")
-        why_review = []
-        if a in ("pause", "resume"):
-            why_review.append(f"{a} needs a person")
-        if np.isfinite(budget_pct[i]) and budget_pct[i] > limit + 1e-9:
-            why_review.append(f"budget change {budget_pct[i]:.0f}% is above the auto-apply limit {limit:g}%")
-        if np.isfinite(bid_pct[i]) and bid_pct[i] > limit + 1e-9:
-            why_review.append(f"bid change {bid_pct[i]:.0f}% is above the auto-apply limit {limit:g}%")
-        if first_cap[i]:
-            why_review.append("sets a budget cap on an uncapped campaign")
-        if a != "hold" and model.thin[i]:
-            why_review.append(
-                f"thin data ({days[i]} days; forecast {model.pooling_weight[i]:.0%} from similar campaigns)"
-            )
-        decision = "review" if why_review else "auto"
-        sentence = f"{a}: " + "; ".join(parts)
-        if why_review:
-            sentence += "; review: " + ", ".join(why_review)
-        decisions.append(decision)
-        reasons.append(sentence + ".")
 
     rec_budget = np.where(np.isfinite(budget), np.round(budget, 2), np.nan)
     keep_paused = (h.status == "paused") & (budget <= 0)
@@ -214,8 +164,90 @@ def recommend(
             C.DAYS_OF_HISTORY: days.astype("int64"),
             C.CAPPED_DAYS_7: capped7.astype("int64"),
             C.CURRENCY: h.currency,
+            C.ACTION_LABEL: labels,
+            C.BUDGET_CHANGE_PCT: _signed_pct(budget, h.current_budget),
+            C.BID_CHANGE_PCT: _signed_pct(bid, h.current_bid),
+            C.EXPECTED_SPEND_NOW: np.round(spend_now, 2),
         },
         columns=list(C.ALL_COLUMNS),
     )
     frame[C.APPROVED] = frame[C.APPROVED].astype(object)
     return frame
+
+
+@dataclass(frozen=True)
+class _Forecasts:
+    """The chosen settings and what the model says of them, ``(n,)`` each."""
+
+    budget: np.ndarray
+    bid: np.ndarray
+    spend: np.ndarray
+    roi: np.ndarray
+    marginal_roi: np.ndarray
+    threshold: float
+
+
+def _explain(
+    h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts, explored: np.ndarray | None
+) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """Per row: the action label, the reason, the decision (auto/review), and the forecast spend at today's settings."""
+    n = h.n
+    budget, bid, spend, roi, marginal_roi, threshold = f.budget, f.bid, f.spend, f.roi, f.marginal_roi, f.threshold
+    budget_pct = _pct_change(budget, h.current_budget)
+    bid_pct = _pct_change(bid, h.current_bid)
+    limit = settings.review.auto_apply_max_change_pct
+    capped7, seen7 = h.capped_last(7)
+    spend7, gmv7 = h.last_days(7)
+    days = model.days
+    first_cap = ~np.isfinite(h.current_budget) & np.isfinite(budget) & (budget > 0)
+
+    now_budget = np.where(np.isfinite(h.current_budget), h.current_budget, np.inf)
+    now = model.predict(now_budget[:, None], np.where(np.isfinite(h.current_bid), h.current_bid, np.nan)[:, None])
+    spend_now = np.where((h.status != "paused") & (now_budget > 0), now.spend[:, 0], 0.0)
+    lang = settings.ui.language
+    labels, reasons, decisions = [], [], []
+    for i in range(n):
+        a = act[i]
+        why_review: list[tuple[str, dict]] = []
+        if a in ("pause", "resume"):
+            why_review.append((f"why_{a}", {}))
+        if np.isfinite(budget_pct[i]) and budget_pct[i] > limit + 1e-9:
+            why_review.append(("why_budget", {"pct": budget_pct[i], "limit": limit}))
+        if np.isfinite(bid_pct[i]) and bid_pct[i] > limit + 1e-9:
+            why_review.append(("why_bid", {"pct": bid_pct[i], "limit": limit}))
+        if first_cap[i]:
+            why_review.append(("why_first_cap", {}))
+        if a != "hold" and model.thin[i]:
+            why_review.append(("why_thin", {"days": int(days[i]), "pooled": float(model.pooling_weight[i])}))
+        bid_held = not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05)
+        facts = RowFacts(
+            action=a,
+            bid_type=str(h.bid_type[i]),
+            paused_now=h.status[i] == "paused",
+            current_budget=float(h.current_budget[i]) if np.isfinite(h.current_budget[i]) else math.inf,
+            budget=float(budget[i]),
+            current_bid=float(h.current_bid[i]),
+            bid=float(bid[i]),
+            spend_now=float(spend_now[i]),
+            spend=float(spend[i]),
+            roi=float(roi[i]),
+            marginal_roi=float(marginal_roi[i]),
+            threshold=float(threshold),
+            capped_days=int(capped7[i]),
+            seen_days=int(seen7[i]) or 7,
+            roi7=float(gmv7[i] / spend7[i]) if spend7[i] > 0 else math.nan,
+            explored=bool(explored is not None and explored[i]),
+            bid_note="settling"
+            if model.bid_settling[i] and bid_held
+            else "locked"
+            if model.bid_locked[i] and bid_held
+            else None,
+            settle_days=settings.model.bid_settle_days,
+            review=tuple(why_review),
+            currency=str(h.currency[i]) if h.currency[i] else "CNY",
+        )
+        labels.append(action_label(facts, lang))
+        reasons.append(reason(facts, lang))
+        decisions.append("review" if why_review else "auto")
+
+    return labels, reasons, decisions, spend_now

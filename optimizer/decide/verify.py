@@ -33,6 +33,7 @@ is relative to a forecast the verifier does not have).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 __all__ = ["verify"]
 
@@ -61,11 +62,40 @@ def _cents(x: float) -> bool:
     return abs(x * 100 - round(x * 100)) < 1e-6 * max(1.0, abs(x))
 
 
-def verify(allocation, states, settings) -> list[str]:
-    """Every broken hard rule as one sentence; an empty list means the allocation is fine."""
-    table = allocation.table
+class _Limits(NamedTuple):
+    """The hard rules' numbers, read once from the settings."""
+
+    min_live: float
+    max_budget: float
+    min_step: float
+    p: float  # budget step as a share of today's budget
+    q: float  # bid step as a share of today's bid
+    ratio: float  # spend floor ratio
+    budget_pct: float
+    bid_pct: float
+    min_roi_goal: float
+    max_roi_goal: float
+
+
+def _limits(settings) -> _Limits:
+    rules = settings.platform
+    return _Limits(
+        min_live=max(float(settings.budget.min_campaign_budget), float(rules.min_budget)),
+        max_budget=float(rules.max_budget),
+        min_step=float(rules.min_budget_step),
+        p=settings.budget.max_change_pct / 100,
+        q=settings.bid.max_change_pct / 100,
+        ratio=float(rules.spend_floor_ratio),
+        budget_pct=settings.budget.max_change_pct,
+        bid_pct=settings.bid.max_change_pct,
+        min_roi_goal=float(rules.min_roi_goal),
+        max_roi_goal=float(rules.max_roi_goal),
+    )
+
+
+def _membership(table, ids: list[str]) -> tuple[dict[str, int], list[str], bool]:
+    """Row of each campaign in ``table``, the problems, and whether a campaign is missing or extra."""
     problems: list[str] = []
-    ids = [str(c) for c in states["campaign_id"]]
     rows = {str(k): i for i, k in enumerate(table.index)}
     if len(rows) != len(table.index):
         problems.append("the allocation lists a campaign more than once")
@@ -75,17 +105,18 @@ def verify(allocation, states, settings) -> list[str]:
         problems.append(f"campaign {missing[0]} is missing from the allocation ({len(missing)} missing)")
     if extra:
         problems.append(f"campaign {extra[0]} is in the allocation but not in the states")
-    if missing or extra:
+    return rows, problems, bool(missing or extra)
+
+
+def verify(allocation, states, settings) -> list[str]:
+    """Every broken hard rule as one sentence; an empty list means the allocation is fine."""
+    table = allocation.table
+    ids = [str(c) for c in states["campaign_id"]]
+    rows, problems, unmatched = _membership(table, ids)
+    if unmatched:
         return problems
 
-    rules = settings.platform
-    min_live = max(float(settings.budget.min_campaign_budget), float(rules.min_budget))
-    max_budget = float(rules.max_budget)
-    min_step = float(rules.min_budget_step)
-    p = settings.budget.max_change_pct / 100
-    q = settings.bid.max_change_pct / 100
-    ratio = float(rules.spend_floor_ratio)
-
+    limits = _limits(settings)
     new_budget = [_num(x) for x in table["budget"]]
     new_bid = [_num(x) for x in table["bid"]]
     exp_spend = [_num(x) for x in table["expected_spend"]]
@@ -137,42 +168,16 @@ def verify(allocation, states, settings) -> list[str]:
             counted = b
         budget_changed = not _same(b, hold_budget)
         if not frozen and not math.isnan(b) and b > _CENT:
-            if not _cents(b):
-                problems.append(f"{where}: budget {b} has more than 2 decimals")
-            if b < min_live - _CENT:
-                problems.append(f"{where}: budget {b:.2f} is below the minimum {min_live:.2f} (0 = pause)")
-            if b > max_budget + _CENT:
-                problems.append(f"{where}: budget {b:.2f} is above the platform's maximum {max_budget:.2f}")
-            ref = b0 if (not math.isnan(b0) and (not paused_now or b0 >= min_live)) else None
-            if paused_now and ref is None:
-                ref = min_live
-            if budget_changed and ref is not None:
-                if abs(b - ref) > p * ref + _CENT:
-                    problems.append(
-                        f"{where}: budget {ref:.2f} -> {b:.2f} moves more than {settings.budget.max_change_pct:g}%"
-                    )
-            if budget_changed and not math.isnan(b0) and not _same(b, b0) and abs(b - b0) < min_step - _CENT:
-                problems.append(f"{where}: budget change {b0:.2f} -> {b:.2f} is smaller than {min_step:g}")
-            floor = math.ceil(round(spend_today * ratio / 100, 9)) * 100 if spend_today > 0 else 0.0
-            if budget_changed and not _same(b, b0) and b < floor - _CENT:
-                problems.append(f"{where}: budget {b:.2f} is below {floor:.0f} ({ratio:g} x today's spend, rounded up)")
+            problems += _budget_problems(where, b, b0, paused_now, budget_changed, spend_today, limits)
         bid_changed = not _same(d, d0)
         if not frozen and bid_changed:
-            if bid_type == "none" or math.isnan(d0):
-                problems.append(f"{where}: the bid changed but the campaign has no bid to change")
-            elif math.isnan(d) or d <= 0 or not _cents(d):
-                problems.append(f"{where}: bid {d} must be positive with at most 2 decimals")
-            else:
-                if abs(d - d0) > q * d0 + _CENT:
-                    problems.append(f"{where}: bid {d0} -> {d} moves more than {settings.bid.max_change_pct:g}%")
-                if bid_type == "roi" and not (float(rules.min_roi_goal) <= d <= float(rules.max_roi_goal)):
-                    problems.append(f"{where}: ROI target {d} is outside the platform's range")
+            problems += _bid_problems(where, bid_type, d, d0, limits)
         if bid_type == "cpa" and (bid_changed or budget_changed) and not math.isnan(b) and b > _CENT:
             if not math.isnan(d) and d > b + _CENT:
                 problems.append(f"{where}: CPA bid {d:.2f} is above the budget {b:.2f}")
         if not frozen and not math.isnan(b0):
-            ref_top = b0 if (not paused_now or b0 >= min_live) else min_live
-            top = min(ref_top * (1 + p), max_budget)
+            ref_top = b0 if (not paused_now or b0 >= limits.min_live) else limits.min_live
+            top = min(ref_top * (1 + limits.p), limits.max_budget)
             if (math.isnan(b) or b < top - _TOP_SLACK) and channel not in short_of_top:
                 short_of_top[channel] = cid
         counted_by_channel[channel] = counted_by_channel.get(channel, 0.0) + counted
@@ -186,6 +191,63 @@ def verify(allocation, states, settings) -> list[str]:
         total = float(allocation.stats.total_daily)
         if all_capped and abs(total - today_total) > 0.01 + 1e-9 * today_total:
             problems.append(f"the solver's budget total {total:.2f} is not today's total {today_total:.2f}")
+    problems += _total_problems(settings, total, total_counted, counted_by_channel, short_of_top)
+    floor = settings.objective.roi_floor
+    rounding = 0.01 * len(ids) * (1 + floor)
+    if total_gmv < floor * total_spend - rounding - 1e-7 * total_gmv:
+        problems.append(
+            f"forecast ROI {total_gmv / total_spend:.3f} is below the floor {floor:g}"
+            if total_spend > 0
+            else f"forecast ROI is below the floor {floor:g}"
+        )
+    return problems
+
+
+def _budget_problems(
+    where: str, b: float, b0: float, paused_now: bool, budget_changed: bool, spend_today: float, limits: _Limits
+) -> list[str]:
+    """A live budget ``b`` (today ``b0``): cents, minimum, maximum, step limits and the spend floor."""
+    problems: list[str] = []
+    min_live, min_step, ratio = limits.min_live, limits.min_step, limits.ratio
+    if not _cents(b):
+        problems.append(f"{where}: budget {b} has more than 2 decimals")
+    if b < min_live - _CENT:
+        problems.append(f"{where}: budget {b:.2f} is below the minimum {min_live:.2f} (0 = pause)")
+    if b > limits.max_budget + _CENT:
+        problems.append(f"{where}: budget {b:.2f} is above the platform's maximum {limits.max_budget:.2f}")
+    ref = b0 if (not math.isnan(b0) and (not paused_now or b0 >= min_live)) else None
+    if paused_now and ref is None:
+        ref = min_live
+    if budget_changed and ref is not None:
+        if abs(b - ref) > limits.p * ref + _CENT:
+            problems.append(f"{where}: budget {ref:.2f} -> {b:.2f} moves more than {limits.budget_pct:g}%")
+    if budget_changed and not math.isnan(b0) and not _same(b, b0) and abs(b - b0) < min_step - _CENT:
+        problems.append(f"{where}: budget change {b0:.2f} -> {b:.2f} is smaller than {min_step:g}")
+    floor = math.ceil(round(spend_today * ratio / 100, 9)) * 100 if spend_today > 0 else 0.0
+    if budget_changed and not _same(b, b0) and b < floor - _CENT:
+        problems.append(f"{where}: budget {b:.2f} is below {floor:.0f} ({ratio:g} x today's spend, rounded up)")
+    return problems
+
+
+def _bid_problems(where: str, bid_type: str, d: float, d0: float, limits: _Limits) -> list[str]:
+    """A changed bid ``d`` (today ``d0``): there is a bid, cents, the step limit and the ROI goal range."""
+    if bid_type == "none" or math.isnan(d0):
+        return [f"{where}: the bid changed but the campaign has no bid to change"]
+    if math.isnan(d) or d <= 0 or not _cents(d):
+        return [f"{where}: bid {d} must be positive with at most 2 decimals"]
+    problems: list[str] = []
+    if abs(d - d0) > limits.q * d0 + _CENT:
+        problems.append(f"{where}: bid {d0} -> {d} moves more than {limits.bid_pct:g}%")
+    if bid_type == "roi" and not (limits.min_roi_goal <= d <= limits.max_roi_goal):
+        problems.append(f"{where}: ROI target {d} is outside the platform's range")
+    return problems
+
+
+def _total_problems(
+    settings, total: float, total_counted: float, counted_by_channel: dict[str, float], short_of_top: dict[str, str]
+) -> list[str]:
+    """The budget total and each configured channel's share of it."""
+    problems: list[str] = []
     tol = 1e-7 * max(total, 1.0) + 0.01
     if total_counted > total + tol:
         problems.append(f"the budgets add up to {total_counted:,.2f}, above the total {total:,.2f}")
@@ -200,12 +262,4 @@ def verify(allocation, states, settings) -> list[str]:
             )
         if got > ch.max_share * total + tol:
             problems.append(f"channel {ch.name} gets {got:,.2f}, above its max_share {ch.max_share:g} of {total:,.2f}")
-    floor = settings.objective.roi_floor
-    rounding = 0.01 * len(ids) * (1 + floor)
-    if total_gmv < floor * total_spend - rounding - 1e-7 * total_gmv:
-        problems.append(
-            f"forecast ROI {total_gmv / total_spend:.3f} is below the floor {floor:g}"
-            if total_spend > 0
-            else f"forecast ROI is below the floor {floor:g}"
-        )
     return problems

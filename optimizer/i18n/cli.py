@@ -4,6 +4,7 @@ CATALOG = {
     "error": {"zh-CN": "错误", "en": "error"},
     "bad_input": {"zh-CN": "输入有误", "en": "bad input"},
     "note": {"zh-CN": "注意", "en": "note"},
+    "assumed": {"zh-CN": "假定", "en": "assumed"},
     "warning": {"zh-CN": "警告", "en": "warning"},
     "more_problems": {"zh-CN": "……另有 {more} 处问题", "en": "... and {more} more problems"},
     "run_verbose": {"zh-CN": "加 --verbose 重新运行可查看详情", "en": "run again with --verbose for the details"},

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
+    from optimizer.notify import Notifier
 
 __all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
 
@@ -60,6 +61,8 @@ class AccountRun:
     error: str | None = None
     frame: Any = None
     notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+    alerts: tuple[Any, ...] = ()  # new alerts of this run (optimizer.store.Alert)
+    findings: int = 0  # what the checks saw, new or not
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,14 @@ def run_daily(
     progress: Progress | None = None,
     report: bool = True,
     accounts: Sequence[str] | None = None,
+    notifier: Notifier | None = None,
 ) -> DailyResult:
     """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
     ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
     same steps for that account only.
+    ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
     """
     from optimizer.jobs.pull import pull
     from optimizer.store import finish_run, start_run
@@ -135,6 +140,10 @@ def run_daily(
             run_id=run_id,
             account_id=accounts[0] if len(accounts) == 1 else None,
         )
+        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+            from optimizer.act.audit import reconcile
+
+            reconcile(engine, connector)
         say(0, 1, "pulling")
         pulled = pull(
             connector,
@@ -174,6 +183,10 @@ def run_daily(
     if not dry_run:
         failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
         finish_run(engine, run_id, status="ok" if not failed else "failed", message="; ".join(failed))
+        if notifier is not None:
+            from optimizer.jobs.watch import notify_run
+
+            notify_run(engine, notifier, result)
     return result
 
 
@@ -192,6 +205,7 @@ def _run_account(
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
+    from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.jobs.optimize import output_paths
     from optimizer.model.features import build_history, roster_frame
@@ -214,6 +228,10 @@ def _run_account(
     model = fit(history, settings.model, effective_date=today)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
+    findings, alerts, held = check_account(
+        settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
+    )
+    frame = hold_for_alerts(frame, held)
 
     paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
     targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
@@ -245,6 +263,8 @@ def _run_account(
         applied=applied,
         frame=frame,
         notes=tuple(allocation.stats.notes),
+        alerts=tuple(alerts),
+        findings=len(findings),
     )
 
 
@@ -264,7 +284,9 @@ def run_job(
     ``[job] connector = "sim"`` (the default) runs on the embedded simulated
     account kept in the data directory; ``days > 1`` runs that many simulated
     days in a row (each day's changes are realised before the next). With
-    ``"qianchuan"`` it runs once for today's date in ``[data] timezone``.
+    ``"qianchuan"`` it runs once for today's date in ``[data] timezone``; with
+    ``"files"`` on the store's imported accounts (their changes are made by hand
+    in the console and confirmed by the next imported export).
     """
     from connectors.errors import InputError, Problem
     from optimizer.jobs.connect import open_connector
@@ -273,8 +295,11 @@ def run_job(
     out = out or Path(settings.job.output_dir or default_data_dir() / "runs").expanduser()
     if days != 1 and settings.job.connector != "sim":
         raise InputError(Problem("command line", "--days is for the simulated account; a real account runs once a day"))
+    from optimizer.notify import notifier_from_settings
+
     results = []
-    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, sim):
+    notifier = None if dry_run else notifier_from_settings(settings)
+    with open_connector(settings, real_today=real_today, save=not dry_run, engine=engine) as (connector, today, sim):
         for day in range(days):
             if day:
                 sim.advance(1)
@@ -289,6 +314,9 @@ def run_job(
                     dry_run=dry_run,
                     progress=progress,
                     report=report or day == days - 1,
+                    notifier=notifier if day == days - 1 else None,
                 )
             )
+    if notifier is not None:
+        notifier.close()
     return results

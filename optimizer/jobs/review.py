@@ -1,4 +1,10 @@
-"""``spendopt review import``: the review file back in, the approved rows applied through the job's connector."""
+"""``spendopt review import``: the review file back in, the approved rows applied through the job's connector.
+
+An imported account (``connectors.files.account``) has no API: its approved
+rows are recorded as pending manual changes, noting who approved them
+(``SPENDOPT_OPERATOR`` or the login name) and in which file; the next imported
+export confirms them (or flags a value that differs from what was approved).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,17 @@ if TYPE_CHECKING:
     from optimizer.act.apply import ApplyReport
 
 __all__ = ["run_review"]
+
+
+def _who() -> str:
+    """The operator: ``SPENDOPT_OPERATOR``, else the login name."""
+    import getpass
+    import os
+
+    try:
+        return os.environ.get("SPENDOPT_OPERATOR") or getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "unknown"
 
 
 def run_review(
@@ -37,7 +54,11 @@ def run_review(
 
     decision = import_review(path, engine, settings, write=not dry_run)
     rows = decision.rows
-    with open_connector(settings, real_today=real_today, save=not dry_run) as (connector, today, _):
+    accounts = set(rows["account_id"]) if len(rows) else set()
+    note = f"approved by {_who()} in {Path(path).name}"
+    with open_connector(
+        settings, real_today=real_today, save=not dry_run, engine=engine, accounts=accounts, note=note
+    ) as (connector, today, _):
         effective = {dt.date.fromisoformat(str(d)[:10]) for d in rows["effective_date"]} if len(rows) else {today}
         stale = sorted(d for d in effective if d < today)
         if stale:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -120,11 +121,13 @@ def run_schedule(
     runs: int | None = None,
     on_start: Callable[[dt.datetime], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Run ``job`` every day at ``at`` (``timezone``) until interrupted (or after ``runs`` runs).
 
     Blocks. ``on_start(next_run)`` is told when the first run is due (computed
-    from ``clock``) so the CLI can print it. Ctrl-C stops cleanly.
+    from ``clock``) so the CLI can print it. Ctrl-C stops cleanly; so does
+    ``stop`` being set (SIGTERM): a run in flight finishes first.
     """
     sched = build_scheduler(
         job,
@@ -137,6 +140,14 @@ def run_schedule(
     )
     if on_start is not None:
         on_start(next_run_time(at, timezone, clock()))
+    if stop is not None:
+
+        def stop_when_told() -> None:
+            stop.wait()
+            if sched.running:
+                sched.shutdown(wait=True)  # lets the run in flight finish
+
+        threading.Thread(target=stop_when_told, name="spendopt-stop", daemon=True).start()
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

@@ -201,35 +201,8 @@ def build_history(
     """
     import pandas as pd
 
-    if len(stats) == 0:
-        raise ValueError("no daily stats to build a history from")
-    frame = stats
-    dates = pd.to_datetime(frame["date"]).dt.normalize()
-    newest = dates.max()
-    as_of_ts = pd.Timestamp(as_of) if as_of is not None else newest + pd.Timedelta(days=1)
-    start = max(dates.min(), as_of_ts - pd.Timedelta(days=window_days))
-    keep = ((dates >= start) & (dates < as_of_ts)).to_numpy()
-    frame = frame.loc[keep]
-    dates = dates[keep]
-    if len(frame) == 0:
-        raise ValueError(f"no daily stats before {as_of_ts.date()}")
-    start = dates.min()
-    n_days = int((as_of_ts - start).days)
-    day = (dates - start).dt.days.to_numpy()
-
-    keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), frame["campaign_id"].astype(str)])
-    extra = None
-    if roster is not None and len(roster):
-        roster_keys = pd.MultiIndex.from_arrays([roster["account_id"].astype(str), roster["campaign_id"].astype(str)])
-        unseen = ~roster_keys.isin(keys) & ~roster_keys.duplicated()
-        extra = roster.loc[unseen].assign(
-            account_id=roster_keys[unseen].get_level_values(0), campaign_id=roster_keys[unseen].get_level_values(1)
-        )
-        keys_all = keys.append(roster_keys[unseen])
-    else:
-        keys_all = keys
-    uniques = keys_all.unique().sort_values()
-    codes = uniques.get_indexer(keys)
+    frame, day, start, n_days, as_of_ts = _window(stats, as_of, window_days)
+    uniques, codes, extra = _campaign_keys(frame, roster)
     n = len(uniques)
     key_account = uniques.get_level_values(0).to_numpy(dtype=object)
     key_campaign = uniques.get_level_values(1).to_numpy(dtype=object)
@@ -258,42 +231,9 @@ def build_history(
     orders = orders_reported / maturity[None, :]
     censored = observed & np.isfinite(budget) & (budget > 0) & (spend >= model.censor_threshold * budget)
 
-    # Latest row per campaign gives the current state; the roster gives it for campaigns with no row.
-    last = pd.DataFrame({"code": codes, "day": day, "pos": np.arange(len(frame))}).sort_values(["code", "day"])
-    last_pos = last.groupby("code", sort=True)["pos"].last()
-    last_day = last.groupby("code", sort=True)["day"].last()
-    latest = frame.iloc[last_pos.to_numpy()].set_axis(last_pos.index)
-    if extra is not None and len(extra):
-        extra_codes = uniques.get_indexer(pd.MultiIndex.from_arrays([extra["account_id"], extra["campaign_id"]]))
-        latest = pd.concat([latest, extra.set_axis(extra_codes)])
-    latest = latest.reindex(np.arange(n))
-
-    def latest_text(column: str, default: str) -> np.ndarray:
-        if column not in latest.columns:
-            return np.full(n, default, dtype=object)
-        values = latest[column].astype(object).to_numpy()
-        return np.array(
-            [
-                default if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "") else str(v)
-                for v in values
-            ],
-            dtype=object,
-        )
-
-    bid_type = latest_text("bid_type", "none")
-    seen = np.zeros(n, dtype=bool)
-    seen[last_day.index.to_numpy()] = True
-    current_budget = np.full(n, np.inf)
-    current_budget[seen] = budget[last_day.index.to_numpy(), last_day.to_numpy()]
-    if "budget" in latest.columns:
-        roster_budget = pd.to_numeric(latest["budget"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        current_budget = np.where(~seen & np.isfinite(roster_budget), roster_budget, current_budget)
-    current_bid = (
-        pd.to_numeric(latest["bid"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if "bid" in latest.columns
-        else np.full(n, np.nan)
-    )
-    current_bid = np.where(bid_type == "none", np.nan, current_bid)
+    latest, last_day = _latest_rows(frame, codes, day, uniques, extra)
+    bid_type = _latest_text(latest, "bid_type", "none")
+    current_budget, current_bid = _current_settings(latest, last_day, budget, bid_type)
     # Days without a bid get the current bid (bids change rarely; the file may omit them).
     bid = np.where(np.isnan(bid) & observed, current_bid[:, None], bid)
 
@@ -302,13 +242,13 @@ def build_history(
     return History(
         account_id=key_account,
         campaign_id=key_campaign,
-        campaign_name=latest_text("campaign_name", ""),
-        channel=latest_text("channel", "default"),
+        campaign_name=_latest_text(latest, "campaign_name", ""),
+        channel=_latest_text(latest, "channel", "default"),
         bid_type=bid_type,
-        status=latest_text("status", "active"),
+        status=_latest_text(latest, "status", "active"),
         current_budget=current_budget,
         current_bid=current_bid,
-        currency=latest_text("currency", "CNY"),
+        currency=_latest_text(latest, "currency", "CNY"),
         dates=calendar,
         weekday=weekday,
         spend=spend,
@@ -323,3 +263,96 @@ def build_history(
         as_of=as_of_ts.date(),
         maturity_source="revisions" if estimated is not None else "configured",
     )
+
+
+def _window(stats: pd.DataFrame, as_of: dt.date | None, window_days: int):
+    """The rows in the window before ``as_of``: ``(frame, day index (rows,), first day, T, as_of)``."""
+    import pandas as pd
+
+    if len(stats) == 0:
+        raise ValueError("no daily stats to build a history from")
+    frame = stats
+    dates = pd.to_datetime(frame["date"]).dt.normalize()
+    newest = dates.max()
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else newest + pd.Timedelta(days=1)
+    start = max(dates.min(), as_of_ts - pd.Timedelta(days=window_days))
+    keep = ((dates >= start) & (dates < as_of_ts)).to_numpy()
+    frame = frame.loc[keep]
+    dates = dates[keep]
+    if len(frame) == 0:
+        raise ValueError(f"no daily stats before {as_of_ts.date()}")
+    start = dates.min()
+    n_days = int((as_of_ts - start).days)
+    day = (dates - start).dt.days.to_numpy()
+    return frame, day, start, n_days, as_of_ts
+
+
+def _campaign_keys(frame: pd.DataFrame, roster: pd.DataFrame | None):
+    """Sorted (account, campaign) keys of the rows and the roster, each row's code, and the roster-only rows."""
+    import pandas as pd
+
+    keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), frame["campaign_id"].astype(str)])
+    extra = None
+    if roster is not None and len(roster):
+        roster_keys = pd.MultiIndex.from_arrays([roster["account_id"].astype(str), roster["campaign_id"].astype(str)])
+        unseen = ~roster_keys.isin(keys) & ~roster_keys.duplicated()
+        extra = roster.loc[unseen].assign(
+            account_id=roster_keys[unseen].get_level_values(0), campaign_id=roster_keys[unseen].get_level_values(1)
+        )
+        keys_all = keys.append(roster_keys[unseen])
+    else:
+        keys_all = keys
+    uniques = keys_all.unique().sort_values()
+    return uniques, uniques.get_indexer(keys), extra
+
+
+def _latest_rows(frame: pd.DataFrame, codes: np.ndarray, day: np.ndarray, uniques, extra: pd.DataFrame | None):
+    """Latest row per campaign (the current state); the roster gives it for campaigns with no row."""
+    import pandas as pd
+
+    n = len(uniques)
+    last = pd.DataFrame({"code": codes, "day": day, "pos": np.arange(len(frame))}).sort_values(["code", "day"])
+    last_pos = last.groupby("code", sort=True)["pos"].last()
+    last_day = last.groupby("code", sort=True)["day"].last()
+    latest = frame.iloc[last_pos.to_numpy()].set_axis(last_pos.index)
+    if extra is not None and len(extra):
+        extra_codes = uniques.get_indexer(pd.MultiIndex.from_arrays([extra["account_id"], extra["campaign_id"]]))
+        latest = pd.concat([latest, extra.set_axis(extra_codes)])
+    return latest.reindex(np.arange(n)), last_day
+
+
+def _latest_text(latest: pd.DataFrame, column: str, default: str) -> np.ndarray:
+    import pandas as pd
+
+    n = len(latest)
+    if column not in latest.columns:
+        return np.full(n, default, dtype=object)
+    values = latest[column].astype(object).to_numpy()
+    return np.array(
+        [
+            default if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "") else str(v)
+            for v in values
+        ],
+        dtype=object,
+    )
+
+
+def _current_settings(latest: pd.DataFrame, last_day, budget: np.ndarray, bid_type: np.ndarray):
+    """``(n,)`` budget (``inf`` = no cap) and bid today: the latest day's, else the roster's."""
+    import pandas as pd
+
+    n = len(latest)
+    seen = np.zeros(n, dtype=bool)
+    seen[last_day.index.to_numpy()] = True
+    current_budget = np.full(n, np.inf)
+    current_budget[seen] = budget[last_day.index.to_numpy(), last_day.to_numpy()]
+    if "budget" in latest.columns:
+        roster_budget = pd.to_numeric(latest["budget"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        current_budget = np.where(~seen & np.isfinite(roster_budget), roster_budget, current_budget)
+    current_bid = (
+        pd.to_numeric(latest["bid"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if "bid" in latest.columns
+        else np.full(n, np.nan)
+    )
+    current_bid = np.where(bid_type == "none", np.nan, current_bid)
+    return current_budget, current_bid

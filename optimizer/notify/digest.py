@@ -19,27 +19,13 @@ __all__ = ["LEVELS", "Level", "Notice", "digest_title", "pack", "text_of"]
 Level = Literal["info", "warning", "critical"]
 LEVELS: tuple[Level, ...] = ("info", "warning", "critical")
 
-_WORDS = {
-    "zh-CN": {
-        "digest": "spendopt 通知: {n} 条",
-        "info": "信息",
-        "warning": "预警",
-        "critical": "严重",
-        "cut": "(内容过长, 已截断)",
-    },
-    "en": {
-        "digest": "spendopt: {n} notices",
-        "info": "info",
-        "warning": "warning",
-        "critical": "critical",
-        "cut": "(too long, cut)",
-    },
-}
-
 
 def words(language: str) -> dict[str, str]:
-    """The notify wording in ``language`` (``zh-CN`` unless it is ``en``)."""
-    return _WORDS["en" if language.lower().startswith("en") else "zh-CN"]
+    """The notify wording in ``language`` (the ``notify`` catalog of ``optimizer.i18n``)."""
+    from optimizer.i18n import LANGUAGES, t
+
+    lang = language if language in LANGUAGES else "zh-CN"
+    return {key: t(f"notify.{key}", lang=lang, n="{n}") for key in ("digest", "info", "warning", "critical", "cut")}
 
 
 class Notice(BaseModel):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import BidChange, BudgetChange, Change, StatusChange
 from connectors.sim.platform import SimulatedPlatform
 from connectors.sim.scenario import Scenario, load_scenario
+from optimizer.simulate.outputs import OUTPUT_FILES, render_summary, write_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAMPAIGN_DAY_COLUMNS",
     "DAY_COLUMNS",
+    "OUTPUT_FILES",
     "REFERENCE_POLICIES",
     "SUMMARY_COLUMNS",
     "SimulationResult",
@@ -120,13 +122,6 @@ and ``gain`` compare true expected GMV (``optimizer.simulate.scoring``: gain = s
 improvement over hold), ``contract_breaks``, ``flip_flops`` and ``floor_days`` count rule breaks,
 pauses undone within 3 days and days with the true expected ROI over 2 % under the floor; ``market`` the family the run was
 simulated on."""
-
-OUTPUT_FILES = {
-    "days": "simulation_days.csv",
-    "campaign_days": "simulation_campaign_days.csv",
-    "summary": "simulation_summary.csv",
-    "chart": "simulation.png",
-}
 
 
 @dataclass(frozen=True)
@@ -390,9 +385,11 @@ def run_simulation(
     by_day = day_settings(settings, scenario, days)
     day_rows: list[dict[str, Any]] = []
     camp_rows: list[tuple[Any, ...]] = []
-    with _progress(progress, len(names) * days) as advance:
+    from optimizer.progress import ProgressBar
+
+    with ProgressBar("simulating", total=len(names) * days, show=progress) as bar:
         for name in names:
-            d, c = _run_policy(name, scenario, seed, by_day, advance, market)
+            d, c = _run_policy(name, scenario, seed, by_day, bar.advance, market)
             day_rows += d
             camp_rows += c
     days_frame = pd.DataFrame(day_rows, columns=list(DAY_COLUMNS))
@@ -403,29 +400,6 @@ def run_simulation(
         files = write_outputs(result, Path(out_dir))
         result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files, market)
     return result
-
-
-class _progress:
-    """A rich progress bar over policy-days, or nothing."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self.show, self.total, self.bar = show, total, None
-
-    def __enter__(self):
-        if not self.show:
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
-        )
-        self.bar.start()
-        task = self.bar.add_task("simulate", total=self.total)
-        return lambda: self.bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _summary(
@@ -443,27 +417,27 @@ def _summary(
         changes_rejected=("changes_rejected", "sum"),
         expected_gmv=("expected_gmv", "sum"),
     )
-    gmv = {p: float(totals.loc[p, "gmv"]) for p in names}
-    expected = {p: float(totals.loc[p, "expected_gmv"]) for p in names}
+    gmv = {p: float(totals["gmv"][p]) for p in names}
+    expected = {p: float(totals["expected_gmv"][p]) for p in names}
 
     def pct(a: float, b: float) -> float:
         return round(100.0 * a / b, 2) if b > 0 else float("nan")
 
     rows = []
     for p in names:
-        spend, g = round(float(totals.loc[p, "spend"]), 2), round(gmv[p], 2)
+        spend, g = round(float(totals["spend"][p]), 2), round(gmv[p], 2)
         rows.append(
             {
                 "policy": p,
-                "days": int(totals.loc[p, "days"]),
+                "days": int(totals["days"][p]),
                 "spend": spend,
                 "gmv": g,
                 "roi": round(g / spend, 4) if spend > 0 else 0.0,
                 "pct_of_oracle_gmv": pct(g, gmv["oracle"]),
                 "lift_vs_hold_pct": round(pct(g, gmv["hold"]) - 100, 2),
                 "lift_vs_rules_pct": round(pct(g, gmv["rules"]) - 100, 2),
-                "changes_applied": int(totals.loc[p, "changes_applied"]),
-                "changes_rejected": int(totals.loc[p, "changes_rejected"]),
+                "changes_applied": int(totals["changes_applied"][p]),
+                "changes_rejected": int(totals["changes_rejected"][p]),
                 "expected_gmv": round(expected[p], 2),
                 "capture_pct": pct(expected[p], expected["oracle"]),
                 "gain": round(scoring.gain(expected[p], expected["hold"], expected["oracle"]), 4),
@@ -474,78 +448,3 @@ def _summary(
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-
-
-def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
-    """Write the three CSVs (UTF-8 with BOM) and the chart; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {key: out_dir / name for key, name in OUTPUT_FILES.items()}
-    for key, frame in (("days", result.days), ("campaign_days", result.campaign_days), ("summary", result.summary)):
-        tmp = files[key].with_suffix(".csv.tmp")
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
-        tmp.replace(files[key])
-    _chart(result, files["chart"])
-    return files
-
-
-def _chart(result: SimulationResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_gmv, ax_roi) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, dpi=100)
-    try:
-        for name, frame in result.days.groupby("policy", sort=False):
-            style = {"oracle": "--", "hold": ":"}.get(str(name), "-")
-            ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
-            ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
-        ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
-        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, market {result.market}, seed {result.seed}")
-        ax_gmv.legend(loc="upper left")
-        ax_gmv.grid(alpha=0.3)
-        ax_roi.set_ylabel("daily ROI (GMV / spend)")
-        ax_roi.set_xlabel("day")
-        ax_roi.grid(alpha=0.3)
-        fig.tight_layout()
-        tmp = path.with_suffix(".png.tmp")
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-        tmp.replace(path)
-    finally:
-        plt.close(fig)
-
-
-def _market_of(summary: pd.DataFrame) -> str:
-    return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
-
-
-def render_summary(summary: pd.DataFrame) -> Any:
-    """The summary as a rich ``Table`` for the terminal."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
-        box=box.SIMPLE_HEAD,
-        padding=(0, 1),
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
-    for h in heads:
-        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
-    for r in summary.itertuples(index=False):
-        table.add_row(
-            r.policy,
-            "-" if r.gain != r.gain else f"{r.gain:.2f}",
-            f"{r.capture_pct:.1f}%",
-            f"{r.spend:,.0f}",
-            f"{r.gmv:,.0f}",
-            f"{r.roi:.2f}",
-            f"{r.pct_of_oracle_gmv:.1f}%",
-            f"{r.lift_vs_hold_pct:+.1f}%",
-            f"{r.lift_vs_rules_pct:+.1f}%",
-            f"{r.contract_breaks}",
-            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
-        )
-    return table

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -89,7 +89,7 @@ def simple_fit(stats: pd.DataFrame) -> SimpleFit:
     newest = dates.max()
     latest = _latest(stats)
     ids = [str(i) for i in latest.index]
-    rows = {k: [] for k in ("demand", "roi", "curvature", "ref_bid", "kind", "aov")}
+    rows: dict[str, list[Any]] = {k: [] for k in ("demand", "roi", "curvature", "ref_bid", "kind", "aov")}
     for cid in ids:
         one = stats[stats["campaign_id"].astype(str) == cid]
         age = (newest - pd.to_datetime(one["date"])).dt.days
@@ -196,7 +196,7 @@ def _weekday_pattern(stats: pd.DataFrame) -> tuple[float, ...]:
     import pandas as pd
 
     daily = stats.groupby(pd.to_datetime(stats["date"]))["spend"].sum()
-    by_dow = daily.groupby(daily.index.day_of_week).mean().reindex(range(7))
+    by_dow = daily.groupby(pd.DatetimeIndex(daily.index).day_of_week).mean().reindex(range(7))
     if by_dow.isna().any() or by_dow.mean() <= 0:
         return (1.0,) * 7
     pattern = (by_dow / by_dow.mean()).clip(0.5, 1.5)
@@ -219,7 +219,10 @@ def _spread(stats: pd.DataFrame) -> tuple[float, float, float]:
     sd_r = float(frame.groupby("campaign_id")["lr"].std().median()) if len(frame) > 10 else 0.2
     moves = np.log(budget.where(budget > 0)).groupby(frame["campaign_id"]).diff().abs()
     jitter = float(moves.mean()) if moves.notna().any() else 0.05
-    clip = lambda x, lo, hi: float(np.clip(x if np.isfinite(x) else lo, lo, hi))  # noqa: E731
+
+    def clip(x: float, lo: float, hi: float) -> float:
+        return float(np.clip(x if np.isfinite(x) else lo, lo, hi))
+
     return clip(sd_s, 0.05, 0.6), clip(sd_r, 0.05, 0.6), clip(jitter, 0.0, 0.5)
 
 
@@ -276,13 +279,13 @@ def twin_scenario(
         bid = None if bid_types[i] == "none" else round(float(bids[i]), 2)
         if bid_types[i] == "cpa" and bid is not None:
             bid = min(bid, budget)
-        orders = float(aov.loc[cid, "orders"]) if cid in aov.index else 0.0
+        orders = float(aov["orders"][cid]) if cid in aov.index else 0.0
         campaigns.append(
             CampaignSpec(
                 campaign_id=cid,
                 name=str(col("campaign_name", "")[i] or ""),
                 channel=str(col("channel", "default")[i] or "default"),
-                bid_type=bid_types[i],  # type: ignore[arg-type]
+                bid_type=bid_types[i],
                 budget=budget,
                 bid=bid,
                 status="paused" if col("status", "active")[i] == "paused" else "active",
@@ -292,7 +295,7 @@ def twin_scenario(
                 elasticity=round(float(p["elasticity"][i]), 4),
                 cost_elasticity=round(float(p["cost_elasticity"][i]), 4),
                 headroom=_HEADROOM,
-                aov=round(float(aov.loc[cid, "gmv"]) / orders, 2) if orders > 0 else 100.0,
+                aov=round(float(aov["gmv"][cid]) / orders, 2) if orders > 0 else 100.0,
             )
         )
     sd_s, sd_r, jitter = _spread(stats)
@@ -304,7 +307,7 @@ def twin_scenario(
         start_date=as_of,
         history_days=history_days,
         history_budget_jitter=jitter,
-        weekday=_weekday_pattern(stats),  # type: ignore[arg-type]
+        weekday=_weekday_pattern(stats),
         noise={"demand_sd": sd_s, "gmv_sd": sd_r},
         campaigns=tuple(campaigns),
     )

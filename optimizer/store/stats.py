@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -175,7 +175,7 @@ def _stored_rows(conn, frame: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     stat = DailyStat.__table__
-    cols = [stat.c.account_id, stat.c.campaign_id, stat.c.date]
+    cols: list[sa.ColumnElement[Any]] = [stat.c.account_id, stat.c.campaign_id, stat.c.date]
     cols += [sa.type_coerce(stat.c[c], sa.Float).label(c) if c in _MONEY else stat.c[c] for c in _STAT_VALUES]
     query = sa.select(*cols).where(
         stat.c.account_id.in_(frame["account_id"].unique().tolist()),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -83,6 +84,7 @@ def _now() -> dt.datetime:
 
 class Account(SQLModel, table=True):
     __tablename__ = "account"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(default="", max_length=200)
@@ -94,6 +96,7 @@ class Account(SQLModel, table=True):
 
 class Campaign(SQLModel, table=True):
     __tablename__ = "campaign"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -109,6 +112,7 @@ class Campaign(SQLModel, table=True):
 
 class DailyStat(SQLModel, table=True):
     __tablename__ = "daily_stat"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -129,6 +133,7 @@ class DailyStat(SQLModel, table=True):
 
 class DailyStatRevision(SQLModel, table=True):
     __tablename__ = "daily_stat_revision"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     account_id: str = Field(primary_key=True, max_length=64)
     campaign_id: str = Field(primary_key=True, max_length=64)
@@ -141,6 +146,7 @@ class DailyStatRevision(SQLModel, table=True):
 
 class OptimizationRun(SQLModel, table=True):
     __tablename__ = "optimization_run"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16, description="daily, optimize, simulate or import")
@@ -157,6 +163,7 @@ class OptimizationRun(SQLModel, table=True):
 
 class Recommendation(SQLModel, table=True):
     __tablename__ = "recommendation"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     run_id: str = Field(primary_key=True, max_length=64)
     account_id: str = Field(primary_key=True, max_length=64)
@@ -184,6 +191,7 @@ class ChangeLog(SQLModel, table=True):
     for one effective date unique, so a second run cannot send it again."""
 
     __tablename__ = "change_log"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
 
     id: int | None = Field(default=None, primary_key=True)
     change_key: str = Field(max_length=300, sa_column_kwargs={"unique": True})

@@ -101,7 +101,9 @@ def upsert_frame(
     )
     values = [_column_values(frame[c], table.c[c], dialect) for c in columns]
     rows = list(zip(*values, strict=True))
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a checked-out connection holds its DBAPI connection
+    cursor = driver.cursor()
     try:
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, rows[start : start + batch])

@@ -117,8 +117,6 @@ def bad_files() -> None:
         "header_only.csv": f"{CONTRACT}\n",
         "unknown_bid_type.csv": f"{CONTRACT},bid_type,bid\n{ok},cpc,1.5\n",
         "unknown_status.csv": f"{CONTRACT},status\n{ok},deleted\n",
-        "formula_name.csv": f'{CONTRACT},campaign_name\n{ok},"=HYPERLINK(""http://x"",""点我"")"\n',
-        "formula_at_name.csv": f"{CONTRACT},campaign_name\n{ok},@SUM(A1)\n",
         "misaligned_extra_field.csv": f"{CONTRACT},campaign_name\n{ok},a\n{ok},直播,双11\n",
         "misaligned_short_row.csv": f"{CONTRACT}\n{ok}\n2026-11-03,{VIDEO},100,300\n",
         "nan_money.csv": f"{CONTRACT}\n2026-11-03,{LIVE},nan,300,3\n",

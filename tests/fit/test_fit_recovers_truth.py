@@ -179,7 +179,7 @@ def test_a_campaign_paused_all_along_is_forecast_from_its_channel_and_may_resume
 
 def test_drifting_demand_is_forecast_where_it_will_be_not_where_it_was(monkeypatch):
     """Demand growing or shrinking up to 3 % a day: the fitted trend carries the level to the effective date."""
-    import optimizer.model.fit as fit_module
+    from optimizer.model import delivery, efficiency, pooling
 
     frame, truth = make_stats(n=150, days=42, seed=12, drift=0.03, noise=0.1)
     order = np.argsort(truth.campaign_id)
@@ -195,8 +195,10 @@ def test_drifting_demand_is_forecast_where_it_will_be_not_where_it_was(monkeypat
     model = _fit(frame, lag_maturity=(1.0,))
     assert np.corrcoef(model.trend, truth.drift[order])[0, 1] > 0.8
     with_trend = errors(model)
-    monkeypatch.setattr(fit_module, "TAU_TREND", 1e-6)
-    monkeypatch.setattr(fit_module, "TAU_TREND_MIN", 1e-6)
+    for module in (pooling, delivery, efficiency):  # every module that reads the trend priors
+        for name in ("TAU_TREND", "TAU_TREND_MIN"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, 1e-6)
     without = errors(_fit(frame, lag_maturity=(1.0,)))
     assert with_trend[0] < 0.7 * without[0] and with_trend[1] < 0.75 * without[1]
     assert with_trend[0] < 0.1 and with_trend[1] < 0.06

@@ -12,8 +12,8 @@ from optimizer.cli import app
 
 def test_cells_that_look_like_markup_are_shown_verbatim_with_exit_code_2(isolated_home: Path, tmp_path: Path):
     path = tmp_path / "m.csv"
-    path.write_text('date,campaign_id,spend,gmv,orders,campaign_name\n2026-11-03,7,1,1,1,"=[/]x [bold]"\n', "utf-8")
+    path.write_text('date,campaign_id,spend,gmv,orders,status\n2026-11-03,7,1,1,1,"=[/]x [bold]"\n', "utf-8")
     result = CliRunner().invoke(app, ["import", "--db", str(tmp_path / "s.db"), str(path)],
                                 catch_exceptions=False, env={"COLUMNS": "300"})  # fmt: skip
     assert result.exit_code == 2
-    assert "m.csv:2:campaign_name: campaign_name '=[/]x [bold]' starts with '='" in result.output
+    assert "m.csv:2:status: unknown status '=[/]x [bold]'" in result.output

@@ -56,7 +56,7 @@ def test_small_changes_are_auto_large_ones_and_pauses_go_to_review(fitted):
     assert frame[C.ACTION].tolist()[:4] == ["increase", "increase", "pause", "hold"]
     assert frame[C.DECISION].tolist()[:4] == ["auto", "review", "review", "auto"]
     assert "30% is above the auto-apply limit 15%" in frame[C.REASON][1]
-    assert "pause needs a person" in frame[C.REASON][2]
+    assert "pausing needs a person" in frame[C.REASON][2]
     assert frame[C.RECOMMENDED_BUDGET][2] == 0
     assert frame[C.EXPECTED_SPEND][2] == 0 and frame[C.EXPECTED_GMV][2] == 0
     # Forecast columns agree with the model at the recommended point.
@@ -82,8 +82,11 @@ def test_reason_quotes_capped_days_and_marginal_roi_against_the_threshold(fitted
     )
     i = int(np.argmax(capped))
     assert capped[i] > 0
-    assert f"capped by budget on {capped[i]} of the last {seen[i]} days" in frame[C.REASON][i]
-    assert "marginal ROI 3.4 vs account threshold 2.1" in frame[C.REASON][i]
+    assert frame[C.REASON][i].startswith(
+        f"capped by its budget on {capped[i]} of the last {seen[i]} days and its marginal ROI 3.40 is above "
+        "the account threshold 2.10"
+    )
+    assert (frame[C.ACTION_LABEL] == "hold").all()
     assert (frame[C.ACTION] == "hold").all() and (frame[C.DECISION] == "auto").all()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -34,9 +35,10 @@ class FakeOAuth:
     clock_offset_s: float
     shop_id: int
     agent_id: int
+    _lock: threading.RLock  # the world's lock (FakeQianchuan sets it)
 
     def issue_auth_code(self) -> str:
-        with self._lock:  # type: ignore[attr-defined]
+        with self._lock:
             code = "ac_" + secrets.token_hex(12)
             self.auth_codes[code] = self.now() + 600
             return code
@@ -46,7 +48,7 @@ class FakeOAuth:
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working (a token dying mid-run)."""
-        with self._lock:  # type: ignore[attr-defined]
+        with self._lock:
             for info in self.access.values():
                 info["expires"] = 0.0
 

@@ -37,6 +37,7 @@ from connectors.qianchuan.fake.data import (
     cny,
     parse_params,
 )
+from connectors.qianchuan.fake.reports import FakeReports
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
 
 __all__ = ["FakeAnswer", "FakePlan", "FakeQianchuan", "FakeSettings"]
@@ -61,7 +62,7 @@ class _Bucket:
         return False
 
 
-class FakeQianchuan(FakeOAuth):
+class FakeQianchuan(FakeOAuth, FakeReports):
     """State and endpoint logic of the fake platform. Thread-safe."""
 
     def __init__(self, settings: FakeSettings = FakeSettings(), rules: PlatformRules = PlatformRules()) -> None:
@@ -211,7 +212,7 @@ class FakeQianchuan(FakeOAuth):
 
     def _advertiser(self, params: dict[str, Any]) -> int:
         try:
-            adv = int(params.get("advertiser_id"))
+            adv = int(params.get("advertiser_id", ""))
         except (TypeError, ValueError):
             raise ApiFault(40001, "advertiser_id is required") from None
         if adv not in self.advertisers:
@@ -349,84 +350,6 @@ class FakeQianchuan(FakeOAuth):
                 }
             )
         return self._page(items, params, key="ad_list")
-
-    def _span(self, params: dict[str, Any]) -> tuple[dt.date, dt.date]:
-        try:
-            start = dt.date.fromisoformat(str(params.get("start_date")))
-            end = dt.date.fromisoformat(str(params.get("end_date")))
-        except ValueError:
-            raise ApiFault(40001, "start_date and end_date are required (YYYY-MM-DD)") from None
-        if end < start or (end - start).days + 1 > self.settings.max_report_days:
-            raise ApiFault(40001, f"the date span must be 1-{self.settings.max_report_days} days")
-        return start, end
-
-    def _report_rows(self, adv: int, kind: str, goal: str, start: dt.date, end: dt.date, ad_ids: set[int]):
-        out = []
-        day = start
-        plans = [
-            p
-            for p in self._by_advertiser.get(adv, [])
-            if p.kind == kind
-            and not p.lab_ad
-            and (goal == "ALL" or p.goal == goal)
-            and (not ad_ids or p.ad_id in ad_ids)
-        ]
-        while day <= end:
-            for p in plans:
-                row = self.stats.get((p.ad_id, day))
-                if row is not None:  # rows with no data are omitted
-                    out.append((p, day, row))
-            day += dt.timedelta(days=1)
-        return out
-
-    def _report_ad(self, params: dict[str, Any]) -> FakeAnswer:
-        adv = self._advertiser(params)
-        start, end = self._span(params)
-        fields = params.get("fields")
-        filtering = params.get("filtering")
-        if not isinstance(fields, list) or not isinstance(filtering, dict) or not filtering.get("marketing_goal"):
-            raise ApiFault(40001, "fields and filtering.marketing_goal are required")
-        names = {
-            "stat_cost": "spend",
-            "pay_order_amount": "gmv",
-            "pay_order_count": "orders",
-            "all_order_pay_gmv_7days": "gmv_7d",
-            "all_order_pay_count_7days": "orders_7d",
-            "show_cnt": "shows",
-            "click_cnt": "clicks",
-        }
-        rows = []
-        for p, day, row in self._report_rows(
-            adv, "standard", filtering["marketing_goal"], start, end, {int(i) for i in filtering.get("ad_ids") or []}
-        ):
-            item = {"advertiser_id": adv, "ad_id": p.ad_id, "stat_datetime": f"{day.isoformat()} 00:00:00"}
-            for f in fields:
-                if f in names:
-                    value = row[names[f]]
-                    item[f] = float(value) if isinstance(value, Decimal) else value
-            rows.append(item)
-        return self._page(rows, params, default_size=20)
-
-    def _report_uni(self, params: dict[str, Any]) -> FakeAnswer:
-        adv = self._advertiser(params)
-        start, end = self._span(params)
-        fields = params.get("fields")
-        filtering = params.get("filtering") or {}
-        goal = filtering.get("marketing_goal")
-        if not isinstance(fields, list) or goal not in ("VIDEO_PROM_GOODS", "LIVE_PROM_GOODS"):
-            raise ApiFault(40001, "fields and filtering.marketing_goal are required")
-        rows = []
-        for p, day, row in self._report_rows(adv, "uni", goal, start, end, set()):
-            item = {"advertiser_id": adv, "ad_id": p.ad_id, "stat_datetime": f"{day.isoformat()} 00:00:00"}
-            for f in fields:
-                if f == "stat_cost":
-                    item[f] = int(Decimal(row["spend"]) * 100000)  # 1/1000 fen
-                elif f == "total_pay_order_gmv_for_roi2":
-                    item[f] = float(row["gmv"])
-                elif f == "total_pay_order_count_for_roi2":
-                    item[f] = row["orders"]
-            rows.append(item)
-        return self._page(rows, params, default_size=20)
 
     def _ids(self, params: dict[str, Any], adv: int, limit: int) -> list[FakePlan]:
         ids = params.get("ad_ids")

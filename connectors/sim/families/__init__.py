@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -67,7 +67,8 @@ State = dict[str, np.ndarray]
 class Market(Protocol):
     """A family's ground truth for one scenario and seed (see the module docstring)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def learning_days(self) -> np.ndarray: ...
 
@@ -181,9 +182,10 @@ class EditResets:
         )
 
 
-def stack_rows(rows: list[dict[str, object]], ints: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Per-campaign parameter dicts as arrays ``(n, ...)``; the ``ints`` fields as int64."""
-    fields = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+def stack_rows(rows: list[dict[str, object]], ints: tuple[str, ...]) -> dict[str, Any]:
+    """Per-campaign parameter dicts as arrays ``(n, ...)``; the ``ints`` fields as int64 (keyword arguments
+    of a family's frozen dataclass, hence ``Any``)."""
+    fields: dict[str, np.ndarray] = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     for key in ints:
         fields[key] = fields[key].astype(np.int64)
     return fields

@@ -140,7 +140,9 @@ def _shaded_bid(
     return np.where(np.isfinite(goal), z, Z_LOW)
 
 
-def _unit_spend(z: np.ndarray, price: np.ndarray, sigma: np.ndarray, psi: np.ndarray) -> np.ndarray:
+def _unit_spend(
+    z: np.ndarray, price: np.ndarray | float, sigma: np.ndarray | float, psi: np.ndarray | float
+) -> np.ndarray:
     """Spend per unit on offer when bidding ``z`` sigmas above the rivals' median ``price``."""
     return price * np.exp((1 - psi) * sigma * z + (psi * sigma) ** 2 / 2) * _ndtr(z - psi * sigma)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +46,7 @@ def changes_from_table(table: pd.DataFrame, campaigns: Sequence[CampaignState]) 
     """
     by_id = {c.campaign_id: c for c in campaigns}
     resumes, budgets, bids, pauses = [], [], [], []
+    row: Any  # a named tuple of the recommendation columns
     for cid, row in zip(table.index.astype(str), table.itertuples(index=False), strict=True):
         c = by_id[cid]
         if row.action == "pause":

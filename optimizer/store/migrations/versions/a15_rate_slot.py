@@ -1,7 +1,7 @@
 """rate_slot: the shared rate limits of a fleet of workers (the app's QPS, each advertiser's).
 
 Revision ID: a15_rate_slot
-Revises: 0001
+Revises: a13_alerts
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a15_rate_slot"
-down_revision = "0001"
+down_revision = "a13_alerts"
 branch_labels = None
 depends_on = None
 

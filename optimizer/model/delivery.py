@@ -1,0 +1,208 @@
+"""The delivery half of ``fit``: censored-normal (Tobit) EM on log spend.
+
+The formulation is in ``optimizer.model.fit``'s docstring (**Delivery**). Input is
+the prepared ``Days``; output a ``Delivery`` of per-campaign posteriors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from optimizer.model.normal import mills
+from optimizer.model.pooling import (
+    DEFAULT_GAMMA,
+    GAMMA_BOUNDS,
+    HEADROOM,
+    HEADROOM_SD,
+    PRIOR_SLOPE_WEIGHT,
+    TAU_GAMMA,
+    TAU_TREND,
+    TOBIT_ITERATIONS,
+    dow_effect,
+    trend_prior,
+    unshrunk,
+)
+
+if TYPE_CHECKING:
+    from optimizer.model.features import History
+    from optimizer.model.fit import Days
+    from optimizer.settings import ModelSettings
+
+__all__ = ["Delivery", "fit_delivery"]
+
+
+class Delivery(NamedTuple):
+    """The fitted delivery model (log demand per campaign) and what the efficiency fit reuses."""
+
+    mu: np.ndarray
+    sig2: np.ndarray
+    mu_cov: np.ndarray
+    gamma: np.ndarray
+    trend: np.ndarray
+    mean_d: np.ndarray  # (n, T) fitted log demand per observed day
+    z: np.ndarray  # (n, T) log spend less the account's weekday effect
+    cens: np.ndarray  # (n, T) observed and capped
+    dow_volume: np.ndarray  # (n_accounts, 7)
+
+
+def _gamma_bounds(h: History) -> tuple[np.ndarray, np.ndarray]:
+    g_lo = np.array([GAMMA_BOUNDS.get(t, (0, 0))[0] for t in h.bid_type])
+    g_hi = np.array([GAMMA_BOUNDS.get(t, (0, 0))[1] for t in h.bid_type])
+    return g_lo, g_hi
+
+
+def delivery_start(h: History, d: Days) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pooled bid elasticity prior, the weekday-adjusted log spend and the prior level.
+
+    Returns ``gamma_pool`` ``(n,)``, ``z`` ``(n, T)``, ``dow_vol_acct`` ``(n_accounts, 7)``, ``m0`` ``(n,)``.
+    """
+    obs, xb, log_spend, acct_type = d.obs, d.xb, d.log_spend, d.acct_type
+    gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
+    unc = obs & ~h.censored
+    n_unc = unc.sum(1)
+    # Prior mean of the bid elasticity of volume: pooled per account and bid type from uncensored days
+    # with bid variation, shrunk to the structural default.
+    xb_c = np.where(unc, xb - (xb * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
+    zb_c = np.where(unc, log_spend - (log_spend * unc).sum(1, keepdims=True) / np.maximum(n_unc[:, None], 1), 0.0)
+    type_count = d.type_count
+    g_num = (
+        np.bincount(acct_type, (xb_c * zb_c).sum(1)) + PRIOR_SLOPE_WEIGHT * np.bincount(acct_type, gamma0) / type_count
+    )
+    g_den = np.bincount(acct_type, (xb_c**2).sum(1)) + PRIOR_SLOPE_WEIGHT
+    g_lo, g_hi = _gamma_bounds(h)
+    gamma_pool = np.clip((g_num / g_den)[acct_type], g_lo, g_hi)
+    z0 = log_spend - gamma_pool[:, None] * xb
+    zmean0 = (z0 * unc).sum(1) / np.maximum(n_unc, 1)
+    dow_vol_acct = dow_effect(d.acct, h.weekday, np.where(unc, z0 - zmean0[:, None], 0.0), unc.astype(float))
+    z = log_spend - dow_vol_acct[d.acct][:, h.weekday]
+
+    with np.errstate(invalid="ignore"):
+        budget_max = np.nanmax(np.where(obs & np.isfinite(h.budget), h.budget, np.nan), axis=1, initial=-np.inf)
+    zmax = np.where(obs, z0, -np.inf).max(axis=1)
+    m0 = np.where(np.isfinite(budget_max) & (budget_max > 0), np.log(np.maximum(budget_max, 1.0)), zmax) + HEADROOM
+    m0 = np.where(np.isfinite(m0), m0, np.log(np.maximum(d.anchor, 1.0)) + HEADROOM)
+    return gamma_pool, z, dow_vol_acct, m0
+
+
+class Tobit(NamedTuple):
+    """The censored-normal regression of log demand on ``(1, x, age)``: sufficient statistics."""
+
+    Ad: np.ndarray  # (n, 3, 3) recency-weighted X'X
+    bd_unc: np.ndarray  # (n, 3) X'z over uncensored days
+    q_unc: np.ndarray  # (n,) z'z over uncensored days
+    rows: np.ndarray  # (m,) campaign of each censored day
+    X_cens: np.ndarray  # (m, 3)
+    z_cens: np.ndarray  # (m,)
+    w_cens: np.ndarray  # (m,) recency weight
+    cnt: np.ndarray  # (n,) recency-weighted observed days
+    info: np.ndarray  # (n, 3, 3) information of the data (a capped day a quarter)
+    md: np.ndarray  # (n, 3) prior mean
+
+    def solve(self, theta_d, sig2, prior_prec):
+        """EM iterations from ``(theta_d, sig2)``; returns the posterior mean, noise variance and covariance."""
+        n = len(sig2)
+        rows, X_cens, z_cens, w_cens = self.rows, self.X_cens, self.z_cens, self.w_cens
+        group_sig2 = 0.09
+        for _ in range(TOBIT_ITERATIONS):
+            sd = np.sqrt(sig2)
+            m_c = np.einsum("mi,mi->m", X_cens, theta_d[rows])
+            sd_c = sd[rows]
+            lam = mills((z_cens - m_c) / sd_c)
+            ez_c = m_c + sd_c * lam
+            ez2_c = m_c**2 + sd_c**2 + sd_c * lam * (z_cens + m_c)
+            b = self.bd_unc + np.stack(
+                [np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1
+            )
+            q = self.q_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
+            lhs = self.Ad / sig2[:, None, None] + prior_prec
+            rhs = b / sig2[:, None] + np.einsum("nij,nj->ni", prior_prec, self.md)
+            theta_new = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
+            ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, self.Ad, theta_new)
+            sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (self.cnt + 3.0), 0.02**2, 4.0)
+            done = (
+                np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
+                and np.max(np.abs(sig2_new - sig2), initial=0.0) < 1e-4
+            )
+            theta_d, sig2 = theta_new, sig2_new
+            if done:
+                break
+        # Uncertainty: every uncensored day counts fully, a capped one a quarter.
+        return theta_d, sig2, np.linalg.inv(self.info / sig2[:, None, None] + prior_prec)
+
+
+def fit_delivery(h: History, d: Days, model: ModelSettings) -> Delivery:
+    """Censored-normal EM on log spend: per campaign level, bid elasticity and trend."""
+    n = h.n
+    obs, xb, none, recency, acct_type = d.obs, d.xb, d.none, d.recency, d.acct_type
+    gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
+    g_lo, g_hi = _gamma_bounds(h)
+    cens = obs & h.censored
+    unc = obs & ~h.censored
+    n_days = len(h.dates)
+    gamma_pool, z, dow_vol_acct, m0 = delivery_start(h, d)
+
+    # log D_it = theta_i . (1, x_it, age_t) + eps: level at the current bid on the last day, the
+    # campaign's own bid elasticity (prior: the pooled one) and its daily trend (prior: none).
+    Xd = np.stack([np.ones((n, n_days)), xb, np.broadcast_to(d.age, (n, n_days))], axis=2)
+    Xd = np.where(obs[:, :, None], Xd, 0.0)
+    Pd = np.zeros((n, 3, 3))
+    Pd[:, 0, 0] = 1.0 / HEADROOM_SD**2
+    Pd[:, 1, 1] = np.where(none, 1e6, 1.0 / TAU_GAMMA**2)
+    Pd[:, 2, 2] = 1.0 / TAU_TREND**2
+    md = np.column_stack([m0, np.where(none, 0.0, gamma_pool), np.zeros(n)])
+    Ad = np.einsum("t,nti,ntj->nij", recency, Xd, Xd)
+    bd_unc = np.einsum("t,nti,nt->ni", recency, np.where(unc[:, :, None], Xd, 0.0), np.where(unc, z, 0.0))
+    rows, cols = np.nonzero(cens)
+    z_cens = z[rows, cols]
+    w_cens = recency[cols]
+    X_cens = Xd[rows, cols]  # (m, 3)
+    tobit = Tobit(
+        Ad=Ad,
+        bd_unc=bd_unc,
+        q_unc=np.where(unc, z * z * recency, 0.0).sum(1),
+        rows=rows,
+        X_cens=X_cens,
+        z_cens=z_cens,
+        w_cens=w_cens,
+        cnt=(obs * recency).sum(1),
+        info=np.einsum("nti,ntj->nij", np.where(unc[:, :, None], Xd, 0.0), Xd)
+        + 0.25 * np.einsum("nti,ntj->nij", np.where(cens[:, :, None], Xd, 0.0), Xd),
+        md=md,
+    )
+    b_start = bd_unc + np.stack(
+        [np.bincount(rows, w_cens * z_cens * X_cens[:, k], minlength=n) for k in range(3)], axis=1
+    )
+    theta_d = np.linalg.solve(Ad / 0.09 + Pd, (b_start / 0.09 + np.einsum("nij,nj->ni", Pd, md))[:, :, None])[:, :, 0]
+    sig2 = np.full(n, 0.09)
+
+    # Empirical Bayes for the trend: a first pass with a wide prior, then the account's spread of
+    # trends (method of moments) is the prior of the second; an account without drift gets none.
+    theta_d, sig2, mu_cov = tobit.solve(theta_d, sig2, Pd)
+    # The account's bid elasticity: the precision-weighted mean of its campaigns' own (censoring handled
+    # by the EM; a pool of uncensored days alone is biased low, a high bid being likelier to hit the cap),
+    # with the structural default counted as one campaign.
+    type_count = d.type_count
+    g_own, g_var = unshrunk(theta_d[:, 1], mu_cov[:, 1, 1], md[:, 1], TAU_GAMMA**2)
+    g_w = np.where(none | (d.days < model.min_history_days), 0.0, 1.0 / (g_var + TAU_GAMMA**2))
+    g_pool = (np.bincount(acct_type, g_w * g_own) + np.bincount(acct_type, gamma0) / type_count / TAU_GAMMA**2) / (
+        np.bincount(acct_type, g_w) + 1.0 / TAU_GAMMA**2
+    )
+    md[:, 1] = np.where(none, 0.0, np.clip(g_pool[acct_type], g_lo, g_hi))
+    tau_trend2 = (
+        trend_prior(d.acct, theta_d[:, 2], mu_cov[:, 2, 2], d.days >= model.min_history_days, TAU_TREND**2) / d.shrink
+    )
+    Pd[:, 2, 2] = 1.0 / tau_trend2
+    theta_d, sig2, mu_cov = tobit.solve(theta_d, sig2, Pd)
+    return Delivery(
+        mu=theta_d[:, 0],
+        sig2=sig2,
+        mu_cov=mu_cov,
+        gamma=np.where(none, 0.0, np.clip(theta_d[:, 1], g_lo, g_hi)),
+        trend=theta_d[:, 2],
+        mean_d=np.einsum("nti,ni->nt", Xd, theta_d),
+        z=z,
+        cens=cens,
+        dow_volume=dow_vol_acct,
+    )

@@ -1,0 +1,101 @@
+"""What a simulation leaves on disk, and its terminal summary.
+
+``write_outputs`` writes the three CSVs (UTF-8 with BOM, byte-identical for the
+same scenario, seed, days and policies) and the chart; ``render_summary`` is the
+summary as a rich table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optimizer.simulate.loop import SimulationResult
+
+__all__ = ["OUTPUT_FILES", "render_summary", "write_outputs"]
+
+OUTPUT_FILES = {
+    "days": "simulation_days.csv",
+    "campaign_days": "simulation_campaign_days.csv",
+    "summary": "simulation_summary.csv",
+    "chart": "simulation.png",
+}
+
+
+def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
+    """Write the three CSVs (UTF-8 with BOM) and the chart; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {key: out_dir / name for key, name in OUTPUT_FILES.items()}
+    for key, frame in (("days", result.days), ("campaign_days", result.campaign_days), ("summary", result.summary)):
+        tmp = files[key].with_suffix(".csv.tmp")
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
+        tmp.replace(files[key])
+    _chart(result, files["chart"])
+    return files
+
+
+def _chart(result: SimulationResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_gmv, ax_roi) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, dpi=100)
+    try:
+        for name, frame in result.days.groupby("policy", sort=False):
+            style = {"oracle": "--", "hold": ":"}.get(str(name), "-")
+            ax_gmv.plot(frame["day"], frame["cumulative_gmv"] / 1e4, style, label=str(name), linewidth=1.8)
+            ax_roi.plot(frame["day"], frame["roi"], style, label=str(name), linewidth=1.4)
+        ax_gmv.set_ylabel("cumulative GMV (10k CNY)")
+        ax_gmv.set_title(f"Dry-run simulation: scenario {result.scenario}, market {result.market}, seed {result.seed}")
+        ax_gmv.legend(loc="upper left")
+        ax_gmv.grid(alpha=0.3)
+        ax_roi.set_ylabel("daily ROI (GMV / spend)")
+        ax_roi.set_xlabel("day")
+        ax_roi.grid(alpha=0.3)
+        fig.tight_layout()
+        tmp = path.with_suffix(".png.tmp")
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+        tmp.replace(path)
+    finally:
+        plt.close(fig)
+
+
+def _market_of(summary: pd.DataFrame) -> str:
+    return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
+
+
+def render_summary(summary: pd.DataFrame) -> Any:
+    """The summary as a rich ``Table`` for the terminal."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
+    for h in heads:
+        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
+    r: Any
+    for r in summary.itertuples(index=False):
+        table.add_row(
+            str(r.policy),
+            "-" if r.gain != r.gain else f"{r.gain:.2f}",
+            f"{r.capture_pct:.1f}%",
+            f"{r.spend:,.0f}",
+            f"{r.gmv:,.0f}",
+            f"{r.roi:.2f}",
+            f"{r.pct_of_oracle_gmv:.1f}%",
+            f"{r.lift_vs_hold_pct:+.1f}%",
+            f"{r.lift_vs_rules_pct:+.1f}%",
+            f"{r.contract_breaks}",
+            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
+        )
+    return table

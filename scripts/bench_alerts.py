@@ -1,0 +1,197 @@
+"""Benchmark: anomaly alerts on the simulated platform with injected anomalies.
+
+    nice .venv/bin/python scripts/bench_alerts.py [--scenario demo] [--seeds 5] [--days 28] [--per-kind 3]
+
+For each seed the simulated account gets ``--per-kind`` anomalies of each kind
+(``connectors.sim.anomaly``: conversion halves, a campaign stops delivering,
+pacing triples, a runaway plan with spend x2.5 and ROI x0.4) on random
+campaigns and days, through the scenario's ``[[anomaly]]`` table. Every day the
+real daily job runs (pull, fit, checks, solve, apply) and then ``spendopt
+watch``'s poller runs every 30 minutes of the simulated day.
+
+Detected:
+* daily: the run that first checks a whole anomalous day has an alert for the
+  campaign (conversion: the anomaly's first day; stop: its first full day;
+  runaway: its day);
+* intraday (stop, pacing, runaway): a watch alert for the campaign at one of
+  the first two polls after the onset.
+
+False alerts: new alerts (daily and watch) on campaign-days with no anomaly
+(nor in the 3 days after one), per 100 such campaign-days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+POLLS = 48
+KINDS = ("conversion", "stop", "pacing", "runaway")
+
+
+def pick_anomalies(scenario, seed: int, days: int, per_kind: int):
+    import numpy as np
+
+    from connectors.sim.anomaly import AnomalySpec
+
+    rng = np.random.default_rng([seed, 13])
+    live = [
+        c for c in scenario.campaigns if c.start_day < 0 and c.status == "active" and min(c.budget, c.demand) >= 600
+    ]
+    busy: set[tuple[str, int]] = set()
+    out = []
+    for kind in KINDS:
+        pool = [c for c in live if c.bid_type == "roi"] if kind == "runaway" else live
+        placed = tries = 0
+        while placed < per_kind and tries < 10_000:
+            tries += 1
+            c = pool[int(rng.integers(len(pool)))]
+            start = int(rng.integers(3, days - 3))
+            span = {(c.campaign_id, d) for d in range(start - 2, start + 6)}
+            if span & busy:
+                continue
+            busy |= span
+            length = 2 if kind == "stop" else 1
+            at = 0.0 if kind == "conversion" else round(float(rng.uniform(0.3, 0.7)), 3)
+            out.append(AnomalySpec(kind=kind, campaign_id=c.campaign_id, start_day=start, days=length, at=at))
+            placed += 1
+    return tuple(out)
+
+
+def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
+    from connectors.sim import SimulatedPlatform, load_scenario
+    from optimizer.jobs.daily import run_daily
+    from optimizer.jobs.watch import Watcher
+    from optimizer.simulate.loop import simulation_settings
+    from optimizer.store import open_store
+
+    base = load_scenario(preset)
+    anomalies = pick_anomalies(base, seed, days, per_kind)
+    scenario = base.model_copy(update={"anomaly": anomalies})
+    platform = SimulatedPlatform.from_scenario(scenario, seed=seed)
+    settings = simulation_settings(scenario)
+    settings = settings.model_copy(update={"alerts": settings.alerts.model_copy(update=alerts)})
+    engine = open_store(f"sqlite:///{workdir / f'alerts-{seed}.db'}")
+    watcher = Watcher(settings, engine, platform)
+    tz = settings.data.timezone
+    daily_hits: dict[int, set[str]] = {}  # t of the checked day -> campaigns alerted in that run
+    daily_new: list[tuple[int, str]] = []
+    watch_hits: dict[tuple[int, int], set[str]] = {}  # (t, poll) -> campaigns alerted at that poll
+    watch_new: list[tuple[int, str]] = []
+    listed_days = 0
+    for _ in range(days):
+        t, today = platform.day_index, platform.today
+        result = run_daily(settings, platform, engine, today=today, out_dir=workdir / "runs", report=False)
+        for acc in result.accounts:
+            if acc.error:
+                raise SystemExit(f"seed {seed} day {t}: {acc.error}")
+            daily_new += [(t - 1, a.campaign_id, a.kind) for a in acc.alerts]
+        from optimizer.store import list_alerts
+
+        daily_hits[t - 1] = {
+            a.campaign_id
+            for a in list_alerts(engine)
+            if a.source == "daily" and a.data_date == today - dt.timedelta(days=1)
+        }
+        listed_days += sum(1 for c in platform.list_campaigns(scenario.account_id) if c.status != "paused")
+        from zoneinfo import ZoneInfo
+
+        midnight = dt.datetime.combine(today, dt.time(0), tzinfo=ZoneInfo(tz))
+        for k in range(1, POLLS):
+            platform.elapse(k / POLLS)
+            poll = watcher.poll(midnight + dt.timedelta(days=k / POLLS), today=today)
+            watch_new += [(t, a.campaign_id, a.kind) for a in poll.alerts]
+            watch_hits[(t, k)] = {a.campaign_id for a in poll.alerts} | _firing(engine, today)
+        platform.advance_day()
+    return score(anomalies, daily_hits, watch_hits, daily_new, watch_new, listed_days)
+
+
+def _firing(engine, today) -> set[str]:
+    """Campaigns whose watch alert was seen at this poll (new or already open)."""
+    from optimizer.store import list_alerts
+
+    return {a.campaign_id for a in list_alerts(engine, open_only=True) if a.source == "watch" and a.data_date == today}
+
+
+def score(anomalies, daily_hits, watch_hits, daily_new, watch_new, listed_days) -> dict:
+    import math
+
+    detected, total = Counter(), Counter()
+    excluded: set[tuple[str, int]] = set()
+    for a in anomalies:
+        excluded |= {(a.campaign_id, d) for d in range(a.start_day, a.start_day + a.days + 3)}
+        if a.kind in ("conversion", "stop", "runaway"):
+            checked = a.start_day + (1 if a.kind == "stop" and a.at > 0 else 0)
+            total[f"{a.kind} daily"] += 1
+            detected[f"{a.kind} daily"] += a.campaign_id in daily_hits.get(checked, set())
+        if a.kind in ("stop", "pacing", "runaway"):
+            first = math.ceil(a.at * POLLS)
+            polls = [(a.start_day, k) for k in (first, first + 1) if k < POLLS]
+            total[f"{a.kind} intraday"] += 1
+            detected[f"{a.kind} intraday"] += any(a.campaign_id in watch_hits.get(p, set()) for p in polls)
+    false_daily = Counter(k for t, c, k in daily_new if (c, t) not in excluded)
+    false_watch = Counter(k for t, c, k in watch_new if (c, t) not in excluded)
+    normal_days = listed_days - len(excluded)
+    return {
+        "detected": detected,
+        "total": total,
+        "false_daily": false_daily,
+        "false_watch": false_watch,
+        "normal_days": normal_days,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="demo")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--per-kind", type=int, default=3)
+    parser.add_argument("--z", type=float, default=None, help="[alerts] z for this run (default: the setting's)")
+    args = parser.parse_args()
+    overrides = {} if args.z is None else {"z": args.z}
+    detected, total = Counter(), Counter()
+    false_daily, false_watch, normal = Counter(), Counter(), 0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(1, args.seeds + 1):
+            r = run_seed(args.scenario, seed, args.days, args.per_kind, Path(tmp), overrides)
+            detected.update(r["detected"])
+            total.update(r["total"])
+            false_daily.update(r["false_daily"])
+            false_watch.update(r["false_watch"])
+            normal += r["normal_days"]
+            hit, n = sum(r["detected"].values()), sum(r["total"].values())
+            missed = sorted(k for k in r["total"] if r["detected"][k] < r["total"][k])
+            print(
+                f"seed {seed}: {hit}/{n} detected (missed: {', '.join(missed) or 'none'}); "
+                f"false daily {dict(r['false_daily'])}, watch {dict(r['false_watch'])}",
+                flush=True,
+            )
+    z = args.z if args.z is not None else "default"
+    print(f"\n{args.scenario}, {args.seeds} seeds x {args.days} days, z = {z}, {time.perf_counter() - started:.0f} s")
+    print("| anomaly | check | detected | rate |\n|---|---|---|---|")
+    for key in sorted(total):
+        kind, check = key.split()
+        print(f"| {kind} | {check} | {detected[key]}/{total[key]} | {detected[key] / total[key]:.0%} |")
+    hit, n = sum(detected.values()), sum(total.values())
+    print(f"| all | | {hit}/{n} | {hit / n:.1%} |")
+    per100 = 100 / max(normal, 1)
+    fd, fw = sum(false_daily.values()), sum(false_watch.values())
+    print(
+        f"\nfalse alerts on {normal} normal campaign-days: daily {fd} ({fd * per100:.2f} per 100), "
+        f"watch {fw} ({fw * per100:.2f} per 100), total {(fd + fw) * per100:.2f} per 100"
+    )
+    print(f"false alerts by kind: daily {dict(false_daily)}, watch {dict(false_watch)}")
+
+
+if __name__ == "__main__":
+    main()
