@@ -141,6 +141,14 @@ def _with_connector(settings, name: str):
     return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
+def _held_text(held) -> str:
+    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
+    from optimizer.i18n import t
+
+    key = "safety.held_done" if held.state == "done" else "safety.held_live"
+    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
+
+
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
     from rich.markup import escape
@@ -151,6 +159,8 @@ def _print_daily(results) -> None:
     for result in results:
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
+        for held in result.held:
+            out.print(escape(t("safety.account_held", account=held.account_id, text=_held_text(held))), soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
@@ -277,7 +287,9 @@ def optimize(
     effective = parse_date(date)
     con = console()
     with con.status("optimizing") as status:
-        result = run_optimize(input, output, settings, effective, progress=status.update, report=report)
+        result = run_optimize(
+            input, output, settings, effective, progress=status.update, report=report, backtest=report or verbose
+        )
     from rich.markup import escape
 
     from optimizer.i18n import t
@@ -285,6 +297,9 @@ def optimize(
     counts = result.frame["action"].value_counts().to_dict()
     roi = f"{result.expected_gmv / result.expected_spend:.2f}" if result.expected_spend else "-"
     words = ", ".join(f"{t('actions.' + k)} {v:,}" for k, v in sorted(counts.items()))
+    if result.conflicts:
+        # the first line says it: the guardrails conflicted and this plan comes as close as it can
+        con.print("[bold yellow]" + escape(" ".join(result.conflicts)) + "[/]", soft_wrap=True)
     con.print(
         escape(
             t(
@@ -311,6 +326,10 @@ def optimize(
     )
     for note in result.notes:
         con.print(f"[yellow]{t('cli.note')}:[/] {escape(note)}")
+    if verbose and result.slope_checks:
+        con.print(escape(t("decisions.backtest_head")))
+        for check in result.slope_checks:
+            con.print("  " + escape(check.sentence), soft_wrap=True)
     for path in result.paths:
         con.print(t("cli.wrote", path=path))
 
@@ -396,6 +415,9 @@ def audit(
 @command
 def schedule(
     once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="stop after this many runs (default: until stopped)")
+    ] = None,
     print_systemd: Annotated[
         bool, typer.Option("--print-systemd", help="print a systemd unit and a cron line, then exit")
     ] = False,
@@ -422,12 +444,15 @@ def schedule(
     stop_on_signals(stop)
 
     def job():
-        with notifier_from_settings(ctx.settings) as notifier:
-            outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
-        for result in outcome.results:
-            _print_daily([result])
-        if outcome.outcome != "ok":
-            console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
+        from optimizer.i18n import use_language
+
+        with use_language(ctx.settings.ui.language):  # the scheduler runs the job in its own thread
+            with notifier_from_settings(ctx.settings) as notifier:
+                outcome = run_once(ctx.settings, ctx.engine, notifier=notifier, stop=stop)
+            for result in outcome.results:
+                _print_daily([result])
+            if outcome.outcome != "ok":
+                console(stderr=True).print(f"[red]{outcome.outcome}[/] {outcome.message}", markup=True, soft_wrap=True)
         return outcome
 
     if once:
@@ -442,6 +467,7 @@ def schedule(
         on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
         on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
         stop=stop,
+        runs=runs,
     )
 
 

@@ -159,11 +159,15 @@ def write_report(
     channels: Path,
     png_names: tuple[str, str] | None = None,
     top_n: int = 12,
+    notices: tuple[str, ...] = (),
+    checks: tuple = (),
 ) -> None:
     """Draw ``curves`` and ``channels`` (PNG) and the ``html`` page that shows them.
 
     ``png_names`` are the names the page links to (default: the PNGs' own names),
     for callers that write to temporary files and rename them afterwards.
+    ``notices`` (guardrail conflicts, guardrails out of reach) open the page;
+    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest.
     """
     import matplotlib
 
@@ -178,11 +182,25 @@ def write_report(
         _curves(history, model, frame, Path(curves), top_n, font)
         table = _channels(history, frame, Path(channels))
     names = png_names or (Path(curves).name, Path(channels).name)
-    Path(html).write_text(_page(frame, table, names, font), encoding="utf-8")
+    Path(html).write_text(_page(frame, table, names, font, notices, checks), encoding="utf-8")
 
 
-def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font: str | None) -> str:
+def _page(
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    names: tuple[str, str],
+    font: str | None,
+    notices: tuple[str, ...] = (),
+    checks: tuple = (),
+) -> str:
     esc = html.escape
+    notice_html = "".join(f'<p class="notice">{esc(n)}</p>' for n in notices)
+    backtest_html = ""
+    if checks:
+        from optimizer.i18n import t
+
+        items = "".join(f"<li>{esc(c.sentence)}</li>" for c in checks)
+        backtest_html = f"<h2>{esc(t('decisions.backtest_head'))}</h2><ul>{items}</ul>"
     counts = frame["action"].value_counts().to_dict()
     review = int((frame["decision"] == "review").sum())
     spend = frame["expected_spend"].sum()
@@ -220,14 +238,15 @@ def _page(frame: pd.DataFrame, table: pd.DataFrame, names: tuple[str, str], font
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
-<h1>spendopt recommendations for {date}</h1>
+td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}
+.notice{{background:#fff3cd;border:1px solid #e0b000;padding:6px 10px}}</style></head><body>
+<h1>spendopt recommendations for {date}</h1>{notice_html}
 <p>run {run_id}: {len(frame)} campaigns; actions {esc(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))};
 {review} for review. Expected spend {spend:,.2f}, expected GMV {gmv:,.2f}
 (ROI {gmv / spend if spend else float("nan"):.2f}).</p>{note}
 <h2>Budget by channel</h2><img src="{esc(names[1])}" alt="budget by channel">
 <table><tr><th>channel</th><th>today</th><th>recommended</th></tr>{rows}</table>
-<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">
+<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">{backtest_html}
 <h2>Largest campaigns</h2><table><tr><th>campaign_id</th><th>name</th><th>action</th><th>budget now</th>
 <th>recommended</th><th>expected ROI</th><th>marginal ROI</th><th>decision</th><th>reason</th></tr>{lines}</table>
 </body></html>

@@ -63,6 +63,15 @@ class BudgetSettings(_Section):
         Decimal(300), ge=0, description="a live campaign's budget is 0 (paused) or at least this"
     )
     max_change_pct: float = Field(30, gt=0, le=100, description="a campaign's budget moves at most this much per day")
+    resume_after_days: int = Field(
+        3,
+        ge=0,
+        le=60,
+        description=(
+            "a campaign paused fewer than this many days ago is not resumed unless its forecast ROI rose by a "
+            "fifth or more (hysteresis: no pause today and resume tomorrow; 0 = off)"
+        ),
+    )
 
 
 class BidSettings(_Section):
@@ -82,6 +91,32 @@ class ObjectiveSettings(_Section):
             "in the forecast's standard deviation, so the optimizer does not make large moves on noise"
         ),
     )
+    floor_confidence: float = Field(
+        0.8,
+        ge=0.5,
+        lt=1,
+        description=(
+            "the plan meets roi_floor with this probability under the forecast's own uncertainty "
+            "(a chance constraint; 0.5 = plan exactly to the forecast)"
+        ),
+    )
+    guardrail_priority: tuple[
+        Literal["objective.roi_floor", "channel.max_share", "channel.min_share"],
+        Literal["objective.roi_floor", "channel.max_share", "channel.min_share"],
+        Literal["objective.roi_floor", "channel.max_share", "channel.min_share"],
+    ] = Field(
+        ("objective.roi_floor", "channel.max_share", "channel.min_share"),
+        description=(
+            "when these soft guardrails cannot all hold, the plan keeps them in this order (the last is relaxed "
+            "first, by the least that makes a plan); steps, minimum budget, total and platform rules always hold"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _priority_names_each_once(self) -> ObjectiveSettings:
+        if len(set(self.guardrail_priority)) != 3:
+            raise ValueError("guardrail_priority must name each of its three guardrails once")
+        return self
 
 
 class ChannelSettings(_Section):
@@ -130,6 +165,37 @@ class ModelSettings(_Section):
     hold_bids_in_learning: bool = Field(True, description="new campaigns and campaigns in learning keep their bids")
     bid_settle_days: int = Field(
         0, ge=0, le=30, description="days a campaign keeps a new bid before its bid moves again (0 = any day)"
+    )
+    test_step_pct: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description=(
+            "the few campaigns whose bid never varied that are tested each day may move their bid this much "
+            "(0 = no tests; see optimizer/decide/bid_tests.py)"
+        ),
+    )
+    unidentified_bid_step_pct: float = Field(
+        3.0,
+        ge=0,
+        le=100,
+        description="a campaign whose bid never varied and is not under test moves its bid at most this much",
+    )
+    test_campaigns_share: float = Field(
+        0.1, ge=0, le=1, description="at most this share of the campaigns with a bid is tested on one day (at least 1)"
+    )
+    test_cost_share: float = Field(
+        0.003,
+        ge=0,
+        le=0.1,
+        description="the day's bid tests together put at most this share of the account's expected GMV at stake",
+    )
+    level_shifts: bool = Field(
+        True,
+        description=(
+            "a channel whose yesterday was far from its usual forecast error (a sale, a drop, going dark) has "
+            "that shift in tomorrow's forecast, and only while the newest day shows it (optimizer/model/shifts.py)"
+        ),
     )
     half_life_days: float = Field(
         7.0, gt=0, le=365, description="a day's weight in the fit halves every this many days back (curves drift)"
@@ -249,6 +315,9 @@ class JobSettings(_Section):
     sim_seed: int = Field(1, ge=0, description="seed of the simulated account")
     history_days: int = Field(56, ge=14, le=400, description="days of history pulled on first run and fitted on")
     output_dir: str | None = Field(None, description="where run folders go; absent = <data dir>/runs")
+    lease_s: float = Field(
+        120, ge=5, le=3600, description="a run's key on its account-day expires this long after its last renewal"
+    )
 
 
 class WorkerSettings(_Section):

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from connectors.durable import fsync_dir as _fsync_dir
 from connectors.errors import AuthError
 
 __all__ = ["KEY_ENV", "TokenSet", "TokenStore", "new_key"]
@@ -189,16 +190,3 @@ class TokenStore:
     def clear(self) -> None:
         for p in (self.path, self._new, self._prev):
             p.unlink(missing_ok=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -31,6 +31,11 @@ moves the clock within the day so rules that depend on today's spend can be
 exercised. The day's outcome is realised by ``advance_day`` with the settings in
 force at its end. State round-trips through ``save`` / ``load`` (JSON), the
 family's name and hidden state included.
+
+Durability: when ``journal`` is set, every write call hands it the accepted
+changes (``{"op", "t", "campaign_id", "value", "request"}``) before it answers;
+``replay`` redoes such entries (and ``{"op": "advance"}``) on a loaded state.
+``connectors.sim.account`` keeps that journal on disk.
 """
 
 from __future__ import annotations
@@ -112,6 +117,7 @@ class SimulatedPlatform:
         self._records: dict[int, dict[str, list[Any]]] = {}
         self._requests = 0
         self._t = -scenario.history_days
+        self.journal: Callable[[list[dict[str, Any]]], None] | None = None
         self._build_history()
 
     # ------------------------------------------------------------------ setup
@@ -355,24 +361,41 @@ class SimulatedPlatform:
             bid_type=c.bid_type,
             rules=self.rules,
         )
-        self._budget[i] = float(change.budget)
-        self._changes_today[i] += 1
-        self._restart_learning(i, self._budget[i], self._bid[i])
-        return f"{change.budget:.2f}"
+        return self._set("budget", i, f"{change.budget:.2f}")
 
     def _apply_bid(self, change: BidChange) -> str:
         i = self._find(change)
         c = self.scenario.campaigns[i]
         check_bid_update(c.campaign_id, c.bid_type, change.bid, budget=_money(self._budget[i]), rules=self.rules)
-        new = float(change.bid)
-        self._restart_learning(i, self._budget[i], new)
-        self._bid[i] = new
-        return f"{change.bid:.2f}"
+        return self._set("bid", i, f"{change.bid:.2f}")
 
     def _apply_status(self, change: StatusChange) -> str:
-        i = self._find(change)
-        self._paused[i] = change.status == "paused"
-        return change.status
+        return self._set("status", self._find(change), change.status)
+
+    def _set(self, field: str, i: int, value: str) -> str:
+        """Make one accepted change (also what ``replay`` does with a journal entry)."""
+        if field == "budget":
+            self._budget[i] = float(value)
+            self._changes_today[i] += 1
+            self._restart_learning(i, self._budget[i], self._bid[i])
+        elif field == "bid":
+            new = float(value)
+            self._restart_learning(i, self._budget[i], new)
+            self._bid[i] = new
+        else:
+            self._paused[i] = value == "paused"
+        return value
+
+    def replay(self, entry: dict[str, Any]) -> None:
+        """Redo one journal entry (``journal`` receives them): an accepted write or a day's end."""
+        if entry["op"] == "advance":
+            for _ in range(int(entry.get("days", 1))):
+                self.advance_day()
+            return
+        if int(entry["t"]) != self._t:
+            raise ValueError(f"journal entry for day {entry['t']} replayed on day {self._t}")
+        self._set(entry["op"], self._index[entry["campaign_id"]], entry["value"])
+        self._requests = max(self._requests, int(entry.get("request", 0)))
 
     def _write(self, changes: Sequence[Change], apply: Callable[[Any], str], strict: bool) -> list[WriteResult]:
         snapshot = (
@@ -383,6 +406,7 @@ class SimulatedPlatform:
             self._changes_today.copy(),
         )
         results = []
+        accepted: list[dict[str, Any]] = []
         for change in changes:
             self._requests += 1
             request_id = f"sim-{self._t}-{self._requests}"
@@ -395,6 +419,10 @@ class SimulatedPlatform:
                 results.append(WriteResult(change=change, ok=False, request_id=request_id, error=str(exc)))
             else:
                 results.append(WriteResult(change=change, ok=True, platform_value=value, request_id=request_id))
+                entry = {"op": change.kind, "t": self._t, "campaign_id": change.campaign_id, "value": value}
+                accepted.append({**entry, "request": self._requests})
+        if accepted and self.journal is not None:
+            self.journal(accepted)  # durable before the call answers, like a real platform
         return results
 
     def update_budgets(self, changes: Sequence[BudgetChange], *, strict: bool = False) -> list[WriteResult]:
@@ -477,4 +505,5 @@ class SimulatedPlatform:
         self._records = {int(t): {k: list(v) for k, v in rec.items()} for t, rec in state["records"].items()}
         self._requests = int(state["requests"])
         self._t = int(state["t"])
+        self.journal = None
         return self

@@ -29,8 +29,17 @@ recommendation"). A campaign in its learning phase keeps its bid unless a
 reviewer approved the row (docs/qianchuan.md 4.4/4.5: a bid edit restarts learning
 and can forfeit the cost guarantee); its budget change still goes.
 
-Pending rows that earlier runs left for this account and that this run does
-not plan again are settled first, against the same read of the platform.
+Reconcile first: before planning, every pending row earlier runs left for
+this account is settled against the same read of the platform (confirmed when
+it shows ``after``; failed "not applied" when it still shows ``before``;
+failed naming what it shows otherwise), except rows of a run that holds a live
+lease (its call may be in flight). A pending row is never taken over; a failed
+one is, when the platform still shows its ``before``.
+
+Unattended rows (``total_limit``): cuts go first and a raise goes only when cuts
+already applied fund it, so the account's budget total stays within the limit
+after every call. A field that did move today (a failed row the platform took
+anyway) moves again only within ``step_pct`` of its start-of-day value.
 
 Exactly-once (``optimizer.act.audit``): before a call each change gets a pending
 ``change_log`` row under ``change_key``. A confirmed key is never sent again.
@@ -50,8 +59,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -101,7 +111,7 @@ class ApplyReport(BaseModel):
     def summary(self) -> str:
         parts = [
             f"{self.count(o)} {o.replace('_', ' ')}"
-            for o in ("planned", "confirmed", "already_applied", "failed", "pending", "skipped")
+            for o in ("planned", "confirmed", "already_applied", "not_applied", "failed", "pending", "skipped")
             if self.count(o)
         ]
         return ", ".join(parts) or "nothing to apply"
@@ -134,16 +144,21 @@ class _Sender:
         run_id: str,
         effective_date: dt.date,
         clock: Callable[[], dt.datetime],
+        *,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self.engine, self.connector, self.run_id = engine, connector, run_id
-        self.effective_date, self.clock = effective_date, clock
+        self.effective_date, self.clock, self.guard = effective_date, clock, guard
         self.results: list[ItemResult] = []
         self.auth_error: str | None = None
+
+    def skip(self, change: PlannedChange, message: str) -> None:
+        self._result(change, "skipped", message)
 
     def _result(
         self, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None
     ) -> None:
-        self.results.append(_change_item(change, outcome, message, request_id))
+        self.results.append(ItemResult.for_change(change, outcome, message, request_id))
 
     def confirm_unsent(self, changes: Sequence[PlannedChange]) -> None:
         audit.settle_many(self.engine, [audit.Outcome(c.change_key, "confirmed") for c in changes], self.clock())
@@ -160,6 +175,8 @@ class _Sender:
             for change in changes:
                 self._result(change, "skipped", f"not sent: {self.auth_error}")
             return set()
+        if self.guard is not None:
+            self.guard()
         claimed = set(
             audit.record_pending(
                 self.engine, [_row_for_log(c, self.run_id, self.effective_date) for c in changes], self.clock()
@@ -187,6 +204,8 @@ class _Sender:
         return self._settle(mine, answers)
 
     def _call(self, changes: Sequence[PlannedChange]) -> list[WriteResult]:
+        if self.guard is not None:
+            self.guard()  # the run still owns its key (raises when it lost it: nothing is sent)
         kind = changes[0].field
         batch = [c.to_change() for c in changes]
         if kind == "budget":
@@ -270,13 +289,18 @@ class _Sender:
         return ok
 
 
-def _settle_leftovers(
-    engine: Engine, account_id: str, states: dict[str, CampaignState], planned: set[str], now: dt.datetime
+def _settle_earlier(
+    engine: Engine, account_id: str, states: dict[str, CampaignState], run_id: str, now: dt.datetime
 ) -> list[ItemResult]:
-    """Settle pending rows of earlier runs that this run does not plan again (the planned ones are handled inline)."""
-    leftovers = [
-        r for r in audit.read_log(engine, account_id=account_id, state="pending") if r.change_key not in planned
-    ]
+    """Reconcile first: settle the pending rows earlier runs left for this account by the platform's read.
+
+    Rows of a run that still holds a live lease (``optimizer.store.lease``) are
+    left alone: their call may be in flight.
+    """
+    from optimizer.store.lease import live_run_ids
+
+    live = live_run_ids(engine, now=now) - {run_id}
+    leftovers = [r for r in audit.read_log(engine, account_id=account_id, state="pending") if r.run_id not in live]
     outcomes = {o.key: o for o in audit.settle_from_states(engine, leftovers, states, now)}
     return [
         ItemResult(
@@ -285,12 +309,186 @@ def _settle_leftovers(
             field=r.field,
             before=r.before,
             after=r.after,
-            outcome=outcomes[r.change_key].state,
+            outcome=_settled_outcome(outcomes[r.change_key]),
             message=f"left pending by run {r.run_id} for {r.effective_date}: "
             + (outcomes[r.change_key].error or "the platform shows it: confirmed by read-back"),
         )
         for r in leftovers
     ]
+
+
+def _settled_outcome(outcome: audit.Outcome) -> Outcome:
+    """A settled row as an item: "not applied" (the platform still shows before) is a fact, not a failure."""
+    if outcome.state == "failed" and (outcome.error or "").startswith("not applied"):
+        return "not_applied"
+    return outcome.state
+
+
+class _TotalKeeper:
+    """Unattended budget changes keep the account's budget total within ``limit`` after every call.
+
+    Cuts go first; a raise goes only when the cuts already confirmed fund it.
+    ``total`` counts the budgets of capped campaigns that are not paused; a
+    raise whose outcome is unknown (pending) stays counted, a refused one is
+    taken back. A first cap on an uncapped campaign only lowers what it may
+    spend: it is sent with the cuts and counts nothing.
+    """
+
+    def __init__(self, total: Decimal, limit: Decimal) -> None:
+        self.total, self.limit = total, limit
+
+    @classmethod
+    def for_account(cls, states: dict[str, CampaignState], limit: Decimal | str) -> _TotalKeeper:
+        total = sum((s.budget for s in states.values() if s.budget is not None and s.status != "paused"), Decimal(0))
+        return cls(total, total if limit == "today" else Decimal(str(limit)))
+
+    def send(self, sender: _Sender, changes: Sequence[PlannedChange]) -> set[str]:
+        def delta(c: PlannedChange) -> Decimal:
+            return Decimal(c.after) - Decimal(c.before) if c.before is not None else Decimal(0)
+
+        cuts = [c for c in changes if delta(c) <= 0]
+        ok = sender.send(cuts)
+        self.total += sum((delta(c) for c in cuts if c.campaign_id in ok), Decimal(0))
+        funded = []
+        for change in (c for c in changes if delta(c) > 0):
+            if self.total + delta(change) > self.limit:
+                sender.skip(
+                    change,
+                    f"not sent: a raise goes only when cuts already applied fund it (total {self.total:.2f} "
+                    f"+ {delta(change):.2f} would pass {self.limit:.2f})",
+                )
+                continue
+            funded.append(change)
+            self.total += delta(change)
+        went = sender.send(funded)
+        failed = {(r.campaign_id, r.field) for r in sender.results if r.outcome in ("failed", "skipped")}
+        self.total -= sum(
+            (delta(c) for c in funded if c.campaign_id not in went and (c.campaign_id, c.field) in failed), Decimal(0)
+        )
+        return ok | went
+
+
+def _beyond_step(
+    change: PlannedChange, log: dict[str, audit.ChangeRecord], step_pct: Mapping[str, float] | None
+) -> str | None:
+    """Why a second move of a field on one day goes too far (None if it does not).
+
+    A field whose earlier change today did reach the platform (logged failed, the
+    platform moved anyway) moves again only within the step of its start-of-day value.
+    """
+    rec = log.get(change.change_key)
+    if step_pct is None or rec is None or change.field not in step_pct or rec.before is None:
+        return None
+    start = Decimal(rec.before)
+    if start <= 0 or change.before == rec.before:
+        return None
+    pct = abs(Decimal(change.after) - start) / start * 100
+    if pct > Decimal(str(step_pct[change.field])) + Decimal("0.001"):
+        return (
+            f"not sent: {change.field} already moved today ({rec.before} -> {change.before}); {change.after} is "
+            f"{pct:.1f}% from its start-of-day value, more than the {step_pct[change.field]:g}% step"
+        )
+    return None
+
+
+def _dry_items(to_confirm: list[PlannedChange], queues: list[list[PlannedChange]]) -> list[ItemResult]:
+    items = [
+        ItemResult.for_change(c, "planned", "would be confirmed by read-back (not sent again)") for c in to_confirm
+    ]
+    items.extend(ItemResult.for_change(c, "planned", c.reason) for queue in queues for c in queue)
+    return items
+
+
+def _unique_rows(account_id: str, rows: list[RowToApply]) -> tuple[list[RowToApply], list[ItemResult]]:
+    unique: dict[str, RowToApply] = {}
+    skipped = []
+    for row in rows:
+        if row.campaign_id in unique:
+            skipped.append(
+                ItemResult(
+                    account_id=account_id,
+                    campaign_id=row.campaign_id,
+                    outcome="skipped",
+                    message="the campaign appears twice in the rows; only the first is applied",
+                )
+            )
+        else:
+            unique[row.campaign_id] = row
+    return list(unique.values()), skipped
+
+
+class _Options(NamedTuple):
+    run_id: str
+    effective_date: dt.date
+    dry_run: bool
+    clock: Callable[[], dt.datetime]
+    total_limit: Decimal | str | None
+    step_pct: Mapping[str, float] | None
+    guard: Callable[[], None] | None
+
+
+def _apply_account(
+    engine: Engine, connector: Connector, account_id: str, rows: list[RowToApply], opt: _Options
+) -> list[ItemResult]:
+    account_rows, items = _unique_rows(account_id, rows)
+    try:
+        states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
+    except ConnectorError as exc:
+        return items + [
+            ItemResult(
+                account_id=account_id,
+                campaign_id=r.campaign_id,
+                outcome="skipped",
+                message=f"could not read the campaigns from the platform: {exc}",
+            )
+            for r in account_rows
+        ]
+    settled: set[tuple[str, str | None]] = set()
+    if not opt.dry_run:
+        earlier = _settle_earlier(engine, account_id, states, opt.run_id, opt.clock())
+        items.extend(earlier)
+        settled = {(i.campaign_id, i.field) for i in earlier if i.outcome == "confirmed"}
+    keys = [
+        audit.change_key(account_id, r.campaign_id, f, opt.effective_date)
+        for r in account_rows
+        for f in ("budget", "bid", "status")
+    ]
+    log = audit.load_records(engine, keys)
+    queues: list[list[PlannedChange]] = []
+    to_confirm: list[PlannedChange] = []
+    for row in account_rows:
+        send, known, confirm = plan_campaign(row, states.get(row.campaign_id), log, opt.effective_date)
+        items.extend(k for k in known if not (k.outcome == "already_applied" and (k.campaign_id, k.field) in settled))
+        to_confirm.extend(confirm)
+        if send:
+            queues.append(send)
+    if opt.dry_run:
+        return items + _dry_items(to_confirm, queues)
+    sender = _Sender(engine, connector, opt.run_id, opt.effective_date, opt.clock, guard=opt.guard)
+    sender.confirm_unsent(to_confirm)
+    keeper = _TotalKeeper.for_account(states, opt.total_limit) if opt.total_limit is not None else None
+    phase = 0
+    while queues:
+        current = [q[phase] for q in queues if phase < len(q)]
+        if not current:
+            break
+        went_through: set[str] = set()
+        for change in current:
+            why = _beyond_step(change, log, opt.step_pct)
+            if why:
+                sender.skip(change, why)
+        current = [c for c in current if not _beyond_step(c, log, opt.step_pct)]
+        for kind in ("budget", "bid", "status"):
+            batch = [c for c in current if c.field == kind]
+            went_through |= keeper.send(sender, batch) if kind == "budget" and keeper else sender.send(batch)
+        blocked = [q for q in queues if phase < len(q) and q[phase].campaign_id not in went_through]
+        blocked_ids = {id(q) for q in blocked}
+        for queue in blocked:
+            for change in queue[phase + 1 :]:
+                sender.skip(change, f"not sent: the {queue[phase].field} change before it did not go through")
+        queues = [q for q in queues if id(q) not in blocked_ids]
+        phase += 1
+    return items + sender.results
 
 
 def apply_changes(
@@ -302,112 +500,28 @@ def apply_changes(
     effective_date: dt.date,
     dry_run: bool = False,
     clock: Callable[[], dt.datetime] = audit.utc_now,
+    total_limit: Decimal | str | None = None,
+    step_pct: Mapping[str, float] | None = None,
+    guard: Callable[[], None] | None = None,
 ) -> ApplyReport:
     """Send the changes ``rows`` ask for, exactly once, recording each in the audit log.
 
     ``rows``: recommendation rows (contract columns; ``decision``, ``approved``
     and ``reason`` optional), one per campaign. Returns one ``ItemResult`` per
     change (or per skipped campaign). See the module docstring for the rules.
+
+    ``total_limit``: keep each account's budget total within this amount after
+    every call (``"today"``: today's total), for rows nobody reviewed;
+    ``step_pct``: ``{"budget": pct, "bid": pct}``, the step a field that already
+    moved today may not leave; ``guard``: called before every call (the run's
+    lease check: it raises when the run lost its key).
     """
     parsed = plan_rows(rows)
     by_account: dict[str, list[RowToApply]] = defaultdict(list)
     for row in parsed:
         by_account[row.account_id].append(row)
+    opt = _Options(run_id, effective_date, dry_run, clock, total_limit, step_pct, guard)
     items: list[ItemResult] = []
     for account_id, account_rows in by_account.items():
-        account_rows = _first_per_campaign(account_id, account_rows, items)
-        try:
-            states = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
-        except ConnectorError as exc:
-            items.extend(
-                ItemResult(
-                    account_id=account_id,
-                    campaign_id=r.campaign_id,
-                    outcome="skipped",
-                    message=f"could not read the campaigns from the platform: {exc}",
-                )
-                for r in account_rows
-            )
-            continue
-        keys = [
-            audit.change_key(account_id, r.campaign_id, f, effective_date)
-            for r in account_rows
-            for f in ("budget", "bid", "status")
-        ]
-        if not dry_run:
-            items.extend(_settle_leftovers(engine, account_id, states, set(keys), clock()))
-        log = audit.load_records(engine, keys)
-        queues: list[list[PlannedChange]] = []
-        to_confirm: list[PlannedChange] = []
-        for row in account_rows:
-            send, known, confirm = plan_campaign(row, states.get(row.campaign_id), log, effective_date)
-            items.extend(known)
-            to_confirm.extend(confirm)
-            if send:
-                queues.append(send)
-        if dry_run:
-            items.extend(_planned_items(to_confirm, queues))
-            continue
-        sender = _Sender(engine, connector, run_id, effective_date, clock)
-        sender.confirm_unsent(to_confirm)
-        _send_in_phases(sender, queues)
-        items.extend(sender.results)
+        items.extend(_apply_account(engine, connector, account_id, account_rows, opt))
     return ApplyReport(run_id=run_id, effective_date=effective_date, dry_run=dry_run, items=tuple(items))
-
-
-def _first_per_campaign(account_id: str, rows: list[RowToApply], items: list[ItemResult]) -> list[RowToApply]:
-    """The first row of each campaign; a skipped item in ``items`` for each repeat."""
-    unique: dict[str, RowToApply] = {}
-    for row in rows:
-        if row.campaign_id in unique:
-            items.append(
-                ItemResult(
-                    account_id=account_id,
-                    campaign_id=row.campaign_id,
-                    outcome="skipped",
-                    message="the campaign appears twice in the rows; only the first is applied",
-                )
-            )
-        else:
-            unique[row.campaign_id] = row
-    return list(unique.values())
-
-
-def _planned_items(to_confirm: list[PlannedChange], queues: list[list[PlannedChange]]) -> list[ItemResult]:
-    """What a dry run reports: every change it would confirm or send."""
-    planned = [(c, "would be confirmed by read-back (not sent again)") for c in to_confirm]
-    planned += [(c, c.reason) for queue in queues for c in queue]
-    return [_change_item(change, "planned", message) for change, message in planned]
-
-
-def _change_item(change: PlannedChange, outcome: Outcome, message: str, request_id: str | None = None) -> ItemResult:
-    return ItemResult(
-        account_id=change.account_id,
-        campaign_id=change.campaign_id,
-        field=change.field,
-        before=change.before,
-        after=change.after,
-        outcome=outcome,
-        message=message,
-        request_id=request_id,
-    )
-
-
-def _send_in_phases(sender: _Sender, queues: list[list[PlannedChange]]) -> None:
-    """Send each campaign's changes in order, one phase at a time; a failed change blocks the rest of its queue."""
-    phase = 0
-    while queues:
-        current = [q[phase] for q in queues if phase < len(q)]
-        if not current:
-            break
-        went_through: set[str] = set()
-        for kind in ("budget", "bid", "status"):
-            went_through |= sender.send([c for c in current if c.field == kind])
-        blocked = [q for q in queues if phase < len(q) and q[phase].campaign_id not in went_through]
-        blocked_ids = {id(q) for q in blocked}
-        for queue in blocked:
-            for change in queue[phase + 1 :]:
-                why = f"not sent: the {queue[phase].field} change before it did not go through"
-                sender.results.append(_change_item(change, "skipped", why))
-        queues = [q for q in queues if id(q) not in blocked_ids]
-        phase += 1

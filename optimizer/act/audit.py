@@ -183,10 +183,11 @@ def record_pending(engine: Engine, rows: Sequence[dict], now: dt.datetime) -> li
 
     One transaction, committed before the call. A new key is inserted unless
     a concurrent run inserted it first (the UNIQUE key: that run owns it). A
-    pending or failed row with the same key is taken over (new run id, values
-    and reason, error cleared) only if nobody changed it since it was read
-    (optimistic: the update is conditional on the state and run id seen). A
-    confirmed row is never claimed.
+    failed row with the same key is taken over (new run id, values and reason,
+    error cleared) only if nobody changed it since it was read (optimistic: the
+    update is conditional on the state and run id seen). A pending row is never
+    taken over (its call may be in flight: reconcile settles it first), nor a
+    confirmed one.
     """
     claimed: list[str] = []
     keys = [row["change_key"] for row in rows]
@@ -205,8 +206,8 @@ def record_pending(engine: Engine, rows: Sequence[dict], now: dt.datetime) -> li
                 if _insert_new(conn, {**values, "created_at": now}):
                     claimed.append(key)
                 continue
-            if old.state == "confirmed":
-                continue
+            if old.state != "failed":
+                continue  # confirmed: done; pending: another run's call may be in flight (reconcile settles it)
             taken = conn.execute(
                 sa.update(_TABLE)
                 .where(_TABLE.c.change_key == key, _TABLE.c.state == old.state, _TABLE.c.run_id == old.run_id)
@@ -340,7 +341,12 @@ def settle_from_states(
             outcomes.append(Outcome(rec.change_key, "confirmed"))
         elif shown == rec.before:
             outcomes.append(
-                Outcome(rec.change_key, "failed", None, f"did not take effect: the platform still shows {shown}")
+                Outcome(
+                    rec.change_key,
+                    "failed",
+                    None,
+                    f"not applied (did not take effect): the platform still shows {shown}",
+                )
             )
         else:
             outcomes.append(
@@ -356,13 +362,19 @@ def reconcile(
     *,
     account_id: str | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    own_runs: Iterable[str] = (),
 ) -> list[ChangeRecord]:
     """Settle the pending rows (of ``account_id``, or all) by reading the platform back.
 
-    See ``settle_from_states``. Accounts whose campaigns cannot be listed are
-    left pending. Returns the rows settled, as they are now.
+    See ``settle_from_states``. Rows of a run holding a live lease (other than
+    ``own_runs``) are left alone: their call may be in flight. Accounts whose
+    campaigns cannot be listed are left pending. Returns the rows settled, as
+    they are now.
     """
-    pending = read_log(engine, account_id=account_id, state="pending")
+    from optimizer.store.lease import live_run_ids
+
+    live = live_run_ids(engine, now=clock()) - set(own_runs)
+    pending = [r for r in read_log(engine, account_id=account_id, state="pending") if r.run_id not in live]
     by_account: dict[str, list[ChangeRecord]] = {}
     for rec in pending:
         by_account.setdefault(rec.account_id, []).append(rec)

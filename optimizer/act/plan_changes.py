@@ -52,7 +52,7 @@ LEARNING = (
     "(approve it in review to send it anyway)"
 )
 
-Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned"]
+Outcome = Literal["confirmed", "failed", "pending", "skipped", "already_applied", "planned", "not_applied"]
 _CENT = Decimal("0.01")
 
 
@@ -90,6 +90,21 @@ class ItemResult(BaseModel):
     outcome: Outcome
     message: str = ""
     request_id: str | None = None
+
+    @classmethod
+    def for_change(
+        cls, change: PlannedChange, outcome: Outcome, message: str = "", request_id: str | None = None
+    ) -> ItemResult:
+        return cls(
+            account_id=change.account_id,
+            campaign_id=change.campaign_id,
+            field=change.field,
+            before=change.before,
+            after=change.after,
+            outcome=outcome,
+            message=message,
+            request_id=request_id,
+        )
 
 
 # --- rows -> planned changes --------------------------------------------------

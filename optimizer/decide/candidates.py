@@ -22,13 +22,16 @@ Per-campaign rules (``docs/qianchuan.md`` 4.1 and 8; values from
   floor ``ceil100(platform.spend_floor_ratio x spend_today)``;
 * a budget change moves at least ``platform.min_budget_step`` (100) or not at all;
 * budgets are multiples of 10 CNY where the window allows, else whole cents;
-* bid window ``bid x (1 +/- bid.max_change_pct)``, 2 decimals; an ROI target stays
+* bid window ``bid x (1 +/- bid.max_change_pct)`` (narrower where the optional
+  ``bid_step_pct`` column says so: 0 holds the bid), 2 decimals; an ROI target stays
   in ``[min_roi_goal, max_roi_goal]``; a CPA bid is at most the budget;
 * ``locked`` campaigns and campaigns with status ``learning`` only hold;
 * pause (budget 0) is allowed for every active unlocked campaign: it is a status
   change, not a budget edit, so the step limit does not apply to it;
 * a paused campaign holds (stays paused) or resumes inside the budget window
-  around its stored budget (``min_live`` when it has none);
+  around its stored budget (``min_live`` when it has none); one whose
+  ``resume_blocked`` column is true (paused days ago, ``optimizer.decide.hysteresis``)
+  only holds;
 * an unlocked active campaign whose budget is below ``min_live`` may not hold:
   it moves to at least ``min_live`` or pauses;
 * a campaign with no budget cap (``budget`` NaN) may hold uncapped, or receive a
@@ -146,6 +149,8 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
     spend_today = np.nan_to_num(states["spend_today"].to_numpy(dtype=float, na_value=0.0), nan=0.0)
     locked = states["locked"].to_numpy(dtype=bool) | (status == "learning")
     paused = status == "paused"
+    # a campaign paused only days ago stays paused (optimizer.decide.hysteresis)
+    no_resume = paused & (states["resume_blocked"].to_numpy(dtype=bool) if "resume_blocked" in states else False)
     active = ~paused
     capped = np.isfinite(budget0)
 
@@ -162,9 +167,13 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
 
     has_bid = np.isin(bid_type, ("cpa", "roi")) & np.isfinite(bid0) & (bid0 > 0)
     nb = n_bid if q > 0 else 1
-    ratios = np.linspace(-q, q, nb) if nb > 1 else np.zeros(1)
-    bids = np.round(bid0[:, None] * (1 + ratios[None, :]), 2)
-    bids = np.clip(bids, _ceil_cent(bid0 * (1 - q))[:, None], _floor_cent(bid0 * (1 + q))[:, None])
+    # per campaign: the bid window may be narrower (bid tests, bids held: optimizer.decide.bid_tests)
+    q_i = np.full(n, q)
+    if "bid_step_pct" in states:
+        q_i = np.minimum(q_i, np.nan_to_num(states["bid_step_pct"].to_numpy(dtype=float), nan=q * 100) / 100)
+    ratios = np.linspace(-1.0, 1.0, nb)[None, :] * q_i[:, None] if nb > 1 else np.zeros((n, 1))
+    bids = np.round(bid0[:, None] * (1 + ratios), 2)
+    bids = np.clip(bids, _ceil_cent(bid0 * (1 - q_i))[:, None], _floor_cent(bid0 * (1 + q_i))[:, None])
     is_roi = (bid_type == "roi")[:, None]
     bids = np.where(is_roi, np.clip(bids, float(rules.min_roi_goal), float(rules.max_roi_goal)), bids)
     bids = np.round(bids, 2)
@@ -188,7 +197,7 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
     hold_budget = np.where(paused, 0.0, np.where(capped, budget0, np.inf))
     hold_valid = locked | paused | ~capped | (budget0 >= min_live - 1e-9)
     pause_valid = active & ~locked
-    grid_valid &= ~locked[:, None]
+    grid_valid &= ~(locked | no_resume)[:, None]
 
     budget = np.concatenate([hold_budget[:, None], np.zeros((n, 1)), grid_budget], axis=1)
     bid = np.concatenate([bid0[:, None], bid0[:, None], grid_bid], axis=1)

@@ -8,7 +8,9 @@ every quantity is of order one:
   ``channel[c].min_share``): ``a_r[i,j] = sign_r * member_r[i] * B[i,j] / Ts``
   with ``member_r`` the campaigns the row covers (all, or one channel), ``sign``
   ``-1`` for a minimum share; ``Ts = max(T, 1)``;
-* ``objective.roi_floor``: ``a[i,j] = (F s[i,j] - g[i,j]) / Rs``, ``b = 0``.
+* ``objective.roi_floor``: ``a[i,j] = (F s[i,j] - g'[i,j]) / Rs``, ``b = 0``, with
+  ``g' = g - z w_i sd[i,j]`` the GMV less its share of the confidence margin
+  (``optimizer.decide.solve``; ``g' = g`` at ``objective.floor_confidence = 0.5``).
 
 Scores ``vs = v / Vs`` (``-inf`` for invalid candidates). The dual function is
 ``D(y) = b.y + sum_i max_j (vs[i,j] - a[i,j].y)`` for ``y >= 0``; Kelley's cutting
@@ -48,8 +50,11 @@ class CouplingRows:
         return self.member.shape[1]
 
     @classmethod
-    def build(cls, B, spend, gmv, channels, settings, total: float) -> CouplingRows:
+    def build(cls, B, spend, gmv, channels, settings, total: float, floor_gmv=None) -> CouplingRows:
+        """``floor_gmv`` ``(n, k)``: the GMV the ROI row counts (default ``gmv``; the solver passes it less
+        its confidence margin, ``objective.floor_confidence``)."""
         n = len(B)
+        floor_gmv = gmv if floor_gmv is None else floor_gmv
         Ts = max(total, 1.0)
         names, values, cols, rhs = ["budget.total_daily"], [f"{total:,.2f}"], [np.ones(n)], [total / Ts]
         for ch in settings.channel:
@@ -68,7 +73,7 @@ class CouplingRows:
         As, Rs = None, 1.0
         if floor > 0:
             Rs = max(float((gmv + floor * spend).max(axis=1).sum()), 1.0)
-            As = (floor * spend - gmv) / Rs
+            As = (floor * spend - floor_gmv) / Rs
             names.append("objective.roi_floor")
             values.append(f"{floor:g}")
             rhs.append(0.0)

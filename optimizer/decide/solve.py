@@ -12,6 +12,8 @@ Data (``optimizer.decide.candidates``; ``i`` campaign, ``j`` candidate, ``c`` ch
   ``m*(g - kappa*|sd - sd[i,hold]|) - s`` (``"profit"``, ``m = gross_margin``);
   ``kappa = objective.uncertainty_penalty``: moves away from today cost their
   extra uncertainty, so noise does not buy large moves;
+* ``g'[i,j] = g - z w_i sd`` the GMV the floor counts: a floor is a promise kept
+  at ``objective.floor_confidence`` (``z`` its normal quantile; ``floor_margin``);
 * ``T = budget.total_daily`` (absent: today's total ``sum_i B[i,hold]``),
   ``F = objective.roi_floor``, ``lo_c``/``hi_c`` the channels' min/max shares.
 
@@ -24,7 +26,7 @@ spend floor, locked campaigns hold; see ``optimizer.decide.candidates``).
     maximise    sum_ij v[i,j] x[i,j]
     subject to  sum_j x[i,j] = 1                                   for every i  (one choice)
                 sum_ij B[i,j] x[i,j] <= T                          budget.total_daily
-                sum_ij (F s[i,j] - g[i,j]) x[i,j] <= 0             objective.roi_floor
+                sum_ij (F s[i,j] - g'[i,j]) x[i,j] <= 0            objective.roi_floor
                 sum_{i in c, j} B[i,j] x[i,j] <= hi_c T            channel[c].max_share
                 sum_{i in c, j} B[i,j] x[i,j] >= lo_c T            channel[c].min_share
 
@@ -75,7 +77,7 @@ from optimizer.decide.candidates import HOLD, PAUSE, build_candidates, grid_for,
 from optimizer.decide.dual import CouplingRows, diagnose, hits_box, kelley, reduced_scores, restore
 from optimizer.errors import InfeasibleError, OptimizerError
 
-__all__ = ["ALLOCATION_COLUMNS", "STATE_COLUMNS", "Allocation", "SolveStats", "solve"]
+__all__ = ["ALLOCATION_COLUMNS", "STATE_COLUMNS", "Allocation", "SolveStats", "floor_margin", "solve"]
 
 STATE_COLUMNS = ("campaign_id", "channel", "bid_type", "budget", "bid", "status", "spend_today", "locked")
 
@@ -121,6 +123,7 @@ class SolveStats(BaseModel):
     n_candidates: int = Field(ge=0, description="k, candidates per campaign")
     n_in_mip: int = Field(ge=0, description="campaigns decided by the MIP repair")
     notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
+    conflicts: tuple[str, ...] = Field((), description="soft guardrails that could not hold together, as planned")
 
 
 class Allocation(BaseModel):
@@ -196,7 +199,8 @@ def solve(
 
     settings, notes = _reachable_shares(B, valid, channels, settings, total)
     order = _canonical_order(v, B, valid)
-    rows = CouplingRows.build(B[order], spend[order], gmv[order], channels[order], settings, total)
+    floor_gmv = gmv - floor_margin(sd, valid, settings.objective.floor_confidence)
+    rows = CouplingRows.build(B[order], spend[order], gmv[order], channels[order], settings, total, floor_gmv[order])
     vs_scale = max(math.fsum(np.abs(np.where(valid, v, 0.0)).max(axis=1)), 1.0)
     vs = np.where(valid[order], v[order] / vs_scale, -np.inf)
 
@@ -247,6 +251,27 @@ def solve(
         notes=notes,
     )
     return Allocation(table=table, stats=stats)
+
+
+def floor_margin(sd: np.ndarray, valid: np.ndarray, confidence: float) -> np.ndarray:
+    """``(n, k)`` each candidate's share of the ROI floor's confidence margin, ``z w_i sd[i,j]``.
+
+    The plan keeps ``P(total GMV >= F x total spend) >= confidence`` under the
+    forecast's own uncertainty, ``sum g - F sum s >= z sqrt(sum sd^2)`` with
+    ``z`` the normal quantile of ``confidence``; the square root is linearised
+    at each campaign's largest candidate sd ``a_i`` (``w_i = a_i / |a|``), so
+    the row stays linear and the margin is ``z |a|`` at those points.
+    """
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(confidence) if 0.5 < confidence < 1 else 0.0
+    if z <= 0:
+        return np.zeros_like(sd)
+    a = np.where(valid, sd, 0.0).max(axis=1)
+    norm = math.sqrt(float((a**2).sum()))
+    if norm <= 0:
+        return np.zeros_like(sd)
+    return z * (a / norm)[:, None] * sd
 
 
 def _reachable_shares(B: np.ndarray, valid: np.ndarray, channels: np.ndarray, settings, total: float):

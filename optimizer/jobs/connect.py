@@ -37,10 +37,12 @@ def open_connector(
     """The connector ``[job] connector`` names, and today's date on its calendar.
 
     Yields ``(connector, today, sim_account)``; ``sim_account`` is the embedded
-    simulated account (``None`` for Qianchuan and files), saved on a clean exit
-    when ``save`` is true. With ``engine``, ``"files"`` (or ``accounts`` that are
-    all imported accounts) opens the file-backed connector; ``note`` (who
-    approved, in which file) rides on its pending changes.
+    simulated account (``None`` for Qianchuan and files). With ``save`` its every
+    accepted write is journaled on disk as it happens and a clean exit writes a
+    fresh snapshot; without (a dry run) nothing of it is written. Either way its
+    lock is let go on the way out. With ``engine``, ``"files"`` (or ``accounts``
+    that are all imported accounts) opens the file-backed connector; ``note``
+    (who approved, in which file) rides on its pending changes.
     """
     from zoneinfo import ZoneInfo
 
@@ -62,11 +64,17 @@ def open_connector(
     from connectors.sim.account import open_sim_account
 
     account = open_sim_account(
-        default_data_dir(), scenario=settings.job.sim_scenario, seed=settings.job.sim_seed, today=real_today
+        default_data_dir(),
+        scenario=settings.job.sim_scenario,
+        seed=settings.job.sim_seed,
+        today=real_today,
+        persist=save,
     )
-    yield account.platform, account.platform.today, account
-    if save:
+    try:
+        yield account.platform, account.platform.today, account
         account.save()
+    finally:
+        account.close()
 
 
 def file_accounts(engine: Engine) -> list[str]:

@@ -19,12 +19,25 @@ excluded (auto-managed 托管 plans), is held as it is.
 no recommendation and no audit row, and sends nothing; it writes the files to
 look at. Running the job twice on one day sends nothing twice: every change is
 keyed by campaign, field and effective date in the audit log.
+
+One owner per account-day: a real run takes each account's run key
+(``optimizer.store.lease``) before it pulls, renews it while it works and lets
+it go at the end (done, or open again when the account failed or left a change
+pending). A second process on the same account-day finds the key taken and
+leaves that account alone (``DailyResult.held`` names the run). A run that
+takes over a crashed run's expired key reconciles first, as every run does:
+the pending changes of earlier runs are settled against the platform
+(confirmed / not applied / failed) before anything is decided, and the
+decision starts from the state the platform shows. The unattended (``auto``)
+rows keep the account's budget total: a raise goes only when cuts already
+applied fund it (``optimizer.act.apply``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +53,7 @@ if TYPE_CHECKING:
     from optimizer.act.apply import ApplyReport
     from optimizer.jobs.pull import PullSummary
     from optimizer.notify import Notifier
+    from optimizer.store.lease import Lease, RunHeld
 
 __all__ = ["AccountRun", "DailyResult", "live_states", "run_daily", "run_job"]
 
@@ -73,6 +87,8 @@ class DailyResult:
     out_dir: Path
     pulled: PullSummary | None
     accounts: tuple[AccountRun, ...] = field(default_factory=tuple)
+    held: tuple[RunHeld, ...] = field(default_factory=tuple)
+    """Accounts another run holds (live) or already did today: left to it."""
 
     @property
     def ok(self) -> bool:
@@ -121,43 +137,143 @@ def run_daily(
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
     ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
     same steps for that account only.
+    A real run first takes each account's run key (``optimizer.store.lease``):
+    an account-day another live run holds, or one a run already finished, is
+    left to it and named in ``DailyResult.held``. Then it reconciles (settles
+    every pending change earlier runs left, by reading the platform) before it
+    pulls and decides.
+
     ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
     """
-    from optimizer.jobs.pull import pull
     from optimizer.store import finish_run, start_run
 
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
-    pulled = None
     accounts = list(accounts) if accounts is not None else [a.account_id for a in connector.list_accounts()]
-    if not dry_run:
-        start_run(
-            engine,
-            kind="daily",
-            config_hash=config_hash(settings),
-            code_version=code_version(),
-            effective_date=today,
-            run_id=run_id,
-            account_id=accounts[0] if len(accounts) == 1 else None,
-        )
-        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
-            from optimizer.act.audit import reconcile
+    if dry_run:
+        looked = _run_accounts(settings, connector, engine, accounts, {}, run_id, today, out_dir, True, report, say)
+        return DailyResult(run_id, today, dry_run, out_dir / run_id, None, tuple(looked))
+    start_run(
+        engine,
+        kind="daily",
+        config_hash=config_hash(settings),
+        code_version=code_version(),
+        effective_date=today,
+        run_id=run_id,
+        account_id=accounts[0] if len(accounts) == 1 else None,
+    )
+    if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+        from optimizer.act.audit import reconcile
 
-            reconcile(engine, connector)
-        say(0, 1, "pulling")
-        pulled = pull(
-            connector,
-            engine,
-            accounts=accounts,
-            today=today,
-            lookback_days=settings.qianchuan.lookback_days,
-            initial_days=settings.job.history_days,
-            gmv_basis=settings.data.gmv_basis,
-            timezone=settings.data.timezone,
-        )
+        reconcile(engine, connector)
+    leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
+    results: list[AccountRun] = []
+    pulled = None
+    try:
+        with ExitStack() as stack:
+            for lease in leases.values():
+                stack.enter_context(lease.keep_alive())
+            results, ready = _reconcile_first(engine, connector, list(leases), run_id)
+            if ready:
+                say(0, 1, "pulling")
+                pulled = _pull(settings, connector, engine, ready, today)
+                results += _run_accounts(
+                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say
+                )
+    except BaseException as exc:
+        finish_run(engine, run_id, status="failed", message=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        by_account = {a.account_id: a for a in results}
+        for account_id, lease in leases.items():
+            run = by_account.get(account_id)
+            pending = run is not None and run.applied is not None and run.applied.count("pending") > 0
+            lease.release(done=run is not None and run.error is None and not pending)
+    result = DailyResult(run_id, today, dry_run, out_dir / run_id, pulled, tuple(results), tuple(held))
+    failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
+    message = "; ".join(failed + [str(h) for h in held])
+    finish_run(engine, run_id, status="ok" if not failed else "failed", message=message)
+    if notifier is not None:
+        from optimizer.jobs.watch import notify_run
+
+        notify_run(engine, notifier, result)
+    return result
+
+
+def _claim(
+    engine: Engine, accounts: list[str], today: dt.date, run_id: str, ttl_s: float
+) -> tuple[dict[str, Lease], list[RunHeld]]:
+    """Take the run key of each account for ``today``; the ones another run has are named, not run."""
+    from optimizer.store.lease import RunHeld, claim_run
+
+    leases: dict[str, Lease] = {}
+    held: list[RunHeld] = []
+    for account_id in accounts:
+        try:
+            leases[account_id] = claim_run(engine, account_id, today, "daily", run_id=run_id, ttl_s=ttl_s)
+        except RunHeld as exc:
+            held.append(exc)
+    return leases, held
+
+
+def _reconcile_first(
+    engine: Engine, connector: Connector, accounts: list[str], run_id: str
+) -> tuple[list[AccountRun], list[str]]:
+    """Settle every pending change of earlier runs by reading the platform; an account left with one waits."""
+    from optimizer.act import audit
+
+    failed: list[AccountRun] = []
+    ready: list[str] = []
+    for account_id in accounts:
+        audit.reconcile(engine, connector, account_id=account_id, own_runs={run_id})
+        left = audit.read_log(engine, account_id=account_id, state="pending")
+        if left:
+            failed.append(
+                AccountRun(
+                    account_id,
+                    error=f"{len(left)} change(s) of run {left[0].run_id} could not be settled (the platform "
+                    "could not be read): nothing is decided or sent until they are",
+                )
+            )
+        else:
+            ready.append(account_id)
+    return failed, ready
+
+
+def _pull(settings: Settings, connector: Connector, engine: Engine, accounts: list[str], today: dt.date):
+    from optimizer.jobs.pull import pull
+
+    return pull(
+        connector,
+        engine,
+        accounts=accounts,
+        today=today,
+        lookback_days=settings.qianchuan.lookback_days,
+        initial_days=settings.job.history_days,
+        gmv_basis=settings.data.gmv_basis,
+        timezone=settings.data.timezone,
+    )
+
+
+def _run_accounts(
+    settings: Settings,
+    connector: Connector,
+    engine: Engine,
+    accounts: list[str],
+    leases: dict[str, Lease],
+    run_id: str,
+    today: dt.date,
+    out_dir: Path,
+    dry_run: bool,
+    report: bool,
+    say: Progress,
+) -> list[AccountRun]:
+    from connectors.errors import SpendoptError
+
     results = []
     for n, account_id in enumerate(accounts):
         say(n, len(accounts), f"optimizing {account_id}")
+        lease = leases.get(account_id)
         try:
             results.append(
                 _run_account(
@@ -170,24 +286,15 @@ def run_daily(
                     out_dir=out_dir / run_id,
                     dry_run=dry_run,
                     report=report,
+                    guard=lease.check if lease is not None else None,
                 )
             )
         except Exception as exc:  # one account's failure must not stop the others
-            from connectors.errors import SpendoptError
-
             if not isinstance(exc, SpendoptError | ValueError):
                 raise
             results.append(AccountRun(account_id, error=str(exc)))
     say(len(accounts), len(accounts), "done")
-    result = DailyResult(run_id, today, dry_run, out_dir / run_id, pulled, tuple(results))
-    if not dry_run:
-        failed = [f"{a.account_id}: {a.error}" for a in result.accounts if a.error]
-        finish_run(engine, run_id, status="ok" if not failed else "failed", message="; ".join(failed))
-        if notifier is not None:
-            from optimizer.jobs.watch import notify_run
-
-            notify_run(engine, notifier, result)
-    return result
+    return results
 
 
 def _run_account(
@@ -201,6 +308,7 @@ def _run_account(
     out_dir: Path,
     dry_run: bool,
     report: bool,
+    guard: Callable[[], None] | None = None,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
@@ -226,6 +334,10 @@ def _run_account(
         roster=roster_frame(campaigns),
     )
     model = fit(history, settings.model, effective_date=today)
+    if settings.model.level_shifts:
+        from optimizer.model.shifts import with_level_shifts
+
+        model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
     findings, alerts, held = check_account(
@@ -251,7 +363,17 @@ def _run_account(
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
-    applied = apply_changes(engine, connector, auto, run_id=run_id, effective_date=today, dry_run=dry_run)
+    applied = apply_changes(
+        engine,
+        connector,
+        auto,
+        run_id=run_id,
+        effective_date=today,
+        dry_run=dry_run,
+        total_limit=settings.budget.total_daily or "today",  # nobody reviewed these: raises only when cuts fund them
+        step_pct={"budget": settings.budget.max_change_pct, "bid": settings.bid.max_change_pct},
+        guard=guard,
+    )
     return AccountRun(
         account_id,
         campaigns=len(frame),
@@ -262,7 +384,7 @@ def _run_account(
         paths=tuple(targets),
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.notes),
+        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
         alerts=tuple(alerts),
         findings=len(findings),
     )

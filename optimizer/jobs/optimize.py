@@ -48,6 +48,8 @@ class OptimizeResult(BaseModel):
     n_review: int = Field(ge=0)
     solver_gap: float = Field(ge=0, description="relative gap to the solver's own bound")
     notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
+    conflicts: tuple[str, ...] = Field((), description="soft guardrails that could not all hold, and how it planned")
+    slope_checks: tuple[Any, ...] = Field((), description="the slope backtest (optimizer.model.backtest.SlopeCheck)")
     timings: dict[str, float] = Field(description="seconds per stage")
 
 
@@ -71,9 +73,12 @@ def run_optimize(
     *,
     progress: Callable[[str], None] | None = None,
     report: bool = True,
+    backtest: bool | None = None,
 ) -> OptimizeResult:
     """Run the whole one-shot pipeline (see the module docstring) and write its files.
 
+    ``backtest`` (default: with the report) runs the slope backtest
+    (``optimizer.model.backtest``) and keeps it in ``slope_checks``; the report shows it.
     Raises ``InputError`` for bad input (nothing written), ``InfeasibleError``
     when the guardrails conflict, ``VerificationError`` if the answer breaks a rule.
     """
@@ -107,7 +112,18 @@ def run_optimize(
     say("fitting response curves")
     history = build_history(stats, settings.model, as_of=as_of)
     model = fit(history, settings.model, effective_date=effective)
+    if settings.model.level_shifts:
+        from optimizer.model.shifts import with_level_shifts
+
+        model, _ = with_level_shifts(history, model)
     lap("fit")
+    checks = ()
+    if report if backtest is None else backtest:
+        from optimizer.model.backtest import backtest_slopes
+
+        say("backtesting slopes")
+        checks = backtest_slopes(history, settings.model)
+        lap("backtest")
     states = build_states(history, model)
     say("solving")
     run_id = new_run_id("opt")
@@ -128,6 +144,8 @@ def run_optimize(
                 curves=temps[3],
                 channels=temps[4],
                 png_names=(paths["curves"].name, paths["channels"].name),
+                notices=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
+                checks=checks,
             )
     lap("write")
     before = np.where(np.isfinite(history.current_budget) & (history.status != "paused"), history.current_budget, 0)
@@ -146,5 +164,7 @@ def run_optimize(
         n_review=int((frame["decision"] == "review").sum()),
         solver_gap=float(allocation.stats.gap),
         notes=tuple(allocation.stats.notes),
+        conflicts=tuple(allocation.stats.conflicts),
+        slope_checks=tuple(checks),
         timings=timings,
     )

@@ -212,7 +212,7 @@ class AgencyQueue:
                 report=self.settings.worker.report,
                 accounts=[account_id],
             )
-        live = [h for h in getattr(result, "held", ()) if h.state != "done"]  # the run key (issue 11)
+        live = [h for h in result.held if h.state != "done"]  # the run key (issue 11) says who holds the day
         if live:
             raise HeldElsewhere(str(live[0]))
         failed = [a for a in result.accounts if a.error]

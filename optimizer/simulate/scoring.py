@@ -39,7 +39,7 @@ __all__ = ["FLIP_FLOP_DAYS", "FLOOR_TOLERANCE", "contract_breaks", "flip_flops",
 
 FLIP_FLOP_DAYS = 3
 FLOOR_TOLERANCE = 0.02
-_CENT = 0.005
+_CENT = 0.005 + 1e-6  # half a cent: limits are rounded to the cent (half up), as the guardrails round them
 
 
 def _on(settings: Settings | Sequence[Settings], t: int) -> Settings:

@@ -8,6 +8,7 @@ default (``default_database_url()``); PostgreSQL works by URL
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,15 +62,41 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run Alembic's migrations up to ``revision`` on ``engine``."""
+    """Run Alembic's migrations up to ``revision`` on ``engine``.
+
+    Two processes opening a new store at once migrate one after the other: a
+    file lock next to a SQLite file, a transaction-scoped advisory lock on
+    PostgreSQL (its DDL is transactional, so the second sees the first's work).
+    """
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7312026001)"))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import os
+
+    fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -13,6 +13,9 @@
                        before the call and confirmed after it
     rate_slot          the next free call slot of each shared rate limit (the
                        app's QPS, each advertiser's), for a fleet of workers
+    run_lease          the run key: one owner per (account, effective date, job kind),
+                       held with a lease a live run renews (``optimizer.store.lease``)
+    review_decision    every reviewer decision as a record (file, row, time)
 
 Money is ``NUMERIC(14, 2)`` and comes back as ``Decimal``; ids are strings.
 """
@@ -35,6 +38,8 @@ __all__ = [
     "OptimizationRun",
     "RateSlot",
     "Recommendation",
+    "ReviewDecision",
+    "RunLease",
 ]
 
 
@@ -184,6 +189,8 @@ class Recommendation(SQLModel, table=True):
     decision: str = Field(max_length=8, description="auto or review")
     reason: str = Field(default="", max_length=2000)
     approved: str | None = Field(default=None, max_length=8)
+    proposed_budget: Decimal | None = _money(nullable=True)
+    proposed_bid: Decimal | None = _money(nullable=True)
 
 
 class ChangeLog(SQLModel, table=True):
@@ -217,3 +224,42 @@ class RateSlot(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100, description='"app" or "account:<advertiser id>"')
     tat: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class RunLease(SQLModel, table=True):
+    """Who owns an account-day: ``state`` running (until ``expires_at``), done or failed."""
+
+    __tablename__ = "run_lease"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    effective_date: dt.date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    run_id: str = Field(max_length=64)
+    holder: str = Field(max_length=200, description="host:pid of the process holding it")
+    state: str = Field(max_length=16, description="running, done or open")
+    acquired_at: dt.datetime
+    renewed_at: dt.datetime
+    expires_at: dt.datetime
+    taken_from: str | None = Field(
+        default=None, max_length=64, description="the run whose expired lease this took over"
+    )
+
+
+class ReviewDecision(SQLModel, table=True):
+    """One reviewer decision on one row, as imported (the newest per campaign is in force)."""
+
+    __tablename__ = "review_decision"
+    __table_args__ = (sa.Index("ix_review_decision_run", "run_id", "account_id", "campaign_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=64)
+    account_id: str = Field(max_length=64)
+    campaign_id: str = Field(max_length=64)
+    file: str = Field(max_length=1000)
+    row: int
+    imported_at: dt.datetime
+    approved: str | None = Field(default=None, max_length=8)
+    recommended_budget: Decimal | None = _money(nullable=True)
+    recommended_bid: Decimal | None = _money(nullable=True)
+    note: str = Field(default="", max_length=2000)

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.decide.candidates import HOLD, build_candidates
-from optimizer.decide.solve import solve
+from optimizer.decide.solve import floor_margin, solve
 from optimizer.decide.verify import verify
 from optimizer.errors import InfeasibleError
 from optimizer.settings import Settings
@@ -153,7 +153,9 @@ def _brute_force(model, states, cfg) -> float | None:
     combos = np.array(list(itertools.product(*[np.flatnonzero(row) for row in cands.valid])))  # (C, n)
     i = np.arange(len(states))[None, :]
     ok = B[i, combos].sum(axis=1) <= total + 1e-6
-    ok &= gmv[i, combos].sum(axis=1) >= obj.roi_floor * spend[i, combos].sum(axis=1) - 1e-6
+    # the floor holds at objective.floor_confidence: GMV less its share of the margin (solve.floor_margin)
+    promised = gmv - floor_margin(sd, cands.valid, obj.floor_confidence)
+    ok &= promised[i, combos].sum(axis=1) >= obj.roi_floor * spend[i, combos].sum(axis=1) - 1e-6
     top = np.where(cands.valid, B, -np.inf).max(axis=1)
     for ch in cfg.channel:
         inside = (channels == ch.name)[None, :]

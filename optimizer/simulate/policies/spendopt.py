@@ -110,6 +110,10 @@ class SpendoptPolicy:
             return []
         h = build_history(past, settings.model, as_of=day, revisions=revisions, roster=roster_frame(campaigns))
         model = fit(h, settings.model, effective_date=day)
+        if settings.model.level_shifts:
+            from optimizer.model.shifts import with_level_shifts
+
+            model, _ = with_level_shifts(h, model)
         index = {(str(a), str(c)): i for i, (a, c) in enumerate(zip(h.account_id, h.campaign_id, strict=True))}
         keep = [c for c in campaigns if (c.account_id, c.campaign_id) in index and c.excluded_reason is None]
         if not keep:
@@ -136,7 +140,7 @@ class SpendoptPolicy:
             }
         )
         try:
-            allocation = plan(h, self.response(day, sub), states, settings)
+            allocation, _ = plan(h, self.response(day, sub), states, settings)
         except OptimizerError as exc:
             self.last_problem = str(exc)
             return []

@@ -1,7 +1,7 @@
 """Alerts: one row per problem seen (kind, campaign, evidence), its state and cooldown.
 
 Revision ID: a13_alerts
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a13_alerts"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,102 @@
+"""Paused campaigns: the budget they come back at, and no resume right after a pause.
+
+Both read the history alone (the one-shot command has nothing else):
+
+* ``last_live_budget``: a paused campaign's *last non-zero* budget in the
+  history. A resumed campaign's budget stays within ``budget.max_change_pct`` of
+  it (docs/data-contract.md section 2: the platform measures a restart's step
+  from there), so the candidates centre a resume on it, not on the 0 or empty
+  budget a paused day may report.
+* ``resume_blocked``: a campaign paused fewer than ``budget.resume_after_days``
+  days ago stays paused (a careful operator does not pause today and resume
+  tomorrow), unless its forecast changed materially: its forecast ROI at the
+  resume budget is at least ``1 + MATERIAL_CHANGE`` times the ROI of its last
+  ``RECENT_DAYS`` live days. A pause older than that, or one the history does
+  not show (paused all along), is not held back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optimizer.model.features import History
+    from optimizer.model.response import ResponseModel
+    from optimizer.settings import Settings
+
+__all__ = ["MATERIAL_CHANGE", "RECENT_DAYS", "days_paused", "history_rows", "last_live_budget", "resume_blocked"]
+
+MATERIAL_CHANGE = 0.2
+RECENT_DAYS = 7
+
+
+def _live_days(history: History) -> np.ndarray:
+    spend = np.nan_to_num(history.spend, nan=0.0)
+    return history.observed & (spend > 0)
+
+
+def last_live_budget(history: History) -> np.ndarray:
+    """``(n,)`` the budget of each campaign's last observed day with a positive budget (NaN: none)."""
+    ok = history.observed & np.isfinite(history.budget) & (history.budget > 0)
+    t = history.budget.shape[1]
+    last = t - 1 - np.argmax(ok[:, ::-1], axis=1)
+    return np.where(ok.any(axis=1), history.budget[np.arange(history.n), last], np.nan)
+
+
+def days_paused(history: History, paused: np.ndarray) -> np.ndarray:
+    """``(n,)`` full days since a ``paused`` campaign's last live day (``inf``: never live in the history; 0: live)."""
+    live = _live_days(history)
+    t = live.shape[1]
+    last = t - 1 - np.argmax(live[:, ::-1], axis=1)
+    since = np.where(live.any(axis=1), (t - 1 - last).astype(float), np.inf)
+    return np.where(paused, since, 0.0)
+
+
+def history_rows(history: History, states: pd.DataFrame) -> np.ndarray:
+    """``(len(states),)`` the row of each of ``states``' campaigns in ``history``."""
+    index = {(str(a), str(c)): i for i, (a, c) in enumerate(zip(history.account_id, history.campaign_id, strict=True))}
+    keys = zip(states["account_id"].astype(str), states["campaign_id"].astype(str), strict=True)
+    return np.array([index[k] for k in keys], dtype=np.int64)
+
+
+def _rows_of(history: History, states: pd.DataFrame) -> History:
+    """``history`` restricted to the campaigns of ``states``, in their order."""
+    from optimizer.model.backtest import take_history
+
+    rows = history_rows(history, states)
+    if len(rows) == history.n and (rows == np.arange(history.n)).all():
+        return history
+    return take_history(history, rows)
+
+
+def resume_blocked(history: History, model: ResponseModel, states: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """``(n,)`` paused campaigns that may not resume today (see the module docstring)."""
+    wait = settings.budget.resume_after_days
+    paused = states["status"].astype(str).to_numpy() == "paused"
+    if wait <= 0 or not paused.any():
+        return np.zeros(len(states), dtype=bool)
+    history = _rows_of(history, states)
+    recent = paused & (days_paused(history, paused) < wait)
+    if not recent.any():
+        return recent
+    live = _live_days(history)
+    spend = np.where(live, np.nan_to_num(history.spend, nan=0.0), 0.0)
+    gmv = np.where(live, np.nan_to_num(history.gmv, nan=0.0), 0.0)
+    # the last RECENT_DAYS live days of each campaign
+    rank = np.cumsum(live[:, ::-1], axis=1)[:, ::-1]
+    window = live & (rank <= RECENT_DAYS)
+    s7, g7 = (spend * window).sum(axis=1), (gmv * window).sum(axis=1)
+    past_roi = np.divide(g7, s7, out=np.zeros(len(s7)), where=s7 > 0)
+    budget = states["budget"].to_numpy(dtype=float, na_value=np.nan)
+    floor = float(max(settings.budget.min_campaign_budget, settings.platform.min_budget))
+    probe = np.where(np.isfinite(budget) & (budget >= floor), budget, floor)
+    forecast = model.predict(probe[:, None], states["bid"].to_numpy(dtype=float, na_value=np.nan)[:, None])
+    roi_now = np.divide(
+        forecast.gmv[:, 0], forecast.spend[:, 0], out=np.zeros(len(probe)), where=forecast.spend[:, 0] > 0
+    )
+    changed = (past_roi > 0) & (roi_now >= (1 + MATERIAL_CHANGE) * past_roi)
+    return recent & ~changed
