@@ -176,6 +176,7 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
                 finished = jobs["succeeded"] + jobs["failed"]
                 if kill_at is not None and not killed and finished >= kill_at * args.accounts:
                     procs[0].send_signal(signal.SIGKILL)
+                    procs[0].wait()  # reaped, as its supervisor would: a zombie's pid still looks alive
                     killed = True
                     print(f"  SIGKILL worker 1 (pid {procs[0].pid}) at {finished} accounts done", flush=True)
                 if sum(jobs.values()) >= args.accounts and finished == sum(jobs.values()):
