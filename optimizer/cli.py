@@ -1,6 +1,7 @@
 """The ``spendopt`` command line: each command parses, calls one function, prints a summary.
 
-Every command takes ``--db``, ``--config`` and ``--verbose``. Errors print as
+Every command takes ``--config`` and ``--verbose``; those that read or write the store
+also take ``--db`` (``optimize`` never opens one, ``connect`` only stores tokens). Errors print as
 one readable line (a traceback only with ``--verbose``); bad input exits with
 code 2, other failures with 1. Heavy libraries are imported inside the
 commands so ``spendopt --help`` stays fast.
@@ -14,7 +15,17 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli_base import ConfigOption, Context, DbOption, VerboseOption, app, command, console, parse_date
+from optimizer.cli_base import (
+    ConfigOption,
+    Context,
+    DbOption,
+    VerboseOption,
+    app,
+    command,
+    console,
+    held_text,
+    parse_date,
+)
 from optimizer.progress import ProgressBar
 
 __all__ = ["app", "main"]
@@ -94,15 +105,6 @@ def import_(
 
 
 @command
-def status(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """What the store holds: accounts, campaigns, date range, last run."""
-    from optimizer.jobs.status import render_status
-
-    ctx = Context(db, config, verbose)
-    render_status(ctx.engine, console(), database_url=ctx.database_url)
-
-
-@command
 def run(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="read only: write files to look at, send and store nothing")
@@ -141,14 +143,6 @@ def _with_connector(settings, name: str):
     return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
-def _held_text(held) -> str:
-    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
-    from optimizer.i18n import t
-
-    key = "safety.held_done" if held.state == "done" else "safety.held_live"
-    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
-
-
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
     from rich.markup import escape
@@ -160,7 +154,7 @@ def _print_daily(results) -> None:
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
         for held in result.held:
-            out.print(escape(t("safety.account_held", account=held.account_id, text=_held_text(held))), soft_wrap=True)
+            out.print(escape(t("safety.account_held", account=held.account_id, text=held_text(held))), soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
@@ -184,7 +178,9 @@ def _print_daily(results) -> None:
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
-        out.print(t("cli.report_path", path=acc.paths[2]))
+        report = [p for p in acc.paths if p.name.endswith("_report.html")]
+        if report:
+            out.print(t("cli.report_path", path=report[0]))
 
 
 def _print_alerts(out, alerts) -> None:
@@ -222,11 +218,21 @@ def simulate(
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the CSVs and the chart")] = Path("out/simulation"),
+    experiment: Annotated[
+        bool,
+        typer.Option(
+            "--experiment",
+            help="a budget-split test (spendopt in the treatment arm, control held) against its counterfactual",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
+
+    --experiment runs the [experiment] design instead: the true lift is known because the
+    counterfactual (both arms held) runs with the same daily luck.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
     a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
@@ -255,6 +261,14 @@ def simulate(
         assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
+    if experiment:
+        from optimizer.simulate.experiment import render_experiment, simulate_experiment
+
+        run, files = simulate_experiment(world, days=days, seed=seed, settings=settings, market=market, out_dir=out)
+        console().print(render_experiment(run))
+        for path in files.values():
+            console().print(f"wrote {path}")
+        return
     result = run_simulation(
         world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
     )
@@ -334,84 +348,6 @@ def optimize(
         con.print(t("cli.wrote", path=path))
 
 
-review_app = typer.Typer(help="The review round trip: approve or edit the rows flagged `review`, then import them.")
-app.add_typer(review_app, name="review")
-
-
-@command(group=review_app, name="import")
-def review_import(
-    file: Annotated[Path, typer.Argument(help="the recommendations CSV/XLSX with `approved` filled in (yes/no/是/否)")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="check the file and show what would be sent; store and send nothing")
-    ] = False,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Check a reviewed file, record the decisions, and apply the approved rows."""
-    from optimizer.jobs.review import run_review
-
-    ctx = Context(db, config, verbose)
-    decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
-    from optimizer.i18n import t
-
-    out = console()
-    out.print(
-        t(
-            "cli.review_summary",
-            run_id=decision.run_id,
-            approved=decision.approved,
-            edited=decision.edited,
-            rejected=decision.rejected,
-            unanswered=decision.unanswered,
-        )
-        + (t("cli.review_dry_run") if dry_run else "")
-    )
-    _print_changes(report, out)
-
-
-def _print_changes(report, out) -> None:
-    for item in report.items:
-        line = f"  {item.campaign_id} {item.field}: {item.before} -> {item.after}  [{item.outcome}]"
-        if item.message:
-            line += f" {item.message}"
-        out.print(line, soft_wrap=True)
-
-
-@command
-def audit(
-    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
-    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """The audit log: every change sent to a platform, with before, after, reason and outcome."""
-    from rich.table import Table
-
-    from optimizer.act.audit import read_log
-
-    ctx = Context(db, config, verbose)
-    records = read_log(ctx.engine, run_id=run, campaign_id=campaign)
-    table = Table("time (UTC)", "run", "campaign", "for", "field", "before", "after", "state", "request / error")
-    for r in records:
-        table.add_row(
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            r.run_id,
-            r.campaign_id,
-            str(r.effective_date),
-            r.field,
-            r.before or "",
-            r.after,
-            r.state,
-            r.error or r.request_id or "",
-        )
-    out = console()
-    from optimizer.i18n import t
-
-    out.print(table if records else t("cli.no_audit"))
-
-
 @command
 def schedule(
     once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
@@ -471,72 +407,6 @@ def schedule(
     )
 
 
-@command
-def worker(
-    concurrency: Annotated[
-        int | None, typer.Option("--concurrency", min=1, max=32, help="account jobs at once (default: [worker])")
-    ] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Work the queued account-days with every other worker on one PostgreSQL (the fleet mode; SIGTERM stops)."""
-    from optimizer.jobs.queue import AgencyQueue, require_fleet
-
-    ctx = Context(db, config, verbose)
-    require_fleet(ctx.settings, ctx.database_url)
-    _log_to_stderr(verbose)
-    queue = AgencyQueue(ctx.settings, ctx.database_url, engine=ctx.engine)
-    if queue.install():
-        console(stderr=True).print("created the queue's tables")
-    plan = ctx.settings.schedule
-    console(stderr=True).print(
-        f"worker up: account jobs from {_redact_url(ctx.database_url)}; the morning is queued daily at "
-        f"{plan.time} {plan.timezone}; Ctrl-C or SIGTERM stops after the running jobs"
-    )
-    queue.run_worker(concurrency=concurrency)
-
-
-@command
-def enqueue(
-    date: Annotated[
-        str | None, typer.Option(help="effective date YYYY-MM-DD (default: today in [data] timezone)")
-    ] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Queue one day's account jobs now, as the morning's periodic task does (a day is queued once)."""
-    from zoneinfo import ZoneInfo
-
-    from optimizer.jobs.queue import AgencyQueue, require_fleet
-
-    ctx = Context(db, config, verbose)
-    require_fleet(ctx.settings, ctx.database_url)
-    import datetime as dt
-
-    day = parse_date(date) or dt.datetime.now(ZoneInfo(ctx.settings.data.timezone)).date()
-    queue = AgencyQueue(ctx.settings, ctx.database_url, engine=ctx.engine)
-    queue.install()
-    queued = queue.queue_day(day)
-    console().print(f"{day}: {len(queued.queued)} account job(s) queued, {len(queued.already)} already in the queue")
-
-
-def _log_to_stderr(verbose: bool) -> None:
-    import logging
-
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("procrastinate").setLevel(logging.INFO if verbose else logging.WARNING)
-    for name in ("httpx", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def _redact_url(url: str) -> str:
-    from optimizer.jobs.status import _redact
-
-    return _redact(url)
-
-
 connect_app = typer.Typer(help="Authorize spendopt to reach an ad platform's API (once; tokens are stored encrypted).")
 app.add_typer(connect_app, name="connect")
 
@@ -561,18 +431,23 @@ def pull_(
     since: Annotated[
         str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
     ] = None,
+    connector: Annotated[
+        str, typer.Option(help="qianchuan (the Open API) or sim (the embedded simulated account)")
+    ] = "qianchuan",
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
+    from connectors.errors import InputError, Problem
     from optimizer.jobs.pull import run_pull
 
+    if connector == "files":
+        raise InputError(Problem("command line", "--connector files: imported accounts come in by `spendopt import`"))
     ctx = Context(db, config, verbose)
+    settings = _with_connector(ctx.settings, connector)
     with ProgressBar("pulling") as bar:
-        summary = run_pull(
-            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
-        )
+        summary = run_pull(settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update)
     out = console()
     for a in summary.accounts:
         if a.error:
@@ -588,11 +463,15 @@ def pull_(
 
 def _register_more() -> None:
     """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
-    loads twice; the copy loaded while ``cli_alerts`` is still loading leaves it to the first.)"""
+    loads twice; the copy loaded while those are still loading leaves it to the first.)"""
+    import optimizer.cli_act as act
     import optimizer.cli_alerts as more
+    import optimizer.cli_experiment as experiment
+    import optimizer.cli_worker as fleet
 
-    if hasattr(more, "register"):
-        more.register(app)
+    for module in (act, more, experiment, fleet):
+        if hasattr(module, "register"):
+            module.register(app)
 
 
 _register_more()

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_decision_quality.py [--seeds 0 1 2 3 4] [--days 28]
         [--scenarios demo flat_history ...] [--kappa 1.0] [--set model.half_life_days=14] [--decompose]
-        [--layouts 1 2 3]
+        [--layouts 1 2 3] [--markets curves pacing] [--redraw]
 
 For every scenario preset and seed: ``run_simulation`` with the yardsticks
 (hold, rules, oracle) and ``spendopt``, all under the preset's guardrails.
@@ -21,6 +21,10 @@ more than 2 % under the floor; the lowest realised daily ROI against
 ``--layouts L ...`` redraws the campaigns of every generated preset from
 layout seed ``L`` (same generator ranges, lag, noise and guardrails; new
 curves, budgets and launches): accounts the model was not tuned on.
+
+``--markets`` runs every case on each named market family (``connectors.sim.families``);
+``--redraw`` gives every seed ``s`` its own account for the generated presets
+(layout ``1000 + s``), so a row's seeds are different accounts of the same kind.
 
 ``--decompose`` also runs ``spendopt-on-truth``: the same policy (same
 candidates, solver, verify, bids held in learning) optimising the simulated
@@ -125,6 +129,20 @@ def main() -> None:
         default=None,
         help="redraw each generated preset's campaigns with these layout seeds (accounts not tuned on)",
     )
+    parser.add_argument(
+        "--markets", nargs="+", default=["curves"], help="market families to run on (connectors.sim.families)"
+    )
+    parser.add_argument(
+        "--history-jitter",
+        type=float,
+        default=None,
+        help="override the presets' history_budget_jitter (e.g. 0.08 for a varied history of the same account)",
+    )
+    parser.add_argument(
+        "--redraw",
+        action="store_true",
+        help="each seed s also redraws every generated preset's campaigns (layout 1000 + s): accounts not tuned on",
+    )
     args = parser.parse_args()
     names = args.scenarios or list_scenarios()
     cases = [(name, None) for name in names]
@@ -135,22 +153,36 @@ def main() -> None:
         _register_truth_policy()
         policies.append("spendopt-on-truth")
     print(
-        f"{'scenario':<24} {'seeds':>5} {'gain':>6} {'worst':>6} {'capture':>8} {'worst':>7} {'% oracle':>9} "
+        f"{'scenario':<34} {'seeds':>5} {'gain':>6} {'worst':>6} {'capture':>8} {'worst':>7} {'% oracle':>9} "
         f"{'vs rules':>9} {'vs hold':>8} {'breaks':>6} {'flips':>5} {'floor d':>7} {'min day':>8} {'floor':>6} "
         f"{'max budget':>12} {'total_daily':>12} {'s/run':>6}" + (f" {'on truth':>9}" if args.decompose else "")
     )
-    for name, layout in cases:
-        scenario = load_scenario(name) if layout is None else _redrawn(name, layout)
-        label = name if layout is None else f"{name}@{layout}"
-        settings = _with_overrides(simulation_settings(scenario), args)
-        runs = []
-        for seed in args.seeds:
-            started = time.perf_counter()
-            result = run_simulation(
-                scenario, days=args.days, seed=seed, policies=policies, settings=settings, progress=False
-            )
-            runs.append((result, time.perf_counter() - started))
-        print(_row(label, runs, settings, args.decompose), flush=True)
+    for market in args.markets:
+        for name, layout in cases:
+            label = (name if layout is None else f"{name}@{layout}") + ("" if market == "curves" else f"/{market}")
+            if args.redraw and layout is None and _generated(name):
+                label += "@redrawn"
+            runs = []
+            for seed in args.seeds:
+                if args.redraw and layout is None and _generated(name):
+                    scenario = _redrawn(name, 1000 + seed)
+                else:
+                    scenario = load_scenario(name) if layout is None else _redrawn(name, layout)
+                if args.history_jitter is not None:
+                    scenario = scenario.model_copy(update={"history_budget_jitter": args.history_jitter})
+                settings = _with_overrides(simulation_settings(scenario), args)
+                started = time.perf_counter()
+                result = run_simulation(
+                    scenario,
+                    days=args.days,
+                    seed=seed,
+                    policies=policies,
+                    settings=settings,
+                    progress=False,
+                    market=market,
+                )
+                runs.append((result, time.perf_counter() - started))
+            print(_row(label, runs, settings, args.decompose), flush=True)
 
 
 def _with_overrides(settings, args):
@@ -175,7 +207,7 @@ def _row(label: str, runs: list, settings, decompose: bool) -> str:
     hold_days = runs[-1][0].days[runs[-1][0].days["policy"] == "hold"]
     cap = settings.budget.total_daily if settings.budget.total_daily is not None else hold_days["total_budget"].iloc[0]
     line = (
-        f"{label:<24} {len(runs):>5} {med(gains):>6.3f} {min(gains):>6.3f} {med(capture):>7.2f}% {min(capture):>6.2f}% "
+        f"{label:<34} {len(runs):>5} {med(gains):>6.3f} {min(gains):>6.3f} {med(capture):>7.2f}% {min(capture):>6.2f}% "
         f"{med(float(r['pct_of_oracle_gmv']) for r in rows):>8.2f}% "
         f"{med(float(r['lift_vs_rules_pct']) for r in rows):>8.2f}% {med(float(r['lift_vs_hold_pct']) for r in rows):>7.2f}% "
         f"{sum(int(r['contract_breaks']) for r in rows):>6} {sum(int(r['flip_flops']) for r in rows):>5} "

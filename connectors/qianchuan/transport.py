@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from connectors.clock import utc_now
 from connectors.errors import (
     AuthError,
     BadRequestError,
@@ -174,7 +175,7 @@ class ApiResponse:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utc_now()
 
 
 class ApiClient:

@@ -31,24 +31,26 @@ back: rows approved ``yes``, plus ``auto`` rows nobody answered ``no`` to.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.errors import InputError, PlatformRuleError, Problem
+from connectors.clock import utc_now
+from connectors.errors import InputError, Problem
+from optimizer.act.review_store import load_recommendations, save_recommendations
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.engine import Engine
 
+    from connectors.base import CampaignState
     from optimizer.settings import Settings
 
 __all__ = [
+    "ACTION_WORDS",
     "APPROVAL_WORDS",
     "EDITABLE_COLUMNS",
     "ReviewDecision",
@@ -62,12 +64,12 @@ APPROVAL_WORDS: dict[str, bool] = {"yes": True, "y": True, "是": True, "no": Fa
 """What a reviewer may write in ``approved`` (compared case-insensitively; empty = no answer)."""
 
 EDITABLE_COLUMNS: tuple[str, ...] = ("approved", "recommended_budget", "recommended_bid")
+ACTION_WORDS: dict[str, str] = {"pause": "pause", "暂停": "pause", "resume": "resume", "恢复": "resume"}
+"""What a reviewer may write in ``action`` (besides leaving it as exported)."""
 _KEY_COLUMNS = ("run_id", "account_id", "campaign_id")
-_FIXED_TEXT = ("effective_date", "campaign_name", "channel", "bid_type", "action", "decision", "reason")
+_FIXED_TEXT = ("effective_date", "campaign_name", "channel", "bid_type", "decision", "reason")
 _FIXED_MONEY = ("current_budget", "current_bid", "expected_spend", "expected_gmv")
 _FIXED_RATIO = ("expected_roi", "marginal_roi")
-_CENT = Decimal("0.01")
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what the review writer guards with a leading apostrophe
 
 
 def parse_approval(text: str | None) -> bool | None:
@@ -90,84 +92,9 @@ class ReviewDecision(BaseModel):
     approved: int = Field(ge=0, description="rows answered yes")
     rejected: int = Field(ge=0, description="rows answered no")
     unanswered: int = Field(ge=0, description="rows left empty")
-    edited: int = Field(ge=0, description="rows whose recommended budget or bid the reviewer changed")
+    edited: int = Field(ge=0, description="rows whose budget, bid or action differ from the run's proposal")
+    notes: tuple[str, ...] = Field((), description="rows that overrode an earlier decision, or kept one")
     rows: Any = Field(description="pandas DataFrame of the rows to apply, contract columns, with the edits")
-
-
-def _cell(value: Any) -> Any:
-    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
-        return None
-    return value
-
-
-def save_recommendations(engine: Engine, rows: pd.DataFrame) -> int:
-    """Store a run's recommendation rows (contract columns) so a review can be checked against them.
-
-    Rows already stored for the same run and campaign are replaced. Returns the number of rows.
-    """
-    import sqlalchemy as sa
-
-    from optimizer.decide.columns import CONTRACT_COLUMNS
-    from optimizer.store.tables import Recommendation
-
-    table = Recommendation.__table__
-    records = []
-    for rec in rows.to_dict("records"):
-        out = {c: _cell(rec.get(c)) for c in CONTRACT_COLUMNS}
-        for c in (
-            "run_id",
-            "account_id",
-            "campaign_id",
-            "campaign_name",
-            "channel",
-            "bid_type",
-            "action",
-            "decision",
-            "reason",
-        ):
-            out[c] = "" if out[c] is None else str(out[c])
-        out["effective_date"] = dt.date.fromisoformat(str(out["effective_date"])[:10])
-        for c in (
-            "current_budget",
-            "recommended_budget",
-            "current_bid",
-            "recommended_bid",
-            "expected_spend",
-            "expected_gmv",
-        ):
-            out[c] = None if out[c] is None else Decimal(str(out[c])).quantize(_CENT)
-        out["expected_spend"] = out["expected_spend"] or Decimal(0)
-        out["expected_gmv"] = out["expected_gmv"] or Decimal(0)
-        for c in ("expected_roi", "marginal_roi"):
-            out[c] = None if out[c] is None else float(out[c])
-        answer = parse_approval(None if out["approved"] is None else str(out["approved"]))
-        out["approved"] = {True: "yes", False: "no", None: None}[answer]
-        records.append(out)
-    with engine.begin() as conn:
-        for out in records:
-            conn.execute(
-                sa.delete(table).where(
-                    table.c.run_id == out["run_id"],
-                    table.c.account_id == out["account_id"],
-                    table.c.campaign_id == out["campaign_id"],
-                )
-            )
-        if records:
-            conn.execute(sa.insert(table), records)
-    return len(records)
-
-
-def load_recommendations(engine: Engine, run_id: str) -> pd.DataFrame:
-    """A run's stored recommendation rows, contract columns (money as Decimal, ids as text)."""
-    import pandas as pd
-
-    from optimizer.decide.columns import CONTRACT_COLUMNS
-
-    rows = sorted(_stored(engine, run_id).values(), key=lambda r: (r["account_id"], r["campaign_id"]))
-    data = [
-        {**{c: r.get(c) for c in CONTRACT_COLUMNS}, "effective_date": r["effective_date"].isoformat()} for r in rows
-    ]
-    return pd.DataFrame(data, columns=list(CONTRACT_COLUMNS), dtype=object)
 
 
 def _header_score(cells: Sequence[str]) -> int:
@@ -175,77 +102,6 @@ def _header_score(cells: Sequence[str]) -> int:
 
     known = set(ALL_COLUMNS)
     return sum(1 for c in cells if c.replace("\ufeff", "").strip().lower() in known)
-
-
-def _unescape(text: str) -> str:
-    """Undo the writer's formula guard: ``'=x`` was written for ``=x``."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_PREFIXES) else text
-
-
-def _money(text: str) -> Decimal | None:
-    """A money cell: None if empty; ``ValueError`` if not a finite number with at most 2 decimals."""
-    text = text.strip().replace(",", "").lstrip("¥￥")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
-    if value < 0:
-        raise ValueError(f"must not be negative: {text!r}")
-    if value != value.quantize(_CENT):
-        if abs(value - value.quantize(_CENT)) > Decimal("0.0000001"):  # float noise from a spreadsheet is fine
-            raise ValueError(f"money has at most 2 decimals: {text!r}")
-    return value.quantize(_CENT)
-
-
-def _stored(engine: Engine, run_id: str) -> dict[tuple[str, str], dict]:
-    import sqlalchemy as sa
-
-    from optimizer.store.tables import Recommendation
-
-    table = Recommendation.__table__
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(table).where(table.c.run_id == run_id)).mappings().all()
-    return {(r["account_id"], r["campaign_id"]): dict(r) for r in rows}
-
-
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-
-
-def _as_date(text: str) -> dt.date | None:
-    """``2026-03-02``, or what Excel makes of it on re-save (``2026/3/2``, ``2026/3/2 0:00``, ``2026年3月2日``)."""
-    match = _DATE.match(text.strip())
-    if match is None:
-        return None
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
-
-
-def _same_text(column: str, file_text: str, stored: Any) -> bool:
-    if stored is None:
-        return file_text == ""
-    if isinstance(stored, dt.date):
-        return _as_date(file_text) == stored
-    return _unescape(file_text).strip() == str(stored).strip()
-
-
-def _same_number(file_text: str, stored: Any, *, money: bool) -> bool:
-    """Money must match to the cent; ratios (written with 4 decimals) to 0.0001 relative."""
-    text = file_text.strip().replace(",", "")
-    if stored is None:
-        return text == ""
-    try:
-        value, reference = float(text), float(stored)
-    except ValueError:
-        return False
-    if money:
-        return abs(value - reference) < 0.005 + 1e-9
-    return abs(value - reference) <= 1e-4 * max(1.0, abs(reference))
 
 
 class _Rows:
@@ -288,82 +144,13 @@ class _Checker:
         self.problems.append(Problem(self.file, message, row=row, column=column))
 
 
-def _check_guardrails(
-    check: _Checker,
-    row_no: int,
-    stored: dict,
-    budget: Decimal | None,
-    bid: Decimal | None,
-    budget_edited: bool,
-    bid_edited: bool,
-    settings: Settings,
-) -> None:
-    from connectors.rules import check_bid_update, check_budget_update
+def _read(path: Path) -> tuple[_Rows, _Checker, dict[str, int], dict[str, Any]]:
+    """The file as rows, its header index and parsed ids; raises when the columns are not there."""
+    import pandas as pd
 
-    cid, bid_type = stored["campaign_id"], stored["bid_type"]
-    cur_budget, cur_bid = stored["current_budget"], stored["current_bid"]
-    if budget_edited and budget is not None:
-        limits = settings.budget
-        if budget == 0:
-            if stored["action"] != "pause":
-                check.add(
-                    row_no,
-                    "recommended_budget",
-                    "a budget of 0 means pause, but this row's action is "
-                    f"{stored['action']!r} (the action cannot be edited)",
-                )
-        elif budget < limits.min_campaign_budget:
-            check.add(
-                row_no,
-                "recommended_budget",
-                f"budget {budget} is below the minimum campaign budget {limits.min_campaign_budget} "
-                "(use 0 only to pause)",
-            )
-        elif cur_budget is not None and cur_budget > 0 and stored["action"] != "resume":
-            pct = abs(budget - cur_budget) / cur_budget * 100
-            if pct > Decimal(str(limits.max_change_pct)) + Decimal("0.001"):
-                check.add(
-                    row_no,
-                    "recommended_budget",
-                    f"budget {cur_budget} -> {budget} moves {pct:.1f}%, more than "
-                    f"budget.max_change_pct = {limits.max_change_pct}%",
-                )
-        if budget > 0 and budget != cur_budget:
-            try:
-                check_budget_update(cid, cur_budget, budget, bid=bid, bid_type=bid_type, rules=settings.platform)
-            except PlatformRuleError as exc:
-                check.add(row_no, "recommended_budget", f"the platform would refuse it: {exc}")
-    if bid_edited and bid is not None:
-        if bid_type == "none":
-            check.add(row_no, "recommended_bid", "this campaign bids for max delivery (bid_type none): it has no bid")
-            return
-        if cur_bid is not None and cur_bid > 0:
-            pct = abs(bid - cur_bid) / cur_bid * 100
-            if pct > Decimal(str(settings.bid.max_change_pct)) + Decimal("0.001"):
-                check.add(
-                    row_no,
-                    "recommended_bid",
-                    f"bid {cur_bid} -> {bid} moves {pct:.1f}%, more than bid.max_change_pct = "
-                    f"{settings.bid.max_change_pct}%",
-                )
-        in_force = budget if budget is not None and budget > 0 else cur_budget
-        try:
-            check_bid_update(cid, bid_type, bid, budget=in_force, rules=settings.platform)
-        except PlatformRuleError as exc:
-            check.add(row_no, "recommended_bid", f"the platform would refuse it: {exc}")
-
-
-def import_review(path: Path | str, engine: Engine, settings: Settings, *, write: bool = True) -> ReviewDecision:
-    """Read a reviewed recommendations file, validate it, store approvals and edits.
-
-    Returns the rows to apply (contract columns, with the reviewer's values).
-    Raises ``InputError`` listing every problem (file:row:column); then nothing
-    is written. ``write=False`` validates and returns the same without storing.
-    """
     from connectors.files.cells import parse_id
     from connectors.files.tabular import read_table
 
-    path = Path(path)
     table = _Rows.read(read_table(path, _header_score))
     check = _Checker(table.file)
     check.problems.extend(table.problems)
@@ -377,9 +164,6 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
             f"missing column(s) {', '.join(missing)}; the file must keep the columns it was exported with",
         )
         raise InputError(check.problems)
-
-    import pandas as pd
-
     ids = {
         c: parse_id(pd.Series([r[index[c]].strip() for r in table.rows], dtype=object), what=c, default=None)
         for c in _KEY_COLUMNS
@@ -397,21 +181,196 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
                 "it (its ids are text), or import the CSV with the id columns as Text"
             )
         check.add(None, None, f"hint: {hint}")
+    return table, check, index, ids
+
+
+def _reading(
+    check: _Checker, row_no: int, cells: list[str], index: dict[str, int], rec: dict
+) -> SimpleNamespace | None:
+    """What one file row says (approved, budget, bid, action), or None when a cell is bad."""
+    from optimizer.act.review_check import money, same_number, same_text
+
+    for column in (*_FIXED_TEXT, *_FIXED_MONEY, *_FIXED_RATIO):
+        if column not in index:
+            continue
+        text = cells[index[column]].strip()
+        same = (
+            same_text(text, rec[column])
+            if column in _FIXED_TEXT
+            else same_number(text, rec[column], money=column in _FIXED_MONEY)
+        )
+        if not same:
+            check.add(
+                row_no,
+                column,
+                f"{column} was changed ({rec[column]!s} -> {text!r}); only "
+                f"{', '.join(EDITABLE_COLUMNS)} may be edited, and action to pause or resume",
+            )
+    ok = True
+    try:
+        approved = parse_approval(cells[index["approved"]])
+    except ValueError as exc:
+        check.add(row_no, "approved", str(exc))
+        approved, ok = None, False
+    action = rec["action"]
+    if "action" in index:
+        text = cells[index["action"]].strip()
+        word = ACTION_WORDS.get(text.lower())
+        if word is not None:
+            action = word
+        elif text.lower() != rec["action"].lower():
+            check.add(row_no, "action", f"action may be changed only to pause (暂停) or resume (恢复), got {text!r}")
+            ok = False
+    values: dict[str, Decimal | None] = {}
+    for column in ("recommended_budget", "recommended_bid"):
+        try:
+            values[column] = money(cells[index[column]])
+        except ValueError as exc:
+            check.add(row_no, column, f"{column}: {exc}")
+            ok = False
+        else:
+            if values[column] is None and rec[column] is not None:
+                check.add(row_no, column, f"{column} is empty; write a value or answer no")
+                ok = False
+    if not ok:
+        return None
+    budget = values["recommended_budget"]
+    if budget is not None and budget == 0:
+        action = "pause"
+    return SimpleNamespace(approved=approved, budget=budget, bid=values["recommended_bid"], action=action)
+
+
+def _merge(reading: SimpleNamespace, rec: dict, prior: Any, row_no: int) -> SimpleNamespace:
+    """The decision in force after this row: each field it changes overrides, the others stay."""
+    current = {
+        "approved": parse_approval(rec["approved"]),
+        "budget": rec["recommended_budget"],
+        "bid": rec["recommended_bid"],
+        "action": prior.action if prior is not None and prior.action else rec["action"],
+    }
+    original = {"approved": None, "budget": rec["proposed_budget"], "bid": rec["proposed_bid"], "action": rec["action"]}
+    merged, changed, kept = dict(current), [], []
+    for name, value in vars(reading).items():
+        if value == current[name]:
+            continue
+        if value == original[name]:
+            kept.append(name)  # the file shows the exported value: an earlier decision stays
+            continue
+        merged[name] = value
+        changed.append(name)
+    notes = []
+    where = f"row {row_no} (campaign {rec['campaign_id']})"
+    if prior is not None and changed:
+        notes.append(
+            f"{where} overrides the decision of {prior.file} row {prior.row} ({prior.imported_at:%Y-%m-%d %H:%M} UTC): "
+            + ", ".join(f"{n} {current[n]} -> {merged[n]}" for n in changed)
+        )
+    elif prior is not None and kept:
+        notes.append(
+            f"{where} shows {', '.join(kept)} as exported: the decision of {prior.file} row {prior.row} "
+            f"({prior.imported_at:%Y-%m-%d %H:%M} UTC) stays"
+        )
+    applies = merged["approved"] is True or (merged["approved"] is None and rec["decision"] == "auto")
+    edited = (
+        merged["budget"] != rec["proposed_budget"]
+        or merged["bid"] != rec["proposed_bid"]
+        or merged["action"] != rec["action"]
+    )
+    return SimpleNamespace(
+        **merged, changed=bool(changed), notes=notes, applies=applies, edited=edited, stored=rec, row_no=row_no
+    )
+
+
+def _check_total(check: _Checker, stored: dict, merged: dict, settings: Settings) -> None:
+    if settings.budget.total_daily is None:
+        return
+    total = Decimal(0)
+    for key, rec in stored.items():
+        m = merged.get(key)
+        if m is not None:
+            applies, budget = m.applies, (Decimal(0) if m.action == "pause" else m.budget)
+        else:
+            answer = parse_approval(rec["approved"])
+            applies, budget = (
+                answer is True or (answer is None and rec["decision"] == "auto"),
+                rec["recommended_budget"],
+            )
+        total += (budget if applies else rec["current_budget"]) or 0
+    if total > settings.budget.total_daily:
+        check.add(
+            None,
+            "recommended_budget",
+            f"the budgets in force after this review add up to {total}, above budget.total_daily = "
+            f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
+            "at their current budget)",
+        )
+
+
+def _verify(check: _Checker, stored: dict, merged: dict, decided: dict, settings: Settings, live) -> None:
+    """Every account's rows in force after the review through ``verify`` (see ``review_check``)."""
+    from optimizer.act.review_check import verify_review
+
+    by_account: dict[str, list[tuple[SimpleNamespace, SimpleNamespace]]] = {}
+    for key, rec in stored.items():
+        m = merged.get(key)
+        if m is None:
+            prior = decided.get(key)
+            answer = parse_approval(rec["approved"])
+            m = SimpleNamespace(
+                approved=answer,
+                budget=rec["recommended_budget"],
+                bid=rec["recommended_bid"],
+                action=prior.action if prior is not None and prior.action else rec["action"],
+                applies=answer is True or (answer is None and rec["decision"] == "auto"),
+                edited=False,
+                stored=rec,
+                row_no=None,
+            )
+        base = SimpleNamespace(**{**vars(m), "budget": rec["proposed_budget"], "bid": rec["proposed_bid"]})
+        base.action, base.edited = rec["action"], False
+        by_account.setdefault(key[0], []).append((m, base))
+    add = check.add
+    for pairs in by_account.values():
+        verify_review(add, [m for m, _ in pairs], [b for _, b in pairs], settings, live)
+
+
+def import_review(
+    path: Path | str,
+    engine: Engine,
+    settings: Settings,
+    *,
+    write: bool = True,
+    live: Callable[[str], list[CampaignState]] | None = None,
+) -> ReviewDecision:
+    """Read a reviewed recommendations file, validate it, record the decisions it makes.
+
+    Returns the rows to apply (contract columns, with the decisions in force).
+    Raises ``InputError`` listing every problem (file:row:column); then nothing
+    is written. ``write=False`` validates and returns the same without storing.
+    ``live``: reads an account's campaigns from the platform (the connector's
+    ``list_campaigns``): a campaign it does not list, or lists as excluded, is
+    locked for ``verify``, and a resume needs it paused.
+    """
+    from optimizer.act.review_store import latest_decisions, stored_rows
+
+    path = Path(path)
+    table, check, index, ids = _read(path)
     run_ids = sorted({r[index["run_id"]].strip() for r in table.rows} - {""})
     if len(run_ids) > 1:
         check.add(None, "run_id", f"the file mixes runs {', '.join(run_ids)}: import one run's file at a time")
         raise InputError(check.problems)
     run_id = run_ids[0] if run_ids else ""
-    stored = _stored(engine, run_id) if run_id else {}
+    stored = stored_rows(engine, run_id) if run_id else {}
     if run_id and not stored:
         check.add(table.row_numbers[0], "run_id", f"no stored recommendations for run {run_id!r}")
-
-    updates: dict[tuple[str, str], dict] = {}
+    decided = latest_decisions(engine, run_id) if stored else {}
+    on_platform: dict[tuple[str, str], CampaignState | None] | None = None
+    if live is not None:
+        shown = {(s.account_id, s.campaign_id): s for a in sorted({k[0] for k in stored}) for s in live(a)}
+        on_platform = {key: shown.get(key) for key in stored}
+    merged: dict[tuple[str, str], SimpleNamespace] = {}
     seen: dict[tuple[str, str], int] = {}
-    edited = 0
-    bad_id_rows = set()
-    for parsed in ids.values():
-        bad_id_rows |= set(parsed.bad.nonzero()[0].tolist())
+    bad_id_rows = set().union(*(set(parsed.bad.nonzero()[0].tolist()) for parsed in ids.values()))
     for i, cells in enumerate(table.rows):
         row_no = table.row_numbers[i]
         if i in bad_id_rows or not stored:
@@ -427,109 +386,92 @@ def import_review(path: Path | str, engine: Engine, settings: Settings, *, write
                 row_no, "campaign_id", f"run {run_id} has no recommendation for campaign {key[1]} of account {key[0]}"
             )
             continue
-        for column in (*_FIXED_TEXT, *_FIXED_MONEY, *_FIXED_RATIO):
-            if column not in index:
-                continue
-            text = cells[index[column]].strip()
-            same = (
-                _same_text(column, text, rec[column])
-                if column in _FIXED_TEXT
-                else _same_number(text, rec[column], money=column in _FIXED_MONEY)
-            )
-            if not same:
-                check.add(
-                    row_no,
-                    column,
-                    f"{column} was changed ({rec[column]!s} -> {text!r}); only "
-                    f"{', '.join(EDITABLE_COLUMNS)} may be edited",
-                )
-        try:
-            approved = parse_approval(cells[index["approved"]])
-        except ValueError as exc:
-            check.add(row_no, "approved", str(exc))
+        reading = _reading(check, row_no, cells, index, rec)
+        if reading is None:
             continue
-        values: dict[str, Decimal | None] = {}
-        for column in ("recommended_budget", "recommended_bid"):
-            try:
-                values[column] = _money(cells[index[column]])
-            except ValueError as exc:
-                check.add(row_no, column, f"{column}: {exc}")
-            else:
-                if values[column] is None and rec[column] is not None:
-                    check.add(row_no, column, f"{column} is empty; write a value or answer no")
-        if len(values) < 2:
-            continue
-        budget, bid = values["recommended_budget"], values["recommended_bid"]
-        budget_edited, bid_edited = budget != rec["recommended_budget"], bid != rec["recommended_bid"]
-        edited += budget_edited or bid_edited
-        _check_guardrails(check, row_no, rec, budget, bid, budget_edited, bid_edited, settings)
-        updates[key] = {"approved": approved, "recommended_budget": budget, "recommended_bid": bid}
+        m = merged[key] = _merge(reading, rec, decided.get(key), row_no)
+        _check_edit(check, m, rec, settings, on_platform)
+    if not check.problems:
+        _check_total(check, stored, merged, settings)
+    if not check.problems:
+        from optimizer.experiment.arms import review_problems
 
-    if not check.problems and settings.budget.total_daily is not None:
-        total = Decimal(0)
-        for key, rec in stored.items():
-            upd = updates.get(key)
-            answer = upd["approved"] if upd else (None if rec["approved"] is None else parse_approval(rec["approved"]))
-            applies = answer is True or (answer is None and rec["decision"] == "auto")
-            budget = (
-                (upd["recommended_budget"] if upd else rec["recommended_budget"]) if applies else rec["current_budget"]
-            )
-            total += budget or 0
-        if total > settings.budget.total_daily:
-            check.add(
-                None,
-                "recommended_budget",
-                f"the budgets in force after this review add up to {total}, above budget.total_daily = "
-                f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
-                "at their current budget)",
-            )
+        for arm_row, column, message in review_problems(engine, stored, merged):
+            check.add(arm_row, column, message)
+    if not check.problems:
+        _verify(check, stored, merged, decided, settings, on_platform)
     if check.problems:
         limit = settings.data.max_problems
         raise InputError(check.problems[:limit], more=max(0, len(check.problems) - limit))
-    return _store(engine, table.file, run_id, stored, updates, edited, write=write)
+    return _store(engine, table.file, run_id, merged, write=write)
 
 
-def _store(
-    engine: Engine, file: str, run_id: str, stored: dict, updates: dict, edited: int, *, write: bool
-) -> ReviewDecision:
+def _check_edit(check: _Checker, m: SimpleNamespace, rec: dict, settings: Settings, live: dict | None) -> None:
+    from optimizer.act.review_check import check_guardrails
+
+    if m.action == "resume" and rec["action"] not in ("resume", "hold"):
+        check.add(m.row_no, "action", f"resume is for a paused campaign; this row's campaign is to {rec['action']}")
+    state = live.get((rec["account_id"], rec["campaign_id"])) if live is not None else None
+    if m.action == "resume" and state is not None and state.status != "paused":
+        check.add(m.row_no, "action", "resume is for a paused campaign; the platform shows it delivering")
+    edits = SimpleNamespace(
+        budget=m.budget,
+        bid=m.bid,
+        action=m.action,
+        budget_edited=m.budget != rec["proposed_budget"] and m.action != "pause",
+        bid_edited=m.bid != rec["proposed_bid"],
+    )
+    check_guardrails(check.add, m.row_no, rec, edits, settings)
+
+
+def _store(engine: Engine, file: str, run_id: str, merged: dict, *, write: bool) -> ReviewDecision:
     import pandas as pd
-    import sqlalchemy as sa
 
+    from optimizer.act.review_store import DecisionRecord, record_decisions
     from optimizer.decide.columns import CONTRACT_COLUMNS
-    from optimizer.store.tables import Recommendation
 
-    table = Recommendation.__table__
     word = {True: "yes", False: "no", None: None}
-    with engine.begin() as conn:
-        for (account_id, campaign_id), upd in updates.items() if write else ():
-            conn.execute(
-                sa.update(table)
-                .where(table.c.run_id == run_id, table.c.account_id == account_id, table.c.campaign_id == campaign_id)
-                .values(
-                    approved=word[upd["approved"]],
-                    recommended_budget=upd["recommended_budget"],
-                    recommended_bid=upd["recommended_bid"],
-                )
-            )
+    now = utc_now()
+    records = [
+        DecisionRecord(
+            m.stored["account_id"],
+            m.stored["campaign_id"],
+            file[:1000],
+            m.row_no,
+            now,
+            word[m.approved],
+            m.budget,
+            m.bid,
+            m.action if m.action != m.stored["action"] else None,
+            "; ".join(m.notes)[:2000],
+        )
+        for m in merged.values()
+        if m.changed
+    ]
+    if write:
+        record_decisions(engine, run_id, records)
     to_apply = []
-    for key, upd in updates.items():
-        rec = stored[key]
-        if upd["approved"] is True or (upd["approved"] is None and rec["decision"] == "auto"):
-            row = {c: rec.get(c) for c in CONTRACT_COLUMNS}
-            row.update(
-                recommended_budget=upd["recommended_budget"],
-                recommended_bid=upd["recommended_bid"],
-                approved=word[upd["approved"]],
-                effective_date=rec["effective_date"].isoformat(),
-            )
-            to_apply.append(row)
-    answers = [u["approved"] for u in updates.values()]
+    for m in merged.values():
+        if not m.applies:
+            continue
+        row = {c: m.stored.get(c) for c in CONTRACT_COLUMNS}
+        budget = m.stored["current_budget"] if m.action == "pause" else m.budget
+        row.update(
+            recommended_budget=budget,
+            recommended_bid=m.bid,
+            action=m.action,
+            approved=word[m.approved],
+            effective_date=m.stored["effective_date"].isoformat(),
+        )
+        to_apply.append(row)
+    answers = [m.approved for m in merged.values()]
     return ReviewDecision(
         run_id=run_id,
         file=file,
         approved=answers.count(True),
         rejected=answers.count(False),
         unanswered=answers.count(None),
-        edited=edited,
+        edited=sum(1 for m in merged.values() if m.edited),
+        notes=tuple(n for m in merged.values() for n in m.notes),
         rows=pd.DataFrame(to_apply, columns=list(CONTRACT_COLUMNS), dtype=object),
     )

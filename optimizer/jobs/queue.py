@@ -49,8 +49,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from connectors.clock import today_in, zone
 from connectors.errors import InputError, Problem, SpendoptError
 from optimizer.settings import Settings
 
@@ -74,6 +74,8 @@ log = logging.getLogger("spendopt.worker")
 ACCOUNT_TASK = "spendopt.account_day"
 MORNING_TASK = "spendopt.morning"
 QUEUE = "spendopt"
+WORKER_NAME = "worker"
+"""procrastinate's name for a worker not given one."""
 _SCHEMA_LOCK = zlib.crc32(b"spendopt:procrastinate-schema")
 
 ConnectorFactory = Callable[[], AbstractContextManager["Connector"]]
@@ -130,8 +132,8 @@ def morning_cron(at: str, timezone: str, on: dt.date | None = None) -> str:
     from optimizer.jobs.schedule import parse_time
 
     hour, minute, second = parse_time(at)
-    on = on or dt.date.today()
-    local = dt.datetime.combine(on, dt.time(hour, minute, second), tzinfo=ZoneInfo(timezone))
+    on = on or today_in(timezone)
+    local = dt.datetime.combine(on, dt.time(hour, minute, second), tzinfo=zone(timezone))
     utc = local.astimezone(dt.UTC)
     return f"{utc.minute} {utc.hour} * * * {utc.second}"
 
@@ -189,7 +191,7 @@ class AgencyQueue:
         @self.app.periodic(cron=morning_cron(schedule.time, schedule.timezone), periodic_id="morning")
         @self.app.task(name=MORNING_TASK, queue=QUEUE, queueing_lock="morning")
         async def morning(timestamp: int) -> dict[str, Any]:
-            day = dt.datetime.fromtimestamp(timestamp, ZoneInfo(self.settings.data.timezone)).date()
+            day = dt.datetime.fromtimestamp(timestamp, zone(self.settings.data.timezone)).date()
             queued = await self.queue_day_async(day)
             return {"day": day.isoformat(), "queued": len(queued.queued), "already": len(queued.already)}
 
@@ -246,7 +248,8 @@ class AgencyQueue:
         with psycopg.connect(libpq_url(self.database_url), autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK - 2**31,))
             try:
-                if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0] is not None:
+                found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+                if found is not None and found[0] is not None:
                     return False
                 conn.execute(self.app.schema_manager.get_schema())  # no parameters: '%' is literal
                 return True
@@ -289,7 +292,7 @@ class AgencyQueue:
         from optimizer.jobs.schedule import parse_time
 
         hour, minute, second = parse_time(self.settings.schedule.time)
-        fire = dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=ZoneInfo(self.settings.data.timezone))
+        fire = dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=zone(self.settings.data.timezone))
         job = self._morning_task.configure(queueing_lock=f"morning:{day.isoformat()}")
         try:
             asyncio.run(self._opened(job.defer_async(timestamp=int(fire.timestamp()))))
@@ -316,7 +319,7 @@ class AgencyQueue:
                     queues=[QUEUE],
                     concurrency=concurrency,
                     wait=wait,
-                    name=name,
+                    name=name or WORKER_NAME,
                     update_heartbeat_interval=w.heartbeat_s,
                     stalled_worker_timeout=w.stalled_after_s,
                     fetch_job_polling_interval=min(5.0, w.heartbeat_s),

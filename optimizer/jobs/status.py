@@ -6,7 +6,55 @@ from sqlalchemy.engine import Engine
 
 from optimizer.store import summarize
 
-__all__ = ["render_status"]
+__all__ = ["STATUS_COLUMNS", "render_status", "status_rows"]
+
+STATUS_COLUMNS = (
+    "account_id",
+    "platform",
+    "gmv_basis",
+    "campaigns",
+    "active",
+    "days",
+    "first_date",
+    "last_date",
+    "spend",
+    "gmv",
+    "roi",
+    "run_key_day",
+    "run_key_state",
+    "run_key_run",
+)
+
+
+def status_rows(engine: Engine) -> list[dict]:
+    """One row per account: what the store holds and the newest run key (``--format csv|json``)."""
+    from optimizer.store.lease import read_leases
+
+    keys: dict[str, dict] = {}
+    for lease in read_leases(engine):
+        keys.setdefault(lease["account_id"], lease)
+    rows = []
+    for a in summarize(engine).accounts:
+        key = keys.get(a.account_id, {})
+        rows.append(
+            {
+                "account_id": a.account_id,
+                "platform": a.platform,
+                "gmv_basis": a.gmv_basis,
+                "campaigns": a.campaigns,
+                "active": a.active,
+                "days": (a.last_date - a.first_date).days + 1 if a.first_date and a.last_date else 0,
+                "first_date": a.first_date,
+                "last_date": a.last_date,
+                "spend": round(a.spend, 2),
+                "gmv": round(a.gmv, 2),
+                "roi": round(a.gmv / a.spend, 4) if a.spend else None,
+                "run_key_day": key.get("effective_date"),
+                "run_key_state": key.get("state"),
+                "run_key_run": key.get("run_id"),
+            }
+        )
+    return rows
 
 
 def render_status(engine: Engine, console, *, database_url: str) -> None:
@@ -45,6 +93,10 @@ def render_status(engine: Engine, console, *, database_url: str) -> None:
         )
     else:
         console.print("last run: none yet")
+    from optimizer.jobs.experiment import status_lines
+
+    for line in status_lines(engine):
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def _redact(url: str) -> str:

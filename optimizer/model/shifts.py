@@ -9,16 +9,19 @@ moved to that date: weekday, trend) against what happened::
 
     r_t = log(actual_t / forecast_t)          (GMV lag-corrected; spend and ROI)
 
-The usual residual ``m`` (median over the window, yesterday excluded) and its
-spread ``s`` (1.4826 x median absolute deviation, at least ``MIN_SPREAD``) say
-what an ordinary day looks like. When yesterday's residual is more than
-``THRESHOLD`` spreads from ``m``, the channel's level is shifted by
-``r_yesterday - m`` for tomorrow (log demand for spend, log ROI for GMV per
-spend); otherwise nothing changes. The shift is recomputed every morning from
-the newest day only, so it lasts exactly as long as the data show it: one day
-after a shift starts it is in the forecast, one day after it ends it is gone.
-A channel with fewer than ``MIN_CAMPAIGNS`` observed campaigns yesterday, or a
-day less than ``MIN_MATURITY`` reported, is left alone (too noisy to tell).
+The usual residual ``m`` (median over the window, the last two days excluded)
+and its spread ``s`` (1.4826 x median absolute deviation, at least
+``MIN_SPREAD``) say what an ordinary day looks like. When the last two days'
+residuals are both more than ``THRESHOLD`` spreads from ``m`` on the same side,
+the channel's level is shifted by ``r_yesterday - m`` for tomorrow (log demand
+for spend, log ROI for GMV per spend); otherwise nothing changes. It is
+recomputed every morning from the newest days, so a shift is in the forecast
+two days after it starts and gone one day after it ends. A channel with fewer
+than ``MIN_CAMPAIGNS`` observed campaigns, or a yesterday less than
+``MIN_MATURITY`` reported, is left alone; an ROI shift also needs evidence of
+the attribution lag (re-sent rows: ``History.maturity_source == "revisions"``)
+or no lag at all, since an immature day read with the wrong lag curve looks
+like a drop.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["THRESHOLD", "LevelShift", "level_shifts", "with_level_shifts"]
 
 WINDOW = 14
-THRESHOLD = 3.0
-MIN_SPREAD = 0.03
+THRESHOLD = 4.0
+MIN_SPREAD = 0.05
 MIN_CAMPAIGNS = 3
 MIN_MATURITY = 0.5
 
@@ -73,7 +76,8 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
     days = range(max(0, n_days - WINDOW), n_days)
     obs = history.observed & (np.nan_to_num(history.spend, nan=0.0) > 0)
     groups = np.array([f"{a}|{c}" for a, c in zip(history.account_id, history.channel, strict=True)])
-    resid_s, resid_r = {}, {}
+    resid_s: dict[str, dict[int, float]] = {}
+    resid_r: dict[str, dict[int, float]] = {}
     for t in days:
         s_hat, g_hat = _day_forecast(history, model, t)
         for g in np.unique(groups):
@@ -84,12 +88,14 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
             s_f, g_f = s_hat[inside].sum(), g_hat[inside].sum()
             if min(s_act, g_act, s_f, g_f) <= 0:
                 continue
-            resid_s.setdefault(g, {})[t] = np.log(s_act / s_f)
-            resid_r.setdefault(g, {})[t] = np.log((g_act / s_act) / (g_f / s_f))
+            resid_s.setdefault(str(g), {})[t] = float(np.log(s_act / s_f))
+            resid_r.setdefault(str(g), {})[t] = float(np.log((g_act / s_act) / (g_f / s_f)))
     demand, roi, found = np.zeros(n), np.zeros(n), {}
+    # an ROI shift read off days still being attributed needs evidence of the lag (re-sent rows)
+    roi_ok = history.maturity_source == "revisions" or bool(np.all(history.maturity >= 0.999))
     for g in np.unique(groups):
-        ds = _shift(resid_s.get(g, {}), n_days - 1)
-        dr = _shift(resid_r.get(g, {}), n_days - 1)
+        ds = _shift(resid_s.get(str(g), {}), n_days - 1)
+        dr = _shift(resid_r.get(str(g), {}), n_days - 1) if roi_ok else 0.0
         if ds or dr:
             found[str(g)] = (ds, dr)
             demand[groups == g], roi[groups == g] = ds, dr
@@ -97,13 +103,14 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
 
 
 def _shift(resid: dict[int, float], last: int) -> float:
-    if last not in resid or len(resid) < 5:
+    """``r_last - m`` when the last two days are both beyond ``THRESHOLD`` spreads on the same side, else 0."""
+    if last not in resid or last - 1 not in resid or len(resid) < 6:
         return 0.0
-    past = np.array([v for t, v in resid.items() if t != last])
+    past = np.array([v for t, v in resid.items() if t < last - 1])
     m = float(np.median(past))
     s = max(1.4826 * float(np.median(np.abs(past - m))), MIN_SPREAD)
-    r = resid[last]
-    return r - m if abs(r - m) > THRESHOLD * s else 0.0
+    d1, d0 = resid[last] - m, resid[last - 1] - m
+    return d1 if abs(d1) > THRESHOLD * s and abs(d0) > THRESHOLD * s and d1 * d0 > 0 else 0.0
 
 
 def with_level_shifts(history: History, model: FittedModel) -> tuple[FittedModel, LevelShift]:

@@ -28,9 +28,9 @@ def test_a_steady_account_has_no_level_shift():
     assert not level_shifts(h, model).any
 
 
-def test_a_sale_that_started_yesterday_is_picked_up_and_forgotten_the_day_after_it_ends():
+def test_a_sale_two_days_old_is_picked_up_and_forgotten_the_day_after_it_ends():
     frame, _ = make_stats(n=30, days=28, seed=21, end=END, noise=0.1)
-    last = frame["date"] == pd.Timestamp(END)
+    last = frame["date"] >= pd.Timestamp(END - dt.timedelta(days=1))  # a sale on the last two days
     sale = frame.copy()
     sale.loc[last, "gmv"] = (sale.loc[last, "gmv"] * 1.8).round(2)  # every channel converts 80 % better
     h, model = _model(sale)
@@ -46,7 +46,7 @@ def test_a_sale_that_started_yesterday_is_picked_up_and_forgotten_the_day_after_
     # the day after the sale ends looks ordinary again: the shift is gone (one extra, normal day)
     frame2, _ = make_stats(n=30, days=29, seed=21, end=END + dt.timedelta(days=1), noise=0.1)
     over = frame2.copy()
-    over.loc[over["date"] == pd.Timestamp(END), "gmv"] *= 1.8
+    over.loc[over["date"].between(pd.Timestamp(END - dt.timedelta(days=1)), pd.Timestamp(END)), "gmv"] *= 1.8
     settings = Settings(model={"lag_maturity": (1.0,)})
     h2 = build_history(over, settings.model, as_of=END + dt.timedelta(days=2))
     assert not level_shifts(h2, fit(h2, settings.model)).roi.any()

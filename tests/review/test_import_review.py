@@ -157,7 +157,6 @@ BAD_EDITS = [
         "budget.max_change_pct",
     ),
     ("budget step under 100", lambda r: cell(r, C, "recommended_budget", "850"), C, "recommended_budget", "min_step"),
-    ("budget zero without pause", lambda r: cell(r, A, "recommended_budget", "0"), A, "recommended_budget", "pause"),
     (
         "budget not a number",
         lambda r: cell(r, A, "recommended_budget", "一千"),
@@ -178,7 +177,8 @@ BAD_EDITS = [
     ("fixed column edited", lambda r: cell(r, A, "current_budget", "900"), A, "current_budget", "may be edited"),
     ("fixed money off by a yuan", lambda r: cell(r, A, "current_budget", "1001"), A, "current_budget", "may be edited"),
     ("forecast edited", lambda r: cell(r, B, "expected_gmv", "9999"), B, "expected_gmv", "may be edited"),
-    ("action edited", lambda r: cell(r, C, "action", "pause"), C, "action", "may be edited"),
+    ("action edited", lambda r: cell(r, C, "action", "increase"), C, "action", "only to pause"),
+    ("resume a live campaign", lambda r: cell(r, A, "action", "resume"), A, "action", "paused campaign"),
     ("name edited", lambda r: cell(r, C, "campaign_name", "别的名字"), C, "campaign_name", "may be edited"),
     ("date edited", lambda r: cell(r, C, "effective_date", "2026/3/3"), C, "effective_date", "may be edited"),
     (

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("approved", sa.String(8), nullable=True),
         sa.Column("recommended_budget", MONEY, nullable=True),
         sa.Column("recommended_bid", MONEY, nullable=True),
+        sa.Column("action", sa.String(16), nullable=True),
         sa.Column("note", sa.String(2000), nullable=False),
     )
     op.create_index("ix_review_decision_run", "review_decision", ["run_id", "account_id", "campaign_id"])

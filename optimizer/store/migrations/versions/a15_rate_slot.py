@@ -1,7 +1,7 @@
 """rate_slot: the shared rate limits of a fleet of workers (the app's QPS, each advertiser's).
 
 Revision ID: a15_rate_slot
-Revises: a13_alerts
+Revises: a14_experiment
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a15_rate_slot"
-down_revision = "a13_alerts"
+down_revision = "a14_experiment"
 branch_labels = None
 depends_on = None
 
