@@ -1,6 +1,7 @@
 """The ``spendopt`` command line: each command parses, calls one function, prints a summary.
 
-Every command takes ``--db``, ``--config`` and ``--verbose``. Errors print as
+Every command takes ``--config`` and ``--verbose``; those that read or write the store
+also take ``--db`` (``optimize`` never opens one, ``connect`` only stores tokens). Errors print as
 one readable line (a traceback only with ``--verbose``); bad input exits with
 code 2, other failures with 1. Heavy libraries are imported inside the
 commands so ``spendopt --help`` stays fast.
@@ -217,11 +218,21 @@ def simulate(
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the CSVs and the chart")] = Path("out/simulation"),
+    experiment: Annotated[
+        bool,
+        typer.Option(
+            "--experiment",
+            help="a budget-split test (spendopt in the treatment arm, control held) against its counterfactual",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
+
+    --experiment runs the [experiment] design instead: the true lift is known because the
+    counterfactual (both arms held) runs with the same daily luck.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
     a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
@@ -250,6 +261,14 @@ def simulate(
         assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
+    if experiment:
+        from optimizer.simulate.experiment import render_experiment, simulate_experiment
+
+        run, files = simulate_experiment(world, days=days, seed=seed, settings=settings, market=market, out_dir=out)
+        console().print(render_experiment(run))
+        for path in files.values():
+            console().print(f"wrote {path}")
+        return
     result = run_simulation(
         world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
     )
@@ -447,8 +466,9 @@ def _register_more() -> None:
     loads twice; the copy loaded while those are still loading leaves it to the first.)"""
     import optimizer.cli_act as act
     import optimizer.cli_alerts as more
+    import optimizer.cli_experiment as experiment
 
-    for module in (act, more):
+    for module in (act, more, experiment):
         if hasattr(module, "register"):
             module.register(app)
 

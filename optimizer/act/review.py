@@ -394,6 +394,11 @@ def import_review(
     if not check.problems:
         _check_total(check, stored, merged, settings)
     if not check.problems:
+        from optimizer.experiment.arms import review_problems
+
+        for arm_row, column, message in review_problems(engine, stored, merged):
+            check.add(arm_row, column, message)
+    if not check.problems:
         _verify(check, stored, merged, decided, settings, on_platform)
     if check.problems:
         limit = settings.data.max_problems

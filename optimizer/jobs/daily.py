@@ -301,6 +301,7 @@ def _run_account(
     from optimizer.act.review import save_recommendations
     from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
+    from optimizer.experiment.arms import arm_guard, arm_scope
     from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
@@ -324,11 +325,12 @@ def _run_account(
 
         model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
+    states, settings = arm_scope(engine, account_id, states, settings, today=today, run_id=run_id, dry_run=dry_run)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
     findings, alerts, held = check_account(
         settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
     )
-    frame = hold_for_alerts(frame, held)
+    frame = arm_guard(engine, account_id, hold_for_alerts(frame, held), states)
 
     notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
     targets = write_run_files(
