@@ -20,6 +20,11 @@ pause always does) the largest auto increases wait with it.
 ``review_problems`` keeps a person's review file inside the arms: no edit to a
 held campaign, and the treatment arm's budgets in force after the review stay
 within its share.
+
+``rollback_scope`` does the same for ``spendopt rollback``: while an experiment
+runs, a restore never moves a held campaign (a run from before the start would
+otherwise change the control arm mid-test), and the treatment arm's restores
+that raise its live budgets wait (largest first) until the arm fits its share.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Engine
 
+    from connectors.base import CampaignState
+    from optimizer.act.plan_changes import ItemResult, PlannedChange
     from optimizer.settings import Settings
 
-__all__ = ["arm_guard", "arm_scope", "review_problems"]
+__all__ = ["arm_guard", "arm_scope", "review_problems", "rollback_scope"]
 
 
 def _live_budget(states: pd.DataFrame) -> np.ndarray:
@@ -165,3 +172,58 @@ def review_problems(engine: Engine, stored: dict, merged: dict) -> list[tuple[in
                 )
             )
     return problems
+
+
+def _budget_after(state: CampaignState | None, queue: list[PlannedChange] | None) -> Decimal:
+    """The campaign's live budget (0 when paused or uncapped) after ``queue``'s restores, or now."""
+    budget = state.budget if state is not None else None
+    paused = state is not None and state.status == "paused"
+    for change in queue or ():
+        if change.field == "budget":
+            budget = Decimal(change.after) if change.after is not None else None
+        elif change.field == "status":
+            paused = change.after == "paused"
+    return Decimal(0) if paused or budget is None else Decimal(budget)
+
+
+def rollback_scope(
+    engine: Engine,
+    account_id: str,
+    queues: list[list[PlannedChange]],
+    shown: dict[str, CampaignState],
+    today: dt.date,
+) -> tuple[list[list[PlannedChange]], list[ItemResult]]:
+    """``queues`` (one campaign's restores each) without those that would break the running experiment's arms,
+    and the refused restores as ``skipped`` items (see the module docstring)."""
+    from optimizer.act.plan_changes import ItemResult
+    from optimizer.i18n import t
+    from optimizer.store.experiments import running_experiment
+
+    exp = running_experiment(engine, account_id)
+    if exp is None or exp.start_date > today or not queues:
+        return queues, []
+    active = exp.arm("treatment").policy != "hold"
+    refused: list[ItemResult] = []
+    kept: dict[str, list[PlannedChange]] = {}
+    for queue in queues:
+        cid = queue[0].campaign_id
+        arm = exp.assignment.get(cid)
+        if arm == "treatment" and active:
+            kept[cid] = queue
+            continue
+        label = t(f"experiment.arm_{arm}") if arm in ("treatment", "control") else t("experiment.arm_outside")
+        why = t("experiment.rollback_held", campaign=cid, experiment=exp.experiment_id, arm=label)
+        refused.extend(ItemResult.for_change(c, "skipped", why) for c in queue)
+    treated = [cid for cid, arm in exp.assignment.items() if arm == "treatment"] if active else []
+    now = {cid: _budget_after(shown.get(cid), None) for cid in treated}
+    after = {cid: _budget_after(shown.get(cid), kept.get(cid)) for cid in treated}
+    limit = exp.arm("treatment").total_daily
+    excess = sum(after.values(), Decimal(0)) - limit
+    for cid in sorted(kept, key=lambda c: (now[c] - after[c], c)):
+        rise = after[cid] - now[cid]
+        if excess <= Decimal("0.01") or rise <= 0:
+            break
+        why = t("experiment.rollback_share", campaign=cid, experiment=exp.experiment_id, limit=float(limit))
+        refused.extend(ItemResult.for_change(c, "skipped", why) for c in kept.pop(cid))
+        excess -= rise
+    return list(kept.values()), refused

@@ -90,6 +90,17 @@ CATALOG = {
         "en": "review: the treatment arm of experiment {experiment} may spend at most {limit:,.2f} CNY a day; "
         "this increase fits only once the cuts waiting for review are approved.",
     },
+    "arm_outside": {"zh-CN": "不在分组内", "en": "outside the arms"},
+    "rollback_held": {
+        "zh-CN": "未回滚：计划 {campaign} 由试验 {experiment}（{arm}）保持不动；先结束试验（spendopt experiment stop）再回滚",
+        "en": "not rolled back: campaign {campaign} is held by experiment {experiment} ({arm}); "
+        "stop the experiment (spendopt experiment stop) to roll it back",
+    },
+    "rollback_share": {
+        "zh-CN": "未回滚：恢复计划 {campaign} 的预算会使试验 {experiment} 的实验组超出每日份额 {limit:,.2f} 元",
+        "en": "not rolled back: restoring campaign {campaign} would put the treatment arm of experiment "
+        "{experiment} above its share of {limit:,.2f} CNY a day",
+    },
     "files": {"zh-CN": "文件：{paths}", "en": "files: {paths}"},
     "chart_roi": {"zh-CN": "每日 ROI（GMV / 花费）", "en": "daily ROI (GMV / spend)"},
     "chart_lift": {"zh-CN": "ROI 提升（累计估计）", "en": "ROI lift (cumulative estimate)"},
