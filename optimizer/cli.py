@@ -215,7 +215,10 @@ def simulate(
     ] = "curves",
     policy: Annotated[
         list[str] | None,
-        typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
+        typer.Option(
+            "--policy",
+            help="policy to run, repeatable (default: spendopt; hold, rules and oracle always run as yardsticks)",
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the CSVs and the chart")] = Path("out/simulation"),
     experiment: Annotated[
@@ -249,6 +252,14 @@ def simulate(
         raise InputError(Problem("--market", f"unknown market family {market!r} (known: {', '.join(market_names())})"))
     if twin is not None and market != "curves":
         raise InputError(Problem("--market", "a twin is its fitted curves: use --market curves (the default)"))
+    from optimizer.i18n import t
+    from optimizer.simulate.policies import policy_names
+
+    policies = policy if policy else ["spendopt"]  # spendopt is in its own comparison unless told otherwise
+    for name in policies:
+        if name not in policy_names():
+            text = t("simulate.unknown_policy", policy=name, known=", ".join(policy_names()))
+            raise InputError(Problem("--policy", text))
     ctx = Context(db, config, verbose)
     if twin is not None:
         from optimizer.simulate.twin import twin_from_store
@@ -270,7 +281,7 @@ def simulate(
             console().print(f"wrote {path}")
         return
     result = run_simulation(
-        world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
+        world, days=days, seed=seed, policies=policies, settings=settings, out_dir=out, market=market
     )
     con = console()
     con.print(render_summary(result.summary))

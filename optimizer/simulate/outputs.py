@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from optimizer.simulate.loop import SimulationResult
 
-__all__ = ["OUTPUT_FILES", "render_summary", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "SPEND_TOLERANCE_PCT", "render_summary", "spend_note", "write_outputs"]
 
 OUTPUT_FILES = {
     "days": "simulation_days.csv",
@@ -77,21 +77,43 @@ def _market_of(summary: pd.DataFrame) -> str:
     return str(summary["market"].iloc[0]) if "market" in summary and len(summary) else "curves"
 
 
+SPEND_TOLERANCE_PCT = 2.0
+"""Total spend further than this from hold's (percent) counts as "spent differently"."""
+
+
+def spend_note(summary: pd.DataFrame) -> str | None:
+    """A sentence when the policies' total spend differs from hold's by more than ``SPEND_TOLERANCE_PCT``."""
+    from optimizer.i18n import t
+
+    rows = {str(r.policy): float(r.spend) for r in summary.itertuples(index=False)}
+    base = rows.get("hold")
+    if not base or base <= 0:
+        return None
+    pct = {p: 100.0 * (s - base) / base for p, s in rows.items()}
+    if all(abs(v) <= SPEND_TOLERANCE_PCT for v in pct.values()):
+        return None
+    spends = "; ".join(t("simulate.spend_item", policy=p, spend=rows[p], pct=pct[p]) for p in rows)
+    return t("simulate.spend_differs", spends=spends)
+
+
 def render_summary(summary: pd.DataFrame) -> Any:
-    """The summary as a rich ``Table`` for the terminal."""
+    """The summary as a rich ``Table`` for the terminal, in the current language; spend next to GMV."""
     from rich import box
     from rich.table import Table
 
+    from optimizer.i18n import t
+
     table = Table(
-        title=f"simulation summary, market {_market_of(summary)} (gain, capture: true expected GMV; GMV: final, fully attributed, CNY)",
+        title=t("simulate.summary_title", market=_market_of(summary)),
+        caption=spend_note(summary),
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
         collapse_padding=True,
     )
-    heads = ("policy", "gain", "capture", "spend", "GMV", "ROI", "% oracle", "vs hold", "vs rules", "breaks", "writes")
+    heads = ("policy", "gain", "capture", "spend", "gmv", "roi", "oracle", "hold", "rules", "breaks", "writes")
     for h in heads:
-        table.add_column(h, justify="left" if h == "policy" else "right", no_wrap=True)
+        table.add_column(t(f"simulate.head_{h}"), justify="left" if h == "policy" else "right", no_wrap=True)
     r: Any
     for r in summary.itertuples(index=False):
         table.add_row(
@@ -105,6 +127,6 @@ def render_summary(summary: pd.DataFrame) -> Any:
             f"{r.lift_vs_hold_pct:+.1f}%",
             f"{r.lift_vs_rules_pct:+.1f}%",
             f"{r.contract_breaks}",
-            f"{r.changes_applied}" + (f" ({r.changes_rejected} rejected)" if r.changes_rejected else ""),
+            f"{r.changes_applied}" + (t("simulate.rejected", n=r.changes_rejected) if r.changes_rejected else ""),
         )
     return table

@@ -51,6 +51,40 @@ def test_simulate_a_twin_of_an_account_in_the_store(isolated_home, tmp_path):
     result = invoke("simulate", "--twin", acct, "--days", "2", "--db", str(db), "--out", str(out))
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(out / "simulation_summary.csv", encoding="utf-8-sig")
-    assert list(summary["policy"]) == ["hold", "rules", "oracle"]
+    assert list(summary["policy"]) == ["hold", "rules", "oracle", "spendopt"]  # spendopt is in its own comparison
     result = invoke("simulate", "--twin", "nobody", "--days", "2", "--db", str(db), "--out", str(out))
     assert result.exit_code == 2 and "no daily stats" in result.output
+
+
+def test_an_unknown_policy_exits_2_listing_the_known_ones(isolated_home, tmp_path):
+    result = invoke("simulate", "--scenario", "demo", "--policy", "nope", "--days", "2", "--out", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert "未知策略 'nope'" in result.output
+    assert all(name in result.output for name in ("hold", "oracle", "rules", "spendopt"))
+    assert not list(tmp_path.glob("simulation*"))
+
+
+def test_the_summary_shows_spend_next_to_gmv_and_says_when_policies_spent_differently():
+    from rich.console import Console
+
+    from optimizer.i18n import use_language
+    from optimizer.simulate.outputs import render_summary, spend_note
+
+    row = dict(days=3, roi=2.0, pct_of_oracle_gmv=90.0, lift_vs_rules_pct=0.0, changes_applied=0)
+    row.update(changes_rejected=0, expected_gmv=1.0, capture_pct=90.0, gain=0.5, contract_breaks=0)
+    row.update(flip_flops=0, floor_days=0, market="curves")
+    same = pd.DataFrame(
+        [
+            {**row, "policy": "hold", "spend": 24_000.0, "gmv": 60_000.0, "lift_vs_hold_pct": 0.0},
+            {**row, "policy": "spendopt", "spend": 24_100.0, "gmv": 66_000.0, "lift_vs_hold_pct": 10.0},
+        ]
+    )
+    assert spend_note(same) is None
+    more = same.assign(spend=[24_000.0, 30_000.0])
+    with use_language("en"):
+        note = spend_note(more)
+    assert note is not None and "spent differently" in note and "spendopt 30,000 (+25.0%)" in note
+    shown = Console(width=250, record=True)
+    shown.print(render_summary(more))
+    text = shown.export_text()
+    assert "消耗" in text and "成交金额" in text and "各策略的消耗不同" in text and "30,000" in text
