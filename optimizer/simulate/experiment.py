@@ -143,7 +143,7 @@ def run_experiment(
     market: str | None = None,
     settings: Settings | None = None,
     alpha: float = 0.05,
-    se_method: str = "delta",
+    se_method: str = "randomization",
 ) -> SimulatedExperiment:
     """One seeded budget-split test against its counterfactual (module docstring).
 
@@ -222,6 +222,10 @@ def run_experiment(
             "pre": arm_days(pre_rows, sp.assignment, pre_dates, metric="roi", shares=sp.shares),
             "balance": bal["roi"],
             "aa_test": arm_days(aa_rows, sp.assignment, test_dates, metric="roi", shares=sp.shares),
+            "split": sp,
+            "rows": {"pre": pre_rows, "test": rows, "aa": aa_rows},
+            "pre_dates": pre_dates,
+            "test_dates": test_dates,
         },
     )
 
