@@ -56,6 +56,7 @@ from connectors.base import (
 from connectors.clock import utc_now
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
+from connectors.qianchuan.discover import LeftOut, discover_advertisers
 from connectors.qianchuan.reads import Plan
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenStore
@@ -172,6 +173,7 @@ class QianchuanConnector:
         self._plans: dict[tuple[str, str], Plan] = {}
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
+        self.left_out: list[LeftOut] = []  # authorized accounts not pulled themselves (after list_accounts)
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
 
     @property
@@ -227,10 +229,14 @@ class QianchuanConnector:
     # --- reads --------------------------------------------------------------
 
     def list_accounts(self) -> list[AccountInfo]:
-        async def go():
-            return await reads.discover_advertisers(await self._api())
+        """The Qianchuan advertisers to read; ``left_out`` then names the authorized accounts that are not."""
 
-        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in self._run(go())]
+        async def go():
+            return await discover_advertisers(await self._api())
+
+        found = self._run(go())
+        self.left_out = found.left_out
+        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in found.advertisers]
 
     def plan_details(self, account_id: str) -> list[PlanDetail]:
         """Every plan with learning and cost-guarantee status and today's spend."""
