@@ -414,8 +414,9 @@ def _register_more() -> None:
     import optimizer.cli_alerts as more
     import optimizer.cli_connect as connect
     import optimizer.cli_experiment as experiment
+    import optimizer.cli_worker as fleet
 
-    for module in (act, connect, more, experiment):
+    for module in (act, connect, more, experiment, fleet):
         if hasattr(module, "register"):
             module.register(app)
 

@@ -161,13 +161,15 @@ def write_report(
     top_n: int = 12,
     notices: tuple[str, ...] = (),
     checks: tuple = (),
+    alerts: tuple | None = None,
 ) -> None:
     """Draw ``curves`` and ``channels`` (PNG) and the ``html`` page that shows them.
 
     ``png_names`` are the names the page links to (default: the PNGs' own names),
     for callers that write to temporary files and rename them afterwards.
     ``notices`` (guardrail conflicts, guardrails out of reach) open the page;
-    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest.
+    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest;
+    ``alerts`` (stored alerts or findings; None: no alerts section) follow the notices.
     """
     import matplotlib
 
@@ -182,7 +184,12 @@ def write_report(
         _curves(history, model, frame, Path(curves), top_n, font)
         table = _channels(history, frame, Path(channels))
     names = png_names or (Path(curves).name, Path(channels).name)
-    Path(html).write_text(_page(frame, table, names, font, notices, checks), encoding="utf-8")
+    page = _page(frame, table, names, font, notices, checks)
+    if alerts is not None:  # the alerts block (issue 13), kept apart from the page's own sections
+        from optimizer.alerts.section import alerts_html
+
+        page = page.replace("<h2>", alerts_html(alerts) + "<h2>", 1)  # before the first section
+    Path(html).write_text(page, encoding="utf-8")
 
 
 def _page(

@@ -320,6 +320,27 @@ class JobSettings(_Section):
     )
 
 
+class WorkerSettings(_Section):
+    """``spendopt worker``: the fleet mode on PostgreSQL (``optimizer/jobs/queue.py``, docs/agency.md)."""
+
+    concurrency: int = Field(1, ge=1, le=32, description="account jobs one worker process runs at once (threads)")
+    max_attempts: int = Field(
+        3, ge=1, le=20, description="runs of one account-day before it is reported failed (first run included)"
+    )
+    retry_wait_s: int = Field(60, ge=0, le=86_400, description="wait before a failed account-day runs again (s)")
+    heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker tells the database it is alive (s)")
+    stalled_after_s: float = Field(
+        30.0, gt=0, le=3600, description="a worker silent this long is dead: its jobs run again elsewhere (s)"
+    )
+    report: bool = Field(True, description="false = no PNG/HTML pictures per account (the CSV/XLSX are written)")
+
+    @model_validator(mode="after")
+    def _stall_after_heartbeats(self) -> WorkerSettings:
+        if self.stalled_after_s < 2 * self.heartbeat_s:
+            raise ValueError("stalled_after_s must be at least twice heartbeat_s (a live worker would look dead)")
+        return self
+
+
 class ExperimentSettings(_Section):
     """A budget-split test (``spendopt experiment``): its design and how the report reads it."""
 
@@ -368,6 +389,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     data: DataSettings = DataSettings()
     job: JobSettings = JobSettings()
+    worker: WorkerSettings = WorkerSettings()
     model: ModelSettings = ModelSettings()
     experiment: ExperimentSettings = ExperimentSettings()
     platform: PlatformRules = PlatformRules()
@@ -527,6 +549,8 @@ def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[P
 
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
+    payload = settings.model_dump(
+        mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui", "worker"}
+    )
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -60,7 +60,7 @@ from connectors.qianchuan.discover import LeftOut, discover_advertisers
 from connectors.qianchuan.reads import Plan
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenStore
-from connectors.qianchuan.transport import ApiClient
+from connectors.qianchuan.transport import ApiClient, Limiter
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
 
 __all__ = ["PlanDetail", "QianchuanConnector", "campaign_state", "channel_of"]
@@ -160,9 +160,11 @@ class QianchuanConnector:
         transport: Any = None,
         clock: Callable[[], dt.datetime] = utc_now,
         timezone: str = "Asia/Shanghai",
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.rules = rules
+        self._limiter = limiter  # None: this process's own buckets; a fleet passes a shared one
         self._tz = ZoneInfo(timezone)
         self._clock = clock
         self._tokens = tokens if tokens is not None else TokenStore(settings.resolved_token_file())
@@ -197,7 +199,9 @@ class QianchuanConnector:
 
     async def _api(self) -> ApiClient:
         if self._client is None:
-            client = ApiClient(self.settings, self._tokens, transport=self._transport, clock=self._clock)
+            client = ApiClient(
+                self.settings, self._tokens, transport=self._transport, clock=self._clock, limiter=self._limiter
+            )
             self._client = await client.__aenter__()
         return self._client
 

@@ -36,7 +36,7 @@ applied fund it (``optimizer.act.apply``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,11 +129,14 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    accounts: Sequence[str] | None = None,
     notifier: Notifier | None = None,
 ) -> DailyResult:
-    """Run the daily job once for every account the connector lists.
+    """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
+    same steps for that account only.
     A real run first takes each account's run key (``optimizer.store.lease``):
     an account-day another live run holds, or one a run already finished, is
     left to it and named in ``DailyResult.held``. Then it reconciles (settles
@@ -146,8 +149,9 @@ def run_daily(
 
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
+    wanted = list(accounts) if accounts is not None else None
     if dry_run:
-        accounts = [a.account_id for a in connector.list_accounts()]
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
         looked = _run_accounts(settings, connector, engine, accounts, {}, run_id, today, out_dir, True, report, say)
         return DailyResult(run_id, today, dry_run, out_dir / run_id, None, tuple(looked))
     start_run(
@@ -157,6 +161,7 @@ def run_daily(
         code_version=code_version(),
         effective_date=today,
         run_id=run_id,
+        account_id=wanted[0] if wanted is not None and len(wanted) == 1 else None,
     )
     leases: dict[str, Lease] = {}
     results: list[AccountRun] = []
@@ -166,7 +171,7 @@ def run_daily(
             from optimizer.act.audit import reconcile
 
             reconcile(engine, connector)
-        accounts = [a.account_id for a in connector.list_accounts()]
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
         leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
         with ExitStack() as stack:
             for lease in leases.values():
@@ -299,7 +304,7 @@ def _run_account(
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.alerts import check_account, hold_for_alerts
+    from optimizer.alerts import check_account, hold_for_alerts, report_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.experiment.arms import arm_guard, arm_scope
     from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
@@ -337,7 +342,9 @@ def _run_account(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
         meta={**provenance(settings, run_id, today), "account_id": account_id},
-        report=ReportParts(history, model, notes) if report else None,
+        report=ReportParts(history, model, notes, alerts=report_alerts(engine, account_id, findings, dry_run))
+        if report
+        else None,
     )
     if not dry_run:
         save_recommendations(engine, frame)

@@ -50,6 +50,7 @@ class ReportParts:
     model: FittedModel
     notices: tuple[str, ...] = ()
     checks: tuple = ()
+    alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
 
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
@@ -95,6 +96,7 @@ def write_run_files(
                 png_names=(paths["curves"].name, paths["channels"].name),
                 notices=report.notices,
                 checks=report.checks,
+                alerts=report.alerts,
             )
         files = {target.name: _sha256(temp) for target, temp in zip(targets, temps, strict=False)}
         temps[-1].write_text(json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2) + "\n", "utf-8")
