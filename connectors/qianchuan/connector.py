@@ -175,7 +175,7 @@ class QianchuanConnector:
         self._plans: dict[tuple[str, str], Plan] = {}
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
-        self.left_out: list[LeftOut] = []  # authorized accounts not pulled themselves (after list_accounts)
+        self.left_out: list[LeftOut] = []  # after list_accounts: the authorized accounts not read themselves, and why
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
 
     @property
@@ -233,8 +233,6 @@ class QianchuanConnector:
     # --- reads --------------------------------------------------------------
 
     def list_accounts(self) -> list[AccountInfo]:
-        """The Qianchuan advertisers to read; ``left_out`` then names the authorized accounts that are not."""
-
         async def go():
             return await discover_advertisers(await self._api())
 
