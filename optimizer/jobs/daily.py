@@ -347,7 +347,13 @@ def _run_account(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
         meta={**provenance(settings, run_id, today), "account_id": account_id},
-        report=ReportParts(history, model, notes, alerts=report_alerts(engine, account_id, findings, dry_run))
+        report=ReportParts(
+            history,
+            model,
+            notes,
+            alerts=report_alerts(engine, account_id, findings, dry_run),
+            timezone=settings.data.timezone,
+        )
         if report
         else None,
     )

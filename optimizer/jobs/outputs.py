@@ -51,6 +51,7 @@ class ReportParts:
     notices: tuple[str, ...] = ()
     checks: tuple = ()
     alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
+    timezone: str | None = None  # the accounts' [data] timezone: the page's time is in it (None: Asia/Shanghai)
 
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
@@ -97,6 +98,7 @@ def write_run_files(
                 notices=report.notices,
                 checks=report.checks,
                 alerts=report.alerts,
+                timezone=report.timezone,
             )
         files = {target.name: _sha256(temp) for target, temp in zip(targets, temps, strict=False)}
         temps[-1].write_text(json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2) + "\n", "utf-8")
