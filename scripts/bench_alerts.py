@@ -66,7 +66,7 @@ def pick_anomalies(scenario, seed: int, days: int, per_kind: int):
     return tuple(out)
 
 
-def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
+def run_seed(preset: str, market: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
     from connectors.sim import SimulatedPlatform, load_scenario
     from optimizer.jobs.daily import run_daily
     from optimizer.jobs.watch import Watcher
@@ -76,10 +76,10 @@ def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, al
     base = load_scenario(preset)
     anomalies = pick_anomalies(base, seed, days, per_kind)
     scenario = base.model_copy(update={"anomaly": anomalies})
-    platform = SimulatedPlatform.from_scenario(scenario, seed=seed)
+    platform = SimulatedPlatform.from_scenario(scenario, seed=seed, market=market)
     settings = simulation_settings(scenario)
     settings = settings.model_copy(update={"alerts": settings.alerts.model_copy(update=alerts)})
-    engine = open_store(f"sqlite:///{workdir / f'alerts-{seed}.db'}")
+    engine = open_store(f"sqlite:///{workdir / f'alerts-{market}-{seed}.db'}")
     watcher = Watcher(settings, engine, platform)
     tz = settings.data.timezone
     daily_hits: dict[int, set[str]] = {}  # t of the checked day -> campaigns alerted in that run
