@@ -357,8 +357,8 @@ class ExperimentSettings(_Section):
     realistic_lift_pct: float = Field(
         5.0, gt=0, le=100, description="the plan warns when it cannot detect a lift this large (%)"
     )
-    se_method: Literal["randomization", "delta", "bootstrap"] = Field(
-        "randomization", description="interval: redrawn design (randomization) or a standard error over days"
+    se_method: Literal["delta", "bootstrap", "randomization"] = Field(
+        "delta", description="interval: a standard error over days, or the redrawn design (randomization)"
     )
     sequential: bool = Field(False, description="always-valid interval, for looking before the planned end")
 

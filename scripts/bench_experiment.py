@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=20, help="simulated days from the start")
     ap.add_argument("--burn-in", type=int, default=2)
     ap.add_argument("--pre-days", type=int, default=28)
-    ap.add_argument("--se", default="randomization", choices=("randomization", "delta", "bootstrap"))
+    ap.add_argument("--se", default="delta", choices=("delta", "bootstrap", "randomization"))
     ap.add_argument("--aa-only", action="store_true", help="hold in both arms of the experiment too (fast)")
     ap.add_argument("--out", type=Path, default=Path("out/bench_experiment.csv"))
     args = ap.parse_args()

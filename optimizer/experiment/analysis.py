@@ -30,8 +30,8 @@ campaigns the draw put where) and by the days' luck (``e``)::
 degrees of freedom of the two periods' variances (a few weeks of days estimate a
 variance loosely; the normal's 1.96 would be too narrow).
 
-The randomization interval (``se_method="randomization"``, the default of
-``[experiment] se_method``). The day-based variances above model the arms'
+The randomization interval (``se_method="randomization"``, opt-in: see
+docs/benchmarks.md for what it trades). The day-based variances above model the arms'
 lasting difference as fixed between the periods; when campaigns change between
 the pre-period and the test (fatigue, refreshed creatives, attribution speed:
 the ``cohort`` market) that difference drifts and the model's variance is too

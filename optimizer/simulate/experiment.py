@@ -143,7 +143,7 @@ def run_experiment(
     market: str | None = None,
     settings: Settings | None = None,
     alpha: float = 0.05,
-    se_method: str = "randomization",
+    se_method: str = "delta",
 ) -> SimulatedExperiment:
     """One seeded budget-split test against its counterfactual (module docstring).
 
