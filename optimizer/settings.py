@@ -320,6 +320,25 @@ class JobSettings(_Section):
     )
 
 
+class ExperimentSettings(_Section):
+    """A budget-split test (``spendopt experiment``): its design and how the report reads it."""
+
+    treatment_share: float = Field(0.5, gt=0, lt=1, description="share of the campaigns drawn into the treatment arm")
+    pre_days: int = Field(28, ge=7, le=365, description="days before the start the plan and the CUPED adjustment read")
+    days: int = Field(28, ge=3, le=365, description="planned test days (matured, after the burn-in)")
+    burn_in_days: int = Field(3, ge=0, le=60, description="first test days left out (learning, settling)")
+    mature_days: int = Field(
+        7, ge=0, le=60, description="a day is read only once it is this many days old (attribution)"
+    )
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="1 - confidence of the interval")
+    power: float = Field(0.8, gt=0.5, lt=1, description="power the plan's minimum detectable effect is quoted at")
+    realistic_lift_pct: float = Field(
+        5.0, gt=0, le=100, description="the plan warns when it cannot detect a lift this large (%)"
+    )
+    se_method: Literal["delta", "bootstrap"] = Field("delta", description="standard error over days")
+    sequential: bool = Field(False, description="always-valid interval, for looking before the planned end")
+
+
 class UiSettings(_Section):
     """What a person reads: the language of reasons, labels, reports, summaries and messages."""
 
@@ -350,6 +369,7 @@ class Settings(BaseSettings):
     data: DataSettings = DataSettings()
     job: JobSettings = JobSettings()
     model: ModelSettings = ModelSettings()
+    experiment: ExperimentSettings = ExperimentSettings()
     platform: PlatformRules = PlatformRules()
     ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")

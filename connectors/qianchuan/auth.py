@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from connectors.clock import utc_now
 from connectors.errors import AuthError
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenSet, TokenStore
@@ -64,7 +65,7 @@ async def exchange_auth_code(
     store: TokenStore,
     *,
     transport: Any = None,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
 ) -> TokenSet:
     """Trade ``code`` for tokens and save them (encrypted) before returning."""
     body = {

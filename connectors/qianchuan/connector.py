@@ -53,6 +53,7 @@ from connectors.base import (
     StatusChange,
     WriteResult,
 )
+from connectors.clock import utc_now
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
 from connectors.qianchuan.reads import Plan
@@ -156,7 +157,7 @@ class QianchuanConnector:
         *,
         rules: PlatformRules = PlatformRules(),
         transport: Any = None,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], dt.datetime] = utc_now,
         timezone: str = "Asia/Shanghai",
     ) -> None:
         self.settings = settings
@@ -172,6 +173,16 @@ class QianchuanConnector:
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
+
+    @property
+    def gmv_basis(self) -> str:
+        """Which GMV field the reports deliver as ``gmv`` (``[qianchuan] gmv_basis``)."""
+        return self.settings.gmv_basis
+
+    @property
+    def restates_days(self) -> int:
+        """How many recent days a pull re-reads: Qianchuan restates late conversions (``lookback_days``)."""
+        return self.settings.lookback_days
 
     # --- event loop ---------------------------------------------------------
 

@@ -161,10 +161,9 @@ def date_spans(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.dat
 async def discover_advertisers(client: ApiClient) -> list[Advertiser]:
     """Every Qianchuan advertiser the token may use, shops and agents expanded."""
     s = client.settings
-    token = await client.access_token()
+    await client.access_token()  # not authorized yet: that is the error to show, before a missing secret
     resp = await client.get(
-        "/open_api/oauth2/advertiser/get/",
-        {"access_token": token, "app_id": s.app_id, "secret": s.secret()},
+        "/open_api/oauth2/advertiser/get/", {"app_id": s.app_id, "secret": s.secret()}, token_param="access_token"
     )
     found: dict[str, Advertiser] = {}
     for account in resp.data.get("list") or []:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from connectors.clock import utc_now
 from connectors.errors import (
     AuthError,
     BadRequestError,
@@ -143,7 +144,7 @@ class ApiResponse:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utc_now()
 
 
 class ApiClient:
@@ -253,8 +254,10 @@ class ApiClient:
 
     # --- calls --------------------------------------------------------------
 
-    async def get(self, path: str, params: dict[str, Any], *, account: str | None = None) -> ApiResponse:
-        return await self.call("GET", path, params=params, account=account)
+    async def get(
+        self, path: str, params: dict[str, Any], *, account: str | None = None, token_param: str | None = None
+    ) -> ApiResponse:
+        return await self.call("GET", path, params=params, account=account, token_param=token_param)
 
     async def post(
         self, path: str, body: dict[str, Any], *, account: str | None = None, idempotent: bool = False
@@ -271,10 +274,16 @@ class ApiClient:
         account: str | None = None,
         auth: bool = True,
         idempotent: bool = True,
+        token_param: str | None = None,
     ) -> ApiResponse:
         """One API call with retries. A non-idempotent call (a write) is retried
         only when the platform surely did not act on it (rate limit, expired
-        token); other retriable errors are raised for the caller to read back."""
+        token); other retriable errors are raised for the caller to read back.
+
+        The access token goes in the ``Access-Token`` header, and also in the
+        query parameter ``token_param`` when the endpoint wants it there
+        (``oauth2/advertiser/get``); every try carries the token valid at that
+        moment, so the try after a refresh sends the new one."""
         attempt = 0
         refreshed = False
         while True:
@@ -285,6 +294,8 @@ class ApiClient:
                     token = await self.access_token()
                     used = self._current
                     headers["Access-Token"] = token
+                    if token_param:
+                        params = {**(params or {}), token_param: token}
                 return await self._once(method, path, params, body, headers, account)
             except TokenExpiredError:
                 if not auth or refreshed or self.tokens is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from connectors.clock import utc_now
 from optimizer.alerts.texts import KINDS, describe, kind_name, notice_of
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def account_now(today: dt.date, timezone: str, real: dt.datetime | None = None) 
     """
     from zoneinfo import ZoneInfo
 
-    real = real or dt.datetime.now(dt.UTC)
+    real = real or utc_now()
     local = real.astimezone(ZoneInfo(timezone))
     return dt.datetime.combine(today, local.time(), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
@@ -91,7 +92,8 @@ def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: s
         kinds = "、".join(kind_name(k, language) for k in held[str(frame.at[i, "campaign_id"])])
         note = t("alerts.held_reason", lang=lang_of(language), kinds=kinds)
         frame.at[i, "decision"] = "review"
-        frame.at[i, "reason"] = f"{frame.at[i, 'reason']}; {note}" if frame.at[i, "reason"] else note
+        reason = frame.at[i, "reason"]
+        frame.at[i, "reason"] = f"{reason!s}; {note}" if reason else note
     return frame
 
 

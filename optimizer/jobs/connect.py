@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from connectors.clock import today_in
 from optimizer.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,11 +45,10 @@ def open_connector(
     that are all imported accounts) opens the file-backed connector; ``note``
     (who approved, in which file) rides on its pending changes.
     """
-    from zoneinfo import ZoneInfo
 
     from optimizer.settings import default_data_dir
 
-    real_today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
+    real_today = real_today or today_in(settings.data.timezone)
     wanted = set(accounts)
     if engine is not None and (settings.job.connector == "files" or (wanted and wanted <= set(file_accounts(engine)))):
         yield files_connector(engine, note=note), real_today, None

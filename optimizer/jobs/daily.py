@@ -158,15 +158,16 @@ def run_daily(
         effective_date=today,
         run_id=run_id,
     )
-    if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
-        from optimizer.act.audit import reconcile
-
-        reconcile(engine, connector)
-    accounts = [a.account_id for a in connector.list_accounts()]
-    leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
+    leases: dict[str, Lease] = {}
     results: list[AccountRun] = []
     pulled = None
-    try:
+    try:  # from here on the run row is finished however this ends
+        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+            from optimizer.act.audit import reconcile
+
+            reconcile(engine, connector)
+        accounts = [a.account_id for a in connector.list_accounts()]
+        leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
         with ExitStack() as stack:
             for lease in leases.values():
                 stack.enter_context(lease.keep_alive())
@@ -238,18 +239,9 @@ def _reconcile_first(
 
 
 def _pull(settings: Settings, connector: Connector, engine: Engine, accounts: list[str], today: dt.date):
-    from optimizer.jobs.pull import pull
+    from optimizer.jobs.pull import pull_from
 
-    return pull(
-        connector,
-        engine,
-        accounts=accounts,
-        today=today,
-        lookback_days=settings.qianchuan.lookback_days,
-        initial_days=settings.job.history_days,
-        gmv_basis=settings.data.gmv_basis,
-        timezone=settings.data.timezone,
-    )
+    return pull_from(settings, connector, engine, accounts=accounts, today=today)
 
 
 def _run_accounts(
@@ -286,9 +278,7 @@ def _run_accounts(
                     guard=lease.check if lease is not None else None,
                 )
             )
-        except Exception as exc:  # one account's failure must not stop the others
-            if not isinstance(exc, SpendoptError | ValueError):
-                raise
+        except SpendoptError as exc:  # one account's failure must not stop the others (a bug still does)
             results.append(AccountRun(account_id, error=str(exc)))
     say(len(accounts), len(accounts), "done")
     return results
@@ -309,13 +299,12 @@ def _run_account(
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.act.review_file import atomic_files, write_csv_xlsx
     from optimizer.alerts import check_account, hold_for_alerts
     from optimizer.decide.plan import build_states, recommendations
-    from optimizer.jobs.optimize import output_paths
+    from optimizer.experiment.arms import arm_guard, arm_scope
+    from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
-    from optimizer.report import write_report
     from optimizer.store import load_revisions, load_stats
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
@@ -336,27 +325,20 @@ def _run_account(
 
         model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
+    states, settings = arm_scope(engine, account_id, states, settings, today=today, run_id=run_id, dry_run=dry_run)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
     findings, alerts, held = check_account(
         settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
     )
-    frame = hold_for_alerts(frame, held)
+    frame = arm_guard(engine, account_id, hold_for_alerts(frame, held), states)
 
-    paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
-    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_files(*targets) as temps:
-        write_csv_xlsx(frame, temps[0], temps[1])
-        if report:
-            write_report(
-                history,
-                model,
-                frame,
-                html=temps[2],
-                curves=temps[3],
-                channels=temps[4],
-                png_names=(paths["curves"].name, paths["channels"].name),
-            )
+    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    targets = write_run_files(
+        frame,
+        out_dir / f"recommendations-{account_id}.csv",
+        meta={**provenance(settings, run_id, today), "account_id": account_id},
+        report=ReportParts(history, model, notes) if report else None,
+    )
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
@@ -378,10 +360,10 @@ def _run_account(
         review=int((frame["decision"] == "review").sum()),
         expected_spend=float(frame["expected_spend"].sum()),
         expected_gmv=float(frame["expected_gmv"].sum()),
-        paths=tuple(targets),
+        paths=targets,
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
+        notes=notes,
         alerts=tuple(alerts),
         findings=len(findings),
     )

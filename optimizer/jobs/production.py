@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from connectors.clock import utc_now
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -128,7 +130,7 @@ def run_once(
     *,
     notifier: Notifier | None = None,
     stop: threading.Event | None = None,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     job: Callable[..., list[Any]] | None = None,
     connector: Connector | None = None,
