@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from optimizer.settings import Settings
     from optimizer.store.alerts import Alert, Finding
 
-__all__ = ["KINDS", "account_now", "check_account", "describe", "hold_for_alerts", "kind_name", "notice_of"]
+__all__ = [
+    "KINDS",
+    "account_now",
+    "check_account",
+    "describe",
+    "hold_for_alerts",
+    "kind_name",
+    "notice_of",
+    "report_alerts",
+]
 
 
 def account_now(today: dt.date, timezone: str, real: dt.datetime | None = None) -> dt.datetime:
@@ -77,6 +86,15 @@ def check_account(
     for f in findings if dry_run else ():
         held.setdefault(f.campaign_id, []).append(f.kind)
     return findings, new, held if settings.alerts.review_open else {}
+
+
+def report_alerts(engine: Engine, account_id: str, findings: list[Finding], dry_run: bool) -> tuple:
+    """What the run's report lists: the account's open alerts (a dry run stores none: its findings)."""
+    from optimizer.store.alerts import list_alerts
+
+    if dry_run:
+        return tuple(findings)
+    return tuple(list_alerts(engine, open_only=True, account_id=account_id))
 
 
 def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: str = "zh-CN") -> pd.DataFrame:

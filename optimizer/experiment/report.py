@@ -135,16 +135,19 @@ def report_lines(r: Reading, *, lang: str | None = None) -> list[str]:
         lines.append(t("experiment.verdict_none", lang=lang, mde=exp.plan_mde or math.nan))
     if not roi.sequential and len(r.test_dates) < exp.planned_days and exp.stop_date is None:
         lines.append(t("experiment.early", lang=lang, days=len(r.test_dates), planned=exp.planned_days))
-    for row in r.states.itertuples(index=False):
-        if float(row.budget_total) > float(row.arm_total) + 0.01:
+    states = r.states
+    used_by_row = states["budget_total"].astype(float).tolist()
+    limit_by_row = states["arm_total"].astype(float).tolist()
+    for day, arm, used, limit in zip(states["date"], states["arm"], used_by_row, limit_by_row, strict=True):
+        if used > limit + 0.01:
             lines.append(
                 t(
                     "experiment.isolation_broken",
                     lang=lang,
-                    date=row.date,
-                    arm=t(f"experiment.arm_{row.arm}", lang=lang),
-                    used=float(row.budget_total),
-                    limit=float(row.arm_total),
+                    date=day,
+                    arm=t(f"experiment.arm_{arm}", lang=lang),
+                    used=used,
+                    limit=limit,
                 )
             )
     return lines

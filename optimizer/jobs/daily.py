@@ -36,7 +36,7 @@ applied fund it (``optimizer.act.apply``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,11 +129,15 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    accounts: Sequence[str] | None = None,
     notifier: Notifier | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> DailyResult:
-    """Run the daily job once for every account the connector lists.
+    """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
+    same steps for that account only.
     A real run first takes each account's run key (``optimizer.store.lease``):
     an account-day another live run holds, or one a run already finished, is
     left to it and named in ``DailyResult.held``. Then it reconciles (settles
@@ -141,13 +145,15 @@ def run_daily(
     pulls and decides.
 
     ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
+    ``stop`` (SIGTERM): asked before every platform write; once true the run sends no more.
     """
     from optimizer.store import finish_run, start_run
 
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
+    wanted = list(accounts) if accounts is not None else None
     if dry_run:
-        accounts = [a.account_id for a in connector.list_accounts()]
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
         looked = _run_accounts(settings, connector, engine, accounts, {}, run_id, today, out_dir, True, report, say)
         return DailyResult(run_id, today, dry_run, out_dir / run_id, None, tuple(looked))
     start_run(
@@ -157,6 +163,7 @@ def run_daily(
         code_version=code_version(),
         effective_date=today,
         run_id=run_id,
+        account_id=wanted[0] if wanted is not None and len(wanted) == 1 else None,
     )
     leases: dict[str, Lease] = {}
     results: list[AccountRun] = []
@@ -166,7 +173,7 @@ def run_daily(
             from optimizer.act.audit import reconcile
 
             reconcile(engine, connector)
-        accounts = [a.account_id for a in connector.list_accounts()]
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
         leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
         with ExitStack() as stack:
             for lease in leases.values():
@@ -176,7 +183,7 @@ def run_daily(
                 say(0, 1, "pulling")
                 pulled = _pull(settings, connector, engine, ready, today)
                 results += _run_accounts(
-                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say
+                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say, stop
                 )
     except BaseException as exc:
         finish_run(engine, run_id, status="failed", message=f"{type(exc).__name__}: {exc}")
@@ -256,6 +263,7 @@ def _run_accounts(
     dry_run: bool,
     report: bool,
     say: Progress,
+    stop: Callable[[], bool] | None = None,
 ) -> list[AccountRun]:
     from connectors.errors import SpendoptError
 
@@ -276,6 +284,7 @@ def _run_accounts(
                     dry_run=dry_run,
                     report=report,
                     guard=lease.check if lease is not None else None,
+                    stop=stop,
                 )
             )
         except SpendoptError as exc:  # one account's failure must not stop the others (a bug still does)
@@ -296,10 +305,11 @@ def _run_account(
     dry_run: bool,
     report: bool,
     guard: Callable[[], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.alerts import check_account, hold_for_alerts
+    from optimizer.alerts import check_account, hold_for_alerts, report_alerts
     from optimizer.decide.plan import build_states, recommendations
     from optimizer.experiment.arms import arm_guard, arm_scope
     from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
@@ -337,7 +347,15 @@ def _run_account(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
         meta={**provenance(settings, run_id, today), "account_id": account_id},
-        report=ReportParts(history, model, notes) if report else None,
+        report=ReportParts(
+            history,
+            model,
+            notes,
+            alerts=report_alerts(engine, account_id, findings, dry_run),
+            timezone=settings.data.timezone,
+        )
+        if report
+        else None,
     )
     if not dry_run:
         save_recommendations(engine, frame)
@@ -352,6 +370,7 @@ def _run_account(
         total_limit=settings.budget.total_daily or "today",  # nobody reviewed these: raises only when cuts fund them
         step_pct={"budget": settings.budget.max_change_pct, "bid": settings.bid.max_change_pct},
         guard=guard,
+        stop=stop,
     )
     return AccountRun(
         account_id,
@@ -379,6 +398,7 @@ def run_job(
     progress: Progress | None = None,
     real_today: dt.date | None = None,
     report: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> list[DailyResult]:
     """``spendopt run``: the daily job on the configured connector.
 
@@ -416,6 +436,7 @@ def run_job(
                     progress=progress,
                     report=report or day == days - 1,
                     notifier=notifier if day == days - 1 else None,
+                    stop=stop,
                 )
             )
     if notifier is not None:

@@ -124,7 +124,8 @@ def run_optimize(
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
     lap("solve+recommend")
     say("writing")
-    parts = ReportParts(history, model, tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes), checks)
+    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    parts = ReportParts(history, model, notes, checks, timezone=settings.data.timezone)
     targets = write_run_files(
         frame,
         output_path,

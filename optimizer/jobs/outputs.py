@@ -50,6 +50,8 @@ class ReportParts:
     model: FittedModel
     notices: tuple[str, ...] = ()
     checks: tuple = ()
+    alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
+    timezone: str | None = None  # the accounts' [data] timezone: the page's time is in it (None: Asia/Shanghai)
 
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
@@ -95,6 +97,8 @@ def write_run_files(
                 png_names=(paths["curves"].name, paths["channels"].name),
                 notices=report.notices,
                 checks=report.checks,
+                alerts=report.alerts,
+                timezone=report.timezone,
             )
         files = {target.name: _sha256(temp) for target, temp in zip(targets, temps, strict=False)}
         temps[-1].write_text(json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -11,6 +11,8 @@
     recommendation     the rows a run recommended (data contract section 2)
     change_log         the audit log: every change sent to a platform, recorded
                        before the call and confirmed after it
+    rate_slot          the next free call slot of each shared rate limit (the
+                       app's QPS, each advertiser's), for a fleet of workers
     run_lease          the run key: one owner per (account, effective date, job kind),
                        held with a lease a live run renews (``optimizer.store.lease``)
     review_decision    every reviewer decision as a record (file, row, time)
@@ -36,6 +38,7 @@ __all__ = [
     "DailyStat",
     "DailyStatRevision",
     "OptimizationRun",
+    "RateSlot",
     "Recommendation",
     "ReviewDecision",
     "RunLease",
@@ -210,6 +213,15 @@ class ChangeLog(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     created_at: dt.datetime = Field(default_factory=utc_now)
     confirmed_at: dt.datetime | None = None
+
+
+class RateSlot(SQLModel, table=True):
+    """A rate limit the workers share (``optimizer.store.ratelimit``): ``tat`` is when its next call may go."""
+
+    __tablename__ = "rate_slot"
+
+    name: str = Field(primary_key=True, max_length=100, description='"app" or "account:<advertiser id>"')
+    tat: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
 class RunLease(SQLModel, table=True):
