@@ -418,69 +418,16 @@ def schedule(
     )
 
 
-connect_app = typer.Typer(help="Authorize spendopt to reach an ad platform's API (once; tokens are stored encrypted).")
-app.add_typer(connect_app, name="connect")
-
-
-@command(group=connect_app, name="qianchuan")
-def connect_qianchuan(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """Authorize the Qianchuan Open API: open the printed URL, paste the auth_code back.
-
-    Needs SPENDOPT_QIANCHUAN_APP_ID, SPENDOPT_QIANCHUAN_APP_SECRET and SPENDOPT_SECRET_KEY."""
-    from connectors.qianchuan.auth import connect
-
-    ctx = Context(None, config, verbose)
-    out = console()
-    connect(ctx.settings.qianchuan, ask=typer.prompt, say=lambda line: out.print(line, markup=False, soft_wrap=True))
-
-
-@command(name="pull")
-def pull_(
-    account: Annotated[
-        str | None, typer.Option(help="only this Qianchuan advertiser id (default: every authorized one)")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
-    ] = None,
-    connector: Annotated[
-        str, typer.Option(help="qianchuan (the Open API) or sim (the embedded simulated account)")
-    ] = "qianchuan",
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
-    from connectors.errors import InputError, Problem
-    from optimizer.jobs.pull import run_pull
-
-    if connector == "files":
-        raise InputError(Problem("command line", "--connector files: imported accounts come in by `spendopt import`"))
-    ctx = Context(db, config, verbose)
-    settings = _with_connector(ctx.settings, connector)
-    with ProgressBar("pulling") as bar:
-        summary = run_pull(settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update)
-    out = console()
-    for a in summary.accounts:
-        if a.error:
-            out.print(f"[red]{a.account_id}: failed, nothing stored[/] ({a.error})", soft_wrap=True)
-        else:
-            out.print(
-                f"{a.account_id}: {a.campaigns:,} plans, {a.rows:,} rows {a.start} to {a.end} "
-                f"({a.inserted:,} new, {a.updated:,} updated)"
-            )
-    if summary.failed:
-        raise typer.Exit(1)
-
-
 def _register_more() -> None:
     """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
     loads twice; the copy loaded while those are still loading leaves it to the first.)"""
     import optimizer.cli_act as act
     import optimizer.cli_alerts as more
+    import optimizer.cli_connect as connect
     import optimizer.cli_experiment as experiment
     import optimizer.cli_worker as fleet
 
-    for module in (act, more, experiment, fleet):
+    for module in (act, connect, more, experiment, fleet):
         if hasattr(module, "register"):
             module.register(app)
 

@@ -6,8 +6,10 @@ joined with ``__``), the TOML file, the defaults below. Every key is listed and
 explained in ``config/spendopt.example.toml``; section 4 of the data contract
 is part of it with the same names.
 
-An unknown key or an out-of-range value is an ``InputError`` naming the key,
-the file and the allowed range. Secrets never come from TOML: they are
+An unknown key, an out-of-range value or ``true``/``false`` where a number is
+expected is an ``InputError`` naming the key, the file and the allowed range
+or type; so is a secret in the file, naming the environment variable to use
+(``optimizer.settings_check``). Secrets never come from TOML: they are
 ``SecretStr`` fields read from the environment only.
 """
 
@@ -20,14 +22,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from connectors.errors import InputError, Problem
+from connectors.errors import InputError
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.rules import PlatformRules
 from connectors.tomlfile import read_toml
+from optimizer.settings_jobs import (
+    AlertSettings,
+    ExperimentSettings,
+    NotifySettings,
+    ScheduleSettings,
+    WorkerSettings,
+    _Section,
+)
 
 __all__ = [
     "AlertSettings",
@@ -35,6 +44,7 @@ __all__ = [
     "BudgetSettings",
     "ChannelSettings",
     "DataSettings",
+    "ExperimentSettings",
     "JobSettings",
     "ModelSettings",
     "NotifySettings",
@@ -43,16 +53,13 @@ __all__ = [
     "ScheduleSettings",
     "Settings",
     "UiSettings",
+    "WorkerSettings",
     "config_hash",
     "default_config_path",
     "default_data_dir",
     "default_database_url",
     "load_settings",
 ]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class BudgetSettings(_Section):
@@ -224,85 +231,6 @@ class DataSettings(_Section):
     max_problems: int = Field(50, ge=1, le=10_000, description="import errors listed before the reader stops")
 
 
-class ScheduleSettings(_Section):
-    """When ``spendopt schedule`` runs the daily job (``optimizer/jobs/schedule.py``)."""
-
-    time: str = Field(
-        "09:30",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
-        description="local time of the daily run, HH:MM (after Qianchuan's ~09:00 data freshness)",
-    )
-    timezone: str = Field("Asia/Shanghai", description="IANA time zone the time is in")
-    misfire_grace_s: int = Field(
-        3600, ge=1, le=86_400, description="a run missed by up to this many seconds (machine asleep) still happens"
-    )
-    enabled: bool = Field(True, description="false = spendopt schedule refuses to start")
-    data_deadline: str = Field(
-        "12:00",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
-        description="local time after which a day whose data is still not final is reported late (no run)",
-    )
-    retry_s: float = Field(300, gt=0, le=86_400, description="first wait before asking again whether the data is final")
-    retry_max_s: float = Field(1800, gt=0, le=86_400, description="longest wait between two asks (the wait doubles)")
-
-    @model_validator(mode="after")
-    def _known_timezone(self) -> ScheduleSettings:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Asia/Shanghai)") from None
-        return self
-
-
-class AlertSettings(_Section):
-    """Anomaly checks of the daily job and of ``spendopt watch`` (``optimizer/alerts``)."""
-
-    enabled: bool = Field(True, description="false = no checks, no alerts")
-    z: float = Field(3.0, ge=1, le=10, description="a check fires past this many standard deviations of the model")
-    learning_z: float = Field(5.0, ge=1, le=20, description="the same, for campaigns in learning, thin or new")
-    relative: float = Field(0.3, ge=0, le=1, description="and only when the shortfall is at least this share")
-    absolute: Decimal = Field(Decimal(200), ge=0, description="and at least this much money (CNY)")
-    min_spend: Decimal = Field(Decimal(200), ge=0, description="campaign-days spending less are not checked")
-    min_orders: float = Field(5, ge=0, description="expected orders below this: no orders test")
-    target_miss: float = Field(0.4, gt=0, le=5, description="CPA above bid x (1 + this) or ROI under goal x (1 - this)")
-    window_days: int = Field(28, ge=7, le=120, description="days of residuals a campaign's band is measured on")
-    cooldown_hours: float = Field(
-        72, ge=0, le=24 * 60, description="a resolved problem seen again within this is not new"
-    )
-    review_open: bool = Field(True, description="a campaign with an open alert goes to review, never auto")
-    watch_interval_min: float = Field(30, ge=1, le=720, description="spendopt watch polls today's spend this often")
-    pacing_fast: float = Field(2.0, gt=1, le=20, description="spend since the last poll this many times the forecast")
-    pacing_slow: float = Field(0.3, ge=0, lt=1, description="spend so far under this share of the forecast so far")
-    watch_min_spend: Decimal = Field(
-        Decimal(15), ge=0, description="forecast spend between two polls below this: no pacing or dead check"
-    )
-    intraday_shape: tuple[float, ...] = Field(
-        (1.0,) * 24, min_length=24, max_length=24, description="relative spend per local hour 0-23 (flat = even pacing)"
-    )
-
-    @model_validator(mode="after")
-    def _shape_positive(self) -> AlertSettings:
-        if any(w < 0 for w in self.intraday_shape) or sum(self.intraday_shape) <= 0:
-            raise ValueError("intraday_shape needs 24 non-negative weights, not all zero")
-        return self
-
-
-class NotifySettings(_Section):
-    """Chat notifications (``optimizer/notify``). The bots' URLs and secrets come from the environment only."""
-
-    enabled: bool = Field(True, description="false = nothing is sent to any bot (the kill switch)")
-    timeout_s: float = Field(10.0, gt=0, le=120, description="HTTP timeout per message (s)")
-    max_retries: int = Field(3, ge=0, le=10, description="retries of a 5xx or network error per message")
-    max_wait_s: float = Field(
-        900.0,
-        ge=0,
-        le=3600,
-        description="longest a bot's rate limit may hold the messages back before they wait for the next run",
-    )
-
-
 class JobSettings(_Section):
     """What ``spendopt run`` (the daily job) works on and where it writes."""
 
@@ -318,46 +246,6 @@ class JobSettings(_Section):
     lease_s: float = Field(
         120, ge=5, le=3600, description="a run's key on its account-day expires this long after its last renewal"
     )
-
-
-class WorkerSettings(_Section):
-    """``spendopt worker``: the fleet mode on PostgreSQL (``optimizer/jobs/queue.py``, docs/agency.md)."""
-
-    concurrency: int = Field(1, ge=1, le=32, description="account jobs one worker process runs at once (threads)")
-    max_attempts: int = Field(
-        3, ge=1, le=20, description="runs of one account-day before it is reported failed (first run included)"
-    )
-    retry_wait_s: int = Field(60, ge=0, le=86_400, description="wait before a failed account-day runs again (s)")
-    heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker tells the database it is alive (s)")
-    stalled_after_s: float = Field(
-        30.0, gt=0, le=3600, description="a worker silent this long is dead: its jobs run again elsewhere (s)"
-    )
-    report: bool = Field(True, description="false = no PNG/HTML pictures per account (the CSV/XLSX are written)")
-
-    @model_validator(mode="after")
-    def _stall_after_heartbeats(self) -> WorkerSettings:
-        if self.stalled_after_s < 2 * self.heartbeat_s:
-            raise ValueError("stalled_after_s must be at least twice heartbeat_s (a live worker would look dead)")
-        return self
-
-
-class ExperimentSettings(_Section):
-    """A budget-split test (``spendopt experiment``): its design and how the report reads it."""
-
-    treatment_share: float = Field(0.5, gt=0, lt=1, description="share of the campaigns drawn into the treatment arm")
-    pre_days: int = Field(28, ge=7, le=365, description="days before the start the plan and the CUPED adjustment read")
-    days: int = Field(28, ge=3, le=365, description="planned test days (matured, after the burn-in)")
-    burn_in_days: int = Field(3, ge=0, le=60, description="first test days left out (learning, settling)")
-    mature_days: int = Field(
-        7, ge=0, le=60, description="a day is read only once it is this many days old (attribution)"
-    )
-    alpha: float = Field(0.05, gt=0, lt=0.5, description="1 - confidence of the interval")
-    power: float = Field(0.8, gt=0.5, lt=1, description="power the plan's minimum detectable effect is quoted at")
-    realistic_lift_pct: float = Field(
-        5.0, gt=0, le=100, description="the plan warns when it cannot detect a lift this large (%)"
-    )
-    se_method: Literal["delta", "bootstrap"] = Field("delta", description="standard error over days")
-    sequential: bool = Field(False, description="always-valid interval, for looking before the planned end")
 
 
 class UiSettings(_Section):
@@ -415,6 +303,16 @@ class Settings(BaseSettings):
         return data
 
     @model_validator(mode="after")
+    def _retries_outwait_leases(self) -> Settings:
+        # a retried account-day must not start while a dead worker's run key still looks live
+        if self.worker.retry_wait_s < self.job.lease_s:
+            raise ValueError(
+                f"[worker] retry_wait_s ({self.worker.retry_wait_s}) must be at least [job] lease_s "
+                f"({self.job.lease_s:g}): a retry would find a dead worker's run key still live"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _channels_fit(self) -> Settings:
         names = [c.name for c in self.channel]
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -461,15 +359,20 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     """
     explicit = path is not None
     file = Path(path) if path is not None else default_config_path()
+    from optimizer.settings_check import problems, refused_in_file
+
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = read_toml(file, what="config file")
+        refused = refused_in_file(data, str(file))
+        if refused:
+            raise InputError(refused)
     data = _merge(data, overrides)
     try:
         return Settings(**data)
     except ValidationError as exc:
         source = str(file) if (explicit or file.exists()) else "settings"
-        raise InputError(_problems(exc, source, data)) from None
+        raise InputError(problems(exc, source, data)) from None
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -480,71 +383,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _key_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if not parts:
-        return "(top level)"
-    if len(parts) == 1:
-        return parts[0]
-    if parts[0] == "channel" and len(parts) >= 2 and parts[1].isdigit():
-        rest = ".".join(parts[2:])
-        return f"[[channel]] #{int(parts[1]) + 1}" + (f" {rest}" if rest else "")
-    return f"[{parts[0]}] {'.'.join(parts[1:])}"
-
-
-def _allowed_range(loc: tuple[Any, ...]) -> str | None:
-    model: Any = Settings
-    field = None
-    for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
-            continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        field = fields[part]
-        annotation = field.annotation
-        args = getattr(annotation, "__args__", ())
-        model = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    if field is None:
-        return None
-    low = high = None
-    for meta in field.metadata:
-        if isinstance(meta, annotated_types.Ge):
-            low = f"{meta.ge} <="
-        elif isinstance(meta, annotated_types.Gt):
-            low = f"{meta.gt} <"
-        elif isinstance(meta, annotated_types.Le):
-            high = f"<= {meta.le}"
-        elif isinstance(meta, annotated_types.Lt):
-            high = f"< {meta.lt}"
-    if low is None and high is None:
-        return None
-    return " ".join(p for p in (low, "value", high) if p)
-
-
-def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = _key_name(loc)
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {key}"
-            if loc and loc[0] in Settings.model_fields and len(loc) == 2:
-                section = Settings.model_fields[str(loc[0])].annotation
-                if isinstance(section, type) and issubclass(section, BaseModel):
-                    message += f" (known keys in [{loc[0]}]: {', '.join(section.model_fields)})"
-            elif len(loc) == 1:
-                message += f" (known sections and keys: {', '.join(Settings.model_fields)})"
-        else:
-            allowed = _allowed_range(loc)
-            given = err.get("input")
-            message = f"{key} = {given!r}: {err['msg']}" if "input" in err and len(loc) > 0 else f"{key}: {err['msg']}"
-            if allowed:
-                message += f" (allowed: {allowed})"
-        problems.append(Problem(source, message))
-    return problems
 
 
 def config_hash(settings: Settings) -> str:

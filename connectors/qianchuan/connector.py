@@ -56,6 +56,7 @@ from connectors.base import (
 from connectors.clock import utc_now
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
+from connectors.qianchuan.discover import LeftOut, discover_advertisers
 from connectors.qianchuan.reads import Plan
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenStore
@@ -174,6 +175,7 @@ class QianchuanConnector:
         self._plans: dict[tuple[str, str], Plan] = {}
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
+        self.left_out: list[LeftOut] = []  # after list_accounts: the authorized accounts not read themselves, and why
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
 
     @property
@@ -232,9 +234,11 @@ class QianchuanConnector:
 
     def list_accounts(self) -> list[AccountInfo]:
         async def go():
-            return await reads.discover_advertisers(await self._api())
+            return await discover_advertisers(await self._api())
 
-        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in self._run(go())]
+        found = self._run(go())
+        self.left_out = found.left_out
+        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in found.advertisers]
 
     def plan_details(self, account_id: str) -> list[PlanDetail]:
         """Every plan with learning and cost-guarantee status and today's spend."""

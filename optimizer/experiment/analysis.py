@@ -30,6 +30,24 @@ campaigns the draw put where) and by the days' luck (``e``)::
 degrees of freedom of the two periods' variances (a few weeks of days estimate a
 variance loosely; the normal's 1.96 would be too narrow).
 
+The randomization interval (``se_method="randomization"``, opt-in: see
+docs/benchmarks.md for what it trades). The day-based variances above model the arms'
+lasting difference as fixed between the periods; when campaigns change between
+the pre-period and the test (fatigue, refreshed creatives, attribution speed:
+the ``cohort`` market) that difference drifts and the model's variance is too
+small. The design itself knows the spread: redraw the same stratified
+assignment ``draws`` times on the units' totals of both periods; for a
+constant effect ``e`` on GMV per yuan, the treated units' test GMV put back to
+control by ``exp(e)`` gives the estimator of a redraw as ``e + D_a(e)``::
+
+    D_a(e)   = L_test(a; treated GMV / exp(e)) - theta (L_pre(a) - E[X])
+    interval = every e with q_{alpha/2}(D(e)) <= delta - e <= q_{1-alpha/2}(D(e))   (bisection)
+    p        = two-sided share of the redraws D_a(0) (raw outcomes, no effect) beyond delta
+
+This is Fisher's randomization test inverted (exact for an A/A test, where the
+outcomes do not depend on the arm) and covers drift, skew and a dominant
+campaign without a variance model; ``se`` is the redraws' standard deviation.
+
 Sequential looks. ``sequential=True`` gives an always-valid interval (the
 normal-mixture mSPRT of Johari, Pekelis and Walsh 2017, mixing variance
 ``tau2``, default the variance the plan expects at its horizon)::
@@ -51,7 +69,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.experiment.design import assignment_matrix
 
-__all__ = ["ArmDays", "Balance", "LiftEstimate", "balance", "estimate", "log_ratio"]
+__all__ = ["ArmDays", "Balance", "LiftEstimate", "UnitTotals", "balance", "estimate", "log_ratio"]
 
 Metric = Literal["roi", "gmv"]
 
@@ -75,6 +93,19 @@ class ArmDays:
 
 
 @dataclass(frozen=True)
+class UnitTotals:
+    """Each unit's totals ``(n,)`` in the pre-period and the test, the drawn arm (True = treatment)
+    and the redrawn design ``(draws, n)`` (``design.assignment_matrix``), for the randomization interval."""
+
+    gmv_pre: np.ndarray
+    den_pre: np.ndarray
+    gmv_test: np.ndarray
+    den_test: np.ndarray
+    treated: np.ndarray
+    redraws: np.ndarray
+
+
+@dataclass(frozen=True)
 class Balance:
     """The pre-period arm difference over redrawn assignments: its mean and variance."""
 
@@ -95,12 +126,14 @@ class LiftEstimate(BaseModel):
     se: float = Field(ge=0, description="standard error of delta (log scale)")
     p_value: float = Field(ge=0, le=1, description="two-sided, fixed horizon")
     theta: float = Field(ge=0, le=1, description="CUPED coefficient on the pre-period difference")
-    df: float = Field(gt=0, description="Welch-Satterthwaite degrees of freedom of the fixed-horizon interval")
+    df: float = Field(
+        gt=0, description="Welch-Satterthwaite degrees of freedom of the t interval (inf: randomization interval)"
+    )
     raw_lift: float = Field(description="exp(L_test) - 1 before the adjustment")
     days_test: int = Field(ge=0)
     days_pre: int = Field(ge=0)
     sequential: bool = Field(description="the interval is always valid (sequential)")
-    method: str = Field(description="delta | bootstrap")
+    method: str = Field(description="delta | bootstrap | randomization")
     alpha: float = Field(gt=0, lt=1)
 
     @property
@@ -139,13 +172,69 @@ def _bootstrap_var(p: ArmDays, draws: int, seed: int) -> float:
     return float(np.var(values[np.isfinite(values)], ddof=1))
 
 
+def _redrawn_ratio(a: np.ndarray, gmv: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log((a @ gmv) / (a @ den)) - np.log(((1 - a) @ gmv) / ((1 - a) @ den))
+
+
+def _redrawn_band(units: UnitTotals, x: np.ndarray, theta: float, shift: float, alpha: float) -> np.ndarray:
+    """The redraws' adjusted log lift ``D_a`` with the treated units' test GMV put back by ``exp(shift)``,
+    and its ``alpha/2`` and ``1 - alpha/2`` quantiles (first two values)."""
+    imputed = np.where(units.treated, units.gmv_test * math.exp(-shift), units.gmv_test)
+    d = _redrawn_ratio(units.redraws.astype(float), imputed, units.den_test) - theta * x
+    d = d[np.isfinite(d)]
+    return np.concatenate([np.quantile(d, [alpha / 2, 1 - alpha / 2]), d]) if d.size >= 20 else np.array([])
+
+
+def _invert(
+    units: UnitTotals, x: np.ndarray, theta: float, delta: float, alpha: float, side: int, span: float
+) -> float:
+    """The interval's end: the effect ``e`` where ``delta - e`` leaves the redraws' band at ``e``
+    (``side`` 1: the low end, ``delta - e`` meets the upper quantile; -1: the high end)."""
+
+    def gap(e: float) -> float:
+        band = _redrawn_band(units, x, theta, e, alpha)
+        return (delta - e) - band[1 if side == 1 else 0]
+
+    lo, hi = delta - span, delta + span  # gap falls as e rises (slope about -1)
+    if gap(lo) < 0 or gap(hi) > 0:  # not bracketed: the widest band we looked at
+        return lo if side == 1 else hi
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if gap(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def randomization(units: UnitTotals, delta: float, theta: float, mean_x: float, alpha: float) -> tuple[float, ...]:
+    """``(var, low, high, p_value)`` of ``delta`` over the redrawn design (module docstring): the test of
+    no effect on the raw outcomes, the interval by inverting the test of each constant effect."""
+    x = _redrawn_ratio(units.redraws.astype(float), units.gmv_pre, units.den_pre) - mean_x
+    null = _redrawn_band(units, x, theta, 0.0, alpha)
+    if null.size == 0:
+        return math.inf, -math.inf, math.inf, 1.0
+    draws = null[2:]
+    span = 10.0 * (float(null[1] - null[0]) + abs(delta)) + 1e-9
+    low = _invert(units, x, theta, delta, alpha, 1, span)
+    high = _invert(units, x, theta, delta, alpha, -1, span)
+    tail = min(np.sum(draws >= delta) + 1, np.sum(draws <= delta) + 1) / (draws.size + 1)
+    return float(draws.var(ddof=1)), low, high, min(1.0, 2.0 * float(tail))
+
+
 def period_var(p: ArmDays, *, method: str = "delta", lags: int = 0, draws: int = 1000, seed: int = 0) -> float:
     """``Var(L)`` of one period by the delta method (Newey-West ``lags``) or the block bootstrap."""
     if method == "bootstrap":
         return _bootstrap_var(p, draws, seed)
-    if method != "delta":
-        raise ValueError(f"se_method must be 'delta' or 'bootstrap', not {method!r}")
+    if method not in ("delta", "randomization"):  # randomization: the day-based part is the delta method's
+        raise ValueError(f"se_method must be 'delta', 'bootstrap' or 'randomization', not {method!r}")
     return _delta_var(p, lags)
+
+
+def redraw_seeds(seed: int, draws: int = 400) -> list[int]:
+    """The seeds of the ``draws`` redrawn assignments (``balance`` and the randomization interval share them)."""
+    return [int(seed) * 7919 + k + 1 for k in range(draws)]
 
 
 def balance(
@@ -163,8 +252,9 @@ def balance(
     ``gmv`` and ``den`` are each unit's pre-period GMV and denominator (spend, or
     budget for the ``gmv`` metric); ``strat_*`` the inputs the design sorts by.
     """
-    seeds = [int(seed) * 7919 + k + 1 for k in range(draws)]
-    a = assignment_matrix(strat_spend, strat_roi, treatment_share=treatment_share, seeds=seeds).astype(float)
+    a = assignment_matrix(
+        strat_spend, strat_roi, treatment_share=treatment_share, seeds=redraw_seeds(seed, draws)
+    ).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log((a @ gmv) / (a @ den)) - np.log(((1 - a) @ gmv) / ((1 - a) @ den))
     x = x[np.isfinite(x)]
@@ -232,9 +322,11 @@ def estimate(
     sequential: bool = False,
     tau2: float | None = None,
     seed: int = 0,
+    units: UnitTotals | None = None,
 ) -> LiftEstimate:
     """The CUPED-adjusted lift of ``test`` with its interval; see the module docstring.
 
+    ``se_method="randomization"`` needs ``units`` (the same days' per-unit totals).
     Raises ``ValueError`` when a period has fewer than 2 days or an arm has no GMV.
     """
     if test.days < 2 or pre.days < 2:
@@ -246,19 +338,26 @@ def estimate(
     var_pre = period_var(pre, method=se_method, lags=lags, seed=seed + 1)
     theta, _ = cuped(var_pre, bal)
     delta = y - theta * (x - bal.mean_x)
-    var = adjusted_var(var_test, var_pre, bal)
-    df = degrees_of_freedom(var_test, test.days, var_pre, pre.days, bal)
+    if se_method == "randomization":
+        if units is None:
+            raise ValueError("se_method='randomization' needs the units' totals (units=)")
+        var, low, high, p = randomization(units, delta, theta, bal.mean_x, alpha)
+        df = math.inf
+    else:
+        var = adjusted_var(var_test, var_pre, bal)
+        df = degrees_of_freedom(var_test, test.days, var_pre, pre.days, bal)
+        radius = critical(alpha, df) * math.sqrt(var)
+        low, high = delta - radius, delta + radius
+        p = _p_value(delta / math.sqrt(var), df) if var > 0 else 0.0
     se = math.sqrt(var)
     if sequential:
         radius = sequential_radius(var, tau2 if tau2 and tau2 > 0 else var, alpha)
-    else:
-        radius = critical(alpha, df) * se
-    p = _p_value(delta / se, df) if se > 0 else 0.0
+        low, high = delta - radius, delta + radius
     return LiftEstimate(
         metric=metric,
         lift=math.expm1(delta),
-        low=math.expm1(delta - radius),
-        high=math.expm1(delta + radius),
+        low=math.expm1(low),
+        high=math.expm1(high),
         se=se,
         p_value=min(max(p, 0.0), 1.0),
         theta=theta,

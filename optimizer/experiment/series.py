@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.experiment.analysis import ArmDays, Balance, LiftEstimate, balance, estimate
-from optimizer.experiment.design import ARMS, ArmSpec, Assignment, arm_shares, assign
+from optimizer.experiment.analysis import ArmDays, Balance, LiftEstimate, UnitTotals, balance, estimate, redraw_seeds
+from optimizer.experiment.design import ARMS, ArmSpec, Assignment, arm_shares, assign, assignment_matrix
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Split", "Units", "analyse", "arm_days", "dates_between", "split", "unit_totals"]
+__all__ = ["Split", "Units", "analyse", "arm_days", "dates_between", "split", "unit_periods", "unit_totals"]
 
 
 def dates_between(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -109,6 +109,38 @@ def balances(sp: Split, seed: int) -> dict[str, Balance]:
     }
 
 
+def _unit_sums(rows: pd.DataFrame, ids: Sequence[str], dates: Sequence[dt.date]) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's GMV and spend over ``dates``, in ``ids`` order (0 without rows)."""
+    import pandas as pd
+
+    day = pd.to_datetime(rows["date"]).dt.date
+    part = rows[day.isin(set(dates))]
+    sums = part.assign(campaign_id=part["campaign_id"].astype(str)).groupby("campaign_id")[["gmv", "spend"]].sum()
+    sums = sums.reindex(list(ids), fill_value=0.0)
+    return sums["gmv"].to_numpy(float), sums["spend"].to_numpy(float)
+
+
+def unit_periods(
+    sp: Split,
+    pre_rows: pd.DataFrame,
+    pre_dates: Sequence[dt.date],
+    test_rows: pd.DataFrame,
+    test_dates: Sequence[dt.date],
+    *,
+    metric: str,
+) -> UnitTotals:
+    """The units' totals of both periods and the redrawn design the balance used (randomization interval)."""
+    u = sp.units
+    gmv_pre, spend_pre = _unit_sums(pre_rows, u.campaign_ids, pre_dates)
+    gmv_test, spend_test = _unit_sums(test_rows, u.campaign_ids, test_dates)
+    share = sp.assignment.treatment_share
+    redraws = assignment_matrix(u.spend, u.roi, treatment_share=share, seeds=redraw_seeds(sp.assignment.seed))
+    treated = np.array([sp.assignment.arm.get(c) == "treatment" for c in u.campaign_ids])
+    if metric == "roi":
+        return UnitTotals(gmv_pre, spend_pre, gmv_test, spend_test, treated, redraws)
+    return UnitTotals(gmv_pre, u.budget, gmv_test, u.budget, treated, redraws)
+
+
 def analyse(
     sp: Split,
     pre_rows: pd.DataFrame,
@@ -128,6 +160,9 @@ def analyse(
     for metric in ("roi", "gmv"):
         pre = arm_days(pre_rows, sp.assignment, pre_dates, metric=metric, shares=sp.shares)
         test = arm_days(test_rows, sp.assignment, test_dates, metric=metric, shares=sp.shares)
+        units = None
+        if se_method == "randomization":
+            units = unit_periods(sp, pre_rows, pre_dates, test_rows, test_dates, metric=metric)
         out[metric] = estimate(
             test,
             pre,
@@ -138,5 +173,6 @@ def analyse(
             sequential=sequential,
             tau2=tau2,
             seed=seed,
+            units=units,
         )
     return out

@@ -129,3 +129,27 @@ def files_connector(engine: Engine, *, note: str = "") -> FilesConnector:
         for r in rows
     ]
     return FilesConnector(infos, states, note=note)
+
+
+def left_out_lines(left_out: Iterable) -> list[str]:
+    """Each authorized account a pull does not read itself (``connectors.qianchuan.discover.LeftOut``), with why."""
+    from optimizer.i18n import t
+
+    lines = []
+    for item in left_out:
+        key = f"connect.left_out_{item.kind}"
+        if item.kind != "invalid" and not item.advertisers:
+            key += "_empty"
+        lines.append(t(key, account=item.account_id, name=item.name or "-", advertisers=item.advertisers))
+    return lines
+
+
+def qianchuan_accounts(settings: Settings) -> list[str]:
+    """What ``connect qianchuan`` says after authorizing: the advertisers a pull reads, and the accounts left out."""
+    from connectors.qianchuan.connector import QianchuanConnector
+    from optimizer.i18n import t
+
+    with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
+        accounts = connector.list_accounts()
+        names = ", ".join(f"{a.account_id} ({a.name})" if a.name else a.account_id for a in accounts)
+        return [t("connect.to_pull", count=len(accounts), accounts=names or "-"), *left_out_lines(connector.left_out)]

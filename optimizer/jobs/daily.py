@@ -131,6 +131,7 @@ def run_daily(
     report: bool = True,
     accounts: Sequence[str] | None = None,
     notifier: Notifier | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> DailyResult:
     """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
@@ -144,6 +145,7 @@ def run_daily(
     pulls and decides.
 
     ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
+    ``stop`` (SIGTERM): asked before every platform write; once true the run sends no more.
     """
     from optimizer.store import finish_run, start_run
 
@@ -181,7 +183,7 @@ def run_daily(
                 say(0, 1, "pulling")
                 pulled = _pull(settings, connector, engine, ready, today)
                 results += _run_accounts(
-                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say
+                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say, stop
                 )
     except BaseException as exc:
         finish_run(engine, run_id, status="failed", message=f"{type(exc).__name__}: {exc}")
@@ -261,6 +263,7 @@ def _run_accounts(
     dry_run: bool,
     report: bool,
     say: Progress,
+    stop: Callable[[], bool] | None = None,
 ) -> list[AccountRun]:
     from connectors.errors import SpendoptError
 
@@ -281,6 +284,7 @@ def _run_accounts(
                     dry_run=dry_run,
                     report=report,
                     guard=lease.check if lease is not None else None,
+                    stop=stop,
                 )
             )
         except SpendoptError as exc:  # one account's failure must not stop the others (a bug still does)
@@ -301,6 +305,7 @@ def _run_account(
     dry_run: bool,
     report: bool,
     guard: Callable[[], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
@@ -365,6 +370,7 @@ def _run_account(
         total_limit=settings.budget.total_daily or "today",  # nobody reviewed these: raises only when cuts fund them
         step_pct={"budget": settings.budget.max_change_pct, "bid": settings.bid.max_change_pct},
         guard=guard,
+        stop=stop,
     )
     return AccountRun(
         account_id,
@@ -392,6 +398,7 @@ def run_job(
     progress: Progress | None = None,
     real_today: dt.date | None = None,
     report: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> list[DailyResult]:
     """``spendopt run``: the daily job on the configured connector.
 
@@ -429,6 +436,7 @@ def run_job(
                     progress=progress,
                     report=report or day == days - 1,
                     notifier=notifier if day == days - 1 else None,
+                    stop=stop,
                 )
             )
     if notifier is not None:

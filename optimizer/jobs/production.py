@@ -137,7 +137,7 @@ def run_once(
 ) -> RunOutcome:
     """Wait for the data, run the daily job once, and alert + notify when it is late or fails.
 
-    ``job(settings, engine)`` defaults to ``run_job`` (which sends its own summary); ``connector``
+    ``job(settings, engine, stop=...)`` defaults to ``run_job`` (which sends its own summary); ``connector``
     (for the readiness check) defaults to the configured one.
     """
     from optimizer.jobs.connect import open_connector
@@ -156,7 +156,7 @@ def run_once(
             _tell(settings, engine, notifier, "run_late", waited.message, today, clock)
         return waited
     try:
-        results = job(settings, engine)
+        results = job(settings, engine, stop=stop.is_set)
     except Exception as exc:  # the run failed as a whole: tell a person, then let the schedule go on
         _tell(settings, engine, notifier, "run_failed", f"{type(exc).__name__}: {exc}"[:500], today, clock)
         return RunOutcome("failed", waited.waited_s, waited.attempts, str(exc))

@@ -56,6 +56,7 @@ class AccountPull:
 @dataclass(frozen=True)
 class PullSummary:
     accounts: list[AccountPull] = field(default_factory=list)
+    left_out: tuple = ()  # authorized accounts not pulled themselves, with the reason (connectors.qianchuan.discover)
 
     @property
     def failed(self) -> list[AccountPull]:
@@ -161,7 +162,7 @@ def pull(
             out.append(_save(engine, connector.name, account_id, states, rows, start, stop, today, gmv_basis))
     if progress:
         progress(len(ids), len(ids), "done")
-    return PullSummary(out)
+    return PullSummary(out, left_out=() if accounts else tuple(getattr(connector, "left_out", ())))
 
 
 def _save(engine, source_name, account_id, states, rows, start, stop, today, gmv_basis) -> AccountPull:

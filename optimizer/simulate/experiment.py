@@ -222,6 +222,10 @@ def run_experiment(
             "pre": arm_days(pre_rows, sp.assignment, pre_dates, metric="roi", shares=sp.shares),
             "balance": bal["roi"],
             "aa_test": arm_days(aa_rows, sp.assignment, test_dates, metric="roi", shares=sp.shares),
+            "split": sp,
+            "rows": {"pre": pre_rows, "test": rows, "aa": aa_rows},
+            "pre_dates": pre_dates,
+            "test_dates": test_dates,
         },
     )
 

@@ -12,21 +12,13 @@ from connectors.qianchuan.tokens import new_key
 from optimizer.cli import app
 from optimizer.settings import JobSettings
 from optimizer.store import load_stats, open_store
+from tests.qianchuan.helpers import cli_env
 
 
 def test_connect_then_pull_from_the_command_line(tmp_path, monkeypatch):
     fake = FakeSettings(seed=13, accounts=2, plans_per_account=12, uni_plans_per_account=1)
     with FakeServer(fake) as server:
-        env = {
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "SPENDOPT_QIANCHUAN__BASE_URL": server.base_url,
-            "SPENDOPT_QIANCHUAN__AUTH_URL": server.auth_url,
-            "SPENDOPT_QIANCHUAN_APP_ID": fake.app_id,
-            "SPENDOPT_QIANCHUAN_APP_SECRET": fake.app_secret,
-            "SPENDOPT_SECRET_KEY": new_key(),
-        }
-        for key, value in env.items():
+        for key, value in cli_env(server, tmp_path).items():
             monkeypatch.setenv(key, value)
         runner = CliRunner()
         code = server.world.issue_auth_code()
