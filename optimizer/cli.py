@@ -278,7 +278,7 @@ def simulate(
         run, files = simulate_experiment(world, days=days, seed=seed, settings=settings, market=market, out_dir=out)
         console().print(render_experiment(run))
         for path in files.values():
-            console().print(f"wrote {path}")
+            console().print(t("cli.wrote", path=path))
         return
     result = run_simulation(
         world, days=days, seed=seed, policies=policies, settings=settings, out_dir=out, market=market
@@ -286,7 +286,7 @@ def simulate(
     con = console()
     con.print(render_summary(result.summary))
     for path in result.files.values():
-        con.print(f"wrote {path}")
+        con.print(t("cli.wrote", path=path))
 
 
 @command

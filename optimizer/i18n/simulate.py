@@ -22,6 +22,7 @@ CATALOG = {
         "en": "note: the policies spent differently ({spends}); part of a GMV difference against hold is money "
         "spent or not spent: read spend and ROI next to it",
     },
+    "spend_sep": {"zh-CN": "；", "en": "; "},
     "spend_item": {"zh-CN": "{policy} {spend:,.0f}（{pct:+.1f}%）", "en": "{policy} {spend:,.0f} ({pct:+.1f}%)"},
     "unknown_policy": {
         "zh-CN": "未知策略 {policy!r}（可用：{known}）",

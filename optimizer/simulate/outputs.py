@@ -92,7 +92,7 @@ def spend_note(summary: pd.DataFrame) -> str | None:
     pct = {p: 100.0 * (s - base) / base for p, s in rows.items()}
     if all(abs(v) <= SPEND_TOLERANCE_PCT for v in pct.values()):
         return None
-    spends = "; ".join(t("simulate.spend_item", policy=p, spend=rows[p], pct=pct[p]) for p in rows)
+    spends = t("simulate.spend_sep").join(t("simulate.spend_item", policy=p, spend=rows[p], pct=pct[p]) for p in rows)
     return t("simulate.spend_differs", spends=spends)
 
 

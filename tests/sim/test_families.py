@@ -403,7 +403,7 @@ def test_spendopt_simulate_runs_on_the_market_it_is_told_and_refuses_an_unknown_
     out = tmp_path / "sim"
     result = invoke("simulate", "--scenario", "demo", "--market", "cohort", "--days", "2", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "market cohort" in result.stdout
+    assert "市场 cohort" in result.stdout  # zh-CN by default
     summary = pd.read_csv(out / "simulation_summary.csv", encoding="utf-8-sig")
     assert set(summary["market"]) == {"cohort"}
     result = invoke("simulate", "--scenario", "demo", "--market", "auction", "--out", str(tmp_path / "x"))

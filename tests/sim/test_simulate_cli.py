@@ -23,7 +23,7 @@ def test_simulate_a_preset_writes_the_csvs_and_the_chart(isolated_home, tmp_path
     out = tmp_path / "sim"
     result = invoke("simulate", "--scenario", "demo", "--days", "3", "--seed", "4", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "oracle" in result.stdout and "% oracle" in result.stdout
+    assert "oracle" in result.stdout and "占最优%" in result.stdout  # zh-CN by default
     for name in ("simulation_days.csv", "simulation_campaign_days.csv", "simulation_summary.csv", "simulation.png"):
         assert (out / name).stat().st_size > 0
         assert str(out / name) in result.stdout
