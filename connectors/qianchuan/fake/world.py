@@ -100,6 +100,17 @@ class FakeQianchuan(FakeOAuth, FakeReports):
                     row["gmv_7d"] = cny(float(row["gmv_7d"]) * factor)
                     row["orders"] = int(row["orders"]) + 1
 
+    def reset(self) -> None:
+        """A fresh day: plans and results as built from the settings, the write logs and fault counts
+        emptied; the tokens handed out stay valid (benchmarks run many days on one authorization)."""
+        with self._lock:
+            world = build_world(self.settings, self.today)
+            self.plans, self.stats = world.plans, world.stats
+            self.applied.clear()
+            self.received.clear()
+            self.faults.clear()
+            self.calls.clear()
+
     # --- dispatch ---------------------------------------------------------
 
     def handle(
