@@ -303,24 +303,37 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 class SimTrials(Trials):
-    """Kills on the embedded simulated account; one account, a new simulated day per trial."""
+    """Kills on the embedded simulated account: one account, a new simulated day per trial; or, with
+    ``fresh``, a new account (its own seed) and store per trial, so that every trial is a first day."""
 
-    def __init__(self, work: Path, *, scenario: str = "large_account", **kw: Any) -> None:
+    def __init__(self, work: Path, *, scenario: str = "large_account", fresh: bool = False, **kw: Any) -> None:
         super().__init__(work, **kw)
-        self.scenario = scenario
-        self.data = work / "data" / "spendopt"
+        self.scenario, self.fresh, self.day = scenario, fresh, 0
         self.journal_lines: list[dict] = []
 
+    @property
+    def home(self) -> Path:
+        return self.work / f"day{self.day}" if self.fresh else self.work
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data" / "spendopt"
+
+    def out_dir(self) -> Path:
+        return self.home / "runs"
+
     def env(self) -> dict[str, str]:
-        return {**base_env(self.work), "SPENDOPT_JOB__SIM_SCENARIO": self.scenario}
+        seed = str(self.day + 1 if self.fresh else 1)
+        return {**base_env(self.home), "SPENDOPT_JOB__SIM_SCENARIO": self.scenario, "SPENDOPT_JOB__SIM_SEED": seed}
 
     def db_url(self) -> str:
-        return f"sqlite:///{self.work / 'store.db'}"
+        return f"sqlite:///{self.home / 'store.db'}"
 
     def _account(self, persist: bool = False):
         from connectors.sim.account import open_sim_account
 
-        return open_sim_account(self.data, scenario=self.scenario, today=local_today(), persist=persist)
+        seed = self.day + 1 if self.fresh else 1
+        return open_sim_account(self.data, scenario=self.scenario, seed=seed, today=local_today(), persist=persist)
 
     def _values(self) -> dict[tuple[str, str], str | None]:
         from optimizer.act import audit
@@ -378,6 +391,10 @@ class SimTrials(Trials):
         return [(e["campaign_id"], e["op"], str(e["value"])) for e in self.journal_lines]
 
     def finish_day(self, start: dict) -> None:
+        if self.fresh:
+            self.day += 1
+            self.prepare()
+            return
         account = self._account(persist=True)
         try:
             account.advance(1)
