@@ -1,6 +1,7 @@
 """The ``spendopt`` command line: each command parses, calls one function, prints a summary.
 
-Every command takes ``--db``, ``--config`` and ``--verbose``. Errors print as
+Every command takes ``--config`` and ``--verbose``; those that read or write the store
+also take ``--db`` (``optimize`` never opens one, ``connect`` only stores tokens). Errors print as
 one readable line (a traceback only with ``--verbose``); bad input exits with
 code 2, other failures with 1. Heavy libraries are imported inside the
 commands so ``spendopt --help`` stays fast.
@@ -14,7 +15,17 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli_base import ConfigOption, Context, DbOption, VerboseOption, app, command, console, parse_date
+from optimizer.cli_base import (
+    ConfigOption,
+    Context,
+    DbOption,
+    VerboseOption,
+    app,
+    command,
+    console,
+    held_text,
+    parse_date,
+)
 from optimizer.progress import ProgressBar
 
 __all__ = ["app", "main"]
@@ -132,14 +143,6 @@ def _with_connector(settings, name: str):
     return settings.model_copy(update={"job": settings.job.model_copy(update={"connector": name})})
 
 
-def _held_text(held) -> str:
-    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
-    from optimizer.i18n import t
-
-    key = "safety.held_done" if held.state == "done" else "safety.held_live"
-    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
-
-
 def _print_daily(results) -> None:
     """A short summary per run and account, and the files to open."""
     from rich.markup import escape
@@ -151,7 +154,7 @@ def _print_daily(results) -> None:
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
         for held in result.held:
-            out.print(escape(t("safety.account_held", account=held.account_id, text=_held_text(held))), soft_wrap=True)
+            out.print(escape(t("safety.account_held", account=held.account_id, text=held_text(held))), soft_wrap=True)
         for acc in result.accounts:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
@@ -175,7 +178,9 @@ def _print_daily(results) -> None:
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
         out.print(t("cli.recommendations_path", path=acc.paths[0]))
-        out.print(t("cli.report_path", path=acc.paths[2]))
+        report = [p for p in acc.paths if p.name.endswith("_report.html")]
+        if report:
+            out.print(t("cli.report_path", path=report[0]))
 
 
 def _print_alerts(out, alerts) -> None:
@@ -213,11 +218,21 @@ def simulate(
         typer.Option("--policy", help="policy to run, repeatable (hold, rules and oracle always run as yardsticks)"),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the CSVs and the chart")] = Path("out/simulation"),
+    experiment: Annotated[
+        bool,
+        typer.Option(
+            "--experiment",
+            help="a budget-split test (spendopt in the treatment arm, control held) against its counterfactual",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Dry-run policies day by day on a simulated account; writes per-day CSV, summary and chart.
+
+    --experiment runs the [experiment] design instead: the true lift is known because the
+    counterfactual (both arms held) runs with the same daily luck.
 
     A preset brings its own guardrails (the \\[settings] table of its TOML wins over --config);
     a twin runs under your config's guardrails. --market pacing or cohort simulates the preset's
@@ -246,6 +261,14 @@ def simulate(
         assert scenario is not None  # exactly one of the two, checked above
         world = load_scenario(scenario)
         settings = simulation_settings(world, config)
+    if experiment:
+        from optimizer.simulate.experiment import render_experiment, simulate_experiment
+
+        run, files = simulate_experiment(world, days=days, seed=seed, settings=settings, market=market, out_dir=out)
+        console().print(render_experiment(run))
+        for path in files.values():
+            console().print(f"wrote {path}")
+        return
     result = run_simulation(
         world, days=days, seed=seed, policies=policy or [], settings=settings, out_dir=out, market=market
     )
@@ -325,56 +348,6 @@ def optimize(
         con.print(t("cli.wrote", path=path))
 
 
-review_app = typer.Typer(help="The review round trip: approve or edit the rows flagged `review`, then import them.")
-app.add_typer(review_app, name="review")
-
-
-@command(group=review_app, name="import")
-def review_import(
-    file: Annotated[Path, typer.Argument(help="the recommendations CSV/XLSX with `approved` filled in (yes/no/是/否)")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="check the file and show what would be sent; store and send nothing")
-    ] = False,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Check a reviewed file, record the decisions, and apply the approved rows."""
-    from optimizer.i18n import t
-    from optimizer.jobs.review import run_review
-    from optimizer.store.lease import RunHeld
-
-    ctx = Context(db, config, verbose)
-    out = console()
-    try:
-        decision, report = run_review(ctx.settings, ctx.engine, file, dry_run=dry_run)
-    except RunHeld as held:  # another import of this run is sending right now: it does the work
-        out.print(_held_text(held), soft_wrap=True, markup=False)
-        return
-    out.print(
-        t(
-            "cli.review_summary",
-            run_id=decision.run_id,
-            approved=decision.approved,
-            edited=decision.edited,
-            rejected=decision.rejected,
-            unanswered=decision.unanswered,
-        )
-        + (t("cli.review_dry_run") if dry_run else "")
-    )
-    for note in decision.notes:
-        out.print(f"  {note}", soft_wrap=True, markup=False)
-    _print_changes(report, out)
-
-
-def _print_changes(report, out) -> None:
-    for item in report.items:
-        line = f"  {item.campaign_id} {item.field}: {item.before} -> {item.after}  [{item.outcome}]"
-        if item.message:
-            line += f" {item.message}"
-        out.print(line, soft_wrap=True)
-
-
 @command
 def schedule(
     once: Annotated[bool, typer.Option("--once", help="wait for yesterday's data, run once, exit (for cron)")] = False,
@@ -434,163 +407,21 @@ def schedule(
     )
 
 
-connect_app = typer.Typer(help="Authorize spendopt to reach an ad platform's API (once; tokens are stored encrypted).")
-app.add_typer(connect_app, name="connect")
-
-
-@command(group=connect_app, name="qianchuan")
-def connect_qianchuan(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
-    """Authorize the Qianchuan Open API: open the printed URL, paste the auth_code back.
-
-    Needs SPENDOPT_QIANCHUAN_APP_ID, SPENDOPT_QIANCHUAN_APP_SECRET and SPENDOPT_SECRET_KEY."""
-    from connectors.qianchuan.auth import connect
-
-    ctx = Context(None, config, verbose)
-    out = console()
-    connect(ctx.settings.qianchuan, ask=typer.prompt, say=lambda line: out.print(line, markup=False, soft_wrap=True))
-
-
-@command(name="pull")
-def pull_(
-    account: Annotated[
-        str | None, typer.Option(help="only this Qianchuan advertiser id (default: every authorized one)")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="first day to read, YYYY-MM-DD (default: newest stored day minus the look-back)")
-    ] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Fetch plans and daily reports of every authorized Qianchuan account into the store."""
-    from optimizer.jobs.pull import run_pull
-
-    ctx = Context(db, config, verbose)
-    with ProgressBar("pulling") as bar:
-        summary = run_pull(
-            ctx.settings, account=account, since=parse_date(since), engine=ctx.engine, progress=bar.update
-        )
-    out = console()
-    for a in summary.accounts:
-        if a.error:
-            out.print(f"[red]{a.account_id}: failed, nothing stored[/] ({a.error})", soft_wrap=True)
-        else:
-            out.print(
-                f"{a.account_id}: {a.campaigns:,} plans, {a.rows:,} rows {a.start} to {a.end} "
-                f"({a.inserted:,} new, {a.updated:,} updated)"
-            )
-    if summary.failed:
-        raise typer.Exit(1)
-
-
 def _register_more() -> None:
     """Commands kept in their own modules. (Run as ``python -m optimizer.cli``, this module
-    loads twice; the copy loaded while ``cli_alerts`` is still loading leaves it to the first.)"""
+    loads twice; the copy loaded while those are still loading leaves it to the first.)"""
+    import optimizer.cli_act as act
     import optimizer.cli_alerts as more
+    import optimizer.cli_connect as connect
+    import optimizer.cli_experiment as experiment
+    import optimizer.cli_worker as fleet
 
-    if hasattr(more, "register"):
-        more.register(app)
+    for module in (act, connect, more, experiment, fleet):
+        if hasattr(module, "register"):
+            module.register(app)
 
 
 _register_more()
-
-
-# --- money already sent: status, audit, review export, rollback ----------------------------------
-
-FormatOption = Annotated[str, typer.Option("--format", help="table (default), csv or json")]
-
-
-def _check_format(fmt: str) -> str:
-    from connectors.errors import InputError, Problem
-    from optimizer.jobs.views import FORMATS
-
-    if fmt not in FORMATS:
-        raise InputError(Problem("command line", f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"))
-    return fmt
-
-
-@command
-def status(
-    fmt: FormatOption = "table",
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """What the store holds: accounts, campaigns, date range, last run, run keys."""
-    from optimizer.jobs.status import STATUS_COLUMNS, render_status, status_rows
-    from optimizer.jobs.views import emit
-
-    ctx = Context(db, config, verbose)
-    if _check_format(fmt) == "table":
-        render_status(ctx.engine, console(), database_url=ctx.database_url)
-        return
-    emit(status_rows(ctx.engine), STATUS_COLUMNS, fmt)
-
-
-@command
-def audit(
-    run: Annotated[str | None, typer.Option("--run", help="only this run id")] = None,
-    campaign: Annotated[str | None, typer.Option(help="only this campaign id")] = None,
-    fmt: FormatOption = "table",
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """The audit log: every change sent to a platform, with campaign name, reason, run and local time."""
-    from optimizer.act.audit import read_log
-    from optimizer.i18n import t
-    from optimizer.jobs.views import AUDIT_VIEW_COLUMNS, audit_rows, emit
-
-    ctx = Context(db, config, verbose)
-    fmt = _check_format(fmt)
-    rows = audit_rows(ctx.engine, read_log(ctx.engine, run_id=run, campaign_id=campaign), ctx.settings.data.timezone)
-    if not rows and fmt == "table":
-        console().print(t("cli.no_audit"))
-        return
-    emit(rows, AUDIT_VIEW_COLUMNS, fmt, headers=[f"time ({ctx.settings.data.timezone})", *AUDIT_VIEW_COLUMNS[1:]])
-
-
-@command(group=review_app, name="export")
-def review_export(
-    run: Annotated[str | None, typer.Option("--run", help="the run to export (default: the newest)")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv (default) or xlsx")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="file to write (default: review-RUN.FORMAT here)")] = None,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Write a run's review file again, with the decisions recorded so far."""
-    from connectors.errors import InputError, Problem
-    from optimizer.jobs.review import export_review
-
-    if fmt not in ("csv", "xlsx"):
-        raise InputError(Problem("command line", f"--format must be csv or xlsx, got {fmt!r}"))
-    ctx = Context(db, config, verbose)
-    path = export_review(ctx.engine, run, out, fmt)
-    typer.echo(str(path))
-
-
-@command
-def rollback(
-    run_id: Annotated[str, typer.Argument(help="the run whose changes to undo")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent; send and store nothing")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="also restore fields that changed since the run (recorded as forced)")
-    ] = False,
-    db: DbOption = None,
-    config: ConfigOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Return every budget, bid and status a run changed to its value before the run, exactly once."""
-    from optimizer.jobs.rollback import rollback_run
-
-    ctx = Context(db, config, verbose)
-    report = rollback_run(ctx.settings, ctx.engine, run_id, dry_run=dry_run, force=force)
-    out = console()
-    out.print(f"rollback {report.run_id} of run {run_id}: {report.summary()}" + (" (dry run)" if dry_run else ""))
-    _print_changes(report, out)
-    if not report.ok:
-        raise typer.Exit(1)
 
 
 def main() -> None:

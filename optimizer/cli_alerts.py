@@ -33,7 +33,11 @@ def alerts(
     lang = ctx.settings.ui.language
     out = console()
     if ack is not None or resolve is not None:
-        done = acknowledge_alert(ctx.engine, ack) if ack is not None else resolve_alert(ctx.engine, resolve)
+        if ack is not None:
+            done = acknowledge_alert(ctx.engine, ack)
+        else:
+            assert resolve is not None
+            done = resolve_alert(ctx.engine, resolve)
         out.print(escape(t("alerts.acked", lang=lang, id=done.id, what=describe(done, lang))), soft_wrap=True)
         return
     rows = list_alerts(ctx.engine, open_only=open_only)

@@ -135,3 +135,11 @@ def parse_date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value.replace("/", "-"))
     except ValueError:
         raise InputError(Problem("command line", f"--date {value!r} is not a date like 2026-11-25")) from None
+
+
+def held_text(held) -> str:
+    """A ``RunHeld`` (another run has the account-day) in the reader's language."""
+    from optimizer.i18n import t
+
+    key = "safety.held_done" if held.state == "done" else "safety.held_live"
+    return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)

@@ -19,12 +19,15 @@ names still print (as boxes) and the report says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from optimizer.i18n import t
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,23 +106,27 @@ def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Pat
             np.array([[current[i] if np.isfinite(history.current_budget[i]) else np.inf]]),
             np.array([[history.current_bid[i]]]),
         )
-        ax.plot(now.spend[0, 0], now.gmv[0, 0], "o", color="0.4", label="today")
+        ax.plot(now.spend[0, 0], now.gmv[0, 0], "o", color="0.4", label=t("report.chart_today"))
         rb = rec_budget[i] if np.isfinite(rec_budget[i]) else np.inf
         if rb > 0 and frame["action"].iloc[i] != "pause":
             ax.plot(
-                frame["expected_spend"].iloc[i], frame["expected_gmv"].iloc[i], "o", color="C3", label="recommended"
+                frame["expected_spend"].iloc[i],
+                frame["expected_gmv"].iloc[i],
+                "o",
+                color="C3",
+                label=t("report.chart_recommended"),
             )
         name = history.campaign_name[i] or history.campaign_id[i]
         label = frame["action_label"].iloc[i] if "action_label" in frame.columns else frame["action"].iloc[i]
         ax.set_title(f"{name[:18]}\n{str(label)[:24]}", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.set_xlabel("spend", fontsize=7)
-        ax.set_ylabel("GMV", fontsize=7)
+        ax.set_xlabel(t("report.chart_spend"), fontsize=7)
+        ax.set_ylabel(t("report.chart_gmv"), fontsize=7)
     for ax in list(axes.flat)[len(order) :]:
         ax.axis("off")
     if len(order):
         axes.flat[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"Fitted response curves, top {len(order)} campaigns by budget (band: +/- 1 sd)", fontsize=10)
+    fig.suptitle(t("report.chart_curves_title", n=len(order)), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png")
     plt.close(fig)
@@ -137,11 +144,11 @@ def _channels(history: History, frame: pd.DataFrame, path: Path) -> pd.DataFrame
     table = pd.DataFrame({"channel": history.channel, "before": before, "after": after}).groupby("channel").sum()
     fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(table) + 2), 3.5))
     x = np.arange(len(table))
-    ax.bar(x - 0.2, table["before"], width=0.4, label="today", color="0.6")
-    ax.bar(x + 0.2, table["after"], width=0.4, label="recommended", color="C3")
+    ax.bar(x - 0.2, table["before"], width=0.4, label=t("report.chart_today"), color="0.6")
+    ax.bar(x + 0.2, table["after"], width=0.4, label=t("report.chart_recommended"), color="C3")
     ax.set_xticks(x, table.index.tolist(), fontsize=8)
-    ax.set_ylabel("daily budget (CNY)")
-    ax.set_title("Daily budget by channel, before and after")
+    ax.set_ylabel(t("report.chart_budget_axis"))
+    ax.set_title(t("report.chart_channels_title"))
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png")
@@ -161,28 +168,79 @@ def write_report(
     top_n: int = 12,
     notices: tuple[str, ...] = (),
     checks: tuple = (),
+    alerts: tuple | None = None,
+    lang: str | None = None,
+    timezone: str | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
     """Draw ``curves`` and ``channels`` (PNG) and the ``html`` page that shows them.
 
     ``png_names`` are the names the page links to (default: the PNGs' own names),
     for callers that write to temporary files and rename them afterwards.
     ``notices`` (guardrail conflicts, guardrails out of reach) open the page;
-    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest.
+    ``checks`` (``optimizer.model.backtest.SlopeCheck``) are listed as the slope backtest;
+    ``alerts`` (stored alerts or findings; None: no alerts section) follow the notices.
+    Words are in ``lang`` (default: the current language); the page says when it
+    was made (``now``, default: now) in ``timezone`` (the accounts' ``[data] timezone``).
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib import rc_context
 
+    from optimizer.i18n import use_language
+
     font = cjk_font()
     fonts = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}), warnings.catch_warnings():
+    with (
+        use_language(lang),
+        rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}),
+        warnings.catch_warnings(),
+    ):
         if font is None:
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         _curves(history, model, frame, Path(curves), top_n, font)
         table = _channels(history, frame, Path(channels))
-    names = png_names or (Path(curves).name, Path(channels).name)
-    Path(html).write_text(_page(frame, table, names, font, notices, checks), encoding="utf-8")
+        names = png_names or (Path(curves).name, Path(channels).name)
+        page = _page(frame, table, names, font, notices, checks, _stamp(timezone, now))
+        if alerts is not None:  # the alerts block (issue 13), kept apart from the page's own sections
+            from optimizer.alerts.section import alerts_html
+
+            page = page.replace("<h2>", alerts_html(alerts) + "<h2>", 1)  # before the first section
+    Path(html).write_text(page, encoding="utf-8")
+
+
+def _stamp(timezone: str | None, now: dt.datetime | None) -> str:
+    """When the page was made, as a person reads it: in the accounts' time zone, with the zone named."""
+    from connectors.clock import DEFAULT_TIMEZONE, utc_now, zone
+
+    name = timezone or DEFAULT_TIMEZONE
+    local = (now or utc_now()).astimezone(zone(name))
+    return t("report.generated", time=local.strftime("%Y-%m-%d %H:%M"), timezone=name)
+
+
+_TOP_COLUMNS = (
+    ("campaign_id", "col_campaign_id"),
+    ("campaign_name", "col_name"),
+    ("action_label", "col_action"),
+    ("current_budget", "col_budget_now"),
+    ("recommended_budget", "col_budget_new"),
+    ("expected_roi", "col_roi"),
+    ("marginal_roi", "col_marginal_roi"),
+    ("decision", "col_decision"),
+    ("reason", "col_reason"),
+)
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def _actions_text(frame: pd.DataFrame) -> str:
+    counts = frame["action"].value_counts().to_dict()
+    return "，".join(f"{t(f'actions.{k}')} {v}" for k, v in sorted(counts.items()))
 
 
 def _page(
@@ -192,62 +250,53 @@ def _page(
     font: str | None,
     notices: tuple[str, ...] = (),
     checks: tuple = (),
+    stamp: str = "",
 ) -> str:
     esc = html.escape
     notice_html = "".join(f'<p class="notice">{esc(n)}</p>' for n in notices)
     backtest_html = ""
     if checks:
-        from optimizer.i18n import t
-
         items = "".join(f"<li>{esc(c.sentence)}</li>" for c in checks)
         backtest_html = f"<h2>{esc(t('decisions.backtest_head'))}</h2><ul>{items}</ul>"
-    counts = frame["action"].value_counts().to_dict()
-    review = int((frame["decision"] == "review").sum())
-    spend = frame["expected_spend"].sum()
-    gmv = frame["expected_gmv"].sum()
+    spend, gmv = frame["expected_spend"].sum(), frame["expected_gmv"].sum()
     run_id = esc(str(frame["run_id"].iloc[0])) if len(frame) else ""
     date = esc(str(frame["effective_date"].iloc[0])) if len(frame) else ""
+    summary = t(
+        "report.summary",
+        run_id=run_id,
+        campaigns=len(frame),
+        actions=esc(_actions_text(frame)),
+        review=int((frame["decision"] == "review").sum()),
+        spend=spend,
+        gmv=gmv,
+        roi=f"{gmv / spend:.2f}" if spend else "-",
+    )
     rows = "".join(
         f"<tr><td>{esc(str(ch))}</td><td>{r.before:,.2f}</td><td>{r.after:,.2f}</td></tr>" for ch, r in table.iterrows()
     )
-    top = frame.reindex(frame["expected_spend"].sort_values(ascending=False).index).head(30)
+    shown = [("action" if c == "action_label" and c not in frame.columns else c, k) for c, k in _TOP_COLUMNS]
+    top = frame.reindex(frame["expected_spend"].sort_values(ascending=False).index).head(30).copy()
+    top["decision"] = [t(f"actions.decision_{d}") if d in ("auto", "review") else d for d in top["decision"]]
+    heads = "".join(f"<th>{esc(t(f'report.{k}'))}</th>" for _, k in shown)
     lines = "".join(
-        "<tr>"
-        + "".join(f"<td>{esc('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>" for v in row)
-        + "</tr>"
-        for row in top[
-            [
-                "campaign_id",
-                "campaign_name",
-                "action",
-                "current_budget",
-                "recommended_budget",
-                "expected_roi",
-                "marginal_roi",
-                "decision",
-                "reason",
-            ]
-        ].itertuples(index=False)
+        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+        for row in top[[c for c, _ in shown]].itertuples(index=False)
     )
-    note = (
-        ""
-        if font
-        else "<p><em>No CJK font installed: Chinese names in the pictures show as boxes "
-        "(install fonts-noto-cjk).</em></p>"
-    )
+    note = "" if font else f"<p><em>{esc(t('report.no_font'))}</em></p>"
+    lang = esc(t("report.html_lang"))
+    after = esc(t("report.col_after"))
     return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>spendopt {run_id}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}
 .notice{{background:#fff3cd;border:1px solid #e0b000;padding:6px 10px}}</style></head><body>
-<h1>spendopt recommendations for {date}</h1>{notice_html}
-<p>run {run_id}: {len(frame)} campaigns; actions {esc(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))};
-{review} for review. Expected spend {spend:,.2f}, expected GMV {gmv:,.2f}
-(ROI {gmv / spend if spend else float("nan"):.2f}).</p>{note}
-<h2>Budget by channel</h2><img src="{esc(names[1])}" alt="budget by channel">
-<table><tr><th>channel</th><th>today</th><th>recommended</th></tr>{rows}</table>
-<h2>Response curves</h2><img src="{esc(names[0])}" alt="response curves">{backtest_html}
-<h2>Largest campaigns</h2><table><tr><th>campaign_id</th><th>name</th><th>action</th><th>budget now</th>
-<th>recommended</th><th>expected ROI</th><th>marginal ROI</th><th>decision</th><th>reason</th></tr>{lines}</table>
+<h1>{esc(t("report.title", date=date))}</h1>{notice_html}
+<p class="stamp">{esc(stamp)}</p>
+<p>{summary}</p>{note}
+<h2>{esc(t("report.head_channels"))}</h2><img src="{esc(names[1])}" alt="{esc(t("report.alt_channels"))}">
+<table><tr><th>{esc(t("report.col_channel"))}</th><th>{esc(t("report.col_before"))}</th><th>{after}</th></tr>
+{rows}</table>
+<h2>{esc(t("report.head_curves"))}</h2><img src="{esc(names[0])}" alt="{esc(t("report.alt_curves"))}">{backtest_html}
+<h2>{esc(t("report.head_top"))}</h2><table><tr>{heads}</tr>{lines}</table>
 </body></html>
 """

@@ -6,8 +6,10 @@ joined with ``__``), the TOML file, the defaults below. Every key is listed and
 explained in ``config/spendopt.example.toml``; section 4 of the data contract
 is part of it with the same names.
 
-An unknown key or an out-of-range value is an ``InputError`` naming the key,
-the file and the allowed range. Secrets never come from TOML: they are
+An unknown key, an out-of-range value or ``true``/``false`` where a number is
+expected is an ``InputError`` naming the key, the file and the allowed range
+or type; so is a secret in the file, naming the environment variable to use
+(``optimizer.settings_check``). Secrets never come from TOML: they are
 ``SecretStr`` fields read from the environment only.
 """
 
@@ -20,11 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from connectors.errors import InputError, Problem
+from connectors.errors import InputError
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.rules import PlatformRules
 from connectors.tomlfile import read_toml
@@ -320,6 +321,48 @@ class JobSettings(_Section):
     )
 
 
+class WorkerSettings(_Section):
+    """``spendopt worker``: the fleet mode on PostgreSQL (``optimizer/jobs/queue.py``, docs/agency.md)."""
+
+    concurrency: int = Field(1, ge=1, le=32, description="account jobs one worker process runs at once (threads)")
+    max_attempts: int = Field(
+        3, ge=1, le=20, description="runs of one account-day before it is reported failed (first run included)"
+    )
+    retry_wait_s: int = Field(60, ge=0, le=86_400, description="wait before a failed account-day runs again (s)")
+    heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker tells the database it is alive (s)")
+    stalled_after_s: float = Field(
+        30.0, gt=0, le=3600, description="a worker silent this long is dead: its jobs run again elsewhere (s)"
+    )
+    report: bool = Field(True, description="false = no PNG/HTML pictures per account (the CSV/XLSX are written)")
+
+    @model_validator(mode="after")
+    def _stall_after_heartbeats(self) -> WorkerSettings:
+        if self.stalled_after_s < 2 * self.heartbeat_s:
+            raise ValueError("stalled_after_s must be at least twice heartbeat_s (a live worker would look dead)")
+        return self
+
+
+class ExperimentSettings(_Section):
+    """A budget-split test (``spendopt experiment``): its design and how the report reads it."""
+
+    treatment_share: float = Field(0.5, gt=0, lt=1, description="share of the campaigns drawn into the treatment arm")
+    pre_days: int = Field(28, ge=7, le=365, description="days before the start the plan and the CUPED adjustment read")
+    days: int = Field(28, ge=3, le=365, description="planned test days (matured, after the burn-in)")
+    burn_in_days: int = Field(3, ge=0, le=60, description="first test days left out (learning, settling)")
+    mature_days: int = Field(
+        7, ge=0, le=60, description="a day is read only once it is this many days old (attribution)"
+    )
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="1 - confidence of the interval")
+    power: float = Field(0.8, gt=0.5, lt=1, description="power the plan's minimum detectable effect is quoted at")
+    realistic_lift_pct: float = Field(
+        5.0, gt=0, le=100, description="the plan warns when it cannot detect a lift this large (%)"
+    )
+    se_method: Literal["delta", "bootstrap", "randomization"] = Field(
+        "delta", description="interval: a standard error over days, or the redrawn design (randomization)"
+    )
+    sequential: bool = Field(False, description="always-valid interval, for looking before the planned end")
+
+
 class UiSettings(_Section):
     """What a person reads: the language of reasons, labels, reports, summaries and messages."""
 
@@ -349,7 +392,9 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     data: DataSettings = DataSettings()
     job: JobSettings = JobSettings()
+    worker: WorkerSettings = WorkerSettings()
     model: ModelSettings = ModelSettings()
+    experiment: ExperimentSettings = ExperimentSettings()
     platform: PlatformRules = PlatformRules()
     ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
@@ -419,15 +464,20 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
     """
     explicit = path is not None
     file = Path(path) if path is not None else default_config_path()
+    from optimizer.settings_check import problems, refused_in_file
+
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = read_toml(file, what="config file")
+        refused = refused_in_file(data, str(file))
+        if refused:
+            raise InputError(refused)
     data = _merge(data, overrides)
     try:
         return Settings(**data)
     except ValidationError as exc:
         source = str(file) if (explicit or file.exists()) else "settings"
-        raise InputError(_problems(exc, source, data)) from None
+        raise InputError(problems(exc, source, data)) from None
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -440,73 +490,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _key_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if not parts:
-        return "(top level)"
-    if len(parts) == 1:
-        return parts[0]
-    if parts[0] == "channel" and len(parts) >= 2 and parts[1].isdigit():
-        rest = ".".join(parts[2:])
-        return f"[[channel]] #{int(parts[1]) + 1}" + (f" {rest}" if rest else "")
-    return f"[{parts[0]}] {'.'.join(parts[1:])}"
-
-
-def _allowed_range(loc: tuple[Any, ...]) -> str | None:
-    model: Any = Settings
-    field = None
-    for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
-            continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        field = fields[part]
-        annotation = field.annotation
-        args = getattr(annotation, "__args__", ())
-        model = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    if field is None:
-        return None
-    low = high = None
-    for meta in field.metadata:
-        if isinstance(meta, annotated_types.Ge):
-            low = f"{meta.ge} <="
-        elif isinstance(meta, annotated_types.Gt):
-            low = f"{meta.gt} <"
-        elif isinstance(meta, annotated_types.Le):
-            high = f"<= {meta.le}"
-        elif isinstance(meta, annotated_types.Lt):
-            high = f"< {meta.lt}"
-    if low is None and high is None:
-        return None
-    return " ".join(p for p in (low, "value", high) if p)
-
-
-def _problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = _key_name(loc)
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {key}"
-            if loc and loc[0] in Settings.model_fields and len(loc) == 2:
-                section = Settings.model_fields[str(loc[0])].annotation
-                if isinstance(section, type) and issubclass(section, BaseModel):
-                    message += f" (known keys in [{loc[0]}]: {', '.join(section.model_fields)})"
-            elif len(loc) == 1:
-                message += f" (known sections and keys: {', '.join(Settings.model_fields)})"
-        else:
-            allowed = _allowed_range(loc)
-            given = err.get("input")
-            message = f"{key} = {given!r}: {err['msg']}" if "input" in err and len(loc) > 0 else f"{key}: {err['msg']}"
-            if allowed:
-                message += f" (allowed: {allowed})"
-        problems.append(Problem(source, message))
-    return problems
-
-
 def config_hash(settings: Settings) -> str:
     """A short, stable hash of what steers the optimizer (no URLs, no secrets)."""
-    payload = settings.model_dump(mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui"})
+    payload = settings.model_dump(
+        mode="json", exclude={"database_url", "qianchuan", "schedule", "notify", "ui", "worker"}
+    )
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,6 +1,10 @@
 """Benchmark: anomaly alerts on the simulated platform with injected anomalies.
 
     nice .venv/bin/python scripts/bench_alerts.py [--scenario demo] [--seeds 5] [--days 28] [--per-kind 3]
+        [--markets curves pacing cohort]
+
+Each market family (``connectors.sim.families``) gets its own table; the checks
+were developed on ``curves`` and ``pacing``, ``cohort`` is held out.
 
 For each seed the simulated account gets ``--per-kind`` anomalies of each kind
 (``connectors.sim.anomaly``: conversion halves, a campaign stops delivering,
@@ -66,7 +70,7 @@ def pick_anomalies(scenario, seed: int, days: int, per_kind: int):
     return tuple(out)
 
 
-def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
+def run_seed(preset: str, market: str, seed: int, days: int, per_kind: int, workdir: Path, alerts: dict) -> dict:
     from connectors.sim import SimulatedPlatform, load_scenario
     from optimizer.jobs.daily import run_daily
     from optimizer.jobs.watch import Watcher
@@ -76,10 +80,10 @@ def run_seed(preset: str, seed: int, days: int, per_kind: int, workdir: Path, al
     base = load_scenario(preset)
     anomalies = pick_anomalies(base, seed, days, per_kind)
     scenario = base.model_copy(update={"anomaly": anomalies})
-    platform = SimulatedPlatform.from_scenario(scenario, seed=seed)
+    platform = SimulatedPlatform.from_scenario(scenario, seed=seed, market=market)
     settings = simulation_settings(scenario)
     settings = settings.model_copy(update={"alerts": settings.alerts.model_copy(update=alerts)})
-    engine = open_store(f"sqlite:///{workdir / f'alerts-{seed}.db'}")
+    engine = open_store(f"sqlite:///{workdir / f'alerts-{market}-{seed}.db'}")
     watcher = Watcher(settings, engine, platform)
     tz = settings.data.timezone
     daily_hits: dict[int, set[str]] = {}  # t of the checked day -> campaigns alerted in that run
@@ -155,15 +159,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--per-kind", type=int, default=3)
+    parser.add_argument("--markets", nargs="+", default=["curves"], help="market families (connectors.sim.families)")
     parser.add_argument("--z", type=float, default=None, help="[alerts] z for this run (default: the setting's)")
     args = parser.parse_args()
     overrides = {} if args.z is None else {"z": args.z}
+    for market in args.markets:
+        run_market(args, market, overrides)
+
+
+def run_market(args, market: str, overrides: dict) -> None:
     detected, total = Counter(), Counter()
     false_daily, false_watch, normal = Counter(), Counter(), 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(1, args.seeds + 1):
-            r = run_seed(args.scenario, seed, args.days, args.per_kind, Path(tmp), overrides)
+            r = run_seed(args.scenario, market, seed, args.days, args.per_kind, Path(tmp), overrides)
             detected.update(r["detected"])
             total.update(r["total"])
             false_daily.update(r["false_daily"])
@@ -172,12 +182,14 @@ def main() -> None:
             hit, n = sum(r["detected"].values()), sum(r["total"].values())
             missed = sorted(k for k in r["total"] if r["detected"][k] < r["total"][k])
             print(
-                f"seed {seed}: {hit}/{n} detected (missed: {', '.join(missed) or 'none'}); "
+                f"{market} seed {seed}: {hit}/{n} detected (missed: {', '.join(missed) or 'none'}); "
                 f"false daily {dict(r['false_daily'])}, watch {dict(r['false_watch'])}",
                 flush=True,
             )
     z = args.z if args.z is not None else "default"
-    print(f"\n{args.scenario}, {args.seeds} seeds x {args.days} days, z = {z}, {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{args.scenario} / {market}, {args.seeds} seeds x {args.days} days, z = {z}, {time.perf_counter() - started:.0f} s"
+    )
     print("| anomaly | check | detected | rate |\n|---|---|---|---|")
     for key in sorted(total):
         kind, check = key.split()

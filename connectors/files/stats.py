@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connectors.clock import today_in
 from connectors.errors import InputError, Problem
 from connectors.files import cells
 from connectors.files.headers import (
@@ -120,8 +121,9 @@ def read_stats(
 
     ``gmv_basis`` picks the console column that becomes gmv/orders
     (``direct_pay``, ``total_7d``, ``uni_total``). ``progress(done, total)`` is
-    called in bytes of input processed. ``today`` (default: today in
-    Asia/Shanghai) bounds dates: anything after tomorrow is an error.
+    called in bytes of input processed. ``today`` (default: today on the
+    platform's calendar, ``connectors.clock.today_in``; callers pass the
+    account's) bounds dates: anything after tomorrow is an error.
     Raises ``InputError`` with up to ``max_problems`` problems.
     """
     import pandas as pd
@@ -134,9 +136,7 @@ def read_stats(
     if not files:
         raise InputError(Problem("(no file)", "no input file given"))
     if today is None:
-        from zoneinfo import ZoneInfo
-
-        today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        today = today_in()
     latest = today + dt.timedelta(days=1)
     report = Report(max_problems)
     sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
@@ -390,8 +390,9 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
         return None
     frame = resolve_duplicates(frame, header, table.file, report)
     for col in _TEXT_COLUMNS:
-        values = frame[col].to_numpy(dtype=object)
-        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
+        values = frame[col].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        frame[col] = pd.Series(values, index=frame.index, dtype="object")
     frame["spend"] = frame["spend"].round(2)
     frame["gmv"] = frame["gmv"].round(2)
     frame["budget"] = frame["budget"].round(2)

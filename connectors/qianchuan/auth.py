@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from connectors.clock import utc_now
 from connectors.errors import AuthError
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenSet, TokenStore
@@ -40,8 +41,8 @@ def authorization_url(settings: QianchuanSettings, state: str) -> str:
     return f"{settings.auth_url}?{urlencode(query)}"
 
 
-def read_auth_code(pasted: str, state: str) -> str:
-    """The auth_code from a bare code or a pasted redirect URL (whose state must match)."""
+def read_auth_code(pasted: str, state: str | None) -> str:
+    """The auth_code from a bare code or a pasted redirect URL (whose state must match; ``None``: not checked)."""
     text = pasted.strip()
     if "auth_code=" not in text:
         if not text or any(c.isspace() for c in text):
@@ -51,7 +52,7 @@ def read_auth_code(pasted: str, state: str) -> str:
     code = unquote(found.group(1)) if found else ""
     got = re.search(r"[?&]state=([^&\s\"'<>#]*)", text)
     got_state = unquote(got.group(1)) if got else ""
-    if got_state and got_state != state:
+    if state is not None and got_state and got_state != state:
         raise AuthError("the pasted URL belongs to another authorization attempt (state does not match); start again")
     if not code:
         raise AuthError("the pasted URL has no auth_code")
@@ -64,7 +65,7 @@ async def exchange_auth_code(
     store: TokenStore,
     *,
     transport: Any = None,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
 ) -> TokenSet:
     """Trade ``code`` for tokens and save them (encrypted) before returning."""
     body = {
@@ -87,16 +88,23 @@ def connect(
     say: Callable[[str], None],
     store: TokenStore | None = None,
     transport: Any = None,
+    auth_code: str | None = None,
 ) -> TokenSet:
-    """The interactive flow: print the URL, read the code, exchange and save."""
+    """The interactive flow: print the URL, read the code, exchange and save.
+
+    With ``auth_code`` (the code, or the redirected URL, of an authorization
+    started by an earlier run: its state is not checked) nothing is asked."""
     store = store or TokenStore(settings.resolved_token_file())
     store._fernet()  # fail early, before the user clicks anything, if the key is missing
     settings.secret()
-    state = secrets.token_urlsafe(12)
-    say("Open this URL, log in with the Qianchuan account and approve spendopt:")
-    say(authorization_url(settings, state))
-    pasted = ask("Paste the auth_code (or the whole URL you were sent to)")
-    tokens = asyncio.run(exchange_auth_code(settings, read_auth_code(pasted, state), store, transport=transport))
+    if auth_code is not None:
+        code = read_auth_code(auth_code, None)
+    else:
+        state = secrets.token_urlsafe(12)
+        say("Open this URL, log in with the Qianchuan account and approve spendopt:")
+        say(authorization_url(settings, state))
+        code = read_auth_code(ask("Paste the auth_code (or the whole URL you were sent to)"), state)
+    tokens = asyncio.run(exchange_auth_code(settings, code, store, transport=transport))
     say(
         f"Authorized {len(tokens.advertiser_ids)} account(s); tokens saved encrypted in {store.path}. "
         f"The access token is valid until {tokens.access_expires_at:%Y-%m-%d %H:%M} UTC and is refreshed automatically."

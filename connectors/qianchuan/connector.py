@@ -53,12 +53,14 @@ from connectors.base import (
     StatusChange,
     WriteResult,
 )
+from connectors.clock import utc_now
 from connectors.errors import BadRequestError, PlatformRuleError
 from connectors.qianchuan import reads, writes
+from connectors.qianchuan.discover import LeftOut, discover_advertisers
 from connectors.qianchuan.reads import Plan
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.qianchuan.tokens import TokenStore
-from connectors.qianchuan.transport import ApiClient
+from connectors.qianchuan.transport import ApiClient, Limiter
 from connectors.rules import PlatformRules, check_bid_update, check_budget_update
 
 __all__ = ["PlanDetail", "QianchuanConnector", "campaign_state", "channel_of"]
@@ -156,11 +158,13 @@ class QianchuanConnector:
         *,
         rules: PlatformRules = PlatformRules(),
         transport: Any = None,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], dt.datetime] = utc_now,
         timezone: str = "Asia/Shanghai",
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.rules = rules
+        self._limiter = limiter  # None: this process's own buckets; a fleet passes a shared one
         self._tz = ZoneInfo(timezone)
         self._clock = clock
         self._tokens = tokens if tokens is not None else TokenStore(settings.resolved_token_file())
@@ -171,7 +175,18 @@ class QianchuanConnector:
         self._plans: dict[tuple[str, str], Plan] = {}
         self._changes_today: dict[tuple[str, str, dt.date], int] = defaultdict(int)
         self._listing: dict[str, tuple[float, list[Plan]]] = {}
+        self.left_out: list[LeftOut] = []  # after list_accounts: the authorized accounts not read themselves, and why
         self.listing_ttl_s = 60.0  # daily_stats reuses a plan listing this fresh (names, create dates)
+
+    @property
+    def gmv_basis(self) -> str:
+        """Which GMV field the reports deliver as ``gmv`` (``[qianchuan] gmv_basis``)."""
+        return self.settings.gmv_basis
+
+    @property
+    def restates_days(self) -> int:
+        """How many recent days a pull re-reads: Qianchuan restates late conversions (``lookback_days``)."""
+        return self.settings.lookback_days
 
     # --- event loop ---------------------------------------------------------
 
@@ -184,7 +199,9 @@ class QianchuanConnector:
 
     async def _api(self) -> ApiClient:
         if self._client is None:
-            client = ApiClient(self.settings, self._tokens, transport=self._transport, clock=self._clock)
+            client = ApiClient(
+                self.settings, self._tokens, transport=self._transport, clock=self._clock, limiter=self._limiter
+            )
             self._client = await client.__aenter__()
         return self._client
 
@@ -217,9 +234,11 @@ class QianchuanConnector:
 
     def list_accounts(self) -> list[AccountInfo]:
         async def go():
-            return await reads.discover_advertisers(await self._api())
+            return await discover_advertisers(await self._api())
 
-        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in self._run(go())]
+        found = self._run(go())
+        self.left_out = found.left_out
+        return [AccountInfo(account_id=a.advertiser_id, name=a.name) for a in found.advertisers]
 
     def plan_details(self, account_id: str) -> list[PlanDetail]:
         """Every plan with learning and cost-guarantee status and today's spend."""

@@ -4,9 +4,7 @@ Every function takes an open ``ApiClient`` and returns plain, validated
 records (``Plan``, ``ReportRow``); the mapping onto spendopt's
 ``CampaignState`` / ``DailyStat`` happens in ``connector.py``.
 
-- ``discover_advertisers``: ``oauth2/advertiser/get`` -> shops
-  (``qianchuan/shop/advertiser/list``) and agents (``2/agent/advertiser/select``)
-  -> Qianchuan advertiser ids.
+- (which advertisers: ``connectors.qianchuan.discover``)
 - ``list_plans``: ``qianchuan/ad/get`` once per marketing goal with
   ``marketing_scene=ALL`` (the default ``FEED`` hides search plans), plus
   ``qianchuan/uni_promotion/list`` for 全域推广 plans.
@@ -30,18 +28,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from connectors.errors import SkippableError
-from connectors.qianchuan.pages import all_pages, gather_all, pages
+from connectors.qianchuan.pages import all_pages, gather_all
 from connectors.qianchuan.settings import GMV_FIELDS, QianchuanSettings
 from connectors.qianchuan.transport import ApiClient
 
 __all__ = [
-    "Advertiser",
     "Plan",
     "PlanStatus",
     "Report",
     "ReportRow",
     "date_spans",
-    "discover_advertisers",
     "list_plans",
     "money",
     "plan_status",
@@ -51,8 +47,6 @@ __all__ = [
 log = logging.getLogger("spendopt.qianchuan")
 
 P = "/open_api/v1.0/qianchuan/"
-SHOP_TYPES = {"PLATFORM_ROLE_SHOP_ACCOUNT"}
-AGENT_TYPES = {"PLATFORM_ROLE_QIANCHUAN_AGENT", "AGENT"}
 CENT = Decimal("0.01")
 MILLI_FEN_PER_CNY = Decimal(100000)
 
@@ -80,13 +74,6 @@ def _count(value: Any, what: str) -> int:
     if number < 0 or number != number.to_integral_value():
         raise SkippableError(f"{what} {value!r} is not a whole non-negative number")
     return int(number)
-
-
-@dataclass(frozen=True)
-class Advertiser:
-    advertiser_id: str
-    name: str
-    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,44 +140,6 @@ def date_spans(start: dt.date, end: dt.date, max_days: int) -> list[tuple[dt.dat
         spans.append((cursor, stop))
         cursor = stop + dt.timedelta(days=1)
     return spans
-
-
-# --- discovery ---------------------------------------------------------------
-
-
-async def discover_advertisers(client: ApiClient) -> list[Advertiser]:
-    """Every Qianchuan advertiser the token may use, shops and agents expanded."""
-    s = client.settings
-    token = await client.access_token()
-    resp = await client.get(
-        "/open_api/oauth2/advertiser/get/",
-        {"access_token": token, "app_id": s.app_id, "secret": s.secret()},
-    )
-    found: dict[str, Advertiser] = {}
-    for account in resp.data.get("list") or []:
-        if account.get("is_valid") is False:
-            continue
-        account_id = str(account.get("account_id") or account.get("advertiser_id"))
-        name = str(account.get("account_name") or account.get("advertiser_name") or "")
-        kind = str(account.get("account_type") or account.get("advertiser_role") or "")
-        if kind in SHOP_TYPES:
-            path, id_param = P + "shop/advertiser/list/", "shop_id"
-        elif kind in AGENT_TYPES:
-            path, id_param = "/open_api/2/agent/advertiser/select/", "advertiser_id"
-        else:
-            found.setdefault(account_id, Advertiser(account_id, name, via=""))
-            continue
-
-        async def fetch(page: int, path=path, id_param=id_param, account_id=account_id):
-            r = await client.get(path, {id_param: account_id, "page": page, "page_size": 100})
-            return r.data, r.request_id
-
-        async for page in pages(fetch, endpoint=path, max_pages=s.max_pages):
-            for item in page.rows:
-                adv_id = str(item.get("advertiser_id") if isinstance(item, dict) else item)
-                adv_name = str(item.get("advertiser_name") or "") if isinstance(item, dict) else ""
-                found.setdefault(adv_id, Advertiser(adv_id, adv_name or f"{name} {adv_id}".strip(), via=account_id))
-    return list(found.values())
 
 
 # --- plans -------------------------------------------------------------------

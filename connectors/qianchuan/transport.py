@@ -6,7 +6,10 @@ One ``ApiClient`` per connector. It owns:
   ``code != 0`` is an error; the body is parsed with ``Decimal`` for fractions
   and exact ``int`` for 16-19 digit ids (nothing passes through a float);
 - the error mapping onto ``connectors.errors`` (``error_for``);
-- rate limits: a token bucket for the whole app and one per advertiser;
+- rate limits: a ``Limiter`` asked before every HTTP call, for the whole app
+  and per advertiser: ``LocalLimiter`` (token buckets in this process) by
+  default, or one passed in that a fleet of processes shares (the workers'
+  PostgreSQL bucket, ``optimizer.store.ratelimit``);
 - retries with full-jitter exponential back-off, for ``RetriableError`` only;
 - tokens: refresh ahead of expiry, and once more on 40102 / 40105; every new
   token set is saved (``TokenStore.save``) before it is used.
@@ -29,8 +32,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from connectors.clock import utc_now
 from connectors.errors import (
     AuthError,
     BadRequestError,
@@ -48,7 +52,7 @@ from connectors.qianchuan.tokens import TokenSet, TokenStore
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ApiClient", "ApiResponse", "TokenBucket", "error_for", "redact_httpx_logs"]
+__all__ = ["ApiClient", "ApiResponse", "Limiter", "LocalLimiter", "TokenBucket", "error_for", "redact_httpx_logs"]
 
 log = logging.getLogger("spendopt.qianchuan")
 
@@ -133,6 +137,34 @@ class TokenBucket:
                 await sleep(max((1 - self._tokens) / self.rate, 1e-4))
 
 
+class Limiter(Protocol):
+    """Grants the right to send one HTTP call now (it may sleep first).
+
+    ``account`` is the advertiser the call is about (``None``: app-wide only).
+    An implementation takes the advertiser's share first and the app's last,
+    so a slot of the app's quota is not held while an account's wait runs.
+    """
+
+    async def acquire(self, account: str | None, sleep: Callable[[float], Awaitable[None]]) -> None: ...
+
+
+class LocalLimiter:
+    """The app's and each advertiser's QPS as token buckets in this process only."""
+
+    def __init__(self, app_qps: float, account_qps: float, burst: int = 1) -> None:
+        self.account_qps, self.burst = account_qps, burst
+        self._app = TokenBucket(app_qps, burst)
+        self._accounts: dict[str, TokenBucket] = {}
+
+    async def acquire(self, account: str | None, sleep: Callable[[float], Awaitable[None]]) -> None:
+        if account is not None:
+            bucket = self._accounts.get(account)
+            if bucket is None:
+                bucket = self._accounts[account] = TokenBucket(self.account_qps, self.burst)
+            await bucket.acquire(sleep)
+        await self._app.acquire(sleep)
+
+
 @dataclass(frozen=True)
 class ApiResponse:
     """A successful answer: its ``data`` and the platform's ``request_id``."""
@@ -143,7 +175,7 @@ class ApiResponse:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utc_now()
 
 
 class ApiClient:
@@ -158,6 +190,7 @@ class ApiClient:
         clock: Callable[[], dt.datetime] = _utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
@@ -167,8 +200,7 @@ class ApiClient:
         self.sleep = sleep
         self._rng = rng or random.Random()
         self._http: httpx.AsyncClient | None = None
-        self._app_bucket = TokenBucket(settings.app_qps, settings.burst)
-        self._account_buckets: dict[str, TokenBucket] = {}
+        self.limiter: Limiter = limiter or LocalLimiter(settings.app_qps, settings.account_qps, settings.burst)
         self._current: TokenSet | None = None
         self._refresh_lock: asyncio.Lock | None = None
         self._inflight: asyncio.Semaphore | None = None
@@ -197,6 +229,9 @@ class ApiClient:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        closer = getattr(self.limiter, "aclose", None)
+        if closer is not None:  # a shared limiter's connection lives in this client's event loop
+            await closer()
 
     # --- tokens -------------------------------------------------------------
 
@@ -253,8 +288,10 @@ class ApiClient:
 
     # --- calls --------------------------------------------------------------
 
-    async def get(self, path: str, params: dict[str, Any], *, account: str | None = None) -> ApiResponse:
-        return await self.call("GET", path, params=params, account=account)
+    async def get(
+        self, path: str, params: dict[str, Any], *, account: str | None = None, token_param: str | None = None
+    ) -> ApiResponse:
+        return await self.call("GET", path, params=params, account=account, token_param=token_param)
 
     async def post(
         self, path: str, body: dict[str, Any], *, account: str | None = None, idempotent: bool = False
@@ -271,10 +308,16 @@ class ApiClient:
         account: str | None = None,
         auth: bool = True,
         idempotent: bool = True,
+        token_param: str | None = None,
     ) -> ApiResponse:
         """One API call with retries. A non-idempotent call (a write) is retried
         only when the platform surely did not act on it (rate limit, expired
-        token); other retriable errors are raised for the caller to read back."""
+        token); other retriable errors are raised for the caller to read back.
+
+        The access token goes in the ``Access-Token`` header, and also in the
+        query parameter ``token_param`` when the endpoint wants it there
+        (``oauth2/advertiser/get``); every try carries the token valid at that
+        moment, so the try after a refresh sends the new one."""
         attempt = 0
         refreshed = False
         while True:
@@ -285,6 +328,8 @@ class ApiClient:
                     token = await self.access_token()
                     used = self._current
                     headers["Access-Token"] = token
+                    if token_param:
+                        params = {**(params or {}), token_param: token}
                 return await self._once(method, path, params, body, headers, account)
             except TokenExpiredError:
                 if not auth or refreshed or self.tokens is None:
@@ -310,12 +355,7 @@ class ApiClient:
             raise RuntimeError("ApiClient is not open: use `async with ApiClient(...)`")
         if self._inflight is None:
             self._inflight = asyncio.Semaphore(self.settings.concurrency)
-        await self._app_bucket.acquire(self._sleep)
-        if account is not None:
-            bucket = self._account_buckets.get(account)
-            if bucket is None:
-                bucket = self._account_buckets[account] = TokenBucket(self.settings.account_qps, self.settings.burst)
-            await bucket.acquire(self._sleep)
+        await self.limiter.acquire(account, self._sleep)
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         self.calls += 1
         async with self._inflight:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.clock import today_in
 from connectors.durable import write_atomic
 from connectors.sim import SimulatedPlatform
 
@@ -152,7 +153,7 @@ def open_sim_account(
 ) -> SimAccount:
     """Load the saved simulated account (catching up with the real calendar) or
     create it from ``scenario``. Holds the account's lock until ``close``."""
-    today = today or dt.date.today()
+    today = today or today_in()
     state = data_dir / f"sim-{scenario}.json"
     lock = _lock(state)
     try:

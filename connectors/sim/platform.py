@@ -70,7 +70,6 @@ from connectors.sim.scenario import Scenario, load_scenario
 
 __all__ = ["SimulatedPlatform"]
 
-_STATE_VERSION = 1
 _RECORD_FIELDS = ("spend", "gmv", "orders", "impressions", "clicks", "budget", "bid", "status")
 
 
@@ -82,14 +81,15 @@ def _params(scenario: Scenario) -> MarketParams:
     return curve_params(scenario)
 
 
-def _state_lists(state: State) -> dict[str, list[Any]]:
-    return {k: np.asarray(v).tolist() for k, v in sorted(state.items())}
-
-
 class SimulatedPlatform:
     """A simulated Qianchuan account; see the module docstring for its behaviour."""
 
     name = "sim"
+
+    @property
+    def restates_days(self) -> int:
+        """How many recent days a pull re-reads: the days whose GMV is still maturing (at least 1)."""
+        return max(1, sum(1 for share in self.scenario.maturity if share < 1))
 
     def __init__(
         self, scenario: Scenario, *, seed: int = 0, rules: PlatformRules | None = None, market: str = "curves"
@@ -449,61 +449,14 @@ class SimulatedPlatform:
         return cls.load_state(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def dump_state(self) -> dict[str, Any]:
-        """The whole state as plain JSON-ready data (what ``save`` writes)."""
-        return {
-            "version": _STATE_VERSION,
-            "seed": self.seed,
-            "market": self.market_name,
-            "market_state": _state_lists(self._mstate),
-            "rules": self.rules.model_dump(mode="json"),
-            "scenario": self.scenario.model_dump(mode="json"),
-            "t": self._t,
-            "requests": self._requests,
-            "elapsed": self._elapsed,
-            "budget": self._budget.tolist(),
-            "bid": [None if math.isnan(b) else b for b in self._bid.tolist()],
-            "bid_open": [None if math.isnan(b) else b for b in self._bid_open.tolist()],
-            "budget_open": self._budget_open.tolist(),
-            "paused": self._paused.tolist(),
-            "learning_until": self._learning_until.tolist(),
-            "changes_today": self._changes_today.tolist(),
-            "spend_today": self._spend_today.tolist(),
-            "records": {str(t): {k: list(v) for k, v in rec.items()} for t, rec in sorted(self._records.items())},
-        }
+        """The whole state as plain JSON-ready data (what ``save`` writes; ``connectors.sim.snapshot``)."""
+        from connectors.sim.snapshot import dump_state
+
+        return dump_state(self)
 
     @classmethod
     def load_state(cls, state: dict[str, Any]) -> SimulatedPlatform:
         """A platform from ``dump_state``'s data (the data is not kept or changed)."""
-        if state.get("version") != _STATE_VERSION:
-            raise ValueError(f"unsupported simulated-platform state version {state.get('version')!r}")
-        self = cls.__new__(cls)
-        self.scenario = Scenario.model_validate(state["scenario"])
-        self.seed = int(state["seed"])
-        self.rules = PlatformRules.model_validate(state["rules"])
-        self.params = _params(self.scenario)
-        self.market_name = state.get("market", "curves")
-        self.market = build_market(self.market_name, self.scenario, self.seed)
-        saved = state.get("market_state")
-        self._mstate = (
-            self.market.initial_state() if saved is None else {k: np.array(v, dtype=float) for k, v in saved.items()}
-        )
-        cs = self.scenario.campaigns
-        self._ids = [c.campaign_id for c in cs]
-        self._index = {cid: i for i, cid in enumerate(self._ids)}
-        self._start = np.array([c.start_day for c in cs], dtype=np.int64)
+        from connectors.sim.snapshot import load_state
 
-        def floats(key: str) -> np.ndarray:
-            return np.array([math.nan if v is None else v for v in state[key]], dtype=float)
-
-        self._budget, self._bid, self._bid_open = floats("budget"), floats("bid"), floats("bid_open")
-        self._spend_today = floats("spend_today")
-        self._budget_open = floats("budget_open") if "budget_open" in state else self._budget.copy()
-        self._paused = np.array(state["paused"], dtype=bool)
-        self._learning_until = np.array(state["learning_until"], dtype=np.int64)
-        self._changes_today = np.array(state["changes_today"], dtype=np.int64)
-        self._elapsed = float(state["elapsed"])
-        self._records = {int(t): {k: list(v) for k, v in rec.items()} for t, rec in state["records"].items()}
-        self._requests = int(state["requests"])
-        self._t = int(state["t"])
-        self.journal = None
-        return self
+        return load_state(cls, state)

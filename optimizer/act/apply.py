@@ -196,6 +196,7 @@ class _Options(NamedTuple):
     total_limit: Decimal | str | None
     step_pct: Mapping[str, float] | None
     guard: Callable[[], None] | None
+    stop: Callable[[], bool] | None = None
 
 
 def _apply_account(
@@ -235,7 +236,7 @@ def _apply_account(
             queues.append(send)
     if opt.dry_run:
         return items + _dry_items(to_confirm, queues)
-    sender = Sender(engine, connector, opt.run_id, opt.effective_date, opt.clock, guard=opt.guard)
+    sender = Sender(engine, connector, opt.run_id, opt.effective_date, opt.clock, guard=opt.guard, stop=opt.stop)
     sender.confirm_unsent(to_confirm)
     keeper = TotalKeeper.for_account(states, opt.total_limit) if opt.total_limit is not None else None
     send_queues(sender, queues, keeper=keeper, log=log, step_pct=opt.step_pct)
@@ -254,6 +255,7 @@ def apply_changes(
     total_limit: Decimal | str | None = None,
     step_pct: Mapping[str, float] | None = None,
     guard: Callable[[], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyReport:
     """Send the changes ``rows`` ask for, exactly once, recording each in the audit log.
 
@@ -265,13 +267,14 @@ def apply_changes(
     every call (``"today"``: today's total), for rows nobody reviewed;
     ``step_pct``: ``{"budget": pct, "bid": pct}``, the step a field that already
     moved today may not leave; ``guard``: called before every call (the run's
-    lease check: it raises when the run lost its key).
+    lease check: it raises when the run lost its key); ``stop``: asked before every call (SIGTERM):
+    once true, no further call is sent and the changes left are skipped, never left pending.
     """
     parsed = plan_rows(rows)
     by_account: dict[str, list[RowToApply]] = defaultdict(list)
     for row in parsed:
         by_account[row.account_id].append(row)
-    opt = _Options(run_id, effective_date, dry_run, clock, total_limit, step_pct, guard)
+    opt = _Options(run_id, effective_date, dry_run, clock, total_limit, step_pct, guard, stop)
     items: list[ItemResult] = []
     for account_id, account_rows in by_account.items():
         items.extend(_apply_account(engine, connector, account_id, account_rows, opt))

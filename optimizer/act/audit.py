@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import CampaignState, Connector
+from connectors.clock import utc_now
 from connectors.errors import ConnectorError
 from optimizer.store.tables import ChangeLog
 
@@ -82,10 +83,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 
 _TABLE = ChangeLog.__table__
 _CENT = Decimal("0.01")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def change_key(account_id: str, campaign_id: str, field: str, effective_date: dt.date) -> str:

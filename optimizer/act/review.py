@@ -31,7 +31,6 @@ back: rows approved ``yes``, plus ``auto`` rows nobody answered ``no`` to.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.clock import utc_now
 from connectors.errors import InputError, Problem
 from optimizer.act.review_store import load_recommendations, save_recommendations
 
@@ -394,6 +394,11 @@ def import_review(
     if not check.problems:
         _check_total(check, stored, merged, settings)
     if not check.problems:
+        from optimizer.experiment.arms import review_problems
+
+        for arm_row, column, message in review_problems(engine, stored, merged):
+            check.add(arm_row, column, message)
+    if not check.problems:
         _verify(check, stored, merged, decided, settings, on_platform)
     if check.problems:
         limit = settings.data.max_problems
@@ -426,7 +431,7 @@ def _store(engine: Engine, file: str, run_id: str, merged: dict, *, write: bool)
     from optimizer.decide.columns import CONTRACT_COLUMNS
 
     word = {True: "yes", False: "no", None: None}
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     records = [
         DecisionRecord(
             m.stored["account_id"],

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from connectors.errors import PlatformRuleError
+from optimizer.decide import guardrails
 
 if TYPE_CHECKING:
     from connectors.base import CampaignState
@@ -123,13 +124,12 @@ def check_guardrails(add: Add, row_no: int, stored: dict, decided: SimpleNamespa
                 f"budget {budget} is below the minimum campaign budget {limits.min_campaign_budget} (write 0 to pause)",
             )
         elif cur_budget is not None and cur_budget > 0 and decided.action != "resume":
-            pct = abs(budget - cur_budget) / cur_budget * 100
-            if pct > Decimal(str(limits.max_change_pct)) + Decimal("0.001"):
+            if guardrails.moves_too_far(cur_budget, budget, limits.max_change_pct):
                 add(
                     row_no,
                     "recommended_budget",
-                    f"budget {cur_budget} -> {budget} moves {pct:.1f}%, more than "
-                    f"budget.max_change_pct = {limits.max_change_pct}%",
+                    f"budget {cur_budget} -> {budget} moves {guardrails.change_pct(cur_budget, budget):.1f}%, "
+                    f"more than budget.max_change_pct = {limits.max_change_pct}%",
                 )
         if budget != cur_budget:
             try:
@@ -140,15 +140,13 @@ def check_guardrails(add: Add, row_no: int, stored: dict, decided: SimpleNamespa
         if bid_type == "none":
             add(row_no, "recommended_bid", "this campaign bids for max delivery (bid_type none): it has no bid")
             return
-        if cur_bid is not None and cur_bid > 0:
-            pct = abs(bid - cur_bid) / cur_bid * 100
-            if pct > Decimal(str(settings.bid.max_change_pct)) + Decimal("0.001"):
-                add(
-                    row_no,
-                    "recommended_bid",
-                    f"bid {cur_bid} -> {bid} moves {pct:.1f}%, more than bid.max_change_pct = "
-                    f"{settings.bid.max_change_pct}%",
-                )
+        if cur_bid is not None and cur_bid > 0 and guardrails.moves_too_far(cur_bid, bid, settings.bid.max_change_pct):
+            add(
+                row_no,
+                "recommended_bid",
+                f"bid {cur_bid} -> {bid} moves {guardrails.change_pct(cur_bid, bid):.1f}%, more than "
+                f"bid.max_change_pct = {settings.bid.max_change_pct}%",
+            )
         in_force = budget if budget is not None and budget > 0 else cur_budget
         try:
             check_bid_update(cid, bid_type, bid, budget=in_force, rules=settings.platform)

@@ -98,7 +98,11 @@ def _xlsx_column(frame: pd.DataFrame, column: str) -> list[str]:
             f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
             for v in _xml_text(values)
         ]
-    return [f"<v>{v}</v>".join(("<c>", "</c>")) if v else "<c/>" for v in values]
+    from optimizer.act.review_xlsx import number_style
+
+    style = number_style(column)
+    opening = f'<c s="{style}">' if style else "<c>"
+    return [f"{opening}<v>{v}</v></c>" if v else "<c/>" for v in values]
 
 
 _XLSX_PARTS = {
@@ -138,45 +142,29 @@ _XLSX_PARTS = {
         'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
         "</Relationships>"
     ),
-    "xl/styles.xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-        '<fill><patternFill patternType="gray125"/></fill></fills>'
-        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-        '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-        "</styleSheet>"
-    ),
 }
 
 
 def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
     """A minimal SpreadsheetML workbook, written directly (openpyxl needs ~20 us a cell; this ~1 us).
 
-    One sheet ``recommendations``, header row frozen, text cells as inline
-    strings with the text format, numbers as numbers. ``openpyxl``, Excel and
-    WPS read it; the tests read it back with openpyxl.
+    One sheet ``recommendations``; the layout (label row, column order, widths,
+    the 是/否 dropdown, frozen panes) is ``optimizer.act.review_xlsx``'s. Text
+    cells are inline strings with the text format, numbers are numbers.
+    ``openpyxl``, Excel and WPS read it; the tests read it back with openpyxl.
     """
     import zipfile
 
-    header = "".join(f'<c t="inlineStr" s="1"><is><t>{h}</t></is></c>' for h in _xml_text(list(columns)))
-    cells = [_xlsx_column(frame, c) for c in columns]
-    body = "".join("<row>" + "".join(row) + "</row>" for row in zip(*cells, strict=True))
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        'state="frozen"/></sheetView></sheetViews>'
-        f"<sheetData><row>{header}</row>{body}</sheetData></worksheet>"
-    )
+    from optimizer.act.review_xlsx import reading_order, sheet_xml, styles_xml
+
+    ordered = reading_order(columns)
+    cells = [_xlsx_column(frame, c) for c in ordered]
+    body = [list(row) for row in zip(*cells, strict=True)]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, xml in _XLSX_PARTS.items():
             book.writestr(name, xml)
-        book.writestr("xl/worksheets/sheet1.xml", sheet)
+        book.writestr("xl/styles.xml", styles_xml())
+        book.writestr("xl/worksheets/sheet1.xml", sheet_xml(ordered, body))
 
 
 @contextlib.contextmanager

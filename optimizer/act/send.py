@@ -57,9 +57,10 @@ class Sender:
         clock: Callable[[], dt.datetime],
         *,
         guard: Callable[[], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         self.engine, self.connector, self.run_id = engine, connector, run_id
-        self.effective_date, self.clock, self.guard = effective_date, clock, guard
+        self.effective_date, self.clock, self.guard, self.stop = effective_date, clock, guard, stop
         self.results: list[ItemResult] = []
         self.auth_error: str | None = None
 
@@ -85,6 +86,10 @@ class Sender:
         if self.auth_error is not None:
             for change in changes:
                 self._result(change, "skipped", f"not sent: {self.auth_error}")
+            return set()
+        if self.stop is not None and self.stop():  # SIGTERM: the call before this one was settled; send no more
+            for change in changes:
+                self._result(change, "skipped", "not sent: the run was asked to stop (SIGTERM)")
             return set()
         if self.guard is not None:
             self.guard()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from connectors.clock import utc_now
 from optimizer.alerts.texts import KINDS, describe, kind_name, notice_of
 
 if TYPE_CHECKING:
@@ -26,7 +27,16 @@ if TYPE_CHECKING:
     from optimizer.settings import Settings
     from optimizer.store.alerts import Alert, Finding
 
-__all__ = ["KINDS", "account_now", "check_account", "describe", "hold_for_alerts", "kind_name", "notice_of"]
+__all__ = [
+    "KINDS",
+    "account_now",
+    "check_account",
+    "describe",
+    "hold_for_alerts",
+    "kind_name",
+    "notice_of",
+    "report_alerts",
+]
 
 
 def account_now(today: dt.date, timezone: str, real: dt.datetime | None = None) -> dt.datetime:
@@ -37,7 +47,7 @@ def account_now(today: dt.date, timezone: str, real: dt.datetime | None = None) 
     """
     from zoneinfo import ZoneInfo
 
-    real = real or dt.datetime.now(dt.UTC)
+    real = real or utc_now()
     local = real.astimezone(ZoneInfo(timezone))
     return dt.datetime.combine(today, local.time(), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
@@ -78,6 +88,15 @@ def check_account(
     return findings, new, held if settings.alerts.review_open else {}
 
 
+def report_alerts(engine: Engine, account_id: str, findings: list[Finding], dry_run: bool) -> tuple:
+    """What the run's report lists: the account's open alerts (a dry run stores none: its findings)."""
+    from optimizer.store.alerts import list_alerts
+
+    if dry_run:
+        return tuple(findings)
+    return tuple(list_alerts(engine, open_only=True, account_id=account_id))
+
+
 def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: str = "zh-CN") -> pd.DataFrame:
     """``auto`` rows of campaigns with an open alert become ``review``; the reason says which alert."""
     from optimizer.alerts.texts import lang_of
@@ -91,7 +110,8 @@ def hold_for_alerts(frame: pd.DataFrame, held: dict[str, list[str]], language: s
         kinds = "、".join(kind_name(k, language) for k in held[str(frame.at[i, "campaign_id"])])
         note = t("alerts.held_reason", lang=lang_of(language), kinds=kinds)
         frame.at[i, "decision"] = "review"
-        frame.at[i, "reason"] = f"{frame.at[i, 'reason']}; {note}" if frame.at[i, "reason"] else note
+        reason = frame.at[i, "reason"]
+        frame.at[i, "reason"] = f"{reason!s}; {note}" if reason else note
     return frame
 
 

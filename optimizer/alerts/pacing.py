@@ -25,8 +25,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from optimizer.settings import AlertSettings
 
 from connectors.base import CampaignState
 from optimizer.store.alerts import Finding
@@ -54,7 +58,7 @@ class DayForecast:
 class PacingWatch:
     """Keeps the previous poll of the day and turns each new poll into findings."""
 
-    settings: object  # optimizer.settings.AlertSettings
+    settings: AlertSettings
     forecast: DayForecast
     _last: dict[str, tuple[float, float]] = field(default_factory=dict)  # id -> (fraction, spend so far)
 

@@ -12,7 +12,7 @@ from typing import Any
 from optimizer.i18n import LANGUAGES, t
 from optimizer.notify.digest import Notice
 
-__all__ = ["FIELDS", "KINDS", "describe", "kind_name", "lang_of", "notice_of"]
+__all__ = ["FIELDS", "KINDS", "describe", "evidence_lines", "kind_name", "lang_of", "notice_of"]
 
 KINDS: tuple[str, ...] = (
     "gmv_low",
@@ -57,7 +57,7 @@ def kind_name(kind: str, language: str = "zh-CN") -> str:
     return t(f"alerts.kind_{kind}", lang=lang_of(language)) if kind in KINDS else kind
 
 
-def _lines(evidence: dict[str, Any], language: str) -> list[str]:
+def evidence_lines(evidence: dict[str, Any], language: str) -> list[str]:
     out = []
     for key in FIELDS:
         value = evidence.get(key)
@@ -71,7 +71,7 @@ def _lines(evidence: dict[str, Any], language: str) -> list[str]:
 def describe(alert: Any, language: str = "zh-CN") -> str:
     """One line: kind, campaign and the key numbers."""
     who = alert.campaign_name or alert.campaign_id
-    return f"{kind_name(alert.kind, language)} · {who} · " + ", ".join(_lines(alert.evidence, language)[:4])
+    return f"{kind_name(alert.kind, language)} · {who} · " + ", ".join(evidence_lines(alert.evidence, language)[:4])
 
 
 def notice_of(alert: Any, language: str = "zh-CN") -> Notice:
@@ -81,7 +81,7 @@ def notice_of(alert: Any, language: str = "zh-CN") -> Notice:
     date = f" ({alert.data_date})" if alert.data_date else ""
     lines = [
         t("alerts.campaign_line", lang=lang, name=who, campaign_id=alert.campaign_id, date=date),
-        *_lines(alert.evidence, lang),
+        *evidence_lines(alert.evidence, lang),
         t("alerts.ack_line", lang=lang, id=alert.id),
     ]
     return Notice(

@@ -13,8 +13,9 @@ column     meaning
 2 ..       a grid of ``n_budget`` budgets x ``n_bid`` bids (budget-major; ``grid_for``)
 =========  ================================================================
 
-Per-campaign rules (``docs/qianchuan.md`` 4.1 and 8; values from
-``settings.platform`` and ``settings.budget``/``settings.bid``):
+Per-campaign rules (``docs/qianchuan.md`` 4.1 and 8; the arithmetic is ``optimizer.decide.guardrails``,
+shared with the simulation policies and the review import; values from ``settings.platform`` and
+``settings.budget``/``settings.bid``):
 
 * budget window: ``ref x (1 +/- budget.max_change_pct)`` where ``ref`` is today's
   budget; intersected with ``[min_live, platform.max_budget]``, ``min_live =
@@ -49,7 +50,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HOLD", "PAUSE", "Candidates", "build_candidates", "grid_for", "live_minimum"]
+from optimizer.decide import guardrails
+
+__all__ = ["HOLD", "PAUSE", "Candidates", "build_candidates", "grid_for"]
 
 HOLD = 0
 PAUSE = 1
@@ -93,23 +96,12 @@ def grid_for(n: int) -> tuple[int, int]:
     return 9, 3
 
 
-def live_minimum(settings) -> float:
-    """The smallest budget a live campaign may have (CNY)."""
-    return float(max(settings.budget.min_campaign_budget, settings.platform.min_budget))
-
-
 def _ceil_cent(x: np.ndarray) -> np.ndarray:
     return np.ceil(np.round(x * 100, 6)) / 100
 
 
 def _floor_cent(x: np.ndarray) -> np.ndarray:
     return np.floor(np.round(x * 100, 6)) / 100
-
-
-def _spend_floor(spend_today: np.ndarray, settings) -> np.ndarray:
-    ratio = float(settings.platform.spend_floor_ratio)
-    raw = np.where(spend_today > 0, spend_today * ratio / 100, 0.0)
-    return np.ceil(np.round(raw, 9)) * 100
 
 
 def _budget_grid(ref: np.ndarray, low: np.ndarray, high: np.ndarray, n_budget: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,12 +127,9 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
     the reference for campaigns without a budget cap (ignored for the others).
     """
     n = len(states)
-    rules = settings.platform
-    p = settings.budget.max_change_pct / 100
-    q = settings.bid.max_change_pct / 100
-    min_live = live_minimum(settings)
-    max_budget = float(rules.max_budget)
-    step = float(rules.min_budget_step)
+    lim = guardrails.limits(settings)
+    q = lim.bid_step
+    min_live = lim.min_live
 
     budget0 = states["budget"].to_numpy(dtype=float, na_value=np.nan)
     bid0 = states["bid"].to_numpy(dtype=float, na_value=np.nan)
@@ -154,16 +143,12 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
     active = ~paused
     capped = np.isfinite(budget0)
 
-    ref = np.where(capped, budget0, np.asarray(uncapped_spend, dtype=float))
-    ref = np.where(paused & ~(capped & (budget0 >= min_live)), min_live, ref)
-    ref = np.where(np.isfinite(ref) & (ref > 0), ref, min_live)
-
-    low = np.maximum.reduce([ref * (1 - p), np.full(n, min_live), _spend_floor(spend_today, settings)])
-    high = np.minimum(ref * (1 + p), max_budget)
+    ref = guardrails.step_reference(budget0, paused, np.asarray(uncapped_spend, dtype=float), min_live)
+    low, high = guardrails.budget_window(ref, guardrails.spend_floor(spend_today, lim), lim)
     budgets, b_valid = _budget_grid(ref, low, high, n_budget)
     # each change moves at least `step`, or the budget stays as it is
     same = np.isclose(budgets, budget0[:, None], rtol=0, atol=0.005)
-    b_valid &= ~capped[:, None] | same | (np.abs(budgets - budget0[:, None]) >= step - 1e-9)
+    b_valid &= ~capped[:, None] | same | guardrails.moves_enough(budgets, budget0[:, None], lim, tol=1e-9)
 
     has_bid = np.isin(bid_type, ("cpa", "roi")) & np.isfinite(bid0) & (bid0 > 0)
     nb = n_bid if q > 0 else 1
@@ -173,9 +158,11 @@ def build_candidates(states, settings, uncapped_spend: np.ndarray, *, n_budget: 
         q_i = np.minimum(q_i, np.nan_to_num(states["bid_step_pct"].to_numpy(dtype=float), nan=q * 100) / 100)
     ratios = np.linspace(-1.0, 1.0, nb)[None, :] * q_i[:, None] if nb > 1 else np.zeros((n, 1))
     bids = np.round(bid0[:, None] * (1 + ratios), 2)
-    bids = np.clip(bids, _ceil_cent(bid0 * (1 - q_i))[:, None], _floor_cent(bid0 * (1 + q_i))[:, None])
-    is_roi = (bid_type == "roi")[:, None]
-    bids = np.where(is_roi, np.clip(bids, float(rules.min_roi_goal), float(rules.max_roi_goal)), bids)
+    bid_lo, bid_hi = guardrails.bid_window(bid0, lim, step=q_i)
+    bid_lo, bid_hi = _ceil_cent(bid_lo), _floor_cent(bid_hi)
+    roi_lo, roi_hi = guardrails.roi_goal_window(bid_lo, bid_hi, lim)
+    is_roi = bid_type == "roi"
+    bids = np.clip(bids, np.where(is_roi, roi_lo, bid_lo)[:, None], np.where(is_roi, roi_hi, bid_hi)[:, None])
     bids = np.round(bids, 2)
     d_valid = np.repeat(has_bid[:, None], nb, axis=1) & (bids > 0)
     d_valid[:, 1:] &= bids[:, 1:] > bids[:, :-1]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from optimizer.errors import InfeasibleError
 
@@ -96,9 +96,10 @@ def _value(settings: Settings, kind: str, channel: str | None) -> float:
     return ch.min_share if kind == "channel.min_share" else ch.max_share
 
 
-def solve_closest(
-    solve: Callable[[Settings], object], settings: Settings
-) -> tuple[object, tuple[Conflict, ...], Settings]:
+A = TypeVar("A")
+
+
+def solve_closest(solve: Callable[[Settings], A], settings: Settings) -> tuple[A, tuple[Conflict, ...], Settings]:
     """``solve(settings)``, or on a conflict of soft guardrails the closest feasible plan.
 
     Returns ``(allocation, conflicts, planned settings)``: what was relaxed and
@@ -111,19 +112,21 @@ def solve_closest(
         return solve(settings), (), settings
     except InfeasibleError as exc:
         error = exc
-    priority = list(settings.objective.guardrail_priority)
-    current, conflicts, tried = settings, [], set()
+    priority: list[str] = list(settings.objective.guardrail_priority)
+    current, conflicts, tried = settings, [], set[str]()
     while True:
-        named = [n for n in error.guardrails if _kind(n) is not None]
-        kinds = sorted({_kind(n) for n in named} - tried, key=lambda k: -priority.index(k))
+        kind_of = {n: k for n in error.guardrails if (k := _kind(n)) is not None}
+        named = list(kind_of)
+        kinds = sorted(set(kind_of.values()) - tried, key=lambda k: -priority.index(k))
         if not kinds:
             raise error
         kind = kinds[0]
         tried.add(kind)
-        channels = {_channel(n) for n in named if _kind(n) == kind and n.startswith("channel[")}
+        channels = {_channel(n) for n in named if kind_of[n] == kind and n.startswith("channel[")}
         s, result = _smallest_relaxation(solve, current, kind, channels)
         relaxed = _relaxed(current, kind, channels, s)
-        for ch in sorted(channels) or [None]:
+        targets: list[str | None] = [*sorted(channels)] or [None]
+        for ch in targets:
             name = kind if ch is None else f"channel[{ch}].{kind.split('.', 1)[1]}"
             conflicts.append(
                 Conflict(name, ch, _value(settings, kind, ch), _value(relaxed, kind, ch), error.explanation)
@@ -137,7 +140,9 @@ def solve_closest(
             error = exc
 
 
-def _smallest_relaxation(solve, settings, kind, channels) -> tuple[float, object | None]:
+def _smallest_relaxation(
+    solve: Callable[[Settings], A], settings: Settings, kind: str, channels: set[str]
+) -> tuple[float, A | None]:
     """``(s, allocation)`` for the smallest feasible ``s`` found; ``(1.0, None)`` when ``s = 1`` conflicts too."""
     try:
         best = solve(_relaxed(settings, kind, channels, 1.0))

@@ -91,12 +91,48 @@ def resume_blocked(history: History, model: ResponseModel, states: pd.DataFrame,
     window = live & (rank <= RECENT_DAYS)
     s7, g7 = (spend * window).sum(axis=1), (gmv * window).sum(axis=1)
     past_roi = np.divide(g7, s7, out=np.zeros(len(s7)), where=s7 > 0)
+    # the budget those days ran at (spend-weighted), to compare the forecast at like settings
+    run_budget = np.where(window & np.isfinite(history.budget), history.budget, 0.0)
+    past_budget = np.divide((run_budget * spend).sum(axis=1), s7, out=np.full(len(s7), np.nan), where=s7 > 0)
     budget = states["budget"].to_numpy(dtype=float, na_value=np.nan)
     floor = float(max(settings.budget.min_campaign_budget, settings.platform.min_budget))
     probe = np.where(np.isfinite(budget) & (budget >= floor), budget, floor)
-    forecast = model.predict(probe[:, None], states["bid"].to_numpy(dtype=float, na_value=np.nan)[:, None])
-    roi_now = np.divide(
-        forecast.gmv[:, 0], forecast.spend[:, 0], out=np.zeros(len(probe)), where=forecast.spend[:, 0] > 0
-    )
-    changed = (past_roi > 0) & (roi_now >= (1 + MATERIAL_CHANGE) * past_roi)
+    then = np.where(np.isfinite(past_budget) & (past_budget > 0), past_budget, probe)
+    bid = states["bid"].to_numpy(dtype=float, na_value=np.nan)
+    forecast = model.predict(np.stack([probe, then], axis=1), np.stack([bid, bid], axis=1))
+    roi = np.divide(forecast.gmv, forecast.spend, out=np.zeros_like(forecast.gmv), where=forecast.spend > 0)
+    # what the campaign earned, moved along today's curve to the resume budget: a budget lower than the
+    # one it earned at raises the forecast ROI by the curve alone, which is no new evidence
+    expected_now = past_roi * np.divide(roi[:, 0], roi[:, 1], out=np.ones(len(probe)), where=roi[:, 1] > 0)
+    expected_now = np.maximum(expected_now, _forecast_at_pause(history, model, live, probe, bid, recent))
+    changed = (past_roi > 0) & (roi[:, 0] >= (1 + MATERIAL_CHANGE) * expected_now)
     return recent & ~changed
+
+
+def _forecast_at_pause(
+    history: History, model: ResponseModel, live: np.ndarray, probe: np.ndarray, bid: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """``(n,)`` the forecast ROI at ``probe``/``bid`` of the same model moved back to each of ``rows``' last
+    live day (0 elsewhere, or when the model cannot be moved): what today's forecast is compared with.
+
+    A paused campaign adds no evidence of its own, so only what moves with the date (trend, weekday, a
+    level shift) can change its forecast; a resume the forecast did not earn stays blocked.
+    """
+    import datetime as dt
+    from dataclasses import is_dataclass, replace
+
+    out = np.zeros(len(probe))
+    if not (is_dataclass(model) and hasattr(model, "horizon")):
+        return out
+    t = live.shape[1]
+    last = t - 1 - np.argmax(live[:, ::-1], axis=1)
+    for day in np.unique(last[rows & live.any(axis=1)]):
+        moved = replace(
+            model,
+            effective_date=dt.date.fromisoformat(str(history.dates[day])),
+            horizon=float(day - (t - 1)),
+        )
+        f = moved.predict(probe[:, None], bid[:, None])
+        ok = rows & (last == day) & (f.spend[:, 0] > 0)
+        out[ok] = f.gmv[ok, 0] / f.spend[ok, 0]
+    return out

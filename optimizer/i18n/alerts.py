@@ -52,5 +52,11 @@ CATALOG = {
     "state_open": {"zh-CN": "未处理", "en": "open"},
     "state_acknowledged": {"zh-CN": "已确认", "en": "acknowledged"},
     "state_resolved": {"zh-CN": "已解决", "en": "resolved"},
+    "report_head": {"zh-CN": "预警", "en": "Alerts"},
+    "report_none": {"zh-CN": "本账户没有未处理的预警", "en": "no open alerts for this account"},
+    "report_columns": {
+        "zh-CN": "编号|类型|计划|数据日期|状态|首次发现|证据",
+        "en": "id|kind|campaign|data date|state|first seen|evidence",
+    },
     "acked": {"zh-CN": "预警 #{id} 已确认: {what}", "en": "alert #{id} acknowledged: {what}"},
 }

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from connectors.clock import today_in
 from optimizer.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,11 +45,10 @@ def open_connector(
     that are all imported accounts) opens the file-backed connector; ``note``
     (who approved, in which file) rides on its pending changes.
     """
-    from zoneinfo import ZoneInfo
 
     from optimizer.settings import default_data_dir
 
-    real_today = real_today or dt.datetime.now(ZoneInfo(settings.data.timezone)).date()
+    real_today = real_today or today_in(settings.data.timezone)
     wanted = set(accounts)
     if engine is not None and (settings.job.connector == "files" or (wanted and wanted <= set(file_accounts(engine)))):
         yield files_connector(engine, note=note), real_today, None
@@ -129,3 +129,27 @@ def files_connector(engine: Engine, *, note: str = "") -> FilesConnector:
         for r in rows
     ]
     return FilesConnector(infos, states, note=note)
+
+
+def left_out_lines(left_out: Iterable) -> list[str]:
+    """Each authorized account a pull does not read itself (``connectors.qianchuan.discover.LeftOut``), with why."""
+    from optimizer.i18n import t
+
+    lines = []
+    for item in left_out:
+        key = f"connect.left_out_{item.kind}"
+        if item.kind != "invalid" and not item.advertisers:
+            key += "_empty"
+        lines.append(t(key, account=item.account_id, name=item.name or "-", advertisers=item.advertisers))
+    return lines
+
+
+def qianchuan_accounts(settings: Settings) -> list[str]:
+    """What ``connect qianchuan`` says after authorizing: the advertisers a pull reads, and the accounts left out."""
+    from connectors.qianchuan.connector import QianchuanConnector
+    from optimizer.i18n import t
+
+    with QianchuanConnector(settings.qianchuan, timezone=settings.data.timezone) as connector:
+        accounts = connector.list_accounts()
+        names = ", ".join(f"{a.account_id} ({a.name})" if a.name else a.account_id for a in accounts)
+        return [t("connect.to_pull", count=len(accounts), accounts=names or "-"), *left_out_lines(connector.left_out)]

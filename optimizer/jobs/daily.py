@@ -36,7 +36,7 @@ applied fund it (``optimizer.act.apply``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,11 +129,15 @@ def run_daily(
     dry_run: bool = False,
     progress: Progress | None = None,
     report: bool = True,
+    accounts: Sequence[str] | None = None,
     notifier: Notifier | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> DailyResult:
-    """Run the daily job once for every account the connector lists.
+    """Run the daily job once for every account the connector lists (or the ``accounts`` given).
 
     ``report=False`` skips the PNG/HTML pictures (the CSV/XLSX are always written).
+    ``accounts=[one]`` is a fleet worker's job (``optimizer.jobs.queue``): the
+    same steps for that account only.
     A real run first takes each account's run key (``optimizer.store.lease``):
     an account-day another live run holds, or one a run already finished, is
     left to it and named in ``DailyResult.held``. Then it reconciles (settles
@@ -141,13 +145,15 @@ def run_daily(
     pulls and decides.
 
     ``notifier``: the morning summary and the alerts not yet sent go to the chat bots.
+    ``stop`` (SIGTERM): asked before every platform write; once true the run sends no more.
     """
     from optimizer.store import finish_run, start_run
 
     say = progress or (lambda done, total, what: None)
     run_id = new_run_id("dry" if dry_run else "daily")
+    wanted = list(accounts) if accounts is not None else None
     if dry_run:
-        accounts = [a.account_id for a in connector.list_accounts()]
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
         looked = _run_accounts(settings, connector, engine, accounts, {}, run_id, today, out_dir, True, report, say)
         return DailyResult(run_id, today, dry_run, out_dir / run_id, None, tuple(looked))
     start_run(
@@ -157,16 +163,18 @@ def run_daily(
         code_version=code_version(),
         effective_date=today,
         run_id=run_id,
+        account_id=wanted[0] if wanted is not None and len(wanted) == 1 else None,
     )
-    if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
-        from optimizer.act.audit import reconcile
-
-        reconcile(engine, connector)
-    accounts = [a.account_id for a in connector.list_accounts()]
-    leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
+    leases: dict[str, Lease] = {}
     results: list[AccountRun] = []
     pulled = None
-    try:
+    try:  # from here on the run row is finished however this ends
+        if getattr(connector, "applies_by_hand", False):  # imported accounts: the new export settles yesterday's
+            from optimizer.act.audit import reconcile
+
+            reconcile(engine, connector)
+        accounts = wanted if wanted is not None else [a.account_id for a in connector.list_accounts()]
+        leases, held = _claim(engine, accounts, today, run_id, settings.job.lease_s)
         with ExitStack() as stack:
             for lease in leases.values():
                 stack.enter_context(lease.keep_alive())
@@ -175,7 +183,7 @@ def run_daily(
                 say(0, 1, "pulling")
                 pulled = _pull(settings, connector, engine, ready, today)
                 results += _run_accounts(
-                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say
+                    settings, connector, engine, ready, leases, run_id, today, out_dir, False, report, say, stop
                 )
     except BaseException as exc:
         finish_run(engine, run_id, status="failed", message=f"{type(exc).__name__}: {exc}")
@@ -238,18 +246,9 @@ def _reconcile_first(
 
 
 def _pull(settings: Settings, connector: Connector, engine: Engine, accounts: list[str], today: dt.date):
-    from optimizer.jobs.pull import pull
+    from optimizer.jobs.pull import pull_from
 
-    return pull(
-        connector,
-        engine,
-        accounts=accounts,
-        today=today,
-        lookback_days=settings.qianchuan.lookback_days,
-        initial_days=settings.job.history_days,
-        gmv_basis=settings.data.gmv_basis,
-        timezone=settings.data.timezone,
-    )
+    return pull_from(settings, connector, engine, accounts=accounts, today=today)
 
 
 def _run_accounts(
@@ -264,6 +263,7 @@ def _run_accounts(
     dry_run: bool,
     report: bool,
     say: Progress,
+    stop: Callable[[], bool] | None = None,
 ) -> list[AccountRun]:
     from connectors.errors import SpendoptError
 
@@ -284,11 +284,10 @@ def _run_accounts(
                     dry_run=dry_run,
                     report=report,
                     guard=lease.check if lease is not None else None,
+                    stop=stop,
                 )
             )
-        except Exception as exc:  # one account's failure must not stop the others
-            if not isinstance(exc, SpendoptError | ValueError):
-                raise
+        except SpendoptError as exc:  # one account's failure must not stop the others (a bug still does)
             results.append(AccountRun(account_id, error=str(exc)))
     say(len(accounts), len(accounts), "done")
     return results
@@ -306,16 +305,16 @@ def _run_account(
     dry_run: bool,
     report: bool,
     guard: Callable[[], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> AccountRun:
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import save_recommendations
-    from optimizer.act.review_file import atomic_files, write_csv_xlsx
-    from optimizer.alerts import check_account, hold_for_alerts
+    from optimizer.alerts import check_account, hold_for_alerts, report_alerts
     from optimizer.decide.plan import build_states, recommendations
-    from optimizer.jobs.optimize import output_paths
+    from optimizer.experiment.arms import arm_guard, arm_scope
+    from optimizer.jobs.outputs import ReportParts, provenance, write_run_files
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
-    from optimizer.report import write_report
     from optimizer.store import load_revisions, load_stats
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
@@ -336,27 +335,28 @@ def _run_account(
 
         model, _ = with_level_shifts(history, model)
     states = live_states(build_states(history, model), campaigns)
+    states, settings = arm_scope(engine, account_id, states, settings, today=today, run_id=run_id, dry_run=dry_run)
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=today)
     findings, alerts, held = check_account(
         settings, engine, history, model, states, run_id=run_id, today=today, dry_run=dry_run
     )
-    frame = hold_for_alerts(frame, held)
+    frame = arm_guard(engine, account_id, hold_for_alerts(frame, held), states)
 
-    paths = output_paths(out_dir / f"recommendations-{account_id}.csv")
-    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_files(*targets) as temps:
-        write_csv_xlsx(frame, temps[0], temps[1])
-        if report:
-            write_report(
-                history,
-                model,
-                frame,
-                html=temps[2],
-                curves=temps[3],
-                channels=temps[4],
-                png_names=(paths["curves"].name, paths["channels"].name),
-            )
+    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    targets = write_run_files(
+        frame,
+        out_dir / f"recommendations-{account_id}.csv",
+        meta={**provenance(settings, run_id, today), "account_id": account_id},
+        report=ReportParts(
+            history,
+            model,
+            notes,
+            alerts=report_alerts(engine, account_id, findings, dry_run),
+            timezone=settings.data.timezone,
+        )
+        if report
+        else None,
+    )
     if not dry_run:
         save_recommendations(engine, frame)
     auto = frame[frame["decision"] == "auto"]
@@ -370,6 +370,7 @@ def _run_account(
         total_limit=settings.budget.total_daily or "today",  # nobody reviewed these: raises only when cuts fund them
         step_pct={"budget": settings.budget.max_change_pct, "bid": settings.bid.max_change_pct},
         guard=guard,
+        stop=stop,
     )
     return AccountRun(
         account_id,
@@ -378,10 +379,10 @@ def _run_account(
         review=int((frame["decision"] == "review").sum()),
         expected_spend=float(frame["expected_spend"].sum()),
         expected_gmv=float(frame["expected_gmv"].sum()),
-        paths=tuple(targets),
+        paths=targets,
         applied=applied,
         frame=frame,
-        notes=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
+        notes=notes,
         alerts=tuple(alerts),
         findings=len(findings),
     )
@@ -397,6 +398,7 @@ def run_job(
     progress: Progress | None = None,
     real_today: dt.date | None = None,
     report: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> list[DailyResult]:
     """``spendopt run``: the daily job on the configured connector.
 
@@ -434,6 +436,7 @@ def run_job(
                     progress=progress,
                     report=report or day == days - 1,
                     notifier=notifier if day == days - 1 else None,
+                    stop=stop,
                 )
             )
     if notifier is not None:

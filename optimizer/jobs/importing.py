@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from connectors.clock import today_in
 from optimizer.settings import Settings
 from optimizer.store import SaveSummary, save_stats
 
@@ -52,9 +53,11 @@ def import_files(
     """Import CSV/XLSX stats files into the store; all or nothing.
 
     ``sheet`` names the XLSX sheet to read (a workbook with data on several
-    sheets is refused without it).
+    sheets is refused without it). ``today`` (default: today in ``[data] timezone``) bounds the dates.
     """
     from connectors.files.stats import read_stats
+
+    today = today or today_in(settings.data.timezone)
 
     def reading(done: int, total: int) -> None:
         if progress:
@@ -81,7 +84,7 @@ def import_files(
         engine,
         frame,
         source=source,
-        seen_on=today or dt.date.today(),
+        seen_on=today,
         gmv_basis=settings.data.gmv_basis,
         progress=saving,
     )

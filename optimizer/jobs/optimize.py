@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.clock import today_in
 from optimizer.decide.plan import build_states, recommendations
+from optimizer.jobs.outputs import ReportParts, output_paths, provenance, write_run_files
 from optimizer.version import new_run_id
 
 if TYPE_CHECKING:
+    from optimizer.model.backtest import SlopeCheck
     from optimizer.settings import Settings
 
 __all__ = ["OptimizeResult", "output_paths", "run_optimize"]
@@ -53,18 +56,6 @@ class OptimizeResult(BaseModel):
     timings: dict[str, float] = Field(description="seconds per stage")
 
 
-def output_paths(output_path: Path) -> dict[str, Path]:
-    """The files an optimize run writes for ``output_path`` (the CSV)."""
-    stem = output_path.with_suffix("")
-    return {
-        "csv": output_path,
-        "xlsx": output_path.with_suffix(".xlsx"),
-        "html": stem.with_name(stem.name + "_report.html"),
-        "curves": stem.with_name(stem.name + "_curves.png"),
-        "channels": stem.with_name(stem.name + "_channels.png"),
-    }
-
-
 def run_optimize(
     input_paths: Sequence[Path | str] | Path | str,
     output_path: Path | str,
@@ -87,7 +78,6 @@ def run_optimize(
     import numpy as np
 
     from connectors.files.stats import read_stats
-    from optimizer.act.review_file import atomic_files, write_csv_xlsx
     from optimizer.model.features import build_history
     from optimizer.model.fit import fit
 
@@ -102,9 +92,13 @@ def run_optimize(
         clock = now
 
     output_path = Path(output_path)
-    paths = output_paths(output_path)
     say("reading input")
-    stats = read_stats(input_paths, gmv_basis=settings.data.gmv_basis, max_problems=settings.data.max_problems)
+    stats = read_stats(
+        input_paths,
+        gmv_basis=settings.data.gmv_basis,
+        max_problems=settings.data.max_problems,
+        today=today_in(settings.data.timezone),
+    )
     lap("read")
     newest = stats["date"].max().date()
     as_of = newest + dt.timedelta(days=1)
@@ -117,7 +111,7 @@ def run_optimize(
 
         model, _ = with_level_shifts(history, model)
     lap("fit")
-    checks = ()
+    checks: tuple[SlopeCheck, ...] = ()
     if report if backtest is None else backtest:
         from optimizer.model.backtest import backtest_slopes
 
@@ -130,23 +124,14 @@ def run_optimize(
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
     lap("solve+recommend")
     say("writing")
-    targets = [paths["csv"], paths["xlsx"]] + ([paths["html"], paths["curves"], paths["channels"]] if report else [])
-    with atomic_files(*targets) as temps:
-        write_csv_xlsx(frame, temps[0], temps[1])
-        if report:
-            from optimizer.report import write_report
-
-            write_report(
-                history,
-                model,
-                frame,
-                html=temps[2],
-                curves=temps[3],
-                channels=temps[4],
-                png_names=(paths["curves"].name, paths["channels"].name),
-                notices=tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes),
-                checks=checks,
-            )
+    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    parts = ReportParts(history, model, notes, checks, timezone=settings.data.timezone)
+    targets = write_run_files(
+        frame,
+        output_path,
+        meta=provenance(settings, run_id, effective),
+        report=parts if report else None,
+    )
     lap("write")
     before = np.where(np.isfinite(history.current_budget) & (history.status != "paused"), history.current_budget, 0)
     after = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
@@ -155,7 +140,7 @@ def run_optimize(
         run_id=run_id,
         effective_date=effective,
         frame=frame,
-        paths=tuple(targets),
+        paths=targets,
         n_campaigns=len(frame),
         total_budget_before=round(float(before.sum()), 2),
         total_budget_after=round(float(np.nansum(np.where(live_after, after, 0.0))), 2),

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from connectors.clock import utc_now
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -128,14 +130,14 @@ def run_once(
     *,
     notifier: Notifier | None = None,
     stop: threading.Event | None = None,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     job: Callable[..., list[Any]] | None = None,
     connector: Connector | None = None,
 ) -> RunOutcome:
     """Wait for the data, run the daily job once, and alert + notify when it is late or fails.
 
-    ``job(settings, engine)`` defaults to ``run_job`` (which sends its own summary); ``connector``
+    ``job(settings, engine, stop=...)`` defaults to ``run_job`` (which sends its own summary); ``connector``
     (for the readiness check) defaults to the configured one.
     """
     from optimizer.jobs.connect import open_connector
@@ -154,7 +156,7 @@ def run_once(
             _tell(settings, engine, notifier, "run_late", waited.message, today, clock)
         return waited
     try:
-        results = job(settings, engine)
+        results = job(settings, engine, stop=stop.is_set)
     except Exception as exc:  # the run failed as a whole: tell a person, then let the schedule go on
         _tell(settings, engine, notifier, "run_failed", f"{type(exc).__name__}: {exc}"[:500], today, clock)
         return RunOutcome("failed", waited.waited_s, waited.attempts, str(exc))

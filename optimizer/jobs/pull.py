@@ -23,16 +23,20 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connectors.base import CampaignState, Connector, DailyStat
+from connectors.clock import today_in
 from connectors.errors import ConnectorError
 from optimizer.store import save_stats
 
-__all__ = ["AccountPull", "PullSummary", "pull", "pull_window", "run_pull"]
+if TYPE_CHECKING:
+    from optimizer.settings import Settings
+
+__all__ = ["AccountPull", "PullSummary", "pull", "pull_from", "pull_window", "run_pull"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -52,6 +56,7 @@ class AccountPull:
 @dataclass(frozen=True)
 class PullSummary:
     accounts: list[AccountPull] = field(default_factory=list)
+    left_out: tuple = ()  # authorized accounts not pulled themselves, with the reason (connectors.qianchuan.discover)
 
     @property
     def failed(self) -> list[AccountPull]:
@@ -123,7 +128,7 @@ def pull(
 
     ``workers`` > 1 reads that many accounts at once (the connector must be
     thread-safe, as the Qianchuan one is); saving stays in this thread."""
-    today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+    today = today or today_in(timezone)
     end = end or today - dt.timedelta(days=1)
     ids = list(accounts) if accounts else [a.account_id for a in connector.list_accounts()]
     windows = {
@@ -157,7 +162,7 @@ def pull(
             out.append(_save(engine, connector.name, account_id, states, rows, start, stop, today, gmv_basis))
     if progress:
         progress(len(ids), len(ids), "done")
-    return PullSummary(out)
+    return PullSummary(out, left_out=() if accounts else tuple(getattr(connector, "left_out", ())))
 
 
 def _save(engine, source_name, account_id, states, rows, start, stop, today, gmv_basis) -> AccountPull:
@@ -175,30 +180,62 @@ def _save(engine, source_name, account_id, states, rows, start, stop, today, gmv
     return AccountPull(account_id, start, stop, len(states), len(rows), inserted, updated)
 
 
+def pull_from(
+    settings: Settings,
+    connector: Connector,
+    engine: Engine,
+    *,
+    accounts: Sequence[str] | None = None,
+    since: dt.date | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> PullSummary:
+    """``pull`` wired from settings, the one wiring of ``spendopt pull`` and the daily job.
+
+    The look-back is what the connector restates (``restates_days``: Qianchuan's
+    ``[qianchuan] lookback_days``, the simulated account's maturing days); the
+    GMV basis stored is the one the connector delivers (``gmv_basis``, else
+    ``[data] gmv_basis``); a new account reads ``[job] history_days``.
+    """
+    return pull(
+        connector,
+        engine,
+        accounts=accounts,
+        since=since,
+        today=today,
+        lookback_days=getattr(connector, "restates_days", settings.qianchuan.lookback_days),
+        initial_days=settings.job.history_days,
+        gmv_basis=getattr(connector, "gmv_basis", settings.data.gmv_basis),
+        timezone=settings.data.timezone,
+        progress=progress,
+        workers=workers,
+    )
+
+
 def run_pull(
-    settings,
+    settings: Settings,
     *,
     account: str | None = None,
     since: dt.date | None = None,
     engine: Engine | None = None,
     progress: Progress | None = None,
 ) -> PullSummary:
-    """What ``spendopt pull`` calls: the Qianchuan connector from settings, into the store."""
-    from connectors.qianchuan.connector import QianchuanConnector
+    """What ``spendopt pull`` calls: the connector ``[job] connector`` names (the command sets it:
+    Qianchuan unless told otherwise), into the store."""
+    from optimizer.jobs.connect import open_connector
     from optimizer.settings import default_database_url
     from optimizer.store import open_store
 
     engine = engine or open_store(settings.database_url or default_database_url())
-    qc = settings.qianchuan
-    with QianchuanConnector(qc, timezone=settings.data.timezone) as connector:
-        return pull(
+    with open_connector(settings, engine=engine, accounts=[account] if account else ()) as (connector, today, _):
+        return pull_from(
+            settings,
             connector,
             engine,
             accounts=[account] if account else None,
             since=since,
-            lookback_days=qc.lookback_days,
-            gmv_basis=qc.gmv_basis,
-            timezone=settings.data.timezone,
+            today=today,
             progress=progress,
             workers=3,
         )

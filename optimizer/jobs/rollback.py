@@ -10,7 +10,10 @@ first), which keeps a CPA bid at or below the budget after every call.
 A field that changed on the platform since the run (it no longer shows what
 the run set) is refused and named, unless ``force``; a forced restore says so
 in its reason. A field the run set from "no cap" cannot be put back to no cap
-through the API and is named too. ``dry_run`` reads and plans, writes nothing.
+through the API and is named too. While an experiment runs on the account, its
+arms hold (``optimizer.experiment.arms.rollback_scope``): a held campaign is not
+moved, even with ``force``, and the treatment arm stays within its share.
+``dry_run`` reads and plans, writes nothing.
 """
 
 from __future__ import annotations
@@ -163,6 +166,7 @@ def _rollback(
 ) -> ApplyReport:
     from optimizer.act.apply import ApplyReport
     from optimizer.act.send import Sender, send_queues
+    from optimizer.experiment.arms import rollback_scope
     from optimizer.store.lease import claim_run
     from optimizer.version import new_run_id
 
@@ -182,7 +186,8 @@ def _rollback(
             continue
         shown = {s.campaign_id: s for s in connector.list_campaigns(account_id)}
         queues, refused = _plan(mine, shown, run_id, force)
-        items.extend(refused)
+        queues, held = rollback_scope(engine, account_id, queues, shown, today)
+        items.extend(refused + held)
         if dry_run:
             items.extend(ItemResult.for_change(c, "planned", c.reason) for q in queues for c in q)
             continue

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.clock import utc_now
+
 __all__ = ["JOB_ID", "build_scheduler", "next_run_time", "parse_time", "run_configured", "run_schedule"]
 
 JOB_ID = "spendopt-daily"
@@ -117,7 +119,7 @@ def run_schedule(
     timezone: str = "Asia/Shanghai",
     misfire_grace_s: int = 3600,
     scheduler: Any | None = None,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     runs: int | None = None,
     on_start: Callable[[dt.datetime], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,

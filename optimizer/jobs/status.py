@@ -93,6 +93,10 @@ def render_status(engine: Engine, console, *, database_url: str) -> None:
         )
     else:
         console.print("last run: none yet")
+    from optimizer.jobs.experiment import status_lines
+
+    for line in status_lines(engine):
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def _redact(url: str) -> str:

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from connectors.clock import utc_now
 from optimizer.alerts.pacing import DayForecast, PacingWatch
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from connectors.base import Connector
+    from optimizer.jobs.daily import DailyResult
     from optimizer.notify import Notifier
     from optimizer.settings import Settings
     from optimizer.store.alerts import Alert
@@ -66,12 +68,13 @@ def day_forecast(
     )
     model = fit(history, settings.model, effective_date=today)
     live = {c.campaign_id: c for c in campaigns}
-    budget = np.array(
-        [float(live[c].budget) if c in live and live[c].budget is not None else np.inf for c in model.campaign_ids]
-    )
-    bid = np.array(
-        [float(live[c].bid) if c in live and live[c].bid is not None else np.nan for c in model.campaign_ids]
-    )
+
+    def live_value(cid: str, name: str, missing: float) -> float:
+        value = getattr(live[cid], name) if cid in live else None
+        return missing if value is None else float(value)
+
+    budget = np.array([live_value(c, "budget", np.inf) for c in model.campaign_ids])
+    bid = np.array([live_value(c, "bid", np.nan) for c in model.campaign_ids])
     bid = np.where(np.isfinite(bid), bid, np.where(np.isfinite(model.ref_bid), model.ref_bid, 1.0))
     spend = model.expected_spend(budget[:, None], bid[:, None])[:, 0]
     learning = {c for c, s in live.items() if s.status == "learning"} | {
@@ -137,10 +140,10 @@ def notify_alerts(engine: Engine, notifier: Notifier, alerts: list[Alert], extra
     if not report.enabled:
         return
     left = set(report.undelivered)
-    mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=dt.datetime.now(dt.UTC))
+    mark_notified(engine, [a.id for a in alerts if f"alert-{a.id}" not in left], now=utc_now())
 
 
-def notify_run(engine: Engine, notifier: Notifier, result: object) -> None:
+def notify_run(engine: Engine, notifier: Notifier, result: DailyResult) -> None:
     """After a daily run: its summary, then every open alert no bot has taken yet (this run's and older)."""
     from optimizer.alerts import summary_notice
     from optimizer.store.alerts import list_alerts
@@ -154,7 +157,7 @@ def run_watch(
     watcher: Watcher,
     *,
     interval_s: float,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
     polls: int | None = None,

@@ -29,7 +29,7 @@ with the most moves), so the check stays a small share of the run's time.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -92,7 +92,7 @@ def history_until(history: History, t: int) -> History:
     import datetime as dt
 
     n_days = history.observed.shape[1]
-    cut = {}
+    cut: dict[str, Any] = {}
     for f in fields(history):
         value = getattr(history, f.name)
         if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == n_days:

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from optimizer.model.fit import Days
     from optimizer.settings import ModelSettings
 
-__all__ = ["Efficiency", "RoiDesign", "fit_efficiency", "roi_design"]
+__all__ = ["MAX_NOISE_VAR", "Efficiency", "RoiDesign", "fit_efficiency", "roi_design"]
+
+MAX_NOISE_VAR = 0.25
+"""Cap on a campaign's day-to-day log ROI variance in the mean correction (sd 0.5: at most +13 %)."""
 
 
 class RoiDesign(NamedTuple):
@@ -55,6 +58,7 @@ class Efficiency(NamedTuple):
     roi_trend: np.ndarray
     cov: np.ndarray
     pooling_weight: np.ndarray
+    noise_var: np.ndarray  # (n,) residual variance of a mature day's log ROI around the fit
 
 
 def roi_design(h: History, d: Days, delivery: Delivery) -> RoiDesign:
@@ -205,4 +209,5 @@ def fit_efficiency(h: History, d: Days, r: RoiDesign, model: ModelSettings) -> E
         roi_trend=theta[:, 3],
         cov=cov,
         pooling_weight=(1.0 / tau_alpha2) / P[:, 0, 0],
+        noise_var=np.minimum(sigma_y2, MAX_NOISE_VAR),
     )

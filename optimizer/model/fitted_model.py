@@ -52,6 +52,7 @@ class FittedModel:
     bid_locked: np.ndarray  # bool: keeps its bid (new or learning, or its bid still settling)
     bid_settling: np.ndarray  # bool: the bid changed fewer than [model] bid_settle_days days ago
     under_explored: np.ndarray  # bool: budget never varied while capped
+    roi_noise_var: np.ndarray  # day-to-day variance of log ROI around the fit: mean = median x exp(var / 2)
     horizon: float = 1.0  # days from the last day of history to the effective date
     exploration_share: float = 0.0
     notes: dict = field(default_factory=dict)
@@ -129,6 +130,7 @@ class FittedModel:
             + self.beta_bid[:, None] * x2
             + self.roi_trend[:, None] * x3
             + self.dow_roi[:, weekday][:, None]
+            + 0.5 * self.roi_noise_var[:, None]  # the day's expected GMV, not its median (log-normal days)
         )
         gmv = np.where(spend > 0, spend * np.exp(np.minimum(log_roi, 20.0)), 0.0)
         var_roi = _quad_form(self.cov, (np.ones_like(x1), x1, x2, x3))

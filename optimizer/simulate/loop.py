@@ -397,9 +397,28 @@ def run_simulation(
     summary = _summary(days_frame, camp_frame, names, by_day, market)
     result = SimulationResult(scenario.name, seed, days_frame, camp_frame, summary, market=market)
     if out_dir is not None:
-        files = write_outputs(result, Path(out_dir))
+        files = write_outputs(result, Path(out_dir), meta=_provenance(settings, scenario, seed, days, market, names))
         result = SimulationResult(result.scenario, seed, days_frame, camp_frame, result.summary, files, market)
     return result
+
+
+def _provenance(
+    settings: Settings, scenario: Scenario, seed: int, days: int, market: str, policies: Sequence[str]
+) -> dict[str, Any]:
+    from connectors.clock import utc_now
+    from optimizer.settings import config_hash
+    from optimizer.version import code_version
+
+    return {
+        "scenario": scenario.name,
+        "seed": seed,
+        "days": days,
+        "market": market,
+        "policies": list(policies),
+        "code_version": code_version(),
+        "config_hash": config_hash(settings),
+        "written_at": utc_now().isoformat(timespec="seconds"),
+    }
 
 
 def _summary(

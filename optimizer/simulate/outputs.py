@@ -7,6 +7,8 @@ summary as a rich table.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +27,9 @@ OUTPUT_FILES = {
 }
 
 
-def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
-    """Write the three CSVs (UTF-8 with BOM) and the chart; returns their paths."""
+def write_outputs(result: SimulationResult, out_dir: Path, meta: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write the three CSVs (UTF-8 with BOM) and the chart, and with ``meta`` ``simulation.meta.json``
+    (the provenance: code version, config hash, scenario, seed, ... and each file's SHA-256); returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {key: out_dir / name for key, name in OUTPUT_FILES.items()}
     for key, frame in (("days", result.days), ("campaign_days", result.campaign_days), ("summary", result.summary)):
@@ -34,6 +37,12 @@ def write_outputs(result: SimulationResult, out_dir: Path) -> dict[str, Path]:
         frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
         tmp.replace(files[key])
     _chart(result, files["chart"])
+    if meta is not None:
+        digests = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files.values()}
+        files["meta"] = out_dir / "simulation.meta.json"
+        tmp = files["meta"].with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({**meta, "files": digests}, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        tmp.replace(files["meta"])
     return files
 
 

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Field as TableField
 from sqlmodel import SQLModel
+
+from connectors.clock import utc_now
 
 __all__ = [
     "Alert",
@@ -45,6 +47,7 @@ ACCOUNT_WIDE = "*"  # campaign_id of an alert about the whole account (a failed 
 
 class AlertRow(SQLModel, table=True):
     __tablename__ = "alert"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
     __table_args__ = (
         sa.Index("ix_alert_key", "account_id", "campaign_id", "kind"),
         sa.Index("ix_alert_state", "state"),
@@ -155,7 +158,7 @@ def record_findings(
                 .limit(1)
             ).first()
             seen = {"last_seen": now, "evidence": f.evidence, "data_date": f.data_date, "severity": f.severity}
-            if latest is not None and (latest.state != "resolved" or _aware(latest.cooldown_until) > now):
+            if latest is not None and (latest.state != "resolved" or (_aware(latest.cooldown_until) or now) > now):
                 reopen = {"state": "open", "resolved_at": None} if latest.state == "resolved" else {}
                 conn.execute(
                     sa.update(_T).where(_T.c.id == latest.id).values(**seen, **reopen, seen_count=latest.seen_count + 1)
@@ -176,7 +179,9 @@ def record_findings(
                     **seen,
                 )
             )
-            new_ids.append(int(result.inserted_primary_key[0]))
+            inserted = result.inserted_primary_key
+            assert inserted is not None
+            new_ids.append(int(inserted[0]))
         if checked:
             stale = conn.execute(
                 sa.select(_T.c.id, _T.c.account_id, _T.c.campaign_id, _T.c.kind).where(
@@ -218,12 +223,12 @@ def _set_state(engine: Engine, alert_id: int, state: State, column: str, now: dt
 
 def acknowledge_alert(engine: Engine, alert_id: int, *, now: dt.datetime | None = None) -> Alert:
     """A person has seen alert ``alert_id``: the campaign leaves forced review. ``InputError`` if unknown."""
-    return _set_state(engine, alert_id, "acknowledged", "acknowledged_at", now or dt.datetime.now(dt.UTC))
+    return _set_state(engine, alert_id, "acknowledged", "acknowledged_at", now or utc_now())
 
 
 def resolve_alert(engine: Engine, alert_id: int, *, now: dt.datetime | None = None) -> Alert:
     """Close alert ``alert_id`` by hand (its cooldown still holds back a repeat)."""
-    return _set_state(engine, alert_id, "resolved", "resolved_at", now or dt.datetime.now(dt.UTC))
+    return _set_state(engine, alert_id, "resolved", "resolved_at", now or utc_now())
 
 
 def mark_notified(engine: Engine, alert_ids: Iterable[int], *, now: dt.datetime) -> None:

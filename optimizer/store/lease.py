@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from connectors.clock import utc_now
 from connectors.errors import SpendoptError
 from optimizer.store.tables import RunLease
 
@@ -58,10 +59,6 @@ DEFAULT_TTL_S = 120.0
 """A lease not renewed for this long is expired (a live run renews every ttl/3)."""
 
 _TABLE = RunLease.__table__
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def holder_name() -> str:
@@ -222,7 +219,7 @@ def claim_run(
     *,
     run_id: str,
     ttl_s: float = DEFAULT_TTL_S,
-    clock: Callable[[], dt.datetime] = _utc_now,
+    clock: Callable[[], dt.datetime] = utc_now,
     holder: str | None = None,
 ) -> Lease:
     """Take the key of (account, day, kind) for ``run_id``; ``RunHeld`` if a live or finished run has it."""
@@ -262,7 +259,7 @@ def read_leases(engine: Engine, *, account_id: str | None = None) -> list[dict]:
 
 def live_run_ids(engine: Engine, *, now: dt.datetime | None = None) -> set[str]:
     """Runs that hold a live lease now: their pending changes may be in flight and are never taken over."""
-    now = now or _utc_now()
+    now = now or utc_now()
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(_TABLE.c.run_id, _TABLE.c.expires_at, _TABLE.c.holder).where(_TABLE.c.state == "running")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from connectors.clock import utc_now
 from optimizer.store.tables import Account, Campaign, DailyStat, OptimizationRun
 from optimizer.version import new_run_id
 
@@ -27,7 +28,7 @@ def start_run(
     now: dt.datetime | None = None,
 ) -> str:
     """Record the start of a run and return its id."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utc_now()
     run_id = run_id or new_run_id(kind, now)
     with engine.begin() as conn:
         conn.execute(
@@ -50,7 +51,7 @@ def start_run(
 def finish_run(
     engine: Engine, run_id: str, *, status: str = "ok", message: str = "", now: dt.datetime | None = None
 ) -> None:
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utc_now()
     table = OptimizationRun.__table__
     with engine.begin() as conn:
         conn.execute(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from connectors.clock import utc_now
 from connectors.errors import InputError, Problem
 from optimizer.store.tables import Account, Campaign, DailyStat, DailyStatRevision
 from optimizer.store.upsert import upsert_frame
@@ -69,10 +70,6 @@ class SaveSummary:
     last_date: dt.date | None
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def save_stats(
     engine: Engine,
     frame: pd.DataFrame,
@@ -97,7 +94,7 @@ def save_stats(
             frame[col] = None
     frame["source"] = frame["source_file"].fillna(source) if "source_file" in frame.columns else source
     frame = frame.drop_duplicates(_KEY, keep="last")
-    now = _now()
+    now = utc_now()
     accounts = sorted(frame["account_id"].unique().tolist())
 
     with engine.begin() as conn:
@@ -215,7 +212,7 @@ def _check_accounts(conn, frame, accounts, gmv_basis: str, platform: str, source
             "platform": platform,
             "currency": currency.get(acc) or "CNY",
             "gmv_basis": gmv_basis,
-            "created_at": _now(),
+            "created_at": utc_now(),
         }
         for acc in accounts
         if acc not in known

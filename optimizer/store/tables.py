@@ -11,6 +11,8 @@
     recommendation     the rows a run recommended (data contract section 2)
     change_log         the audit log: every change sent to a platform, recorded
                        before the call and confirmed after it
+    rate_slot          the next free call slot of each shared rate limit (the
+                       app's QPS, each advertiser's), for a fleet of workers
     run_lease          the run key: one owner per (account, effective date, job kind),
                        held with a lease a live run renews (``optimizer.store.lease``)
     review_decision    every reviewer decision as a record (file, row, time)
@@ -27,6 +29,8 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from connectors.clock import utc_now
+
 __all__ = [
     "Account",
     "Campaign",
@@ -34,6 +38,7 @@ __all__ = [
     "DailyStat",
     "DailyStatRevision",
     "OptimizationRun",
+    "RateSlot",
     "Recommendation",
     "ReviewDecision",
     "RunLease",
@@ -80,10 +85,6 @@ def _money(nullable: bool = False, **kw) -> Decimal:
     return Field(sa_column=sa.Column(MONEY, nullable=nullable), **kw)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class Account(SQLModel, table=True):
     __tablename__ = "account"
     __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
@@ -93,7 +94,7 @@ class Account(SQLModel, table=True):
     platform: str = Field(default="file", max_length=32, description="file, sim or qianchuan")
     currency: str = Field(default="CNY", max_length=3)
     gmv_basis: str = Field(default="direct_pay", max_length=32)
-    created_at: dt.datetime = Field(default_factory=_now)
+    created_at: dt.datetime = Field(default_factory=utc_now)
 
 
 class Campaign(SQLModel, table=True):
@@ -109,7 +110,7 @@ class Campaign(SQLModel, table=True):
     bid: Decimal | None = _money(nullable=True)
     status: str = Field(default="active", max_length=16)
     excluded_reason: str | None = Field(default=None, max_length=500)
-    updated_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=utc_now)
 
 
 class DailyStat(SQLModel, table=True):
@@ -130,7 +131,7 @@ class DailyStat(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=16)
     currency: str | None = Field(default=None, max_length=3)
     source: str = Field(default="", max_length=500, description="file name or connector that sent the row")
-    updated_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=utc_now)
 
 
 class DailyStatRevision(SQLModel, table=True):
@@ -159,7 +160,7 @@ class OptimizationRun(SQLModel, table=True):
     config_hash: str = Field(max_length=64)
     code_version: str = Field(max_length=64)
     message: str = Field(default="", max_length=2000)
-    started_at: dt.datetime = Field(default_factory=_now)
+    started_at: dt.datetime = Field(default_factory=utc_now)
     finished_at: dt.datetime | None = None
 
 
@@ -210,8 +211,17 @@ class ChangeLog(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16, description="pending, confirmed or failed")
     request_id: str | None = Field(default=None, max_length=128)
     error: str | None = Field(default=None, max_length=2000)
-    created_at: dt.datetime = Field(default_factory=_now)
+    created_at: dt.datetime = Field(default_factory=utc_now)
     confirmed_at: dt.datetime | None = None
+
+
+class RateSlot(SQLModel, table=True):
+    """A rate limit the workers share (``optimizer.store.ratelimit``): ``tat`` is when its next call may go."""
+
+    __tablename__ = "rate_slot"
+
+    name: str = Field(primary_key=True, max_length=100, description='"app" or "account:<advertiser id>"')
+    tat: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
 class RunLease(SQLModel, table=True):

@@ -36,12 +36,13 @@ def platform_with(*anomalies: AnomalySpec) -> SimulatedPlatform:
     return SimulatedPlatform.from_scenario(scenario.model_copy(update={"anomaly": anomalies}), seed=SEED)
 
 
-def run_days(platform, engine, tmp_path, days: int, **kwargs):
+def run_days(platform, engine, tmp_path, days: int, report_last: bool = False, **kwargs):
     settings = load_settings()
     results = []
-    for _ in range(days):
+    for day in range(days):
+        report = report_last and day == days - 1
         results.append(
-            run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=False, **kwargs)
+            run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=report, **kwargs)
         )
         platform.advance_day()
     return results
@@ -55,7 +56,7 @@ def test_conversion_halving_and_a_stopped_campaign_alert_the_next_morning_and_go
         AnomalySpec(kind="conversion", campaign_id=a, start_day=3, factor=0.35),
         AnomalySpec(kind="stop", campaign_id=b, start_day=3, days=3),
     )
-    *before, day4 = run_days(platform, sqlite_engine, tmp_path, 5)
+    *before, day4 = run_days(platform, sqlite_engine, tmp_path, 5, report_last=True)
     assert [x for r in before for x in r.accounts[0].alerts] == []  # nothing broke on days -1 to 2
     new = {(x.campaign_id, x.kind) for x in day4.accounts[0].alerts}
     assert (b, "zero_delivery") in new
@@ -64,6 +65,10 @@ def test_conversion_halving_and_a_stopped_campaign_alert_the_next_morning_and_go
     frame = day4.accounts[0].frame.set_index("campaign_id")
     for cid in (a, b):  # never auto while the alert is open
         assert frame.at[cid, "action"] == "hold" or frame.at[cid, "decision"] == "review"
+    page = next(p for p in day4.accounts[0].paths if p.suffix == ".html").read_text("utf-8")
+    section = page[page.index('<h2 id="alerts">') : page.index("</table>", page.index('<h2 id="alerts">'))]
+    assert "预警" in section and "停止投放" in section and "未处理" in section  # the report lists the open alerts
+    assert f"({a})" in section and f"({b})" in section
 
 
 def test_an_open_alert_turns_an_auto_row_into_review_and_says_why():
@@ -136,3 +141,15 @@ def test_the_morning_summary_and_the_alerts_reach_the_chat_once(sqlite_engine, t
     assert all(a.notified_at is not None for a in list_alerts(sqlite_engine))
     summary = next(n for a in rx.of("webhook") for n in a.body["notices"] if n["key"].startswith("run-"))
     assert summary["title"].startswith("spendopt 每日运行")
+
+
+def test_the_report_section_escapes_names_and_says_when_there_is_nothing():
+    from optimizer.alerts.section import alerts_html
+    from optimizer.store import Finding
+
+    finding = Finding(
+        account_id="a", campaign_id="7", campaign_name="<b>面霜</b>", kind="runaway", severity="critical", evidence={}
+    )
+    html = alerts_html([finding], "en")
+    assert "<b>面霜</b>" not in html and "&lt;b&gt;面霜&lt;/b&gt;" in html and "runaway plan" in html
+    assert "没有未处理的预警" in alerts_html([], "zh-CN")

@@ -86,6 +86,6 @@ def test_formula_like_names_are_neutralised_where_we_write_a_spreadsheet_cell(tm
     text = csv.read_text(encoding="utf-8-sig")
     assert all(f"'{n}" in text or f"\"'{n}" in text.replace('""', '"') for n in names)
     sheet = load_workbook(xlsx).active
-    col = [c.value for c in sheet[1]].index("campaign_name") + 1
-    cells = [sheet.cell(r, col) for r in range(2, 6)]
+    col = [c.value for c in sheet[2]].index("campaign_name") + 1  # row 1: the labels a person reads
+    cells = [sheet.cell(r, col) for r in range(3, 7)]
     assert [c.value for c in cells] == [f"'{n}" for n in names] and all(c.data_type == "s" for c in cells)

@@ -234,3 +234,16 @@ def test_a_bid_changed_recently_is_kept_until_it_settles():
     assert not settled.bid_settling[ids.index(steady)] and not settled.bid_locked[ids.index(steady)]
     assert not _fit(frame, bid_settle_days=2).bid_settling[ids.index(moved)]
     assert not _fit(frame).bid_settling.any()
+
+
+def test_forecast_is_the_expected_gmv_not_its_median_under_noisy_days():
+    # GMV noise of 0.4 (log-sd, mean 1): a day's median is exp(-0.08) = 7.7 % under its mean. A ROI floor
+    # is about the mean, so the account's forecast must not sit at the median (issue 10: floors met with
+    # campaigns paused that were needed).
+    frame, truth = make_stats(n=120, days=42, seed=5, noise=0.4)
+    model = _fit(frame, lag_maturity=(1.0,))
+    budget = truth.base_budget
+    _, gmv = true_gmv(truth, budget)
+    forecast = model.predict(budget[:, None], np.full((len(budget), 1), np.nan))
+    assert abs(forecast.gmv[:, 0].sum() / gmv.sum() - 1) < 0.035
+    assert np.all(model.roi_noise_var > 0) and np.all(model.roi_noise_var <= 0.25)

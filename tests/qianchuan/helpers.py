@@ -27,6 +27,20 @@ def client_settings(server: FakeServer, **overrides) -> QianchuanSettings:
     )
 
 
+def cli_env(server: FakeServer, folder: Path) -> dict[str, str]:
+    """The environment `spendopt connect qianchuan` / `pull` need against ``server`` (XDG folders in ``folder``)."""
+    w = server.world.settings
+    return {
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        "SPENDOPT_QIANCHUAN__BASE_URL": server.base_url,
+        "SPENDOPT_QIANCHUAN__AUTH_URL": server.auth_url,
+        "SPENDOPT_QIANCHUAN_APP_ID": w.app_id,
+        "SPENDOPT_QIANCHUAN_APP_SECRET": w.app_secret,
+        "SPENDOPT_SECRET_KEY": new_key(),
+    }
+
+
 def authorize(server: FakeServer, settings: QianchuanSettings, folder: Path) -> TokenStore:
     store = TokenStore(folder / "qianchuan-tokens.enc", key=new_key())
     asyncio.run(exchange_auth_code(settings, server.world.issue_auth_code(), store))

@@ -43,7 +43,7 @@ def test_one_shot_writes_contract_csv_xlsx_and_report_for_the_day_after_the_newe
     # Today's total is kept when total_daily is absent.
     assert result.total_budget_after <= result.total_budget_before + 0.01
     sheet = openpyxl.load_workbook(paths["xlsx"]).active
-    assert sheet.max_row == 25
+    assert sheet.max_row == 26  # label row, name row, 24 campaigns
     html = paths["html"].read_text(encoding="utf-8")
     assert paths["curves"].name in html and "计划" in html
     assert paths["curves"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

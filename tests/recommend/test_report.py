@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 
 from optimizer.decide.recommend import recommend
+from optimizer.i18n import t
 from optimizer.model.features import build_history
 from optimizer.model.fit import fit
 from optimizer.report import cjk_font, write_report
@@ -32,4 +33,60 @@ def test_report_draws_pngs_and_an_escaped_page_with_chinese_names(tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "r_curves.png" in page and "r_channels.png" in page
     assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;直播" in page
-    assert ("No CJK font installed" in page) == (cjk_font() is None)
+    assert (t("report.no_font") in page) == (cjk_font() is None)
+
+
+def _small_run():
+    frame, _ = make_stats(n=6, days=21, seed=32)
+    settings = Settings()
+    history = build_history(frame, settings.model)
+    model = fit(history, settings.model)
+    rows = recommend(
+        history,
+        model,
+        np.round(history.current_budget * 1.1, 2),
+        history.current_bid,
+        settings,
+        run_id="r",
+        effective_date=dt.date(2026, 11, 21),
+    )
+    return history, model, rows
+
+
+def test_report_headings_are_chinese_by_default_english_as_a_setting_times_in_the_account_zone(tmp_path):
+    history, model, rows = _small_run()
+    made = dt.datetime(2026, 11, 21, 1, 30, tzinfo=dt.UTC)  # 09:30 in Beijing
+    pages = {}
+    for lang in ("zh-CN", "en"):
+        html = tmp_path / f"{lang}.html"
+        write_report(
+            history,
+            model,
+            rows,
+            html=html,
+            curves=tmp_path / f"{lang}_c.png",
+            channels=tmp_path / f"{lang}_ch.png",
+            lang=lang,
+            timezone="Asia/Shanghai",
+            now=made,
+        )
+        pages[lang] = html.read_text(encoding="utf-8")
+    zh, en = pages["zh-CN"], pages["en"]
+    for heading in ("投放建议：2026-11-21", "各渠道日预算", "响应曲线", "消耗最大的计划", "计划名称", "原因"):
+        assert heading in zh, heading
+    assert "recommendations for" not in zh and "Largest campaigns" not in zh
+    assert "生成时间 2026-11-21 09:30（Asia/Shanghai）" in zh  # the account's clock, not UTC 01:30
+    assert "Largest campaigns" in en and "generated 2026-11-21 09:30 (Asia/Shanghai)" in en and 'lang="en"' in en
+    html = tmp_path / "ny.html"
+    write_report(
+        history,
+        model,
+        rows,
+        html=html,
+        curves=tmp_path / "c.png",
+        channels=tmp_path / "ch.png",
+        lang="en",
+        timezone="America/New_York",
+        now=made,
+    )
+    assert "generated 2026-11-20 20:30 (America/New_York)" in html.read_text(encoding="utf-8")

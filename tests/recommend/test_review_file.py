@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from optimizer.act.review_file import atomic_files, write_recommendations
+from optimizer.act.review_xlsx import reading_order
 from optimizer.decide import columns as C
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "正常计划"]
@@ -64,16 +65,17 @@ def test_text_cells_that_look_like_formulas_are_escaped_and_numbers_stay_numbers
     assert body[1][header.index(C.CURRENT_BUDGET)] == ""  # no cap: empty, never nan
 
     sheet = openpyxl.load_workbook(xlsx_path).active
-    values = list(sheet.iter_rows(values_only=True))
-    assert tuple(values[0]) == C.CONTRACT_COLUMNS
+    values = list(sheet.iter_rows(values_only=True))[1:]  # row 1: the labels a person reads
+    assert tuple(values[0]) == reading_order(C.CONTRACT_COLUMNS)
+    header = list(values[0])
     for row in values[1:]:
         for cell in row:
             if isinstance(cell, str):
                 assert not cell.startswith(("=", "+", "-", "@", "\t")), cell
     assert values[1][header.index(C.MARGINAL_ROI)] == -0.5
     assert values[1][header.index(C.CAMPAIGN_ID)] == "1700000000000000000"
-    assert values[6][name] == "正常计划"
-    for row in sheet.iter_rows(min_row=2):
+    assert values[6][header.index(C.CAMPAIGN_NAME)] == "正常计划"
+    for row in sheet.iter_rows(min_row=3):
         assert row[header.index(C.CAMPAIGN_NAME)].data_type == "s"
 
 

@@ -281,8 +281,8 @@ def test_a_csv_resaved_by_excel_as_gbk_is_read(stored, settings, tmp_path):
 
 def test_an_xlsx_resaved_with_chinese_names_round_trips(stored, settings, tmp_path):
     def edit(sheet):
-        header = [c.value for c in sheet[1]]
-        for r in sheet.iter_rows(min_row=2):
+        header = [c.value for c in sheet[2]]  # row 1: the labels a person reads
+        for r in sheet.iter_rows(min_row=3):
             if r[header.index("campaign_id")].value == B:
                 r[header.index("approved")].value = "是"
                 r[header.index("recommended_budget")].value = 2300  # a number cell, as Excel keeps it
@@ -299,14 +299,14 @@ def test_an_xlsx_resaved_with_chinese_names_round_trips(stored, settings, tmp_pa
 
 def test_an_xlsx_whose_ids_excel_turned_into_numbers_is_refused(stored, settings, tmp_path):
     def edit(sheet):
-        header = [c.value for c in sheet[1]]
-        for r in sheet.iter_rows(min_row=2):
+        header = [c.value for c in sheet[2]]  # row 1: the labels a person reads
+        for r in sheet.iter_rows(min_row=3):
             r[header.index("campaign_id")].value = float(r[header.index("campaign_id")].value)
 
     path = export(tmp_path, edit, xlsx=True)
     with pytest.raises(InputError) as caught:
         import_review(path, stored, settings)
-    assert {p.row for p in caught.value.problems if p.column == "campaign_id"} == {2, 3, 4, 5}
+    assert {p.row for p in caught.value.problems if p.column == "campaign_id"} == {3, 4, 5, 6}
     assert "formatted as Text" in str(caught.value)
     assert "export ids as text" in str(caught.value)
 

@@ -37,14 +37,24 @@ class LatePlatform(SimulatedPlatform):
 
 
 class SlowWrites(SimulatedPlatform):
-    """Budget writes take a while; ``in_flight`` is set while one is being answered."""
+    """Budget writes take a while; ``in_flight`` is set while one is being answered; ``calls`` counts writes."""
 
     in_flight: threading.Event
+    calls = 0
 
     def update_budgets(self, changes, **kw):
+        self.calls += 1
         self.in_flight.set()
         time.sleep(0.5)
         return super().update_budgets(changes, **kw)
+
+    def update_bids(self, changes, **kw):
+        self.calls += 1
+        return super().update_bids(changes, **kw)
+
+    def update_status(self, changes, **kw):
+        self.calls += 1
+        return super().update_status(changes, **kw)
 
 
 class Clock:
@@ -71,8 +81,8 @@ def morning(platform) -> Clock:
 
 
 def daily(platform, tmp_path):
-    return lambda settings, engine: [
-        run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=False)
+    return lambda settings, engine, stop=None: [
+        run_daily(settings, platform, engine, today=platform.today, out_dir=tmp_path, report=False, stop=stop)
     ]
 
 
@@ -108,7 +118,7 @@ def test_data_still_late_at_the_deadline_is_reported_and_nothing_runs(sqlite_eng
                 sqlite_engine,
                 notifier=notifier,
                 connector=platform,
-                job=lambda *a: ran.append(a),
+                job=lambda *a, **k: ran.append(a),
                 clock=clock,
                 sleep=clock.sleep,
             )
@@ -126,7 +136,7 @@ def test_a_failed_run_is_told(sqlite_engine, tmp_path, isolated_home):
     platform = SimulatedPlatform.from_scenario("demo", seed=2)
     clock = morning(platform)
 
-    def broken(settings, engine):
+    def broken(settings, engine, stop=None):
         raise RuntimeError("database is locked")
 
     outcome = run_once(load_settings(), sqlite_engine, connector=platform, job=broken, clock=clock, sleep=clock.sleep)
@@ -188,6 +198,11 @@ def test_sigterm_during_apply_finishes_the_call_in_flight_and_leaves_no_pending_
     with sqlite_engine.connect() as conn:
         states = dict(conn.execute(sa.text("SELECT state, count(*) FROM change_log GROUP BY state")).all())
     assert states.get("pending", 0) == 0 and states.get("confirmed", 0) > 0, states
+    assert platform.calls == 1  # the call in flight finished and was settled; no call was sent after SIGTERM
+    items = box["out"].results[0].accounts[0].applied.items
+    stopped = [i for i in items if "SIGTERM" in i.message]
+    assert stopped and all(i.outcome == "skipped" for i in stopped)
+    assert {i.outcome for i in items} <= {"confirmed", "skipped"}
 
 
 def test_the_systemd_unit_and_cron_line():

@@ -124,3 +124,64 @@ def test_settings_are_frozen_and_the_hash_follows_the_values(isolated_home, tmp_
     b = load_settings(write(tmp_path, CONTRACT.replace("roi_floor = 2.0", "roi_floor = 2.5")))
     assert config_hash(a) != config_hash(b)
     assert config_hash(a) == config_hash(load_settings(write(tmp_path, CONTRACT)))
+
+
+def refused(folder: Path, toml: str) -> tuple[Path, str]:
+    """The config file written with ``toml``, and the message ``load_settings`` refuses it with."""
+    path = folder / "spendopt.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_settings(path)
+    return path, str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "expected"),
+    [
+        ("budget", "max_change_pct = true", "[budget] max_change_pct = true: expected a number, not true/false"),
+        (
+            "review",
+            "auto_apply_max_change_pct = false",
+            "[review] auto_apply_max_change_pct = false: expected a number, not true/false",
+        ),
+        ("model", "lag_maturity = [0.5, true, 1.0]", "[model] lag_maturity = [0.5, True, 1.0]: expected a list"),
+        ("job", "history_days = true", "[job] history_days = true: expected a whole number"),
+    ],
+)
+def test_a_boolean_where_a_number_is_expected_is_refused(isolated_home, tmp_path, section, line, expected):
+    path, text = refused(tmp_path, f"[{section}]\n{line}\n")
+    assert str(path) in text and expected in text, text
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "env"),
+    [
+        ("qianchuan", 'app_secret = "s3cr3t"', "SPENDOPT_QIANCHUAN_APP_SECRET"),
+        ("qianchuan", 'access_token = "at-1"', "spendopt connect qianchuan"),
+        ("qianchuan", 'refresh_token = "rt-1"', "SPENDOPT_SECRET_KEY"),
+        ("notify", 'feishu_secret = "x"', "SPENDOPT_NOTIFY_FEISHU_SECRET"),
+    ],
+)
+def test_a_secret_in_the_config_file_is_refused_naming_the_variable_to_use(isolated_home, tmp_path, section, line, env):
+    path, text = refused(tmp_path, f"[{section}]\n{line}\n")
+    assert str(path) in text and "secrets never go in a config file" in text and env in text, text
+    assert "s3cr3t" not in text and "at-1" not in text and "rt-1" not in text
+
+
+def test_a_secret_key_at_the_top_level_names_spendopt_secret_key(isolated_home, tmp_path):
+    path = tmp_path / "spendopt.toml"
+    path.write_text('secret_key = "k"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="SPENDOPT_SECRET_KEY"):
+        load_settings(path)
+
+
+def test_the_cli_exits_2_on_a_boolean_number(isolated_home, tmp_path):
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    path = tmp_path / "spendopt.toml"
+    path.write_text("[budget]\nmax_change_pct = true\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["status", "--config", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2, result.output
+    assert "max_change_pct" in result.output and "true/false" in result.output

@@ -70,3 +70,22 @@ def test_hysteresis_off_lets_a_recent_pause_resume():
     settings = Settings(budget={"resume_after_days": 0})
     h, model, states = _plan(_paused_for(1), settings)
     assert not np.any(resume_blocked(h, model, states, settings))
+
+
+def test_a_resume_at_a_lower_budget_is_not_a_material_change_of_the_forecast():
+    # Trimmed, then paused yesterday at 2,000; its ROI was steady. Today's state carries a budget of 400:
+    # the concave curve alone forecasts a higher ROI there than it earned at 2,000, but nothing new is
+    # known about the campaign, so the pause holds (no pause today and resume tomorrow).
+    settings = Settings(budget={"resume_after_days": 3}, objective={"roi_floor": 0.0})
+    frame = _paused_for(1)
+    first = frame["campaign_id"] == frame["campaign_id"].iloc[0]
+    live = first & (frame["status"] != "paused")
+    frame.loc[live, "spend"] = 2000.0  # spent its budget every day: the curve is what it reads from the cap
+    frame.loc[first, "gmv"] = (frame.loc[first, "spend"] * 3.0).round(2)
+    h, model, states = _plan(frame, settings)
+    states.loc[0, "budget"] = 400.0
+    f = model.predict(np.array([[400.0, 2000.0]]).repeat(len(states), 0), np.full((len(states), 2), np.nan))
+    assert f.gmv[0, 0] / f.spend[0, 0] >= 1.2 * f.gmv[0, 1] / f.spend[0, 1]  # the curve alone: +20 % or more
+    assert resume_blocked(h, model, states, settings)[0]
+    allocation, _ = plan(h, model, states, settings)
+    assert allocation.table["budget"].iloc[0] == 0

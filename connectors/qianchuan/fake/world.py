@@ -87,6 +87,10 @@ class FakeQianchuan(FakeOAuth, FakeReports):
         world = build_world(settings, self.today)
         self.shop_id, self.agent_id = world.shop_id, world.agent_id
         self.advertisers, self.plans, self.stats = world.advertisers, world.plans, world.stats
+        self._by_advertiser: dict[int, list[FakePlan]] = {}  # each advertiser's plans by ad_id (fast at 200 x 50)
+        for plan in sorted(self.plans.values(), key=lambda p: p.ad_id):
+            self._by_advertiser.setdefault(plan.advertiser_id, []).append(plan)
+        self.call_times: list[float] = []  # monotonic time of every call (benchmarks: the QPS the server saw)
 
     # --- test controls ----------------------------------------------------
 
@@ -110,6 +114,18 @@ class FakeQianchuan(FakeOAuth, FakeReports):
             self.received.clear()
             self.faults.clear()
             self.calls.clear()
+            self.call_times.clear()
+
+    def busiest_window(self, seconds: float = 1.0) -> int:
+        """The most calls the platform received within any ``seconds`` (a sliding window, (t - seconds, t])."""
+        with self._lock:
+            times = sorted(self.call_times)
+        best, j = 0, 0
+        for i, t in enumerate(times):
+            while times[j] <= t - seconds:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
 
     # --- dispatch ---------------------------------------------------------
 
@@ -121,6 +137,7 @@ class FakeQianchuan(FakeOAuth, FakeReports):
             stamp = time.monotonic()
             self.first_call_at = self.first_call_at or stamp
             self.last_call_at = stamp
+            self.call_times.append(stamp)
             if self._bucket is not None and not self._bucket.take():
                 self.rate_limited += 1
                 return self._err(40100, "Too many requests. 请求过于频繁")
@@ -303,9 +320,8 @@ class FakeQianchuan(FakeOAuth, FakeReports):
             raise ApiFault(40001, "filtering.ids takes at most 100 ids")
         plans = [
             self._plan_json(p)
-            for p in sorted(self.plans.values(), key=lambda p: p.ad_id)
-            if p.advertiser_id == adv
-            and p.kind == "standard"
+            for p in self._by_advertiser.get(adv, [])
+            if p.kind == "standard"
             and p.goal == filtering["marketing_goal"]
             and (scene == "ALL" or p.scene == scene)
             and (not ids or p.ad_id in ids)
@@ -324,8 +340,8 @@ class FakeQianchuan(FakeOAuth, FakeReports):
         if int(params.get("page_size") or 10) not in (10, 20, 50, 100, 200):
             raise ApiFault(40001, "page_size must be one of 10, 20, 50, 100, 200")
         items = []
-        for p in sorted(self.plans.values(), key=lambda p: p.ad_id):
-            if p.advertiser_id != adv or p.kind != "uni" or p.goal != goal:
+        for p in self._by_advertiser.get(adv, []):
+            if p.kind != "uni" or p.goal != goal:
                 continue
             row = self.stats.get((p.ad_id, self.today)) or {}
             items.append(

@@ -62,6 +62,7 @@ Attribution follows ``Scenario.maturity``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,10 +115,25 @@ def hourly_shape(channel: str, rng: np.random.Generator) -> tuple[np.ndarray, np
     return true, forecast / forecast.sum()
 
 
-def _ndtr(x: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtr
+_ERFC = np.frompyfunc(math.erfc, 1, 1)  # the C library's erfc, elementwise (no SciPy at run time)
 
-    return ndtr(x)
+
+def _ndtr(x: np.ndarray) -> np.ndarray:
+    """The standard normal CDF, ``0.5 erfc(-x / sqrt 2)``."""
+    x = np.asarray(x, dtype=float)
+    return 0.5 * np.asarray(_ERFC(-x / math.sqrt(2)), dtype=float).reshape(x.shape)
+
+
+def _log_ndtr(x: np.ndarray) -> np.ndarray:
+    """``log`` of the normal CDF, exact in the far left tail too (asymptotic series below -30)."""
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    tail = x < -30
+    with np.errstate(divide="ignore"):
+        out[~tail] = np.log(_ndtr(x[~tail]))
+    t = x[tail]
+    out[tail] = -0.5 * t**2 - np.log(-t) - 0.5 * math.log(2 * math.pi) + np.log1p(-1 / t**2 + 3 / t**4 - 15 / t**6)
+    return out
 
 
 def _shaded_bid(
@@ -125,15 +141,13 @@ def _shaded_bid(
 ) -> np.ndarray:
     """The ``z <= z_cap`` at which the unit spend is ``need`` (Newton on its logarithm, which is
     increasing and concave in ``z``, so the iterates approach the root from below)."""
-    from scipy.special import log_ndtr
-
     shift = psi * sigma
     with np.errstate(divide="ignore", invalid="ignore"):
         goal = np.log(need) - np.log(price) - shift**2 / 2
     z = z_cap.copy()
     for _ in range(NEWTON):
         x = z - shift
-        log_cdf = log_ndtr(x)
+        log_cdf = _log_ndtr(x)
         f = (1 - psi) * sigma * z + log_cdf - goal
         slope = (1 - psi) * sigma + np.exp(-0.5 * x**2 - 0.5 * np.log(2 * np.pi) - log_cdf)
         z = np.clip(z - f / slope, Z_LOW, z_cap)

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from connectors.base import BidChange, BudgetChange, CampaignState, Change, StatusChange
-from optimizer.decide.guardrails import bid_bounds, budget_bounds, total_cap
+from optimizer.decide.guardrails import bid_bounds, budget_bounds, exact_limits, moves_enough, total_cap
 from optimizer.model.response import Forecast
 from optimizer.simulate.policies.base import PolicyContext
 
@@ -112,7 +112,8 @@ def _candidates(c: CampaignState, settings: Settings, ctx: PolicyContext) -> lis
         if lo <= hi:
             grid = np.unique(np.round(np.linspace(float(lo), float(hi), BUDGET_POINTS)))
             grid = np.clip(grid, float(lo), float(hi))
-            budgets += [float(b) for b in grid if abs(b - cur_b) >= float(rules.min_budget_step)]
+            lim = exact_limits(settings, rules)
+            budgets += [float(b) for b in grid if moves_enough(float(b), cur_b, lim)]
     bounds = bid_bounds(c, settings, rules)
     bids = [cur_bid]
     if bounds is not None:
