@@ -328,7 +328,13 @@ class WorkerSettings(_Section):
     max_attempts: int = Field(
         3, ge=1, le=20, description="runs of one account-day before it is reported failed (first run included)"
     )
-    retry_wait_s: int = Field(60, ge=0, le=86_400, description="wait before a failed account-day runs again (s)")
+    retry_wait_s: int = Field(
+        120,
+        ge=0,
+        le=86_400,
+        description="wait before a failed account-day runs again (s); at least [job] lease_s, so a retry finds a "
+        "dead worker's run key expired",
+    )
     heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker tells the database it is alive (s)")
     stalled_after_s: float = Field(
         30.0, gt=0, le=3600, description="a worker silent this long is dead: its jobs run again elsewhere (s)"
@@ -416,6 +422,16 @@ class Settings(BaseSettings):
             if basis in ("direct_pay", "total_7d") and (qc is None or (isinstance(qc, dict) and "gmv_basis" not in qc)):
                 data = {**data, "qianchuan": {**(qc or {}), "gmv_basis": basis}}
         return data
+
+    @model_validator(mode="after")
+    def _retries_outwait_leases(self) -> Settings:
+        # a retried account-day must not start while a dead worker's run key still looks live
+        if self.worker.retry_wait_s < self.job.lease_s:
+            raise ValueError(
+                f"[worker] retry_wait_s ({self.worker.retry_wait_s}) must be at least [job] lease_s "
+                f"({self.job.lease_s:g}): a retry would find a dead worker's run key still live"
+            )
+        return self
 
     @model_validator(mode="after")
     def _channels_fit(self) -> Settings:

@@ -65,12 +65,13 @@ CONFIG = """
 connector = "qianchuan"
 history_days = {history}
 output_dir = "{out}"
+lease_s = 5
 
 [worker]
 concurrency = {concurrency}
 heartbeat_s = 1
 stalled_after_s = 3
-retry_wait_s = 1
+retry_wait_s = 5
 max_attempts = 3
 report = false
 

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors.clock import today_in, zone
+from connectors.clock import today_in, utc_now, zone
 from connectors.errors import InputError, Problem, SpendoptError
 from optimizer.settings import Settings
 
@@ -328,13 +328,19 @@ class AgencyQueue:
                 watcher.cancel()
 
     async def _requeue_stalled(self, every_s: float, stalled_after_s: float) -> None:
-        """Put the jobs of workers silent for ``stalled_after_s`` back in the queue (any live worker does it)."""
+        """Put the jobs of workers silent for ``stalled_after_s`` back in the queue (any live worker does it).
+
+        The job runs again ``[job] lease_s`` later: by then the dead worker's run
+        key has expired (it renewed it at most that long before it went silent),
+        so the retry takes it over and reconciles instead of finding it held.
+        """
         manager = self.app.job_manager
+        lease = dt.timedelta(seconds=self.settings.job.lease_s)
         while True:
             try:
                 for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s):
                     try:
-                        await manager.retry_job(job)
+                        await manager.retry_job(job, retry_at=utc_now() + lease)
                         log.warning("job %s (%s) of a dead worker is queued again", job.id, job.task_kwargs)
                     except Exception:  # another worker requeued it first
                         log.debug("job %s was requeued by another worker", job.id)

@@ -55,6 +55,9 @@ class FakeSettings(BaseModel):
     expire_access_after_calls: int | None = Field(None, ge=1, description="an access token dies after this many calls")
     qps_limit: float | None = Field(None, gt=0, description="app-wide QPS above which calls answer 40100")
     latency_s: float = Field(0.0, ge=0, description="added to every answer (s)")
+    write_latency_s: float = Field(
+        0.0, ge=0, description="added to every POST answer (the writes), after the platform acted on it (s)"
+    )
     fault_rate: float = Field(0.0, ge=0, le=1, description="share of business calls failing retriably before acting")
     fault_kinds: tuple[str, ...] = Field(
         ("50000", "http503", "40100", "40110", "drop"),

@@ -52,8 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(latency)
         headers = {k.lower(): v for k, v in self.headers.items()}
         answer = self.server.world.handle(method, parts.path, query, body, headers)
-        if answer.delay_s:
-            time.sleep(answer.delay_s)
+        delay = answer.delay_s + (self.server.world.settings.write_latency_s if method == "POST" else 0.0)
+        if delay:
+            time.sleep(delay)
         self._send(answer)
 
     def _send(self, answer: FakeAnswer) -> None:
