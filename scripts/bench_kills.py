@@ -49,7 +49,8 @@ def main() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from tests.apply.kills import HttpTrials, SimTrials, Tally
+    from tests.apply.kill_platforms import HttpTrials, SimTrials
+    from tests.apply.kills import Tally
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sim", type=int, default=50, help="kills on the simulated account")

@@ -1,6 +1,6 @@
 """SIGKILL a real ``spendopt run`` at a random point of apply, run the day's job again, count what broke.
 
-Two platforms:
+Two platforms (in ``tests/apply/kill_platforms.py``):
 
 * ``SimTrials``: the embedded simulated account (``[job] connector = "sim"``), one
   account kept across trials; each trial is a new simulated day (the account is
@@ -33,7 +33,6 @@ Used by ``scripts/bench_kills.py`` (50+ kills each) and ``tests/apply/test_kills
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import signal
@@ -45,7 +44,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_RERUNS = 3
@@ -279,7 +277,7 @@ class Trials:
         t.written_twice += sum(1 for n in per_field.values() if n > 1)
         beyond: set[tuple[str, str]] = set()
         for cid, fld, value in acted:
-            if not ((cid, fld) in confirmed and _same(confirmed[(cid, fld)], value)):
+            if not ((cid, fld) in confirmed and same_value(confirmed[(cid, fld)], value)):
                 t.unconfirmed += 1
                 t.problems.append(f"unconfirmed write {cid} {fld}={value} (log: {confirmed.get((cid, fld))})")
             first = start.get((cid, fld))
@@ -290,249 +288,10 @@ class Trials:
                     t.problems.append(f"beyond step during the day {cid} {fld}: {first} -> {value}")
 
 
-def _same(a: str | None, b: str | None) -> bool:
+def same_value(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a == b
     try:
         return Decimal(a) == Decimal(b)
     except ArithmeticError:
         return a == b
-
-
-# --- the embedded simulated account -----------------------------------------------------------------
-
-
-class SimTrials(Trials):
-    """Kills on the embedded simulated account: one account, a new simulated day per trial; or, with
-    ``fresh``, a new account (its own seed) and store per trial, so that every trial is a first day."""
-
-    def __init__(self, work: Path, *, scenario: str = "large_account", fresh: bool = False, **kw: Any) -> None:
-        super().__init__(work, **kw)
-        self.scenario, self.fresh, self.day = scenario, fresh, 0
-        self.journal_lines: list[dict] = []
-
-    @property
-    def home(self) -> Path:
-        return self.work / f"day{self.day}" if self.fresh else self.work
-
-    @property
-    def data(self) -> Path:
-        return self.home / "data" / "spendopt"
-
-    def out_dir(self) -> Path:
-        return self.home / "runs"
-
-    def env(self) -> dict[str, str]:
-        seed = str(self.day + 1 if self.fresh else 1)
-        return {**base_env(self.home), "SPENDOPT_JOB__SIM_SCENARIO": self.scenario, "SPENDOPT_JOB__SIM_SEED": seed}
-
-    def db_url(self) -> str:
-        return f"sqlite:///{self.home / 'store.db'}"
-
-    def _account(self, persist: bool = False):
-        from connectors.sim.account import open_sim_account
-
-        seed = self.day + 1 if self.fresh else 1
-        return open_sim_account(self.data, scenario=self.scenario, seed=seed, today=local_today(), persist=persist)
-
-    def _values(self) -> dict[tuple[str, str], str | None]:
-        from optimizer.act import audit
-
-        account = self._account()
-        try:
-            platform = account.platform
-            self._today = platform.today
-            acc = platform.list_accounts()[0].account_id
-            return {
-                (s.campaign_id, f): audit.platform_value(s, f) for s in platform.list_campaigns(acc) for f in FIELDS
-            }
-        finally:
-            account.close()
-
-    def start_of_day(self) -> dict[tuple[str, str], str | None]:
-        self.journal_lines = []
-        return self._values()
-
-    def final_values(self) -> dict[tuple[str, str], str | None]:
-        return self._values()
-
-    def effective_date(self) -> dt.date:
-        return self._today
-
-    def _journal(self) -> list[dict]:
-        path = self.data / f"sim-{self.scenario}.journal.jsonl"
-        if not path.exists():
-            return []
-        out = []
-        for line in path.read_bytes().splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if entry.get("op") in FIELDS:
-                out.append(entry)
-        return out
-
-    def written(self) -> int:
-        return len(self._journal())
-
-    def prepare(self) -> None:
-        self._account(persist=True).close()  # the account as the first run finds it (a fresh one is saved)
-
-    def after_kill(self) -> None:
-        self.journal_lines = self._journal()  # the killed run's accepted writes (a clean rerun empties it)
-
-    def calibrate(self) -> str:
-        out = super().calibrate()
-        self.finish_day({})
-        return out
-
-    def acted_on(self) -> list[tuple[str, str, str]]:
-        return [(e["campaign_id"], e["op"], str(e["value"])) for e in self.journal_lines]
-
-    def finish_day(self, start: dict) -> None:
-        if self.fresh:
-            self.day += 1
-            self.prepare()
-            return
-        account = self._account(persist=True)
-        try:
-            account.advance(1)
-            account.save()
-        finally:
-            account.close()
-
-
-# --- the fake Qianchuan server over HTTP ------------------------------------------------------------
-
-
-HTTP_FAULTS = ("50000", "http503", "drop", "slow")
-
-
-class HttpTrials(Trials):
-    """Kills over real HTTP against the fake Qianchuan server, with faults; a fresh store and day per trial."""
-
-    def __init__(
-        self,
-        work: Path,
-        *,
-        plans: int = 16,
-        fault_rate: float = 0.15,
-        after_apply_rate: float = 0.20,
-        timeout_s: float = 1.0,
-        **kw: Any,
-    ) -> None:
-        from connectors.qianchuan.fake.server import FakeServer
-        from connectors.qianchuan.fake.world import FakeSettings
-        from connectors.qianchuan.tokens import new_key
-
-        super().__init__(work, **kw)
-        self.clean_settings = FakeSettings(
-            seed=11, accounts=1, plans_per_account=plans, uni_plans_per_account=1, history_days=45
-        )
-        self.fault_settings = self.clean_settings.model_copy(
-            update={
-                "fault_rate": fault_rate,
-                "fault_kinds": HTTP_FAULTS,
-                "slow_s": timeout_s + 0.5,
-                "fault_after_apply_rate": after_apply_rate,
-            }
-        )
-        self.timeout_s = timeout_s
-        self.server = FakeServer(self.clean_settings).start()
-        self.world = self.server.world
-        self.key = new_key()
-        self.trial = 0
-
-    def close(self) -> None:
-        self.server.stop()
-
-    def env(self) -> dict[str, str]:
-        env = base_env(self.work)
-        env.update(
-            SPENDOPT_JOB__CONNECTOR="qianchuan",
-            SPENDOPT_QIANCHUAN__BASE_URL=self.server.base_url,
-            SPENDOPT_QIANCHUAN__AUTH_URL=self.server.auth_url,
-            SPENDOPT_QIANCHUAN__TIMEOUT_S=str(self.timeout_s),
-            SPENDOPT_QIANCHUAN__BACKOFF_BASE_S="0.05",
-            SPENDOPT_QIANCHUAN__BACKOFF_MAX_S="0.2",
-            SPENDOPT_QIANCHUAN__APP_QPS="100",  # loopback: the client's own rate limit would only slow the trials
-            SPENDOPT_QIANCHUAN__ACCOUNT_QPS="100",
-            SPENDOPT_QIANCHUAN__BURST="20",
-            SPENDOPT_QIANCHUAN_APP_ID=self.world.settings.app_id,
-            SPENDOPT_QIANCHUAN_APP_SECRET=self.world.settings.app_secret,
-            SPENDOPT_SECRET_KEY=self.key,
-        )
-        return env
-
-    def connect(self) -> None:
-        code = self.world.issue_auth_code()
-        done = subprocess.run(
-            [spendopt_exe(), "connect", "qianchuan"],
-            input=code + "\n",
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"connect failed: {done.stdout}{done.stderr}")
-
-    def db_url(self) -> str:
-        return f"sqlite:///{self.work / f'store-{self.trial}.db'}"
-
-    def faults(self, on: bool) -> None:
-        self.world.settings = self.fault_settings if on else self.clean_settings
-
-    def _values(self) -> dict[tuple[str, str], str | None]:
-        out: dict[tuple[str, str], str | None] = {}
-        with self.world._lock:
-            for p in self.world.plans.values():
-                if p.lab_ad:
-                    continue
-                bid = p.cpa_bid if p.roi_goal is None else p.roi_goal
-                out[(str(p.ad_id), "budget")] = f"{p.budget:.2f}"
-                out[(str(p.ad_id), "bid")] = f"{bid:.2f}" if bid is not None else None
-                out[(str(p.ad_id), "status")] = "paused" if p.opt_status == "DISABLE" else "active"
-        return out
-
-    def start_of_day(self) -> dict[tuple[str, str], str | None]:
-        return self._values()
-
-    def final_values(self) -> dict[tuple[str, str], str | None]:
-        return self._values()
-
-    def effective_date(self) -> dt.date:
-        return self.world.today
-
-    def written(self) -> int:
-        return len(self.world.applied)
-
-    def acted_on(self) -> list[tuple[str, str, str]]:
-        names = {"roi_goal": "bid", "ENABLE": "active", "DISABLE": "paused"}
-        out = []
-        for ad_id, attr, value in list(self.world.applied):
-            fld = names.get(attr, attr)
-            out.append((ad_id, fld, names.get(value, value) if fld == "status" else value))
-        return out
-
-    def prepare(self) -> None:
-        self.connect()
-
-    def calibrate(self) -> str:
-        out = super().calibrate()
-        self.apply_s *= 2  # faults and retries make apply slower than the calibration run
-        self.finish_day({})
-        return out
-
-    def one(self) -> bool:
-        self.faults(True)
-        try:
-            return super().one()
-        finally:
-            self.faults(False)
-
-    def finish_day(self, start: dict) -> None:
-        self.tally.faults.update(self.world.faults)
-        self.trial += 1
-        self.world.reset()
