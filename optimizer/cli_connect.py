@@ -8,6 +8,7 @@ account that is not pulled itself (a shop or agent parent, an invalid authorizat
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -30,16 +31,26 @@ def connect_qianchuan(
 
     Needs SPENDOPT_QIANCHUAN_APP_ID, SPENDOPT_QIANCHUAN_APP_SECRET and SPENDOPT_SECRET_KEY."""
     from connectors.qianchuan.auth import connect
+    from optimizer.i18n import t
     from optimizer.jobs.connect import qianchuan_accounts
 
     ctx = Context(None, config, verbose)
     out = console()
-    connect(
+
+    def show_url(url: str) -> None:
+        out.print(t("connect.open_url"), markup=False, soft_wrap=True)
+        out.print(url, markup=False, soft_wrap=True)
+
+    tokens = connect(
         ctx.settings.qianchuan,
-        ask=_ask_auth_code,
-        say=lambda line: out.print(line, markup=False, soft_wrap=True),
+        ask=lambda _what: _ask_auth_code(t("connect.paste_code")),
+        say=show_url,
         auth_code=auth_code,
     )
+    until = tokens.access_expires_at.astimezone(ZoneInfo(ctx.settings.data.timezone))
+    path = ctx.settings.qianchuan.resolved_token_file()
+    text = t("connect.authorized", count=len(tokens.advertiser_ids), path=path, until=f"{until:%Y-%m-%d %H:%M}")
+    out.print(text, markup=False, soft_wrap=True)
     for line in qianchuan_accounts(ctx.settings):
         out.print(line, markup=False, soft_wrap=True)
 

@@ -90,7 +90,10 @@ def connect(
     transport: Any = None,
     auth_code: str | None = None,
 ) -> TokenSet:
-    """The interactive flow: print the URL, read the code, exchange and save.
+    """The interactive flow: ``say`` the authorization URL, ``ask`` for the code, exchange and save.
+
+    The caller words the invitation around the URL and the sentence after it (in the reader's
+    language: connectors hold no prose a person reads).
 
     With ``auth_code`` (the code, or the redirected URL, of an authorization
     started by an earlier run: its state is not checked) nothing is asked."""
@@ -101,12 +104,6 @@ def connect(
         code = read_auth_code(auth_code, None)
     else:
         state = secrets.token_urlsafe(12)
-        say("Open this URL, log in with the Qianchuan account and approve spendopt:")
         say(authorization_url(settings, state))
-        code = read_auth_code(ask("Paste the auth_code (or the whole URL you were sent to)"), state)
-    tokens = asyncio.run(exchange_auth_code(settings, code, store, transport=transport))
-    say(
-        f"Authorized {len(tokens.advertiser_ids)} account(s); tokens saved encrypted in {store.path}. "
-        f"The access token is valid until {tokens.access_expires_at:%Y-%m-%d %H:%M} UTC and is refreshed automatically."
-    )
-    return tokens
+        code = read_auth_code(ask("auth_code"), state)
+    return asyncio.run(exchange_auth_code(settings, code, store, transport=transport))

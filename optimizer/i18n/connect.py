@@ -24,6 +24,19 @@ CATALOG = {
         "en": "{account} ({name}) is left out: the platform marks its authorization invalid; "
         "run spendopt connect qianchuan again",
     },
+    "open_url": {
+        "zh-CN": "请打开下面的链接，用千川账户登录并授权 spendopt：",
+        "en": "Open this URL, log in with the Qianchuan account and approve spendopt:",
+    },
+    "paste_code": {
+        "zh-CN": "粘贴 auth_code（或跳转后的完整链接）",
+        "en": "Paste the auth_code (or the whole URL you were sent to)",
+    },
+    "authorized": {
+        "zh-CN": "已授权 {count} 个账户；令牌已加密保存在 {path}。访问令牌有效期至 {until}（账户时区），到期前自动刷新。",
+        "en": "Authorized {count} account(s); tokens saved encrypted in {path}. The access token is valid until "
+        "{until} (account time zone) and is refreshed automatically.",
+    },
     "to_pull": {
         "zh-CN": "将拉取 {count} 个千川账户：{accounts}",
         "en": "{count} Qianchuan advertiser(s) to pull: {accounts}",

@@ -97,6 +97,13 @@ class _Server(ThreadingHTTPServer):
         self.world = world
         super().__init__(address, _Handler)
 
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client gave up (its timeout, or it was killed): nothing to answer
+        super().handle_error(request, client_address)
+
 
 class FakeServer:
     """The fake platform on ``127.0.0.1:port`` (0 = any free port), in a thread."""

@@ -87,9 +87,7 @@ class FakeQianchuan(FakeOAuth, FakeReports):
         world = build_world(settings, self.today)
         self.shop_id, self.agent_id = world.shop_id, world.agent_id
         self.advertisers, self.plans, self.stats = world.advertisers, world.plans, world.stats
-        self._by_advertiser: dict[int, list[FakePlan]] = {}  # each advertiser's plans by ad_id (fast at 200 x 50)
-        for plan in sorted(self.plans.values(), key=lambda p: p.ad_id):
-            self._by_advertiser.setdefault(plan.advertiser_id, []).append(plan)
+        self._by_advertiser = self._index(self.plans)
         self.call_times: list[float] = []  # monotonic time of every call (benchmarks: the QPS the server saw)
 
     # --- test controls ----------------------------------------------------
@@ -103,6 +101,27 @@ class FakeQianchuan(FakeOAuth, FakeReports):
                     row["gmv"] = cny(float(row["gmv"]) * factor)
                     row["gmv_7d"] = cny(float(row["gmv_7d"]) * factor)
                     row["orders"] = int(row["orders"]) + 1
+
+    def reset(self) -> None:
+        """A fresh day: plans and results as built from the settings, the write logs and fault counts
+        emptied; the tokens handed out stay valid (benchmarks run many days on one authorization)."""
+        with self._lock:
+            world = build_world(self.settings, self.today)
+            self.plans, self.stats = world.plans, world.stats
+            self._by_advertiser = self._index(self.plans)  # the reads and writes go to the fresh plans
+            self.applied.clear()
+            self.received.clear()
+            self.faults.clear()
+            self.calls.clear()
+            self.call_times.clear()
+
+    @staticmethod
+    def _index(plans: dict[Any, FakePlan]) -> dict[int, list[FakePlan]]:
+        """Each advertiser's plans by ad_id (fast at 200 x 50)."""
+        by_advertiser: dict[int, list[FakePlan]] = {}
+        for plan in sorted(plans.values(), key=lambda p: p.ad_id):
+            by_advertiser.setdefault(plan.advertiser_id, []).append(plan)
+        return by_advertiser
 
     def busiest_window(self, seconds: float = 1.0) -> int:
         """The most calls the platform received within any ``seconds`` (a sliding window, (t - seconds, t])."""
