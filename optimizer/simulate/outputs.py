@@ -85,7 +85,7 @@ def spend_note(summary: pd.DataFrame) -> str | None:
     """A sentence when the policies' total spend differs from hold's by more than ``SPEND_TOLERANCE_PCT``."""
     from optimizer.i18n import t
 
-    rows = {str(r.policy): float(r.spend) for r in summary.itertuples(index=False)}
+    rows = {str(p): float(s) for p, s in zip(summary["policy"], summary["spend"].astype(float), strict=True)}
     base = rows.get("hold")
     if not base or base <= 0:
         return None
