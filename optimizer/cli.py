@@ -24,6 +24,7 @@ from optimizer.cli_base import (
     command,
     console,
     held_text,
+    outcome_counts,
     parse_date,
 )
 from optimizer.progress import ProgressBar
@@ -56,11 +57,13 @@ def init(db: DbOption = None, config: ConfigOption = None, verbose: VerboseOptio
     ctx = Context(db, config, verbose)
     result = init_workspace(ctx.database_url, config_path=config)
     out = console()
-    out.print(f"store ready: {result.database_url}")
+    from optimizer.i18n import t
+
+    out.print(t("cli.store_ready", url=result.database_url))
     if result.config_written:
-        out.print(f"config written: {result.config_path} (edit it to set your budgets and guardrails)")
+        out.print(t("cli.config_written", path=result.config_path))
     else:
-        out.print(f"config: {result.config_path or 'defaults (no file)'}")
+        out.print(t("cli.config_in_use", path=result.config_path or t("cli.config_defaults")))
 
 
 @command(name="import")
@@ -151,6 +154,9 @@ def _print_daily(results) -> None:
 
     out = console()
     for result in results:
+        for acc in result.accounts:  # a guardrail obeyed that empties an account comes first
+            for warning in acc.warnings:
+                out.print(f"[bold yellow]{escape(f'{acc.account_id}: {warning}')}[/]", soft_wrap=True)
         mode = t("cli.dry_run_mode") if result.dry_run else ""
         out.print(f"[bold]{escape(t('cli.run_header', run_id=result.run_id, date=result.effective_date))}[/]{mode}")
         for held in result.held:
@@ -159,8 +165,7 @@ def _print_daily(results) -> None:
             if acc.error:
                 out.print(f"[red]{escape(t('cli.account_failed', account=acc.account_id, error=acc.error))}[/]")
                 continue
-            outcomes = sorted({item.outcome for item in acc.applied.items}) if acc.applied is not None else []
-            done = ", ".join(f"{o} {acc.applied.count(o)}" for o in outcomes) or t("cli.nothing_to_send")
+            done = outcome_counts(acc.applied) if acc.applied is not None else t("cli.nothing_to_send")
             line = t(
                 "cli.account_summary",
                 account=acc.account_id,
@@ -173,7 +178,8 @@ def _print_daily(results) -> None:
             )
             out.print(escape(line))
             for note in acc.notes:
-                out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
+                if note not in acc.warnings:
+                    out.print(f"  [yellow]{t('cli.note')}:[/] {escape(note)}")
             _print_alerts(out, acc.alerts)
     last = [a for a in results[-1].accounts if a.paths] if results else []
     for acc in last:
@@ -322,9 +328,9 @@ def optimize(
     counts = result.frame["action"].value_counts().to_dict()
     roi = f"{result.expected_gmv / result.expected_spend:.2f}" if result.expected_spend else "-"
     words = ", ".join(f"{t('actions.' + k)} {v:,}" for k, v in sorted(counts.items()))
-    if result.conflicts:
-        # the first line says it: the guardrails conflicted and this plan comes as close as it can
-        con.print("[bold yellow]" + escape(" ".join(result.conflicts)) + "[/]", soft_wrap=True)
+    if result.warnings or result.conflicts:
+        # the first line says it: a guardrail obeyed that empties the account, or guardrails that conflicted
+        con.print("[bold yellow]" + escape(" ".join(result.warnings + result.conflicts)) + "[/]", soft_wrap=True)
     con.print(
         escape(
             t(
@@ -373,6 +379,9 @@ def schedule(
     verbose: VerboseOption = False,
 ) -> None:
     """Run the daily job every day at [schedule] time (waiting for yesterday's data) until stopped."""
+    from rich.markup import escape
+
+    from optimizer.i18n import t
     from optimizer.jobs.production import StopFlag, run_once, stop_on_signals, systemd_unit
     from optimizer.jobs.schedule import run_schedule
     from optimizer.notify import notifier_from_settings
@@ -411,8 +420,8 @@ def schedule(
         at=plan.time,
         timezone=plan.timezone,
         misfire_grace_s=plan.misfire_grace_s,
-        on_start=lambda when: out.print(f"next run {when:%Y-%m-%d %H:%M %Z}; Ctrl-C or SIGTERM stops"),
-        on_error=lambda exc: console(stderr=True).print(f"[red]run failed:[/] {exc}"),
+        on_start=lambda when: out.print(t("cli.next_run", when=f"{when:%Y-%m-%d %H:%M %Z}")),
+        on_error=lambda exc: console(stderr=True).print(f"[red]{escape(t('cli.run_failed', error=exc))}[/]"),
         stop=stop,
         runs=runs,
     )

@@ -113,7 +113,11 @@ def audit(
     if not rows and fmt == "table":
         console().print(t("cli.no_audit"))
         return
-    emit(rows, AUDIT_VIEW_COLUMNS, fmt, headers=[f"time ({ctx.settings.data.timezone})", *AUDIT_VIEW_COLUMNS[1:]])
+    headers = [
+        t("cli.audit_time", tz=ctx.settings.data.timezone),
+        *(t(f"cli.audit_{c}") for c in AUDIT_VIEW_COLUMNS[1:]),
+    ]
+    emit(rows, AUDIT_VIEW_COLUMNS, fmt, headers=headers)
 
 
 @command(group=review_app, name="export")
@@ -153,7 +157,11 @@ def rollback(
     ctx = Context(db, config, verbose)
     report = rollback_run(ctx.settings, ctx.engine, run_id, dry_run=dry_run, force=force)
     out = console()
-    out.print(f"rollback {report.run_id} of run {run_id}: {report.summary()}" + (" (dry run)" if dry_run else ""))
+    from optimizer.cli_base import outcome_counts
+    from optimizer.i18n import t
+
+    head = t("cli.rollback_head", rollback=report.run_id, run_id=run_id, counts=outcome_counts(report))
+    out.print(head + (t("cli.review_dry_run") if dry_run else ""))
     _print_changes(report, out)
     if not report.ok:
         raise typer.Exit(1)

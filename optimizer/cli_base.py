@@ -143,3 +143,12 @@ def held_text(held) -> str:
 
     key = "safety.held_done" if held.state == "done" else "safety.held_live"
     return t(key, run_id=held.run_id, holder=held.holder, account=held.account_id, day=held.day, kind=held.kind)
+
+
+def outcome_counts(report) -> str:
+    """An ``ApplyReport``'s outcomes counted in the reader's language ("已确认 3, 跳过 1")."""
+    from optimizer.i18n import t
+
+    outcomes = ("planned", "confirmed", "already_applied", "not_applied", "failed", "pending", "skipped")
+    words = ", ".join(f"{t('cli.outcome_' + o)} {report.count(o)}" for o in outcomes if report.count(o))
+    return words or t("cli.nothing_to_send")

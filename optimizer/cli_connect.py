@@ -95,17 +95,26 @@ def pull_(
     out = console()
     from rich.markup import escape
 
+    from optimizer.i18n import t
     from optimizer.jobs.connect import left_out_lines
 
     for line in left_out_lines(x for x in summary.left_out if x.kind == "invalid" or not x.advertisers):
         out.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for a in summary.accounts:
         if a.error:
-            out.print(f"[red]{a.account_id}: failed, nothing stored[/] ({a.error})", soft_wrap=True)
+            out.print(f"[red]{escape(t('cli.pull_failed', account=a.account_id, error=a.error))}[/]", soft_wrap=True)
         else:
             out.print(
-                f"{a.account_id}: {a.campaigns:,} plans, {a.rows:,} rows {a.start} to {a.end} "
-                f"({a.inserted:,} new, {a.updated:,} updated)"
+                t(
+                    "cli.pull_account",
+                    account=a.account_id,
+                    campaigns=a.campaigns,
+                    rows=a.rows,
+                    start=a.start,
+                    end=a.end,
+                    inserted=a.inserted,
+                    updated=a.updated,
+                )
             )
     if summary.failed:
         raise typer.Exit(1)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import InputError
@@ -289,6 +289,12 @@ class Settings(BaseSettings):
         default_factory=QianchuanSettings,
         description="[qianchuan] Open API connector; secrets from the environment only",
     )
+    _source: str = PrivateAttr("settings")  # the config file it was read from, for messages naming a key
+
+    @property
+    def source(self) -> str:
+        """The config file these settings came from ("settings" when none was read)."""
+        return self._source
 
     @model_validator(mode="before")
     @classmethod
@@ -368,11 +374,13 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
         if refused:
             raise InputError(refused)
     data = _merge(data, overrides)
+    source = str(file) if (explicit or file.exists()) else "settings"
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
-        source = str(file) if (explicit or file.exists()) else "settings"
         raise InputError(problems(exc, source, data)) from None
+    settings._source = source
+    return settings
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

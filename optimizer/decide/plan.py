@@ -195,8 +195,15 @@ def recommendations(
     import numpy as np
 
     from optimizer.decide.recommend import recommend
+    from optimizer.decide.surprises import check_channel_names, surprises
 
+    check_channel_names(settings, history.channel)
     allocation, conflicts = plan(history, model, states, settings)
+    warnings = surprises(history, model, states, allocation, settings)
+    if warnings:
+        allocation = type(allocation)(
+            table=allocation.table, stats=allocation.stats.model_copy(update={"warnings": warnings})
+        )
     table = allocation.table
     budget = table["budget"].to_numpy(dtype=float, na_value=np.nan)
     budget = np.where(np.isnan(budget), np.inf, budget)

@@ -123,6 +123,7 @@ class SolveStats(BaseModel):
     n_in_mip: int = Field(ge=0, description="campaigns decided by the MIP repair")
     notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
     conflicts: tuple[str, ...] = Field((), description="soft guardrails that could not hold together, as planned")
+    warnings: tuple[str, ...] = Field((), description="guardrails obeyed that would surprise (decide.surprises)")
 
 
 class Allocation(BaseModel):

@@ -36,4 +36,20 @@ CATALOG = {
     "lever_bid": {"zh-CN": "出价", "en": "bid"},
     "quantity_spend": {"zh-CN": "消耗", "en": "spend"},
     "quantity_gmv": {"zh-CN": "成交金额", "en": "GMV"},
+    "total_far_below": {
+        "zh-CN": "注意：日预算合计上限 budget.total_daily = {total:,.2f}，只有今日在投计划日预算合计 {today:,.2f} 的 "
+        "{share:.1%}，单靠每天至多 {step:g}% 的调整达不到；已照此执行，暂停 {paused} 个计划。",
+        "en": "note: budget.total_daily = {total:,.2f} is only {share:.1%} of today's live budgets ({today:,.2f}), "
+        "more than steps of at most {step:g}% a day can cut; it is obeyed: {paused} campaigns paused.",
+    },
+    "floor_none_meets": {
+        "zh-CN": "注意：没有计划在今日预算和出价下的预计 ROI 达到下限 objective.roi_floor = {floor:g}"
+        "（最高为 {campaign} 的 {best:.2f}）；已照此执行，暂停 {paused} 个计划。",
+        "en": "note: no campaign's forecast ROI at today's budget and bid reaches objective.roi_floor = {floor:g} "
+        "(the best is {campaign} at {best:.2f}); it is obeyed: {paused} campaigns paused.",
+    },
+    "channel_unknown": {
+        "zh-CN": '[[channel]] 的 name = "{name}" 不是数据中任何计划的渠道（数据中的渠道：{known}）',
+        "en": '[[channel]] name = "{name}" is no campaign\'s channel in the data (channels in the data: {known})',
+    },
 }

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import CampaignState, Connector
+from optimizer.i18n import t
 from optimizer.settings import Settings, config_hash
 from optimizer.version import code_version, new_run_id
 
@@ -74,7 +75,8 @@ class AccountRun:
     applied: ApplyReport | None = None
     error: str | None = None
     frame: Any = None
-    notes: tuple[str, ...] = ()  # guardrails out of reach today (the solver's notes)
+    notes: tuple[str, ...] = ()  # surprising guardrails, conflicts, guardrails out of reach today (the solver's)
+    warnings: tuple[str, ...] = ()  # the surprising guardrails alone (optimizer.decide.surprises)
     alerts: tuple[Any, ...] = ()  # new alerts of this run (optimizer.store.Alert)
     findings: int = 0  # what the checks saw, new or not
 
@@ -236,8 +238,7 @@ def _reconcile_first(
             failed.append(
                 AccountRun(
                     account_id,
-                    error=f"{len(left)} change(s) of run {left[0].run_id} could not be settled (the platform "
-                    "could not be read): nothing is decided or sent until they are",
+                    error=t("cli.unsettled_left", n=len(left), run_id=left[0].run_id),
                 )
             )
         else:
@@ -319,7 +320,7 @@ def _run_account(
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
     if stats.empty:
-        return AccountRun(account_id, error="no stored history for this account yet (pull or import first)")
+        return AccountRun(account_id, error=t("cli.no_history"))
     campaigns = connector.list_campaigns(account_id)
     history = build_history(
         stats,
@@ -342,7 +343,7 @@ def _run_account(
     )
     frame = arm_guard(engine, account_id, hold_for_alerts(frame, held), states)
 
-    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    notes = allocation.stats.warnings + allocation.stats.conflicts + allocation.stats.notes
     targets = write_run_files(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
@@ -383,6 +384,7 @@ def _run_account(
         applied=applied,
         frame=frame,
         notes=notes,
+        warnings=allocation.stats.warnings,
         alerts=tuple(alerts),
         findings=len(findings),
     )

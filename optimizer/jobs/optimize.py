@@ -52,6 +52,7 @@ class OptimizeResult(BaseModel):
     solver_gap: float = Field(ge=0, description="relative gap to the solver's own bound")
     notes: tuple[str, ...] = Field((), description="guardrails out of reach today and what was done instead")
     conflicts: tuple[str, ...] = Field((), description="soft guardrails that could not all hold, and how it planned")
+    warnings: tuple[str, ...] = Field((), description="guardrails obeyed that would surprise (decide.surprises)")
     slope_checks: tuple[Any, ...] = Field((), description="the slope backtest (optimizer.model.backtest.SlopeCheck)")
     timings: dict[str, float] = Field(description="seconds per stage")
 
@@ -124,7 +125,7 @@ def run_optimize(
     allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
     lap("solve+recommend")
     say("writing")
-    notes = tuple(allocation.stats.conflicts) + tuple(allocation.stats.notes)
+    notes = allocation.stats.warnings + allocation.stats.conflicts + allocation.stats.notes
     parts = ReportParts(history, model, notes, checks, timezone=settings.data.timezone)
     targets = write_run_files(
         frame,
@@ -150,6 +151,7 @@ def run_optimize(
         solver_gap=float(allocation.stats.gap),
         notes=tuple(allocation.stats.notes),
         conflicts=tuple(allocation.stats.conflicts),
+        warnings=allocation.stats.warnings,
         slope_checks=tuple(checks),
         timings=timings,
     )
