@@ -39,10 +39,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Issue:
-    """Cells of one column that break one rule: ``mask`` over the rows, ``message(cell_text)``."""
+    """Cells of one column that break one rule: ``mask`` over the rows, ``message(cell_text)``.
+
+    ``key`` names the message in ``optimizer/i18n/cells.py`` so the reader sees it in
+    their language; ``fields`` fill it (the cell's text comes as ``v``).
+    """
 
     mask: np.ndarray
     message: Callable[[str], str]
+    key: str | None = None
+    fields: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,12 +58,14 @@ class Parsed:
     values: pd.Series
     issues: list[Issue] = field(default_factory=list)
 
-    def add(self, mask: pd.Series | np.ndarray, message: Callable[[str], str]) -> None:
+    def add(
+        self, mask: pd.Series | np.ndarray, message: Callable[[str], str], key: str | None = None, **fields: object
+    ) -> None:
         import numpy as np
 
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            self.issues.append(Issue(mask, message))
+            self.issues.append(Issue(mask, message, key, fields))
 
     @property
     def bad(self) -> np.ndarray:
@@ -108,19 +116,22 @@ def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
     empty = (raw == "").to_numpy()
     out = Parsed(raw.where(~empty, default) if default is not None else raw)
     if default is None:
-        out.add(empty, lambda v: f"{what} is empty")
+        out.add(empty, lambda v: f"{what} is empty", "cells.empty", what=what)
     sci = _matches(raw, _SCI)
-    out.add(sci, lambda v: f"id mangled by a spreadsheet (scientific notation): {v!r}; export ids as text")
+    out.add(
+        sci, lambda v: f"id mangled by a spreadsheet (scientific notation): {v!r}; export ids as text", "cells.id_sci"
+    )
     decimal = _matches(raw, r"\d+\.\d+") & ~sci
-    out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text")
+    out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text",
+            "cells.id_decimal")  # fmt: skip
     charset = ~_matches(raw, _ID) & ~empty & ~sci
     out.add(charset, lambda v: (
         f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces), starting with a letter or digit"
-    ))  # fmt: skip
+    ), "cells.id_charset")  # fmt: skip
     out.add(_lost_precision(raw), lambda v: (
         f"id {v!r} lost its last digits to a spreadsheet's 15-digit precision (every long id in this "
         "column ends in zeros); export ids as text"
-    ))  # fmt: skip
+    ), "cells.id_precision")  # fmt: skip
     return out
 
 
@@ -194,22 +205,25 @@ def parse_number(
     present = ~missing
     out = Parsed(pd.Series(arr, index=raw.index))
     if required:
-        out.add(missing, lambda v: f"{what} is empty")
+        out.add(missing, lambda v: f"{what} is empty", "cells.empty", what=what)
     not_finite = present & ~np.isfinite(arr)
     if not_finite.any():
         lowered = raw.str.lower().str.replace(" ", "", regex=False)
         nan_text = not_finite & lowered.isin(_NOT_FINITE).to_numpy()
-        out.add(nan_text, lambda v: f"{what} is {v!r}: NaN/inf is not a number here")
-        out.add(not_finite & ~nan_text, lambda v: f"{what} is not a number: {v!r}")
+        out.add(nan_text, lambda v: f"{what} is {v!r}: NaN/inf is not a number here", "cells.nan", what=what)
+        out.add(not_finite & ~nan_text, lambda v: f"{what} is not a number: {v!r}", "cells.not_number", what=what)
     finite = present & np.isfinite(arr)
     with np.errstate(invalid="ignore"):
         if positive:
-            out.add(finite & (arr <= 0), lambda v: f"{what} must be greater than 0, got {v!r}")
+            out.add(finite & (arr <= 0), lambda v: f"{what} must be greater than 0, got {v!r}", "cells.not_positive",
+                    what=what)  # fmt: skip
         else:
-            out.add(finite & (arr < 0), lambda v: f"{what} is negative: {v!r}")
+            out.add(finite & (arr < 0), lambda v: f"{what} is negative: {v!r}", "cells.negative", what=what)
         if whole:
-            out.add(finite & (arr != np.floor(arr)), lambda v: f"{what} must be a whole number, got {v!r}")
-        out.add(finite & (np.abs(arr) > LARGEST), lambda v: f"{what} is implausibly large: {v!r}")
+            out.add(finite & (arr != np.floor(arr)), lambda v: f"{what} must be a whole number, got {v!r}",
+                    "cells.not_whole", what=what)  # fmt: skip
+        out.add(finite & (np.abs(arr) > LARGEST), lambda v: f"{what} is implausibly large: {v!r}", "cells.too_large",
+                what=what)  # fmt: skip
     return out
 
 
@@ -254,18 +268,22 @@ def parse_date(raw: pd.Series, *, what: str, latest: dt.date) -> Parsed:
         values[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
     values = values.astype("datetime64[ns]")
     out = Parsed(values)
-    out.add(empty, lambda v: f"{what} is empty")
+    out.add(empty, lambda v: f"{what} is empty", "cells.empty", what=what)
     invalid = values.isna().to_numpy() & ~empty.to_numpy()
     if invalid.any():
         span = invalid & _matches(raw, f".*{_DATE}.*(?:~|至|到|-{{1,2}}|—).*{_DATE}.*")
-        out.add(span, lambda v: f"{v!r} is a date range: export the report by day (分日), one row per day")
+        out.add(span, lambda v: f"{v!r} is a date range: export the report by day (分日), one row per day",
+                "cells.date_range")  # fmt: skip
         invalid &= ~span
-    out.add(invalid, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)")
+    out.add(invalid, lambda v: f"not a date: {v!r} (use YYYY-MM-DD)", "cells.not_date")
     limit = np.datetime64(latest, "ns")
-    out.add((values > limit).to_numpy(), lambda v: f"date {v} is in the future (after {latest.isoformat()})")
+    out.add((values > limit).to_numpy(), lambda v: f"date {v} is in the future (after {latest.isoformat()})",
+            "cells.date_future", latest=latest.isoformat())  # fmt: skip
     out.add(
         (values < np.datetime64(EARLIEST, "ns")).to_numpy(),
         lambda v: f"date {v} is before {EARLIEST.year}: a spreadsheet date serial or a typo?",
+        "cells.date_early",
+        year=EARLIEST.year,
     )
     return out
 
@@ -286,5 +304,6 @@ def parse_enum(raw: pd.Series, *, what: str, values: Mapping[str, str], allowed:
     table = {text: values.get(header_key(text)) for text in raw[~missing].unique()}
     mapped = raw.map(table).where(~missing, None)
     out = Parsed(mapped.astype(object).where(mapped.notna(), None))
-    out.add(mapped.isna() & ~missing, lambda v: f"unknown {what} {v!r} (expected {allowed})")
+    out.add(mapped.isna() & ~missing, lambda v: f"unknown {what} {v!r} (expected {allowed})", "cells.unknown_value",
+            what=what, allowed=allowed)  # fmt: skip
     return out

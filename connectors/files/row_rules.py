@@ -59,7 +59,11 @@ class Report:
         where = np.flatnonzero(issue.mask)
         self.count += len(where)
         for i in where[: self.limit]:
-            self.kept.append(Problem(file, issue.message(texts[i]), row=int(rows[i]), column=column))
+            text = texts[i]
+            fields = {**issue.fields, "v": text} if issue.key else None
+            self.kept.append(
+                Problem(file, issue.message(text), row=int(rows[i]), column=column, key=issue.key, fields=fields)
+            )
 
     def raise_if_any(self) -> None:
         """Raise ``InputError`` with the kept problems (by file, then row) if anything was found."""
@@ -125,7 +129,11 @@ def derive_bid_and_channel(
     contradiction = ((frame["bid_type"] == "none") & frame["bid"].notna()).to_numpy()
     if contradiction.any():
         texts = [f"{b:g}" for b in frame["bid"].fillna(0)]
-        issue = cells.Issue(contradiction, lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)")
+        issue = cells.Issue(
+            contradiction,
+            lambda v: f"bid {v} given but bid_type is none (max delivery has no bid)",
+            "cells.bid_no_type",
+        )
         report.add_cells(file, rows, header.get("bid", header.get("roi_goal")), texts, issue)
         bad |= contradiction
     promotion = [c for c in PROMOTION_COLUMNS if c in raw]
@@ -141,7 +149,8 @@ def derive_bid_and_channel(
         strict = promotion == ["promotion_type"] and header_key(header["promotion_type"]) == header_key("推广类型")
         if unknown.any() and strict:
             issue = cells.Issue(unknown, lambda v: f"unknown 推广类型 {v!r} (expected 标准推直播/标准推商品/"
-                                                   "全域推直播/全域推商品); add a channel column")  # fmt: skip
+                                                   "全域推直播/全域推商品); add a channel column",
+                                "cells.unknown_promotion")  # fmt: skip
             report.add_cells(file, rows, header["promotion_type"], raw["promotion_type"].tolist(), issue)
             bad |= unknown
         frame["channel"] = frame["channel"].where(frame["channel"].notna(), derived_channel)
@@ -187,6 +196,15 @@ def resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, r
                     f"{row['date']:%Y-%m-%d}, but {what}; a later row may only restate gmv/orders upward",
                     row=int(row["source_row"]),
                     column=header[col],
+                    key="cells.duplicate_rows",
+                    fields={
+                        "first": int(before["source_row"]),
+                        "second": int(row["source_row"]),
+                        "campaign": row["campaign_id"],
+                        "account": row["account_id"],
+                        "date": f"{row['date']:%Y-%m-%d}",
+                        "what": what,
+                    },
                 )
             )
         report.count += int(mask.sum())
@@ -207,6 +225,8 @@ def check_currency(stats: pd.DataFrame, report: Report) -> None:
                 f"{first.iloc[i]} elsewhere; one account has one currency",
                 row=int(row["source_row"]),
                 column=report.headers.get(row["source_file"], {}).get("currency", "currency"),
+                key="cells.mixed_currency",
+                fields={"account": row["account_id"], "here": currency.iloc[i], "elsewhere": first.iloc[i]},
             )
         )
     report.count += int(mixed.sum())

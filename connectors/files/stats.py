@@ -134,7 +134,7 @@ def read_stats(
         paths = [paths]
     files = [Path(p) for p in paths]
     if not files:
-        raise InputError(Problem("(no file)", "no input file given"))
+        raise InputError(Problem("(no file)", "no input file given", key="files.no_input"))
     if today is None:
         today = today_in()
     latest = today + dt.timedelta(days=1)
@@ -223,7 +223,8 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
         col, priority = rank[key]
         if key in seen:
             problems.append(Problem(file, f"column {text!r} appears twice (columns {seen[key] + 1} and {index + 1})",
-                                    row=None, column=text))  # fmt: skip
+                                    row=None, column=text, key="files.column_twice",
+                                    fields={"column": text, "a": seen[key] + 1, "b": index + 1}))  # fmt: skip
             continue
         seen[key] = index
         found.setdefault(col, []).append(index)
@@ -240,14 +241,15 @@ def _resolve_columns(header: list[str], basis: str, file: str) -> tuple[dict[str
             twins[col] = others
     for col in REQUIRED_COLUMNS:
         if col not in chosen:
-            problems.append(Problem(file, _missing_column_message(col, header, basis), column=col))
+            problems.append(_missing_column(file, col, header, basis))
     for col in ("spend", "gmv", "budget", "bid"):
         if col in chosen:
             text = header[chosen[col][0]]
             unit = header_unit(text)
             if unit is not None and unit not in MONEY_UNITS:
                 problems.append(Problem(file, f"money column {text!r} is in {unit!r}: export amounts in 元",
-                                        column=text))  # fmt: skip
+                                        column=text, key="files.money_unit",
+                                        fields={"column": text, "unit": unit}))  # fmt: skip
     if problems:
         raise InputError(problems)
     return {col: index for col, (index, _) in chosen.items()}, twins
@@ -295,9 +297,10 @@ def _check_twins(table, index: dict[str, int], twins: dict[str, list[int]], keep
             )  # fmt: skip
 
 
-def _missing_column_message(col: str, header: list[str], basis: str) -> str:
+def _missing_column(file: str, col: str, header: list[str], basis: str) -> Problem:
     accepted = ", ".join(aliases_for(basis)[col])
     message = f"missing required column {col!r} (accepted headers: {accepted})"
+    key, fields = "files.missing_column", {"column": col, "accepted": accepted}
     if col in ("gmv", "orders"):
         keys = {header_key(h): h for h in header}
         for other, names in GMV_BASES.items():
@@ -307,8 +310,9 @@ def _missing_column_message(col: str, header: list[str], basis: str) -> str:
                     f"; this file has {found[0]!r}, which is gmv_basis {other!r}: set "
                     f'gmv_basis = "{other}" in the data section of the config (or SPENDOPT_DATA__GMV_BASIS={other})'
                 )
+                key, fields = "files.missing_column_basis", {**fields, "found": found[0], "other": other}
                 break
-    return message
+    return Problem(file, message, column=col, key=key, fields=fields)
 
 
 def _header_score(basis: str) -> Callable[[Sequence[str]], int]:
@@ -346,7 +350,11 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
         rows = rows[~total_row]
     n = len(rows)
     if not n:
-        raise InputError(Problem(table.file, "the file has no data rows, only a total row", row=table.header_row))
+        raise InputError(
+            Problem(
+                table.file, "the file has no data rows, only a total row", row=table.header_row, key="files.only_total"
+            )
+        )
     header = {col: table.header[i] for col, i in index.items()}
     report.headers[table.file] = header
 

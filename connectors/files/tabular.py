@@ -85,21 +85,32 @@ def read_table(path: Path, score: HeaderScore, *, exact: bool = False, sheet: st
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(Problem(name, f"cannot read the file: {exc.strerror or exc}")) from exc
+        raise InputError(
+            Problem(
+                name,
+                f"cannot read the file: {exc.strerror or exc}",
+                key="files.unreadable",
+                fields={"error": exc.strerror or exc},
+            )
+        ) from exc
     if data.startswith(_ZIP_MAGIC):
         return _read_xlsx(data, name, score, sheet)
     if data.startswith(_OLE_MAGIC):
-        raise InputError(Problem(name, "legacy Excel .xls is not supported: save it as .xlsx or CSV (UTF-8)"))
+        raise InputError(
+            Problem(name, "legacy Excel .xls is not supported: save it as .xlsx or CSV (UTF-8)", key="files.xls")
+        )
     text, encoding = _decode(data, name)
     if not text.strip():
-        raise InputError(Problem(name, "the file is empty"))
+        raise InputError(Problem(name, "the file is empty", key="files.empty"))
     delimiter = _sniff_delimiter(text)
     table = None if exact else _read_text_fast(name, text, delimiter, score)
     if table is None:  # ragged, or quoted line breaks: the exact (slower) csv-module path
         try:
             records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
-            raise InputError(Problem(name, f"not a readable CSV file: {exc}")) from exc
+            raise InputError(
+                Problem(name, f"not a readable CSV file: {exc}", key="files.bad_csv", fields={"error": exc})
+            ) from exc
         table = _align(name, records, score)
     table.encoding = encoding
     return table
@@ -163,7 +174,7 @@ def _read_text_fast(name: str, text: str, delimiter: str, score: HeaderScore) ->
     keep = ~blank & ~wrong
     rows = np.flatnonzero(keep) + at + 2
     if not len(rows) and not problems:
-        raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1))
+        raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1, key="files.no_rows"))
     columns = [cells[keep, j] for j in range(width)]
     return Table(name, header, at + 1, columns, rows, problems=problems)
 
@@ -173,9 +184,13 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise InputError(Problem(name, f"broken UTF-16 text at byte {exc.start}")) from exc
+            raise InputError(
+                Problem(name, f"broken UTF-16 text at byte {exc.start}", key="files.utf16", fields={"at": exc.start})
+            ) from exc
     if b"\x00" in data[:8192]:
-        raise InputError(Problem(name, "this is not a text file (it contains NUL bytes): export CSV or XLSX"))
+        raise InputError(
+            Problem(name, "this is not a text file (it contains NUL bytes): export CSV or XLSX", key="files.nul")
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -189,6 +204,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                     f"broken UTF-8 text (invalid byte 0x{data[start]:02x} at offset {start}); "
                     "the file may be cut or mixed from two encodings: export it again",
                     row=data[:start].count(b"\n") + 1,
+                    key="files.utf8",
+                    fields={"byte": f"0x{data[start]:02x}", "at": start},
                 )
             ) from utf8_error
         try:
@@ -201,6 +218,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                     f"(invalid byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}): "
                     "save it as CSV UTF-8",
                     row=data[: utf8_error.start].count(b"\n") + 1,
+                    key="files.encoding",
+                    fields={"byte": f"0x{data[utf8_error.start]:02x}", "at": utf8_error.start},
                 )
             ) from exc
 
@@ -235,7 +254,7 @@ def _align(name: str, records: list[list[str]], score: HeaderScore, *, ragged_ok
     """
     first = next((i for i, r in enumerate(records) if not _is_blank(r)), None)
     if first is None:
-        raise InputError(Problem(name, "the file is empty"))
+        raise InputError(Problem(name, "the file is empty", key="files.empty"))
     at = first + _find_header(records[first:], score)
     header = [h.strip() for h in records[at]]
     raw_width = len(header)
@@ -263,7 +282,7 @@ def _align(name: str, records: list[list[str]], score: HeaderScore, *, ragged_ok
         rows.append(cells)
         numbers.append(index + 1)
     if not rows and not problems:
-        raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1))
+        raise InputError(Problem(name, "the file has a header but no data rows", row=at + 1, key="files.no_rows"))
     import numpy as np
 
     columns = [np.array(col, dtype=object) for col in zip(*rows, strict=True)] if rows else []
@@ -281,14 +300,19 @@ def _misaligned(name: str, row: int, header: list[str], cells: Sequence[str], wi
             f"value {cells[extra]!r} in column {extra + 1}, past the last header column ({width}): misaligned row",
             row=row,
             column=f"column {extra + 1}",
+            key="files.past_header",
+            fields={"v": cells[extra], "n": extra + 1, "width": width},
         )
     column = header[n] if n < width else f"field {width + 1}"
-    hint = "an unquoted delimiter inside a value?" if n > width else "a missing delimiter or a cut-off row?"
+    long = n > width
+    hint = "an unquoted delimiter inside a value?" if long else "a missing delimiter or a cut-off row?"
     return Problem(
         name,
         f"misaligned row: {n} fields but the header has {width} ({hint})",
         row=row,
         column=column,
+        key="files.misaligned_long" if long else "files.misaligned_short",
+        fields={"n": n, "width": width},
     )
 
 
@@ -331,11 +355,13 @@ def _read_xlsx(data: bytes, name: str, score: HeaderScore, want: str | None = No
             # from bytes, not the path: openpyxl refuses names not ending in .xlsx
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError for broken files
-        raise InputError(Problem(name, f"cannot open as an XLSX workbook: {exc}")) from exc
+        raise InputError(
+            Problem(name, f"cannot open as an XLSX workbook: {exc}", key="files.bad_xlsx", fields={"error": exc})
+        ) from exc
     try:
         sheets = list(book.worksheets)
         if not sheets:
-            raise InputError(Problem(name, "the workbook has no sheets"))
+            raise InputError(Problem(name, "the workbook has no sheets", key="files.no_sheets"))
         chosen = _choose_sheet(sheets, name, score, want)
         records = _sheet_records(chosen.iter_rows(values_only=True))
         table = _align(name, records, score, ragged_ok=True)

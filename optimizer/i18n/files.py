@@ -61,3 +61,62 @@ CATALOG.update(
         },
     }
 )
+
+CATALOG.update(
+    {
+        "missing_column_basis": {
+            "zh-CN": "缺少必需的列 {column!r}（可用的表头：{accepted}）；此文件有 {found!r}，属于 gmv_basis {other!r}："
+            '请在配置的 [data] 中设置 gmv_basis = "{other}"（或 SPENDOPT_DATA__GMV_BASIS={other}）',
+            "en": "missing required column {column!r} (accepted headers: {accepted}); this file has {found!r}, "
+            'which is gmv_basis {other!r}: set gmv_basis = "{other}" in the data section of the config '
+            "(or SPENDOPT_DATA__GMV_BASIS={other})",
+        },
+        "no_input": {"zh-CN": "没有给出输入文件", "en": "no input file given"},
+        "unreadable": {"zh-CN": "无法读取文件：{error}", "en": "cannot read the file: {error}"},
+        "xls": {
+            "zh-CN": "不支持旧版 Excel .xls：请另存为 .xlsx 或 CSV（UTF-8）",
+            "en": "legacy Excel .xls is not supported: save it as .xlsx or CSV (UTF-8)",
+        },
+        "empty": {"zh-CN": "文件为空", "en": "the file is empty"},
+        "bad_csv": {"zh-CN": "不是可读的 CSV 文件：{error}", "en": "not a readable CSV file: {error}"},
+        "no_rows": {"zh-CN": "文件只有表头，没有数据行", "en": "the file has a header but no data rows"},
+        "only_total": {"zh-CN": "文件没有数据行，只有合计行", "en": "the file has no data rows, only a total row"},
+        "utf16": {"zh-CN": "UTF-16 文本在第 {at} 字节处损坏", "en": "broken UTF-16 text at byte {at}"},
+        "nul": {
+            "zh-CN": "这不是文本文件（含 NUL 字节）：请导出 CSV 或 XLSX",
+            "en": "this is not a text file (it contains NUL bytes): export CSV or XLSX",
+        },
+        "utf8": {
+            "zh-CN": "UTF-8 文本损坏（偏移 {at} 处的字节 {byte} 无效）；文件可能被截断或混用了两种编码：请重新导出",
+            "en": "broken UTF-8 text (invalid byte {byte} at offset {at}); the file may be cut or mixed from two "
+            "encodings: export it again",
+        },
+        "encoding": {
+            "zh-CN": "文件既不是 UTF-8 也不是 GBK/GB18030 文本（偏移 {at} 处的字节 {byte} 无效）：请另存为 CSV UTF-8",
+            "en": "the file is neither UTF-8 nor GBK/GB18030 text (invalid byte {byte} at offset {at}): "
+            "save it as CSV UTF-8",
+        },
+        "past_header": {
+            "zh-CN": "第 {n} 列的值 {v!r} 超出了最后一个表头列（第 {width} 列）：行未对齐",
+            "en": "value {v!r} in column {n}, past the last header column ({width}): misaligned row",
+        },
+        "misaligned_long": {
+            "zh-CN": "行未对齐：有 {n} 个字段，但表头只有 {width} 个（值里有未加引号的分隔符？）",
+            "en": "misaligned row: {n} fields but the header has {width} (an unquoted delimiter inside a value?)",
+        },
+        "misaligned_short": {
+            "zh-CN": "行未对齐：有 {n} 个字段，但表头有 {width} 个（缺了分隔符，或行被截断？）",
+            "en": "misaligned row: {n} fields but the header has {width} (a missing delimiter or a cut-off row?)",
+        },
+        "bad_xlsx": {"zh-CN": "无法作为 XLSX 工作簿打开：{error}", "en": "cannot open as an XLSX workbook: {error}"},
+        "no_sheets": {"zh-CN": "工作簿中没有工作表", "en": "the workbook has no sheets"},
+        "column_twice": {
+            "zh-CN": "列 {column!r} 出现了两次（第 {a} 列和第 {b} 列）",
+            "en": "column {column!r} appears twice (columns {a} and {b})",
+        },
+        "money_unit": {
+            "zh-CN": "金额列 {column!r} 的单位是 {unit!r}：请以“元”为单位导出金额",
+            "en": "money column {column!r} is in {unit!r}: export amounts in 元",
+        },
+    }
+)

@@ -171,3 +171,19 @@ def test_implausibly_large_numbers_are_refused_not_wrapped(tmp_path: Path, colum
                     "utf-8")  # fmt: skip
     with pytest.raises(InputError, match=rf"big.csv:2:{column}: {column} is implausibly large"):
         read_stats([path], today=TODAY)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_hostile_file_is_refused_in_chinese_with_the_same_english(name: str):
+    """Each problem names its message: the reader's language is zh-CN by default, and the English
+    catalog text is the connector's own message word for word (the two cannot drift apart)."""
+    from optimizer.i18n import problem_text
+
+    with pytest.raises(InputError) as caught:
+        read_stats([BAD / name], today=TODAY)
+    for problem in caught.value.problems:
+        assert problem.key, f"{problem} has no message key: it would reach a zh-CN reader in English"
+        assert problem_text(problem, lang="en") == str(problem)
+        chinese = problem_text(problem, lang="zh-CN")
+        assert chinese != str(problem) and any("\u4e00" <= ch <= "\u9fff" for ch in chinese), chinese
+        assert chinese.startswith(problem.where)
