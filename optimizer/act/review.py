@@ -41,7 +41,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.clock import utc_now
 from connectors.errors import InputError, Problem
+from optimizer.act.review_check import Refusal
 from optimizer.act.review_store import load_recommendations, save_recommendations
+from optimizer.i18n import t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -78,7 +80,7 @@ def parse_approval(text: str | None) -> bool | None:
     if not word:
         return None
     if word not in APPROVAL_WORDS:
-        raise ValueError(f"approved must be yes or no (是 / 否, y / n) or empty, got {text!r}")
+        raise Refusal("approved", v=text)
     return APPROVAL_WORDS[word]
 
 
@@ -140,8 +142,14 @@ class _Checker:
         self.file = file
         self.problems: list[Problem] = []
 
-    def add(self, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(self.file, message, row=row, column=column))
+    def add(self, row: int | None, column: str | None, message: str, key: str | None = None, /, **fields) -> None:
+        """A problem; ``key`` (an ``optimizer/i18n`` key) words it in the reader's language when given."""
+        self.problems.append(Problem(self.file, message, row=row, column=column, key=key, fields=fields or None))
+
+    def say(self, row: int | None, column: str | None, key: str, /, **fields) -> None:
+        """A problem worded by ``optimizer/i18n/review_check.py``'s ``key`` (English in ``str()``)."""
+        full = f"review_check.{key}"
+        self.add(row, column, t(full, lang="en", **fields), full, **fields)
 
 
 def _read(path: Path) -> tuple[_Rows, _Checker, dict[str, int], dict[str, Any]]:
@@ -158,11 +166,7 @@ def _read(path: Path) -> tuple[_Rows, _Checker, dict[str, int], dict[str, Any]]:
     index = {name: i for i, name in enumerate(header) if name}
     missing = [c for c in (*_KEY_COLUMNS, *EDITABLE_COLUMNS) if c not in index]
     if missing:
-        check.add(
-            table.header_row,
-            None,
-            f"missing column(s) {', '.join(missing)}; the file must keep the columns it was exported with",
-        )
+        check.say(table.header_row, None, "missing_columns", columns=", ".join(missing))
         raise InputError(check.problems)
     ids = {
         c: parse_id(pd.Series([r[index[c]].strip() for r in table.rows], dtype=object), what=c, default=None)
@@ -171,16 +175,11 @@ def _read(path: Path) -> tuple[_Rows, _Checker, dict[str, int], dict[str, Any]]:
     for column, parsed in ids.items():
         for issue in parsed.issues:
             for i in issue.mask.nonzero()[0].tolist():
-                check.add(table.row_numbers[i], column, issue.message(table.rows[i][index[column]].strip()))
+                text = table.rows[i][index[column]].strip()
+                check.add(table.row_numbers[i], column, issue.message(text), issue.key, **issue.fields, v=text)
     if any(parsed.issues for parsed in ids.values()):
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            hint = "keep the id columns formatted as Text (@) in the workbook; re-export if they were converted"
-        else:
-            hint = (
-                "Excel turns long ids into numbers when it opens a CSV; edit the .xlsx file written next to "
-                "it (its ids are text), or import the CSV with the id columns as Text"
-            )
-        check.add(None, None, f"hint: {hint}")
+        xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+        check.say(None, None, "hint_xlsx" if xlsx else "hint_csv")
     return table, check, index, ids
 
 
@@ -200,17 +199,13 @@ def _reading(
             else same_number(text, rec[column], money=column in _FIXED_MONEY)
         )
         if not same:
-            check.add(
-                row_no,
-                column,
-                f"{column} was changed ({rec[column]!s} -> {text!r}); only "
-                f"{', '.join(EDITABLE_COLUMNS)} may be edited, and action to pause or resume",
-            )
+            editable = ", ".join(EDITABLE_COLUMNS)
+            check.say(row_no, column, "fixed_changed", column=column, before=rec[column], after=text, editable=editable)
     ok = True
     try:
         approved = parse_approval(cells[index["approved"]])
-    except ValueError as exc:
-        check.add(row_no, "approved", str(exc))
+    except Refusal as exc:
+        check.say(row_no, "approved", exc.key, **exc.fields)
         approved, ok = None, False
     action = rec["action"]
     if "action" in index:
@@ -219,18 +214,18 @@ def _reading(
         if word is not None:
             action = word
         elif text.lower() != rec["action"].lower():
-            check.add(row_no, "action", f"action may be changed only to pause (暂停) or resume (恢复), got {text!r}")
+            check.say(row_no, "action", "action", v=text)
             ok = False
     values: dict[str, Decimal | None] = {}
     for column in ("recommended_budget", "recommended_bid"):
         try:
             values[column] = money(cells[index[column]])
-        except ValueError as exc:
-            check.add(row_no, column, f"{column}: {exc}")
+        except Refusal as exc:
+            check.say(row_no, column, exc.key, **exc.fields)
             ok = False
         else:
             if values[column] is None and rec[column] is not None:
-                check.add(row_no, column, f"{column} is empty; write a value or answer no")
+                check.say(row_no, column, "empty_value", column=column)
                 ok = False
     if not ok:
         return None
@@ -297,13 +292,7 @@ def _check_total(check: _Checker, stored: dict, merged: dict, settings: Settings
             )
         total += (budget if applies else rec["current_budget"]) or 0
     if total > settings.budget.total_daily:
-        check.add(
-            None,
-            "recommended_budget",
-            f"the budgets in force after this review add up to {total}, above budget.total_daily = "
-            f"{settings.budget.total_daily} (approved rows at their recommended budget, the others "
-            "at their current budget)",
-        )
+        check.say(None, "recommended_budget", "over_total", total=total, limit=settings.budget.total_daily)
 
 
 def _verify(check: _Checker, stored: dict, merged: dict, decided: dict, settings: Settings, live) -> None:
@@ -329,7 +318,7 @@ def _verify(check: _Checker, stored: dict, merged: dict, decided: dict, settings
         base = SimpleNamespace(**{**vars(m), "budget": rec["proposed_budget"], "bid": rec["proposed_bid"]})
         base.action, base.edited = rec["action"], False
         by_account.setdefault(key[0], []).append((m, base))
-    add = check.add
+    add = check.say
     for pairs in by_account.values():
         verify_review(add, [m for m, _ in pairs], [b for _, b in pairs], settings, live)
 
@@ -357,12 +346,12 @@ def import_review(
     table, check, index, ids = _read(path)
     run_ids = sorted({r[index["run_id"]].strip() for r in table.rows} - {""})
     if len(run_ids) > 1:
-        check.add(None, "run_id", f"the file mixes runs {', '.join(run_ids)}: import one run's file at a time")
+        check.say(None, "run_id", "mixed_runs", runs=", ".join(run_ids))
         raise InputError(check.problems)
     run_id = run_ids[0] if run_ids else ""
     stored = stored_rows(engine, run_id) if run_id else {}
     if run_id and not stored:
-        check.add(table.row_numbers[0], "run_id", f"no stored recommendations for run {run_id!r}")
+        check.say(table.row_numbers[0], "run_id", "no_run", run_id=run_id)
     decided = latest_decisions(engine, run_id) if stored else {}
     on_platform: dict[tuple[str, str], CampaignState | None] | None = None
     if live is not None:
@@ -377,14 +366,12 @@ def import_review(
             continue
         key = (cells[index["account_id"]].strip(), cells[index["campaign_id"]].strip())
         if key in seen:
-            check.add(row_no, "campaign_id", f"campaign {key[1]} appears twice (first on row {seen[key]})")
+            check.say(row_no, "campaign_id", "twice", campaign=key[1], row=seen[key])
             continue
         seen[key] = row_no
         rec = stored.get(key)
         if rec is None:
-            check.add(
-                row_no, "campaign_id", f"run {run_id} has no recommendation for campaign {key[1]} of account {key[0]}"
-            )
+            check.say(row_no, "campaign_id", "no_recommendation", run_id=run_id, campaign=key[1], account=key[0])
             continue
         reading = _reading(check, row_no, cells, index, rec)
         if reading is None:
@@ -410,10 +397,10 @@ def _check_edit(check: _Checker, m: SimpleNamespace, rec: dict, settings: Settin
     from optimizer.act.review_check import check_guardrails
 
     if m.action == "resume" and rec["action"] not in ("resume", "hold"):
-        check.add(m.row_no, "action", f"resume is for a paused campaign; this row's campaign is to {rec['action']}")
+        check.say(m.row_no, "action", "resume_not_paused", action=rec["action"])
     state = live.get((rec["account_id"], rec["campaign_id"])) if live is not None else None
     if m.action == "resume" and state is not None and state.status != "paused":
-        check.add(m.row_no, "action", "resume is for a paused campaign; the platform shows it delivering")
+        check.say(m.row_no, "action", "resume_delivering")
     edits = SimpleNamespace(
         budget=m.budget,
         bid=m.bid,
@@ -421,7 +408,7 @@ def _check_edit(check: _Checker, m: SimpleNamespace, rec: dict, settings: Settin
         budget_edited=m.budget != rec["proposed_budget"] and m.action != "pause",
         bid_edited=m.bid != rec["proposed_bid"],
     )
-    check_guardrails(check.add, m.row_no, rec, edits, settings)
+    check_guardrails(check.say, m.row_no, rec, edits, settings)
 
 
 def _store(engine: Engine, file: str, run_id: str, merged: dict, *, write: bool) -> ReviewDecision:

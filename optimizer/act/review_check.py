@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.errors import PlatformRuleError
 from optimizer.decide import guardrails
+from optimizer.i18n import t
 
 if TYPE_CHECKING:
     from connectors.base import CampaignState
@@ -35,7 +36,16 @@ __all__ = ["as_date", "check_guardrails", "money", "same_number", "same_text", "
 
 _CENT = Decimal("0.01")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what the review writer guards with a leading apostrophe
-Add = Callable[[int | None, str | None, str], None]
+Add = Callable[..., None]
+"""``add(row, column, key, **fields)``: a problem worded by ``optimizer/i18n/review_check.py``'s ``key``."""
+
+
+class Refusal(ValueError):
+    """A refused cell, worded by ``optimizer/i18n/review_check.py``'s ``key`` (English in ``str()``)."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        self.key, self.fields = key, fields
+        super().__init__(t(f"review_check.{key}", lang="en", **fields))
 
 
 def unescape(text: str) -> str:
@@ -44,21 +54,21 @@ def unescape(text: str) -> str:
 
 
 def money(text: str) -> Decimal | None:
-    """A money cell: None if empty; ``ValueError`` if not a finite number with at most 2 decimals."""
+    """A money cell: None if empty; ``Refusal`` if not a finite number with at most 2 decimals."""
     text = text.strip().replace(",", "").lstrip("¥￥")
     if not text:
         return None
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
+        raise Refusal("not_number", v=text) from None
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
+        raise Refusal("not_finite", v=text)
     if value < 0:
-        raise ValueError(f"must not be negative: {text!r}")
+        raise Refusal("negative", v=text)
     if value != value.quantize(_CENT):
         if abs(value - value.quantize(_CENT)) > Decimal("0.0000001"):  # float noise from a spreadsheet is fine
-            raise ValueError(f"money has at most 2 decimals: {text!r}")
+            raise Refusal("cents", v=text)
     return value.quantize(_CENT)
 
 
@@ -118,40 +128,30 @@ def check_guardrails(add: Add, row_no: int, stored: dict, decided: SimpleNamespa
     if decided.budget_edited and budget is not None and budget > 0:
         limits = settings.budget
         if budget < limits.min_campaign_budget:
-            add(
-                row_no,
-                "recommended_budget",
-                f"budget {budget} is below the minimum campaign budget {limits.min_campaign_budget} (write 0 to pause)",
-            )
+            add(row_no, "recommended_budget", "below_minimum", budget=budget, minimum=limits.min_campaign_budget)
         elif cur_budget is not None and cur_budget > 0 and decided.action != "resume":
             if guardrails.moves_too_far(cur_budget, budget, limits.max_change_pct):
-                add(
-                    row_no,
-                    "recommended_budget",
-                    f"budget {cur_budget} -> {budget} moves {guardrails.change_pct(cur_budget, budget):.1f}%, "
-                    f"more than budget.max_change_pct = {limits.max_change_pct}%",
-                )
+                pct = guardrails.change_pct(cur_budget, budget)
+                limit = limits.max_change_pct
+                add(row_no, "recommended_budget", "budget_step", before=cur_budget, after=budget, pct=pct, limit=limit)
         if budget != cur_budget:
             try:
                 check_budget_update(cid, cur_budget, budget, bid=bid, bid_type=bid_type, rules=settings.platform)
             except PlatformRuleError as exc:
-                add(row_no, "recommended_budget", f"the platform would refuse it: {exc}")
+                add(row_no, "recommended_budget", "platform_refuses", why=exc)
     if decided.bid_edited and bid is not None:
         if bid_type == "none":
-            add(row_no, "recommended_bid", "this campaign bids for max delivery (bid_type none): it has no bid")
+            add(row_no, "recommended_bid", "no_bid")
             return
         if cur_bid is not None and cur_bid > 0 and guardrails.moves_too_far(cur_bid, bid, settings.bid.max_change_pct):
-            add(
-                row_no,
-                "recommended_bid",
-                f"bid {cur_bid} -> {bid} moves {guardrails.change_pct(cur_bid, bid):.1f}%, more than "
-                f"bid.max_change_pct = {settings.bid.max_change_pct}%",
-            )
+            pct = guardrails.change_pct(cur_bid, bid)
+            limit = settings.bid.max_change_pct
+            add(row_no, "recommended_bid", "bid_step", before=cur_bid, after=bid, pct=pct, limit=limit)
         in_force = budget if budget is not None and budget > 0 else cur_budget
         try:
             check_bid_update(cid, bid_type, bid, budget=in_force, rules=settings.platform)
         except PlatformRuleError as exc:
-            add(row_no, "recommended_bid", f"the platform would refuse it: {exc}")
+            add(row_no, "recommended_bid", "platform_refuses", why=exc)
 
 
 # --- verify on the rows in force after the review ------------------------------------------------
@@ -277,6 +277,6 @@ def verify_review(
         if match and match.group(1) in by_campaign:
             r = by_campaign[match.group(1)]
             if r.edited:
-                add(r.row_no, "recommended_budget", f"refused by verify, rule {_rule(sentence)}: {sentence}")
+                add(r.row_no, "recommended_budget", "verify", rule=_rule(sentence), sentence=sentence)
         elif not match and _prefix(sentence) not in before_prefixes:
-            add(None, "recommended_budget", f"refused by verify, rule {_rule(sentence)}: {sentence}")
+            add(None, "recommended_budget", "verify", rule=_rule(sentence), sentence=sentence)

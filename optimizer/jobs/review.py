@@ -19,6 +19,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optimizer.i18n import t
 from optimizer.jobs.connect import open_connector
 from optimizer.settings import Settings
 
@@ -77,8 +78,7 @@ def run_review(
             raise InputError(
                 Problem(
                     str(path),
-                    f"these recommendations are for {stale[0]}, a past day (today is {today}): "
-                    "run the daily job again and review its new file",
+                    t("review_check.past_day", day=stale[0], today=today),
                     column="effective_date",
                 )
             )

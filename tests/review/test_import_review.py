@@ -230,6 +230,12 @@ def test_a_bad_edit_is_refused_with_file_row_column_and_nothing_is_written(
         assert "edit the .xlsx file written next to it" in str(caught.value)
     assert str(path) in str(caught.value) and f":{row_no}:{column}:" in str(caught.value)
     assert snapshot(stored) == before
+    from optimizer.i18n import problem_text
+
+    for problem in caught.value.problems:  # a zh-CN reader gets each one in Chinese, the same in English
+        chinese = problem_text(problem, lang="zh-CN")
+        assert problem.key and any("\u4e00" <= ch <= "\u9fff" for ch in chinese), problem
+        assert problem_text(problem, lang="en") == str(problem)
 
 
 def test_every_problem_is_reported_at_once(stored, settings, tmp_path):
