@@ -23,7 +23,7 @@ by splitting them at random into two halves ``b``, many times::
     Var(eta) = eta_pool * k(design) / mean_b k(b)     k = sum_T w^2/(sum_T w)^2 + sum_C w^2/(sum_C w)^2
 
 ``k`` scales a split's variance of a weighted mean difference to the experiment's own
-split (``w``: pre-period spend, or start budget for the GMV metric): with campaigns drawn
+split (``w``: pre-period GMV, each campaign's weight in its arm's log GMV): with campaigns drawn
 at random, the pool's campaigns change like the others, so their spread carries
 over. Its Student t degrees of freedom are the pool's effective number of units
 (Kish: ``(sum w)^2 / sum w^2``) minus one. The estimate is added to ``Var(delta)`` (``analysis.estimate(drift=)``); the plan

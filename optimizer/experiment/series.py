@@ -123,9 +123,10 @@ def balances(sp: Split, seed: int) -> dict[str, Balance]:
     }
 
 
-def _weights(sp: Split, metric: str) -> np.ndarray:
-    """The units' weights in the drift term: pre-period spend (``roi``) or start budget (``gmv``)."""
-    return sp.units.spend if metric == "roi" else sp.units.budget
+def _weights(sp: Split) -> np.ndarray:
+    """The units' weights in the drift term: their pre-period GMV (a unit's ROI moving moves its arm's
+    log GMV by its share of the arm's GMV, for both metrics)."""
+    return sp.units.gmv
 
 
 def _arm(sp: Split, arm: str) -> np.ndarray:
@@ -134,7 +135,7 @@ def _arm(sp: Split, arm: str) -> np.ndarray:
 
 
 def _design_k(sp: Split, metric: str) -> float:
-    return float(concentration(_arm(sp, "treatment").astype(float), _weights(sp, metric)))
+    return float(concentration(_arm(sp, "treatment").astype(float), _weights(sp)))
 
 
 def test_drift(
@@ -153,7 +154,7 @@ def test_drift(
     budget = None if metric == "roi" else u.budget[keep]
     first = window(pre_rows, ids, pre_dates, budget=budget)
     second = window(test_rows, ids, test_dates, budget=budget)
-    return drift_var(first, second, _weights(sp, metric)[keep], _design_k(sp, metric), seed=sp.assignment.seed)
+    return drift_var(first, second, _weights(sp)[keep], _design_k(sp, metric), seed=sp.assignment.seed)
 
 
 def plan_drift(sp: Split, rows: pd.DataFrame, dates: Sequence[dt.date], *, metric: str = "roi") -> Drift:
@@ -163,7 +164,7 @@ def plan_drift(sp: Split, rows: pd.DataFrame, dates: Sequence[dt.date], *, metri
     half = len(dates) // 2
     first = window(rows, u.campaign_ids, dates[:half], budget=budget)
     second = window(rows, u.campaign_ids, dates[half:], budget=budget)
-    return drift_var(first, second, _weights(sp, metric), _design_k(sp, metric), seed=sp.assignment.seed)
+    return drift_var(first, second, _weights(sp), _design_k(sp, metric), seed=sp.assignment.seed)
 
 
 def plan(sp: Split, rows: pd.DataFrame, seen: Sequence[dt.date], *, days: int, **kw: float) -> Plan:
@@ -175,7 +176,7 @@ def plan(sp: Split, rows: pd.DataFrame, seen: Sequence[dt.date], *, days: int, *
         balances(sp, sp.assignment.seed)["roi"],
         days=days,
         drift=drift.var,
-        drift_units=effective_units(_weights(sp, "roi")[_arm(sp, "control")]),
+        drift_units=effective_units(_weights(sp)[_arm(sp, "control")]),
         **kw,
     )
 

