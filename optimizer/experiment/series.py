@@ -167,9 +167,18 @@ def plan_drift(sp: Split, rows: pd.DataFrame, dates: Sequence[dt.date], *, metri
     return drift_var(first, second, _weights(sp), _design_k(sp, metric), seed=sp.assignment.seed)
 
 
-def plan(sp: Split, rows: pd.DataFrame, seen: Sequence[dt.date], *, days: int, **kw: float) -> Plan:
-    """The plan for ``sp`` from the matured history ``rows`` over ``seen`` (``kw``: alpha, power,
-    realistic_lift): the day model, the redrawn balance and the history's drift."""
+def plan(
+    sp: Split,
+    rows: pd.DataFrame,
+    seen: Sequence[dt.date],
+    *,
+    days: int,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    realistic_lift: float = 0.05,
+) -> Plan:
+    """The plan for ``sp`` from the matured history ``rows`` over ``seen``: the day model, the redrawn
+    balance and the history's drift (``planning.make_plan``)."""
     drift = plan_drift(sp, rows, seen)
     return make_plan(
         arm_days(rows, sp.assignment, seen, metric="roi", shares=sp.shares),
@@ -177,7 +186,9 @@ def plan(sp: Split, rows: pd.DataFrame, seen: Sequence[dt.date], *, days: int, *
         days=days,
         drift=drift.var,
         drift_units=effective_units(_weights(sp)[_arm(sp, "control")]),
-        **kw,
+        alpha=alpha,
+        power=power,
+        realistic_lift=realistic_lift,
     )
 
 
