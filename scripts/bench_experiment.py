@@ -56,8 +56,12 @@ def injected(aa: ArmDays, effect: float) -> ArmDays:
 def boosted_estimate(run, se_method: str):
     """The A/A test with the plan's MDE injected: the treatment arm's GMV raised, campaign by campaign."""
     x = run.extra
-    if se_method != "randomization":
-        return estimate(injected(x["aa_test"], run.plan.mde), x["pre"], x["balance"], se_method=se_method)
+    if se_method != "randomization":  # the drift term comes from the control arm, which the injection leaves alone
+        drift = x["drift_aa"]
+        aa = injected(x["aa_test"], run.plan.mde)
+        return estimate(
+            aa, x["pre"], x["balance"], se_method=se_method, drift=drift.var, drift_units=drift.effective_units
+        )
     rows, sp = x["rows"], x["split"]
     aa = rows["aa"].copy()
     treated = aa["campaign_id"].astype(str).map(sp.assignment.arm) == "treatment"

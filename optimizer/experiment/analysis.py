@@ -23,6 +23,9 @@ campaigns the draw put where) and by the days' luck (``e``)::
     delta = Y - theta (X - E[X])                             the adjusted log lift
     Var(delta) = Var(e_test) + theta^2 Var(e_pre) + (1 - theta)^2 Var(alpha)
 
+plus ``Var(eta)``, the drift of the lasting difference between the periods
+(``optimizer.experiment.drift``: campaigns that change between the pre-period and
+the test; estimated from the control arm, which the treatment does not touch).
 ``E[X]`` and ``Var(X) = Var(alpha) + Var(e_pre)`` come from re-randomising
 (``balance``: the same stratified design redrawn on the pre-period totals), so
 ``theta`` is estimated, not assumed. Lift = ``exp(delta) - 1`` with the interval
@@ -129,6 +132,7 @@ class LiftEstimate(BaseModel):
     df: float = Field(
         gt=0, description="Welch-Satterthwaite degrees of freedom of the t interval (inf: randomization interval)"
     )
+    drift: float = Field(0.0, ge=0, description="Var(eta) in se^2: the arms' lasting difference moving (log scale)")
     raw_lift: float = Field(description="exp(L_test) - 1 before the adjustment")
     days_test: int = Field(ge=0)
     days_pre: int = Field(ge=0)
@@ -276,13 +280,16 @@ def adjusted_var(var_test: float, var_pre: float, bal: Balance) -> float:
     return var_test + theta**2 * var_pre + (1 - theta) ** 2 * var_alpha
 
 
-def degrees_of_freedom(var_test: float, n_test: int, var_pre: float, n_pre: int, bal: Balance) -> float:
+def degrees_of_freedom(
+    var_test: float, n_test: int, var_pre: float, n_pre: int, bal: Balance, drift: float = 0.0, drift_units: float = 0.0
+) -> float:
     """Welch-Satterthwaite degrees of freedom of ``Var(delta)``: each period's variance is estimated
-    from its days (``Var(alpha)``, from the redrawn design, counts as known)."""
+    from its days, the drift from ``drift_units`` campaigns (``Var(alpha)``, from the redrawn design,
+    counts as known)."""
     theta, _ = cuped(var_pre, bal)
-    parts = ((var_test, n_test), (theta**2 * var_pre, n_pre))
+    parts = ((var_test, n_test), (theta**2 * var_pre, n_pre), (drift, drift_units))
     denominator = sum(v**2 / (n - 1) for v, n in parts if n > 1)
-    total = adjusted_var(var_test, var_pre, bal)
+    total = adjusted_var(var_test, var_pre, bal) + drift
     return total**2 / denominator if denominator > 0 else math.inf
 
 
@@ -323,10 +330,14 @@ def estimate(
     tau2: float | None = None,
     seed: int = 0,
     units: UnitTotals | None = None,
+    drift: float = 0.0,
+    drift_units: float = 0.0,
 ) -> LiftEstimate:
     """The CUPED-adjusted lift of ``test`` with its interval; see the module docstring.
 
-    ``se_method="randomization"`` needs ``units`` (the same days' per-unit totals).
+    ``drift`` is ``Var(eta)`` (``optimizer.experiment.drift``) from ``drift_units`` campaigns, added to
+    the day model's variance;
+    ``se_method="randomization"`` ignores it and needs ``units`` (the same days' per-unit totals).
     Raises ``ValueError`` when a period has fewer than 2 days or an arm has no GMV.
     """
     if test.days < 2 or pre.days < 2:
@@ -342,10 +353,10 @@ def estimate(
         if units is None:
             raise ValueError("se_method='randomization' needs the units' totals (units=)")
         var, low, high, p = randomization(units, delta, theta, bal.mean_x, alpha)
-        df = math.inf
+        df, drift = math.inf, 0.0
     else:
-        var = adjusted_var(var_test, var_pre, bal)
-        df = degrees_of_freedom(var_test, test.days, var_pre, pre.days, bal)
+        var = adjusted_var(var_test, var_pre, bal) + drift
+        df = degrees_of_freedom(var_test, test.days, var_pre, pre.days, bal, drift, drift_units)
         radius = critical(alpha, df) * math.sqrt(var)
         low, high = delta - radius, delta + radius
         p = _p_value(delta / math.sqrt(var), df) if var > 0 else 0.0
@@ -362,6 +373,7 @@ def estimate(
         p_value=min(max(p, 0.0), 1.0),
         theta=theta,
         df=df,
+        drift=drift,
         raw_lift=math.expm1(y),
         days_test=test.days,
         days_pre=pre.days,

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 from connectors.errors import InputError, Problem
 from optimizer.experiment.analysis import LiftEstimate
 from optimizer.experiment.design import ArmSpec, Assignment
-from optimizer.experiment.planning import Plan, make_plan
-from optimizer.experiment.series import Split, Units, analyse, arm_days, balances, dates_between, split, unit_totals
+from optimizer.experiment.planning import Plan
+from optimizer.experiment.series import Split, Units, analyse, dates_between, split, unit_totals
+from optimizer.experiment.series import plan as make_plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,10 +100,10 @@ def propose(
     total = float(settings.budget.total_daily) if settings.budget.total_daily is not None else sum(budgets.values())
     try:
         sp = split(unit_totals(rows, budgets), total_daily=total, seed=seed, treatment_share=cfg.treatment_share)
-        pre = arm_days(rows, sp.assignment, seen, metric="roi", shares=sp.shares)
         plan = make_plan(
-            pre,
-            balances(sp, seed)["roi"],
+            sp,
+            rows,
+            seen,
             days=days or cfg.days,
             alpha=cfg.alpha,
             power=cfg.power,

@@ -4,12 +4,16 @@ From the pre-period alone (the account's own history, split the way ``start``
 will split it)::
 
     sigma2   = n_pre * Var(L_pre)                  one day's variance of the arm difference
-    V(days)  = sigma2 / days + theta^2 Var(L_pre) + (1 - theta)^2 Var(alpha)
+    V(days)  = sigma2 / days + theta^2 Var(L_pre) + (1 - theta)^2 Var(alpha) + Var(eta)
     MDE      = exp((t_{1-alpha/2} + z_power) sqrt(V)) - 1
     power(e) = Phi(log(1+e)/sqrt(V) - t_{1-alpha/2}) + Phi(-log(1+e)/sqrt(V) - t_{1-alpha/2})
 
 (``t`` the two-sided critical value the analysis will use: Student's with the
-Welch-Satterthwaite degrees of freedom of ``days`` and the pre-period.)
+Welch-Satterthwaite degrees of freedom of ``days``, the pre-period and the drift.)
+``Var(eta)``, the drift of the arms' lasting difference, is the analysis's own
+estimator (``optimizer.experiment.drift``) on the only untouched windows there are
+before the start: the two halves of the history, every campaign in the pool; the
+analysis re-measures it on the control arm between the pre-period and the test.
 
 (``optimizer.experiment.analysis`` has ``L``, ``theta`` and ``alpha``.) A plan
 whose MDE is above ``realistic_lift`` gets a warning: the account (or the
@@ -51,6 +55,7 @@ class Plan(BaseModel):
     daily_sd: float = Field(ge=0, description="sd of one day's arm difference (log scale)")
     realistic_lift: float = Field(gt=0, description="the lift the warning compares the MDE with")
     critical: float = Field(gt=0, description="two-sided critical value the analysis will use")
+    drift: float = Field(0.0, ge=0, description="Var(eta) in se^2: the history's drift of the arm difference")
 
     @property
     def too_small(self) -> bool:
@@ -88,16 +93,23 @@ def make_plan(
     power: float = 0.8,
     realistic_lift: float = 0.05,
     lags: int = 0,
+    drift: float = 0.0,
+    drift_units: float = 0.0,
 ) -> Plan:
-    """The plan for a test of ``days`` matured days; ``ValueError`` with fewer than 2 pre-period days."""
+    """The plan for a test of ``days`` matured days; ``ValueError`` with fewer than 2 pre-period days.
+
+    ``drift``: ``Var(eta)`` measured on the history (``series.plan_drift``); ``drift_units``: the
+    campaigns the analysis will estimate it from (the control arm), so the plan's critical value is
+    the analysis's."""
     if pre.days < 2:
         raise ValueError(f"planning needs at least 2 matured days of history, there are {pre.days}")
     var_pre = period_var(pre, lags=lags)
     sigma2 = var_pre * pre.days
     theta, _ = cuped(var_pre, bal)
-    var = adjusted_var(sigma2 / days, var_pre, bal)
+    var = adjusted_var(sigma2 / days, var_pre, bal) + drift
     se = math.sqrt(var)
-    crit = critical(alpha, degrees_of_freedom(sigma2 / days, days, var_pre, pre.days, bal))
+    df = degrees_of_freedom(sigma2 / days, days, var_pre, pre.days, bal, drift, drift_units)
+    crit = critical(alpha, df)
     z = crit + NormalDist().inv_cdf(power)
     return Plan(
         days=days,
@@ -110,4 +122,5 @@ def make_plan(
         daily_sd=math.sqrt(sigma2),
         realistic_lift=realistic_lift,
         critical=crit,
+        drift=drift,
     )

@@ -56,6 +56,7 @@ LIFT_COLUMNS = (
     "planned_days",
     "plan_mde",
     "df",
+    "drift",
 )
 PATH_COLUMNS = ("date", "days", "lift", "low", "high", "seq_low", "seq_high")
 
@@ -89,6 +90,8 @@ def plan_lines(p: Proposal, *, lang: str | None = None) -> list[str]:
         ),
         t("experiment.plan_power", lang=lang, effect=plan.realistic_lift, power_at=plan.power_at(plan.realistic_lift)),
     ]
+    if plan.drift > 0:
+        lines.append(t("experiment.plan_drift", lang=lang, share=plan.drift / plan.se**2))
     if plan.too_small:
         need = plan.days_for(plan.realistic_lift)
         key = "experiment.plan_too_small" if need else "experiment.plan_too_small_never"

@@ -18,11 +18,25 @@ import numpy as np
 
 from optimizer.experiment.analysis import ArmDays, Balance, LiftEstimate, UnitTotals, balance, estimate, redraw_seeds
 from optimizer.experiment.design import ARMS, ArmSpec, Assignment, arm_shares, assign, assignment_matrix
+from optimizer.experiment.drift import Drift, concentration, drift_var, effective_units, window
+from optimizer.experiment.planning import Plan, make_plan
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Split", "Units", "analyse", "arm_days", "dates_between", "split", "unit_periods", "unit_totals"]
+__all__ = [
+    "Split",
+    "Units",
+    "analyse",
+    "arm_days",
+    "dates_between",
+    "plan",
+    "plan_drift",
+    "split",
+    "test_drift",
+    "unit_periods",
+    "unit_totals",
+]
 
 
 def dates_between(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -109,6 +123,75 @@ def balances(sp: Split, seed: int) -> dict[str, Balance]:
     }
 
 
+def _weights(sp: Split) -> np.ndarray:
+    """The units' weights in the drift term: their pre-period GMV (a unit's ROI moving moves its arm's
+    log GMV by its share of the arm's GMV, for both metrics)."""
+    return sp.units.gmv
+
+
+def _arm(sp: Split, arm: str) -> np.ndarray:
+    """Which units (in ``sp.units`` order) are in ``arm``."""
+    return np.array([sp.assignment.arm.get(c) == arm for c in sp.units.campaign_ids])
+
+
+def _design_k(sp: Split, metric: str) -> float:
+    return float(concentration(_arm(sp, "treatment").astype(float), _weights(sp)))
+
+
+def test_drift(
+    sp: Split,
+    pre_rows: pd.DataFrame,
+    pre_dates: Sequence[dt.date],
+    test_rows: pd.DataFrame,
+    test_dates: Sequence[dt.date],
+    *,
+    metric: str = "roi",
+) -> Drift:
+    """``Var(eta)`` from the control arm between the pre-period and the test (``optimizer.experiment.drift``)."""
+    u = sp.units
+    keep = _arm(sp, "control")
+    ids = [c for c, k in zip(u.campaign_ids, keep, strict=True) if k]
+    budget = None if metric == "roi" else u.budget[keep]
+    first = window(pre_rows, ids, pre_dates, budget=budget)
+    second = window(test_rows, ids, test_dates, budget=budget)
+    return drift_var(first, second, _weights(sp)[keep], _design_k(sp, metric), seed=sp.assignment.seed)
+
+
+def plan_drift(sp: Split, rows: pd.DataFrame, dates: Sequence[dt.date], *, metric: str = "roi") -> Drift:
+    """``Var(eta)`` before the start: every unit, between the first and the second half of ``dates``."""
+    u = sp.units
+    budget = None if metric == "roi" else u.budget
+    half = len(dates) // 2
+    first = window(rows, u.campaign_ids, dates[:half], budget=budget)
+    second = window(rows, u.campaign_ids, dates[half:], budget=budget)
+    return drift_var(first, second, _weights(sp), _design_k(sp, metric), seed=sp.assignment.seed)
+
+
+def plan(
+    sp: Split,
+    rows: pd.DataFrame,
+    seen: Sequence[dt.date],
+    *,
+    days: int,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    realistic_lift: float = 0.05,
+) -> Plan:
+    """The plan for ``sp`` from the matured history ``rows`` over ``seen``: the day model, the redrawn
+    balance and the history's drift (``planning.make_plan``)."""
+    drift = plan_drift(sp, rows, seen)
+    return make_plan(
+        arm_days(rows, sp.assignment, seen, metric="roi", shares=sp.shares),
+        balances(sp, sp.assignment.seed)["roi"],
+        days=days,
+        drift=drift.var,
+        drift_units=effective_units(_weights(sp)[_arm(sp, "control")]),
+        alpha=alpha,
+        power=power,
+        realistic_lift=realistic_lift,
+    )
+
+
 def _unit_sums(rows: pd.DataFrame, ids: Sequence[str], dates: Sequence[dt.date]) -> tuple[np.ndarray, np.ndarray]:
     """Each unit's GMV and spend over ``dates``, in ``ids`` order (0 without rows)."""
     import pandas as pd
@@ -160,9 +243,11 @@ def analyse(
     for metric in ("roi", "gmv"):
         pre = arm_days(pre_rows, sp.assignment, pre_dates, metric=metric, shares=sp.shares)
         test = arm_days(test_rows, sp.assignment, test_dates, metric=metric, shares=sp.shares)
-        units = None
+        units, drift = None, Drift(0.0, 0, 0.0, 0.0, 0.0)
         if se_method == "randomization":
             units = unit_periods(sp, pre_rows, pre_dates, test_rows, test_dates, metric=metric)
+        else:
+            drift = test_drift(sp, pre_rows, pre_dates, test_rows, test_dates, metric=metric)
         out[metric] = estimate(
             test,
             pre,
@@ -174,5 +259,7 @@ def analyse(
             tau2=tau2,
             seed=seed,
             units=units,
+            drift=drift.var,
+            drift_units=drift.effective_units,
         )
     return out

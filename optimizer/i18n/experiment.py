@@ -18,6 +18,11 @@ CATALOG = {
         "zh-CN": "真实提升 {effect:.0%} 时的检验把握：{power_at:.0%}",
         "en": "power if the true lift is {effect:.0%}: {power_at:.0%}",
     },
+    "plan_drift": {
+        "zh-CN": "其中 {share:.0%} 的误差来自计划自身的变化（历史前后两半之间各计划 ROI 的漂移），不随试验天数减少",
+        "en": "{share:.0%} of that error comes from the campaigns changing (their ROI drifting between the two halves "
+        "of the history), which a longer test does not shrink",
+    },
     "plan_too_small": {
         "zh-CN": "警告：账户太小或试验太短，检测不到 {realistic:.0%} 这样现实的提升；"
         "需要约 {need} 天，或合并更多计划/账户",

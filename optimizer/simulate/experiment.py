@@ -29,8 +29,9 @@ from connectors.sim.platform import SimulatedPlatform
 from connectors.sim.scenario import Scenario, load_scenario
 from optimizer.experiment.analysis import LiftEstimate
 from optimizer.experiment.design import ArmSpec, Assignment, arm_budget_problems
-from optimizer.experiment.planning import Plan, make_plan
-from optimizer.experiment.series import analyse, arm_days, balances, dates_between, split, unit_totals
+from optimizer.experiment.planning import Plan
+from optimizer.experiment.series import analyse, arm_days, balances, dates_between, split, test_drift, unit_totals
+from optimizer.experiment.series import plan as make_plan
 from optimizer.simulate.loop import _apply, _History, load_settings_defaults
 
 if TYPE_CHECKING:
@@ -173,12 +174,7 @@ def run_experiment(
     )
     test_dates = dates_between(start + dt.timedelta(days=burn_in_days), start + dt.timedelta(days=days - 1 - mature))
     bal = balances(sp, seed)
-    plan = make_plan(
-        arm_days(early, sp.assignment, seen, metric="roi", shares=sp.shares),
-        bal["roi"],
-        days=len(test_dates),
-        alpha=alpha,
-    )
+    plan = make_plan(sp, early, seen, days=len(test_dates), alpha=alpha)
 
     runs, problems = {}, []
     for name, policy in (("experiment", treatment_policy), ("counterfactual", "hold")):
@@ -221,6 +217,7 @@ def run_experiment(
             "gmv": fixed["gmv"],
             "pre": arm_days(pre_rows, sp.assignment, pre_dates, metric="roi", shares=sp.shares),
             "balance": bal["roi"],
+            "drift_aa": test_drift(sp, pre_rows, pre_dates, aa_rows, test_dates),
             "aa_test": arm_days(aa_rows, sp.assignment, test_dates, metric="roi", shares=sp.shares),
             "split": sp,
             "rows": {"pre": pre_rows, "test": rows, "aa": aa_rows},
