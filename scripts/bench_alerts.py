@@ -151,19 +151,27 @@ def score(anomalies, daily_hits, watch_hits, daily_new, watch_new, listed_days) 
     excluded: set[tuple[str, int]] = set()
     for label, a in anomalies:
         excluded |= {(a.campaign_id, d) for d in range(a.start_day, a.start_day + a.days + 3)}
+        hit, lasting, seen = None, a.days > 2 and a.kind == "conversion", False
         if a.kind in ("conversion", "stop", "runaway"):
             first = a.start_day + (1 if a.kind == "stop" and a.at > 0 else 0)
             runs = [d for d in range(first, a.start_day + a.days) if d in daily_hits][:WITHIN] or [first]
             hit = next((r for r, d in enumerate(runs, 1) if a.campaign_id in daily_hits.get(d, set())), None)
-            keys = [f"{label} daily"] + ([f"{label} daily<={r}" for r in range(2, len(runs) + 1)] if a.days > 2 else [])
+            keys = [f"{label} daily"] + ([f"{label} daily<={r}" for r in range(2, len(runs) + 1)] if lasting else [])
             for r, key in enumerate(keys, 1):
                 total[key] += 1
                 detected[key] += hit is not None and hit <= r
         if a.kind in ("stop", "pacing", "runaway"):
             first = math.ceil(a.at * POLLS)
             polls = [(a.start_day, k) for k in (first, first + 1) if k < POLLS]
+            seen = any(a.campaign_id in watch_hits.get(p, set()) for p in polls)
             total[f"{label} intraday"] += 1
-            detected[f"{label} intraday"] += any(a.campaign_id in watch_hits.get(p, set()) for p in polls)
+            detected[f"{label} intraday"] += seen
+        # the anomaly itself: alerted by the run that checks it or by the watch within two polls of its onset
+        total[f"{label} alerted"] += 1
+        detected[f"{label} alerted"] += seen or hit == 1
+        if lasting:
+            total[f"{label} alerted<={WITHIN}"] += 1
+            detected[f"{label} alerted<={WITHIN}"] += hit is not None
     false_daily = Counter(k for t, c, k in daily_new if (c, t) not in excluded)
     false_watch = Counter(k for t, c, k in watch_new if (c, t) not in excluded)
     normal_days = listed_days - len(excluded)
@@ -231,11 +239,21 @@ def run_market(args, market: str, overrides: dict) -> dict:
 
 
 def headline(total: Counter) -> dict[str, list[str]]:
-    """The issue's four kinds: strictly within one run (two polls), and with a lasting conversion
-    halving counted by its 3rd run; the one-day halving is a reference row, in neither."""
-    strict = [k for k in total if "<=" not in k and not k.startswith("conversion_1d")]
-    lasting = [f"conversion daily<={WITHIN}" if k == "conversion daily" else k for k in strict]
-    return {"within one run": strict, f"lasting conversion within {WITHIN} runs": [k for k in lasting if k in total]}
+    """The issue's four kinds (the one-day halving is a reference row, in none): each check strictly within
+    one run (two polls); each anomaly alerted by either check so; and with a lasting halving by its 3rd run."""
+    ref = "conversion_1d"
+    checks = [k for k in total if "<=" not in k and "alerted" not in k and not k.startswith(ref)]
+    anomalies = [k for k in total if k.endswith(" alerted") and not k.startswith(ref)]
+    later = f"conversion alerted<={WITHIN}"
+    return {
+        "checks, within one run": checks,
+        "anomalies, within one run": anomalies,
+        f"anomalies, lasting conversion within {WITHIN} runs": [
+            later if k == "conversion alerted" else k for k in anomalies
+        ]
+        if later in total
+        else anomalies,
+    }
 
 
 def summary(results: dict[str, dict]) -> None:

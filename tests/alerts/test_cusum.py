@@ -58,3 +58,54 @@ def test_it_fires_on_the_day_it_crosses_restarts_after_that_and_after_a_one_day_
     assert s[3] == pytest.approx(1.0)  # restarted after its crossing on day 3; day 4 not counted
     fired_no_shewhart = lower_cusum(z[:1] * 0 - 0.5, usable[:1], k[:1], h[:1], reset[:1])[1]
     assert not fired_no_shewhart.any()  # half an sd under the model each day is within k: never an alert
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    from optimizer.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'cusum.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_a_lasting_40_percent_drop_no_single_day_shows_becomes_gmv_shift_by_the_second_run(
+    sqlite_engine, tmp_path, isolated_home
+):
+    from connectors.sim import SimulatedPlatform
+    from connectors.sim.anomaly import AnomalySpec
+    from connectors.sim.scenario import load_scenario
+    from optimizer.alerts import notice_of
+    from optimizer.jobs.daily import run_daily
+    from optimizer.settings import load_settings
+
+    scenario = load_scenario("demo")
+    b = scenario.campaigns[1].campaign_id
+    drop = AnomalySpec(kind="conversion", campaign_id=b, start_day=3, days=6, factor=0.6)
+
+    def alerts_by_run(settings, engine, out):
+        platform = SimulatedPlatform.from_scenario(scenario.model_copy(update={"anomaly": (drop,)}), seed=4)
+        runs = []
+        for _ in range(6):
+            result = run_daily(settings, platform, engine, today=platform.today, out_dir=out, report=False)
+            runs.append([(a.campaign_id, a.kind, a) for a in result.accounts[0].alerts])
+            platform.advance_day()
+        return runs
+
+    settings = load_settings()
+    runs = alerts_by_run(settings, sqlite_engine, tmp_path)
+    assert all(r == [] for r in runs[:4])  # days -1 to 2 are normal; the run of day 4 checks day 3, the first
+    assert [(c, k) for c, k, _ in runs[4] + runs[5]] == [(b, "gmv_shift")]  # by the second run, nothing else
+    alert = (runs[4] + runs[5])[0][2]
+    assert alert.evidence["cusum"] > alert.evidence["cusum_limit"] > 0 and alert.evidence["drift_days"] >= 2
+    assert notice_of(alert).title.startswith("GMV 连续多日低于模型区间")
+    assert notice_of(alert, "en").title.startswith("GMV below the model's band for days")
+
+    from optimizer.store import open_store
+
+    off = settings.model_copy(update={"alerts": settings.alerts.model_copy(update={"cusum_arl": 0})})
+    other = open_store(f"sqlite:///{tmp_path / 'off.db'}")
+    try:
+        assert all(r == [] for r in alerts_by_run(off, other, tmp_path / "off"))  # the one-day checks miss it
+    finally:
+        other.dispose()
