@@ -62,6 +62,15 @@ class AlertSettings(_Section):
     min_orders: float = Field(5, ge=0, description="expected orders below this: no orders test")
     target_miss: float = Field(0.4, gt=0, le=5, description="CPA above bid x (1 + this) or ROI under goal x (1 - this)")
     window_days: int = Field(28, ge=7, le=120, description="days of residuals a campaign's band is measured on")
+    cusum_drop: float = Field(
+        0.4, gt=0, lt=1, description="multi-day check: the lasting GMV shortfall (share) its reference value is set for"
+    )
+    cusum_arl: float = Field(
+        1000,
+        ge=0,
+        le=1e7,
+        description="multi-day check: campaign-days between false alarms on a normal campaign (0 = off)",
+    )
     cooldown_hours: float = Field(
         72, ge=0, le=24 * 60, description="a resolved problem seen again within this is not new"
     )

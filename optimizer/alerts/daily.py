@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optimizer.alerts.cusum import Cusum
 from optimizer.model.normal import ncdf
 from optimizer.store.alerts import Finding
 
@@ -100,16 +101,19 @@ class DayCheck:
         self.observed = history.observed[:, t_last]
         self.budget = history.budget[:, t_last]
         self.maturity = float(history.maturity[t_last])
-        residuals = np.full((history.n, min(window, t_last + 1)), np.nan)
-        for k, t in enumerate(range(t_last, t_last - residuals.shape[1], -1)):
-            spend_hat, gmv_hat, gmv_sd = _day_forecast(model, history, t)
+        width = min(window, t_last + 1)
+        residuals, rel_sd = np.full((history.n, width), np.nan), np.zeros((history.n, width))
+        days = np.arange(t_last, t_last - width, -1)  # yesterday first
+        lag_k = 0.25 if history.maturity_source == "revisions" else 0.5
+        for k, t in enumerate(days):
+            spend_hat, gmv_hat, gmv_sd = _day_forecast(model, history, int(t))
             if k == 0:
                 self.spend_hat, self.gmv_hat, self.gmv_sd = spend_hat, gmv_hat, gmv_sd
-                continue
             s, g = history.spend[:, t], history.gmv[:, t]
             ok = history.observed[:, t] & (s > 0) & (g > 0) & (spend_hat > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 e = np.log(g) - np.log(_given_spend(spend_hat, gmv_hat, s, model.beta))
+                rel_sd[:, k] = np.where(gmv_hat > 0, gmv_sd / gmv_hat, 0.0)
             residuals[:, k] = np.where(ok & np.isfinite(e), e, np.nan)
         med, mad, count = _robust(residuals[:, 1:])
         pool_med = float(np.median(med[count >= 7])) if (count >= 7).any() else 0.0
@@ -123,9 +127,12 @@ class DayCheck:
             usable = self.observed & (self.spend >= min_spend) & np.isfinite(e_y)
             self.shift = float(np.median(e_y[usable] - self.centre[usable])) if usable.sum() >= 5 else 0.0
             self.expected_gmv = self.expected_gmv * np.exp(self.shift)
-            rel_sd = np.where(self.gmv_hat > 0, self.gmv_sd / self.gmv_hat, 0.0)
-            lag = (0.25 if history.maturity_source == "revisions" else 0.5) * (1 - self.maturity)
-            self.sd = np.sqrt(self.scale**2 + rel_sd**2 + lag**2)
+            lag = lag_k * (1 - np.asarray(history.maturity, dtype=float)[days])
+            # every day of the window: its log residual, its sd, its spend (for the multi-day check, cusum.py)
+            self.residuals, self.residual_spend = residuals, history.spend[:, days]
+            self.residual_observed = history.observed[:, days]
+            self.residual_sd = np.sqrt(self.scale[:, None] ** 2 + rel_sd**2 + lag[None, :] ** 2)
+            self.sd = self.residual_sd[:, 0]
             self.z_gmv = (e_y - self.shift) / self.sd
         # delivery: yesterday's log demand and its spread
         weekday = self.date.weekday()
@@ -184,6 +191,8 @@ def daily_findings(
     gmv_low = volume & (c.z_gmv < -z_need) & (c.gmv < c.expected_gmv * (1 - s.relative)) & (short >= float(s.absolute))
     p_orders = _nbinom_cdf(c.orders, np.maximum(exp_orders, 1e-9), c.sd)
     orders_low = volume & (exp_orders >= s.min_orders) & (p_orders < tail) & (c.orders < exp_orders * (1 - s.relative))
+    drift = Cusum.of(c, s.cusum_drop, s.cusum_arl, z_need, float(s.min_spend)) if s.cusum_arl > 0 else None
+    gmv_shift = volume & (c.gmv < c.expected_gmv) & (drift.fired if drift is not None else False)
     below_band = volume & (c.z_gmv < -2.0) & (c.gmv < c.expected_gmv * (1 - s.relative / 2))
     roi_low = gmv_low & (kind == "roi") & (roi < target * (1 - s.target_miss))
     cpa_high = gmv_low & (kind == "cpa") & (cpa > target * (1 + s.target_miss))
@@ -223,7 +232,8 @@ def daily_findings(
         perf = next(
             (k for k, hit in (("runaway", runaway), ("roi_low", roi_low), ("cpa_high", cpa_high)) if hit[i]), None
         )
-        perf = perf or ("gmv_low" if gmv_low[i] else "orders_low" if orders_low[i] else None)
+        perf = perf or next((k for k, hit in (("gmv_low", gmv_low), ("gmv_shift", gmv_shift)) if hit[i]), None)
+        perf = perf or ("orders_low" if orders_low[i] else None)
         delivery = None
         if not c.observed[i] and recent[i] and budget_now > 0 and c.spend_hat[i] >= float(s.min_spend):
             delivery = "zero_delivery"
@@ -236,6 +246,9 @@ def daily_findings(
                 continue
             severity = "critical" if k in ("runaway", "zero_delivery") else "warning"
             extra = {"budget": _r(c.budget[i]), "chance_of_cap": _r(p_cap[i])} if k == "budget_exhausted" else {}
+            if k == "gmv_shift" and drift is not None:
+                extra = {"cusum": _r(drift.statistic[i]), "cusum_limit": _r(drift.limit[i])}
+                extra["drift_days"] = int(drift.run_days[i])
             out.append(
                 Finding(
                     account_id=str(history.account_id[i]),

@@ -16,6 +16,7 @@ __all__ = ["FIELDS", "KINDS", "describe", "evidence_lines", "kind_name", "lang_o
 
 KINDS: tuple[str, ...] = (
     "gmv_low",
+    "gmv_shift",
     "orders_low",
     "roi_low",
     "cpa_high",
@@ -40,6 +41,9 @@ FIELDS: tuple[str, ...] = (
     "roi",
     "target",
     "z",
+    "cusum",
+    "cusum_limit",
+    "drift_days",
     "spend_today",
     "expected_so_far",
     "since_last_poll",

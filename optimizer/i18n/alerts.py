@@ -3,6 +3,7 @@
 CATALOG = {
     # kinds (optimizer.alerts.texts.KINDS)
     "kind_gmv_low": {"zh-CN": "GMV 低于模型区间", "en": "GMV below the model's band"},
+    "kind_gmv_shift": {"zh-CN": "GMV 连续多日低于模型区间", "en": "GMV below the model's band for days"},
     "kind_orders_low": {"zh-CN": "订单数异常偏低", "en": "orders far below expected"},
     "kind_roi_low": {"zh-CN": "ROI 远低于目标", "en": "ROI far under its goal"},
     "kind_cpa_high": {"zh-CN": "CPA 远高于出价", "en": "CPA far above its bid"},
@@ -26,6 +27,9 @@ CATALOG = {
     "field_roi": {"zh-CN": "ROI", "en": "ROI"},
     "field_target": {"zh-CN": "目标", "en": "target"},
     "field_z": {"zh-CN": "偏离 (标准差)", "en": "deviation (sd)"},
+    "field_cusum": {"zh-CN": "累计偏离 (CUSUM)", "en": "accumulated shortfall (CUSUM)"},
+    "field_cusum_limit": {"zh-CN": "累计偏离阈值", "en": "CUSUM limit"},
+    "field_drift_days": {"zh-CN": "持续天数", "en": "days running"},
     "field_spend_today": {"zh-CN": "今日已消耗", "en": "spent today"},
     "field_expected_so_far": {"zh-CN": "预计至此消耗", "en": "forecast so far"},
     "field_since_last_poll": {"zh-CN": "上次轮询以来", "en": "since the last poll"},
