@@ -257,6 +257,14 @@ class UiSettings(_Section):
     )
 
 
+class ReportSettings(_Section):
+    """The report page next to the recommendations (``optimizer.report``)."""
+
+    curves_top_n: int = Field(
+        12, ge=1, le=200, description="response curves are drawn for this many campaigns, the largest budgets first"
+    )
+
+
 class Settings(BaseSettings):
     """Everything spendopt can be told, frozen once built."""
 
@@ -282,6 +290,7 @@ class Settings(BaseSettings):
     experiment: ExperimentSettings = ExperimentSettings()
     platform: PlatformRules = PlatformRules()
     ui: UiSettings = Field(default_factory=UiSettings, description="[ui] language of what a person reads")
+    report: ReportSettings = Field(default_factory=ReportSettings, description="[report] the report page")
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="[schedule] the daily run")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="[notify] chat notifications")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="[alerts] anomaly checks")

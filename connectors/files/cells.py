@@ -14,7 +14,7 @@ a silent NaN.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Issue",
     "Parsed",
+    "by_distinct",
+    "categorical",
     "parse_date",
     "parse_enum",
     "parse_id",
@@ -91,9 +93,36 @@ def per_distinct(raw: pd.Series, func: Callable[[pd.Series], pd.Series | np.ndar
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # the distinct texts are known already
+        codes, uniques = raw.cat.codes.to_numpy(), raw.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
     result = np.asarray(func(pd.Series(uniques, dtype=object)))
     return result[codes] if len(codes) else result[:0]
+
+
+def categorical(codes: np.ndarray, texts: Sequence[str] | np.ndarray) -> pd.Series:
+    """A categorical Series of ``texts[codes]`` (the texts distinct), as the typed path holds text columns."""
+    import pandas as pd
+
+    return pd.Series(pd.Categorical.from_codes(codes, texts))  # type: ignore[call-overload]  # object texts
+
+
+def by_distinct(parse: Callable[..., Parsed], raw: pd.Series, **options) -> Parsed:
+    """``parse(raw, **options)``; for a categorical ``raw``, run on its distinct texts and spread over the rows.
+
+    Every rule of the parsers holds per text, so the result is the same as parsing every row
+    (``_lost_precision`` looks at the distinct ids either way).
+    """
+    import pandas as pd
+
+    if not isinstance(raw.dtype, pd.CategoricalDtype):
+        return parse(raw, **options)
+    codes = raw.cat.codes.to_numpy()
+    distinct = parse(pd.Series(raw.cat.categories.to_numpy(dtype=object), dtype=object), **options)
+    out = Parsed(distinct.values.take(codes).reset_index(drop=True))
+    out.issues = [Issue(issue.mask[codes], issue.message) for issue in distinct.issues]
+    return out
 
 
 def _matches(raw: pd.Series, pattern: str, flags: int = 0) -> np.ndarray:
@@ -187,12 +216,13 @@ def parse_number(
     import numpy as np
     import pandas as pd
 
+    typed = raw.dtype.kind in "fiu"  # read as numbers already (connectors.files.typed_csv): NaN = empty
     # one C-speed pass for plain numbers (surrounding spaces included); only the
     # cells it cannot read are checked for placeholders and cleaned
-    arr = _floats(raw)
+    arr = raw.to_numpy(dtype="float64", copy=True) if typed else _floats(raw)
     retry = np.isnan(arr)
-    missing = np.zeros(len(arr), dtype=bool)
-    if retry.any():
+    missing = retry.copy() if typed else np.zeros(len(arr), dtype=bool)
+    if retry.any() and not typed:
         text = raw[retry].str.strip()
         gap = text.isin(MISSING_TEXT | empty_words).to_numpy()
         missing[np.flatnonzero(retry)[gap]] = True
@@ -207,7 +237,9 @@ def parse_number(
     if required:
         out.add(missing, lambda v: f"{what} is empty", "cells.empty", what=what)
     not_finite = present & ~np.isfinite(arr)
-    if not_finite.any():
+    if not_finite.any() and typed:
+        out.add(not_finite, lambda v: f"{what} is not a number: {v!r}")
+    elif not_finite.any():
         lowered = raw.str.lower().str.replace(" ", "", regex=False)
         nan_text = not_finite & lowered.isin(_NOT_FINITE).to_numpy()
         out.add(nan_text, lambda v: f"{what} is {v!r}: NaN/inf is not a number here", "cells.nan", what=what)
@@ -235,6 +267,7 @@ def parse_integer(raw: pd.Series, *, what: str, required: bool) -> Parsed:
     out = parse_number(raw, what=what, required=required, whole=True)
     arr = out.values.to_numpy()
     ok = np.isfinite(arr) & (np.abs(arr) < 2**53)
+    ok[ok] = arr[ok] == np.floor(arr[ok])  # a fraction is an issue (whole=True), never a crash here
     if required:
         out.values = pd.Series(np.where(ok, arr, 0).astype("int64"), index=raw.index)
     else:

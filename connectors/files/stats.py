@@ -67,6 +67,7 @@ from connectors.files.row_rules import (
     Report,
     check_currency,
     derive_bid_and_channel,
+    last_per_key_sorted,
     parse_currency,
     resolve_duplicates,
 )
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from connectors.base import DailyStat
+    from connectors.files.tabular import Table
 
 __all__ = ["KEY_COLUMNS", "STAT_COLUMNS", "UNKNOWN_ACCOUNT", "daily_stats", "read_stats"]
 
@@ -155,8 +157,7 @@ def read_stats(
             progress(done, total)
     report.raise_if_any()
     stats = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    stats = stats.drop_duplicates(list(KEY_COLUMNS), keep="last")
-    stats = stats.sort_values(list(KEY_COLUMNS), kind="stable", ignore_index=True)
+    stats = last_per_key_sorted(stats)
     check_currency(stats, report)
     report.raise_if_any()
     stats.attrs["assumed"] = list(report.assumed)
@@ -322,24 +323,64 @@ def _header_score(basis: str) -> Callable[[Sequence[str]], int]:
 
 
 def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: str | None) -> pd.DataFrame | None:
-    """One file -> its validated rows (last row per key), or None when it has problems."""
-    import numpy as np
-    import pandas as pd
+    """One file -> its validated rows (last row per key), or None when it has problems.
 
+    A clean UTF-8 CSV is read as typed columns (``connectors.files.typed_csv``); anything that
+    path is not sure of, and any file with a problem, is read the exact way, which words the problems.
+    """
     from connectors.files.tabular import read_table
 
+    if sheet is None:
+        frame = _read_typed_file(path, basis, latest, report)
+        if frame is not None:
+            return frame
     table = read_table(path, _header_score(basis), sheet=sheet)
     report.extend(table.problems)
     index, twins = _resolve_columns(table.header, basis, table.file)
+    return _validated(table, index, twins, latest, report)
+
+
+def _read_typed_file(path: Path, basis: str, latest: dt.date, report: Report) -> pd.DataFrame | None:
+    """The fast path: the file's rows when it is clean and typed reading is sure of it, else None."""
+    from connectors.files.typed_csv import read_typed
+
+    aliases = aliases_for(basis)
+    meaning = {header_key(a): col for col, names in aliases.items() for a in names}
+
+    def text_columns(header: list[str]) -> set[int]:
+        return {j for j, h in enumerate(header) if meaning.get(header_key(h), "spend") not in _NUMBER_COLUMNS}
+
+    table = read_typed(path, _header_score(basis), text_columns)
+    if table is None:
+        return None
+    try:
+        index, twins = _resolve_columns(table.header, basis, table.file)
+    except InputError:
+        return None
+    if twins:
+        return None
+    trial = Report(report.limit)
+    frame = _validated(table, index, twins, latest, trial)
+    if frame is None or trial.count:
+        return None
+    report.headers.update(trial.headers)
+    for key, fields in trial.assumed:
+        report.assume(key, **fields)
+    return frame
+
+
+def _validated(
+    table: Table, index: dict[str, int], twins: dict[str, list[int]], latest: dt.date, report: Report
+) -> pd.DataFrame | None:
+    """A table's columns parsed and checked (problems go to ``report``): its rows, or None."""
+    import numpy as np
+    import pandas as pd
+
     if not table.n_rows:
         return None
     rows = table.row_numbers
-    raw = {
-        col: pd.Series(table.columns[i], dtype=object) if col in _NUMBER_COLUMNS else _stripped(table.columns[i])
-        for col, i in index.items()
-    }  # numbers are read with surrounding spaces by pandas: no need to strip 200k distinct texts
-    first = _stripped(table.columns[0]).str.lower()
-    total_row = (first.isin(TOTAL_LABELS) | raw["date"].str.lower().isin(TOTAL_LABELS)).to_numpy()
+    raw = {col: _raw_column(table.columns[i], number=col in _NUMBER_COLUMNS) for col, i in index.items()}
+    total_row = _is_total(table.columns[0]) | _is_total(raw["date"])
     if twins:
         before = report.count
         _check_twins(table, index, twins, ~total_row, report)
@@ -359,30 +400,31 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
     report.headers[table.file] = header
 
     def opt(col: str) -> pd.Series:
-        return raw[col] if col in raw else pd.Series([""] * n, dtype=object)
+        return raw[col] if col in raw else cells.categorical(np.zeros(n, np.int8), [""])
 
+    each = cells.by_distinct
     parsed = {
-        "account_id": cells.parse_id(opt("account_id"), what="account_id", default=UNKNOWN_ACCOUNT),
-        "campaign_id": cells.parse_id(raw["campaign_id"], what="campaign_id", default=None),
-        "date": cells.parse_date(raw["date"], what="date", latest=latest),
-        "spend": cells.parse_number(raw["spend"], what="spend", required=True),
-        "gmv": cells.parse_number(raw["gmv"], what="gmv", required=True),
-        "orders": cells.parse_integer(raw["orders"], what="orders", required=True),
-        "campaign_name": cells.parse_text(opt("campaign_name"), what="campaign_name"),
-        "channel": cells.parse_text(opt("channel"), what="channel"),
-        "impressions": cells.parse_integer(opt("impressions"), what="impressions", required=False),
-        "clicks": cells.parse_integer(opt("clicks"), what="clicks", required=False),
-        "budget": cells.parse_number(opt("budget"), what="budget", required=False, empty_words=NO_CAP),
-        "bid_type": cells.parse_enum(opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES,
-                                     allowed="cpa, roi or none"),
-        "bid": cells.parse_number(opt("bid"), what="bid", required=False, positive=True),
-        "roi_goal": cells.parse_number(opt("roi_goal"), what="ROI goal", required=False, positive=True),
-        "status": cells.parse_enum(opt("status"), what="status", values=STATUS_VALUES,
-                                   allowed="active, paused or learning"),
-        "currency": parse_currency(opt("currency")),
-        "promotion_type": cells.parse_text(opt("promotion_type"), what="推广类型"),
-        "promotion_way": cells.parse_text(opt("promotion_way"), what="推广方式"),
-        "marketing_scene": cells.parse_text(opt("marketing_scene"), what="营销场景"),
+        "account_id": each(cells.parse_id, opt("account_id"), what="account_id", default=UNKNOWN_ACCOUNT),
+        "campaign_id": each(cells.parse_id, raw["campaign_id"], what="campaign_id", default=None),
+        "date": each(cells.parse_date, raw["date"], what="date", latest=latest),
+        "spend": each(cells.parse_number, raw["spend"], what="spend", required=True),
+        "gmv": each(cells.parse_number, raw["gmv"], what="gmv", required=True),
+        "orders": each(cells.parse_integer, raw["orders"], what="orders", required=True),
+        "campaign_name": each(cells.parse_text, opt("campaign_name"), what="campaign_name"),
+        "channel": each(cells.parse_text, opt("channel"), what="channel"),
+        "impressions": each(cells.parse_integer, opt("impressions"), what="impressions", required=False),
+        "clicks": each(cells.parse_integer, opt("clicks"), what="clicks", required=False),
+        "budget": each(cells.parse_number, opt("budget"), what="budget", required=False, empty_words=NO_CAP),
+        "bid_type": each(cells.parse_enum, opt("bid_type"), what="bid_type", values=BID_TYPE_VALUES,
+                         allowed="cpa, roi or none"),
+        "bid": each(cells.parse_number, opt("bid"), what="bid", required=False, positive=True),
+        "roi_goal": each(cells.parse_number, opt("roi_goal"), what="ROI goal", required=False, positive=True),
+        "status": each(cells.parse_enum, opt("status"), what="status", values=STATUS_VALUES,
+                       allowed="active, paused or learning"),
+        "currency": each(parse_currency, opt("currency")),
+        "promotion_type": each(cells.parse_text, opt("promotion_type"), what="推广类型"),
+        "promotion_way": each(cells.parse_text, opt("promotion_way"), what="推广方式"),
+        "marketing_scene": each(cells.parse_text, opt("marketing_scene"), what="营销场景"),
     }  # fmt: skip
     bad = np.zeros(n, dtype=bool)
     for col, result in parsed.items():
@@ -406,6 +448,38 @@ def _read_file(path: Path, basis: str, latest: dt.date, report: Report, sheet: s
     frame["budget"] = frame["budget"].round(2)
     frame["bid"] = frame["bid"].round(2)
     return frame[list(STAT_COLUMNS)]
+
+
+def _raw_column(values: Any, *, number: bool) -> pd.Series:
+    """A table column as the parsers take it: text stripped (numbers are read with their spaces by pandas).
+
+    Typed columns (``connectors.files.typed_csv``) stay typed: numbers as numbers, text as a
+    categorical of stripped texts; the exact path's object arrays become object Series.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(values, pd.Series):
+        return pd.Series(values, dtype=object) if number else _stripped(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        texts = values.cat.categories.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(np.array([v.strip() for v in texts], dtype=object))
+        return cells.categorical(codes[values.cat.codes.to_numpy()], uniques)
+    return values if number else _stripped(values.to_numpy(dtype=object))
+
+
+def _is_total(column: Any) -> np.ndarray:
+    """Rows whose cell is a summary row's label (合计, total)."""
+    import numpy as np
+    import pandas as pd
+
+    def label(texts: pd.Series) -> np.ndarray:
+        return texts.str.strip().str.lower().isin(TOTAL_LABELS).to_numpy(dtype=bool)
+
+    values = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
+    if values.dtype.kind in "fiub":
+        return np.zeros(len(values), dtype=bool)
+    return cells.per_distinct(values, label).astype(bool)
 
 
 def _stripped(values: np.ndarray) -> pd.Series:

@@ -38,7 +38,7 @@ from connectors.errors import InputError, Problem
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["HEADER_SEARCH_ROWS", "Table", "read_table"]
+__all__ = ["HEADER_SEARCH_ROWS", "Table", "locate_header", "read_table"]
 
 HEADER_SEARCH_ROWS = 10
 """The header must be within this many rows from the top."""
@@ -245,6 +245,20 @@ def _find_header(records: Sequence[Sequence[str]], score: HeaderScore) -> int:
     return best
 
 
+def locate_header(records: Sequence[Sequence[str]], score: HeaderScore) -> tuple[int, list[str], int] | None:
+    """Where the header is among the first ``records`` (None: all blank), its cells stripped without
+    trailing empty ones, and how many cells it had with them (rows may have either width)."""
+    first = next((i for i, r in enumerate(records) if not _is_blank(r)), None)
+    if first is None:
+        return None
+    at = first + _find_header(records[first:], score)
+    header = [h.strip() for h in records[at]]
+    raw_width = len(header)
+    while header and not header[-1]:
+        header.pop()
+    return at, header, raw_width
+
+
 def _align(name: str, records: list[list[str]], score: HeaderScore, *, ragged_ok: bool = False) -> Table:
     """Split ``records`` into header and data rows; report rows of the wrong width.
 
@@ -252,14 +266,10 @@ def _align(name: str, records: list[list[str]], score: HeaderScore, *, ragged_ok
     rows are padded and long rows are misaligned only if a cell past the header
     holds a value.
     """
-    first = next((i for i, r in enumerate(records) if not _is_blank(r)), None)
-    if first is None:
+    located = locate_header(records, score)
+    if located is None:
         raise InputError(Problem(name, "the file is empty", key="files.empty"))
-    at = first + _find_header(records[first:], score)
-    header = [h.strip() for h in records[at]]
-    raw_width = len(header)
-    while header and not header[-1]:
-        header.pop()
+    at, header, raw_width = located
     width = len(header)
     rows: list[list[str]] = []
     numbers: list[int] = []

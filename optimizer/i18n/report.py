@@ -17,6 +17,10 @@ CATALOG = {
         "zh-CN": "未安装中文字体：图中的中文名称会显示为方框（请安装 fonts-noto-cjk）。",
         "en": "No CJK font installed: Chinese names in the pictures show as boxes (install fonts-noto-cjk).",
     },
+    "failed": {
+        "zh-CN": "报告页未能生成（{error}）；建议文件已照常写好。",
+        "en": "the report page could not be drawn ({error}); the recommendations were written as usual.",
+    },
     "head_channels": {"zh-CN": "各渠道日预算", "en": "Budget by channel"},
     "head_curves": {"zh-CN": "响应曲线", "en": "Response curves"},
     "head_top": {"zh-CN": "消耗最大的计划", "en": "Largest campaigns"},

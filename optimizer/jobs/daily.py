@@ -354,6 +354,7 @@ def _run_account(
             notes,
             alerts=report_alerts(engine, account_id, findings, dry_run),
             timezone=settings.data.timezone,
+            curves_top_n=settings.report.curves_top_n,
         )
         if report
         else None,

@@ -113,11 +113,10 @@ def run_optimize(
         model, _ = with_level_shifts(history, model)
     lap("fit")
     checks: tuple[SlopeCheck, ...] = ()
+    failures: list[str] = []
     if report if backtest is None else backtest:
-        from optimizer.model.backtest import backtest_slopes
-
         say("backtesting slopes")
-        checks = backtest_slopes(history, settings.model)
+        checks = _slope_checks(history, settings, failures)
         lap("backtest")
     states = build_states(history, model)
     say("solving")
@@ -126,14 +125,13 @@ def run_optimize(
     lap("solve+recommend")
     say("writing")
     notes = allocation.stats.warnings + allocation.stats.conflicts + allocation.stats.notes
-    parts = ReportParts(history, model, notes, checks, timezone=settings.data.timezone)
-    targets = write_run_files(
-        frame,
-        output_path,
-        meta=provenance(settings, run_id, effective),
-        report=parts if report else None,
-    )
+    parts = ReportParts(history, model, notes, checks, settings.data.timezone, settings.report.curves_top_n)
+    meta = provenance(settings, run_id, effective)
+    targets = write_run_files(frame, output_path, meta=meta, report=parts if report else None)
     lap("write")
+    if report and output_paths(output_path)["html"] not in targets:
+        failures.append(_report_error(output_path))
+    failed = _failure_notes(failures)
     before = np.where(np.isfinite(history.current_budget) & (history.status != "paused"), history.current_budget, 0)
     after = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
     live_after = (after > 0) & ~((history.status == "paused") & (frame["action"].to_numpy() == "hold"))
@@ -149,9 +147,34 @@ def run_optimize(
         expected_gmv=round(float(frame["expected_gmv"].sum()), 2),
         n_review=int((frame["decision"] == "review").sum()),
         solver_gap=float(allocation.stats.gap),
-        notes=tuple(allocation.stats.notes),
+        notes=tuple(allocation.stats.notes) + failed,
         conflicts=tuple(allocation.stats.conflicts),
         warnings=allocation.stats.warnings,
         slope_checks=tuple(checks),
         timings=timings,
     )
+
+
+def _report_error(output_path: Path) -> str:
+    """Why the report was not drawn, as the metadata beside the recommendations records it."""
+    import json
+
+    meta = json.loads(output_paths(output_path)["meta"].read_text("utf-8"))
+    return str(meta.get("report_error", "?"))
+
+
+def _slope_checks(history: Any, settings: Settings, failures: list[str]) -> tuple[SlopeCheck, ...]:
+    """The slope backtest for the report; one that fails is noted in ``failures`` and never stops the run."""
+    from optimizer.model.backtest import backtest_slopes
+
+    try:
+        return tuple(backtest_slopes(history, settings.model))
+    except Exception as exc:  # the backtest is for the report: never a reason to lose the recommendations
+        failures.append(f"{type(exc).__name__}: {exc}")
+        return ()
+
+
+def _failure_notes(failures: list[str]) -> tuple[str, ...]:
+    from optimizer.i18n import t
+
+    return tuple(t("report.failed", error=error) for error in failures)

@@ -1,16 +1,21 @@
 """The files of a run, written once for the daily job and the one-shot ``spendopt optimize``.
 
 For ``recommendations-X.csv`` a run writes, all or nothing (``atomic_files``):
-the CSV and XLSX (``optimizer.act.review_file``), with ``report`` the HTML page
-and its two PNG charts (``optimizer.report``), and ``recommendations-X.meta.json``:
+the CSV and XLSX (``optimizer.act.review_file``) and ``recommendations-X.meta.json``:
 the provenance of every file beside it (run id, effective date, code version:
 the git commit when run from a checkout, config hash) and each file's SHA-256.
+With ``report``, the HTML page and its two PNG charts (``optimizer.report``) come
+after them, all or nothing on their own, and the metadata is rewritten to list
+them: a report that fails is logged and named in the metadata (``report_error``),
+leaves no report file (an earlier run's of the same name is removed) and never
+touches the recommendations.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
     from optimizer.settings import Settings
 
 __all__ = ["ReportParts", "output_paths", "provenance", "write_run_files"]
+
+log = logging.getLogger(__name__)
 
 
 def output_paths(output_path: Path) -> dict[str, Path]:
@@ -50,8 +57,9 @@ class ReportParts:
     model: FittedModel
     notices: tuple[str, ...] = ()
     checks: tuple = ()
-    alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
     timezone: str | None = None  # the accounts' [data] timezone: the page's time is in it (None: Asia/Shanghai)
+    curves_top_n: int = 12  # [report] curves_top_n: response curves for this many campaigns, largest budgets first
+    alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
 
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
@@ -79,27 +87,50 @@ def write_run_files(
     from optimizer.act.review_file import atomic_files, write_csv_xlsx
 
     paths = output_paths(csv_path)
-    targets = [paths["csv"], paths["xlsx"]]
-    if report is not None:
-        targets += [paths["html"], paths["curves"], paths["channels"]]
-    with atomic_files(*targets, paths["meta"]) as temps:
+    written = [paths["csv"], paths["xlsx"]]
+    with atomic_files(*written, paths["meta"]) as temps:
         write_csv_xlsx(frame, temps[0], temps[1])
-        if report is not None:
+        files = {target.name: _sha256(temp) for target, temp in zip(written, temps, strict=False)}
+        _write_meta(temps[2], meta, files)
+    if report is not None:
+        drawn, error = _write_report(frame, paths, report)
+        files |= {path.name: _sha256(path) for path in drawn}
+        with atomic_files(paths["meta"]) as temps:
+            _write_meta(temps[0], {**meta, "report_error": error} if error else meta, files)
+        written += drawn
+    return (*written, paths["meta"])
+
+
+def _write_meta(path: Path, meta: dict[str, Any], files: dict[str, str]) -> None:
+    path.write_text(json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+
+def _write_report(frame: pd.DataFrame, paths: dict[str, Path], report: ReportParts) -> tuple[list[Path], str | None]:
+    """The report page and its charts, all or nothing: the files written, or none and why not."""
+    from optimizer.act.review_file import atomic_files
+
+    targets = [paths["html"], paths["curves"], paths["channels"]]
+    try:
+        with atomic_files(*targets) as temps:
             from optimizer.report import write_report
 
             write_report(
                 report.history,
                 report.model,
                 frame,
-                html=temps[2],
-                curves=temps[3],
-                channels=temps[4],
+                html=temps[0],
+                curves=temps[1],
+                channels=temps[2],
                 png_names=(paths["curves"].name, paths["channels"].name),
+                top_n=report.curves_top_n,
                 notices=report.notices,
                 checks=report.checks,
                 alerts=report.alerts,
                 timezone=report.timezone,
             )
-        files = {target.name: _sha256(temp) for target, temp in zip(targets, temps, strict=False)}
-        temps[-1].write_text(json.dumps({**meta, "files": files}, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return (*targets, paths["meta"])
+    except Exception as exc:  # the report pictures the run: never a reason to lose its recommendations
+        log.warning("the report could not be drawn; the recommendations are written", exc_info=True)
+        for target in targets:  # no page of an earlier run may sit beside these recommendations
+            target.unlink(missing_ok=True)
+        return [], f"{type(exc).__name__}: {exc}"
+    return targets, None
