@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.i18n import t
+
 __all__ = ["CouplingRows", "diagnose", "kelley", "reduced_scores"]
 
 _BOX = 1e4
@@ -232,26 +234,14 @@ def _single_row(rows, valid, locked, settings, r):
         names.append("locked campaigns")
     if name == "budget.total_daily":
         need = low * rows.Ts
-        why = (
-            f"budget.total_daily = {rows.values[r]} but the campaigns need at least {need:,.2f}: "
-            "locked and learning campaigns keep their budgets and the others can at most pause"
-        )
+        why = t("decisions.infeasible_total", value=rows.values[r], need=need)
     elif name.endswith(".max_share"):
-        why = (
-            f"{name} = {rows.values[r]} but that channel's campaigns cannot go below {low * rows.Ts:,.2f} "
-            "(locked campaigns hold their budgets)"
-        )
+        why = t("decisions.infeasible_max_share", name=name, value=rows.values[r], low=low * rows.Ts)
     elif name.endswith(".min_share"):
         names = [name, "budget.max_change_pct"] + names[1:]
-        why = (
-            f"{name} = {rows.values[r]} but that channel's campaigns can reach at most {-low * rows.Ts:,.2f} "
-            f"with budgets moving at most {pct} a day (budget.max_change_pct)"
-        )
+        why = t("decisions.infeasible_min_share", name=name, value=rows.values[r], reach=-low * rows.Ts, pct=pct)
     else:
-        why = (
-            f"objective.roi_floor = {rows.values[r]} cannot be met: campaigns that must keep running "
-            "(locked or learning) earn too little GMV for their spend, even with everything else paused"
-        )
+        why = t("decisions.infeasible_floor", value=rows.values[r])
     return names, why
 
 
@@ -285,10 +275,7 @@ def diagnose(rows: CouplingRows, valid: np.ndarray, *, locked: np.ndarray, setti
             keep = trial
     names = [rows.names[r] for r in np.flatnonzero(keep)]
     listed = "; ".join(f"{rows.names[r]} = {rows.values[r]}" for r in np.flatnonzero(keep))
-    why = (
-        f"these guardrails cannot all hold together: {listed}. Each alone can be met, but not at once, "
-        f"given that budgets move at most {settings.budget.max_change_pct:g}% a day and locked campaigns hold"
-    )
+    why = t("decisions.infeasible_joint", listed=listed, pct=settings.budget.max_change_pct)
     return names + ["budget.max_change_pct"], why
 
 

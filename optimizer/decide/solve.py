@@ -78,6 +78,7 @@ from optimizer.decide.dual import CouplingRows, diagnose, hits_box, kelley, redu
 from optimizer.decide.guardrails import live_minimum
 from optimizer.decide.repair import repair
 from optimizer.errors import InfeasibleError
+from optimizer.i18n import t
 
 __all__ = ["ALLOCATION_COLUMNS", "STATE_COLUMNS", "Allocation", "SolveStats", "floor_margin", "solve"]
 
@@ -295,11 +296,9 @@ def _reachable_shares(B: np.ndarray, valid: np.ndarray, channels: np.ndarray, se
         grows = bool((top[inside] > B[inside, HOLD] + 0.005).any())
         if ch.min_share > 0 and reach < wanted - 0.01 and grows:
             lowered.append(ch.model_copy(update={"min_share": max(reach - 0.005, 0.0) / max(total, 1.0)}))
-            notes.append(
-                f"channel[{ch.name}].min_share {ch.min_share:g} (at least {wanted:,.2f}) is out of reach today: "
-                f"with budgets moving at most {settings.budget.max_change_pct:g}% a day (budget.max_change_pct) "
-                f"its campaigns can have {reach:,.2f}, so each gets the most it can"
-            )
+            pct = settings.budget.max_change_pct
+            fields = {"name": ch.name, "share": ch.min_share, "wanted": wanted, "pct": pct, "reach": reach}
+            notes.append(t("decisions.min_share_out_of_reach", **fields))
         else:
             lowered.append(ch)
     if not notes:

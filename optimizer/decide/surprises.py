@@ -40,8 +40,10 @@ def check_channel_names(settings: Settings, channels: Iterable[str]) -> None:
     problems = [
         Problem(
             settings.source,
-            t("decisions.channel_unknown", name=ch.name, known=", ".join(present) or "-"),
+            t("decisions.channel_unknown", lang="en", name=ch.name, known=", ".join(present) or "-"),
             column=f"channel[{ch.name}].name",
+            key="decisions.channel_unknown",
+            fields={"name": ch.name, "known": ", ".join(present) or "-"},
         )
         for ch in settings.channel
         if ch.name not in present

@@ -52,4 +52,39 @@ CATALOG = {
         "zh-CN": '[[channel]] 的 name = "{name}" 不是数据中任何计划的渠道（数据中的渠道：{known}）',
         "en": '[[channel]] name = "{name}" is no campaign\'s channel in the data (channels in the data: {known})',
     },
+    "infeasible_total": {
+        "zh-CN": "budget.total_daily = {value}，但这些计划至少需要 {need:,.2f}：锁定和学习期的计划保持预算，其余最多只能暂停",
+        "en": "budget.total_daily = {value} but the campaigns need at least {need:,.2f}: locked and learning "
+        "campaigns keep their budgets and the others can at most pause",
+    },
+    "infeasible_max_share": {
+        "zh-CN": "{name} = {value}，但该渠道的计划不能低于 {low:,.2f}（锁定的计划保持预算）",
+        "en": "{name} = {value} but that channel's campaigns cannot go below {low:,.2f} "
+        "(locked campaigns hold their budgets)",
+    },
+    "infeasible_min_share": {
+        "zh-CN": "{name} = {value}，但在预算每天至多变动 {pct}（budget.max_change_pct）的情况下，"
+        "该渠道的计划最多只能达到 {reach:,.2f}",
+        "en": "{name} = {value} but that channel's campaigns can reach at most {reach:,.2f} with budgets moving "
+        "at most {pct} a day (budget.max_change_pct)",
+    },
+    "infeasible_floor": {
+        "zh-CN": "objective.roi_floor = {value} 无法满足：必须继续投放的计划（锁定或学习期）即使其余全部暂停，"
+        "成交金额相对消耗也太低",
+        "en": "objective.roi_floor = {value} cannot be met: campaigns that must keep running (locked or learning) "
+        "earn too little GMV for their spend, even with everything else paused",
+    },
+    "infeasible_joint": {
+        "zh-CN": "这些护栏无法同时满足：{listed}。每一条单独都能满足，但在预算每天至多变动 {pct:g}%、"
+        "锁定计划保持不变的情况下无法同时满足",
+        "en": "these guardrails cannot all hold together: {listed}. Each alone can be met, but not at once, given "
+        "that budgets move at most {pct:g}% a day and locked campaigns hold",
+    },
+    "min_share_out_of_reach": {
+        "zh-CN": "channel[{name}].min_share {share:g}（至少 {wanted:,.2f}）今天达不到：预算每天至多变动 {pct:g}%"
+        "（budget.max_change_pct），该渠道的计划最多 {reach:,.2f}，因此每个计划都给到最多",
+        "en": "channel[{name}].min_share {share:g} (at least {wanted:,.2f}) is out of reach today: with budgets "
+        "moving at most {pct:g}% a day (budget.max_change_pct) its campaigns can have {reach:,.2f}, so each gets "
+        "the most it can",
+    },
 }

@@ -78,8 +78,10 @@ def run_review(
             raise InputError(
                 Problem(
                     str(path),
-                    t("review_check.past_day", day=stale[0], today=today),
+                    t("review_check.past_day", lang="en", day=stale[0], today=today),
                     column="effective_date",
+                    key="review_check.past_day",
+                    fields={"day": stale[0], "today": today},
                 )
             )
         with ExitStack() as stack:

@@ -15,6 +15,7 @@ import pytest
 from optimizer.decide.solve import ALLOCATION_COLUMNS, solve
 from optimizer.decide.verify import verify
 from optimizer.errors import InfeasibleError
+from optimizer.i18n import use_language
 from optimizer.settings import Settings
 from tests.solve.cases import account
 
@@ -160,7 +161,10 @@ def test_a_channel_minimum_out_of_reach_today_gets_every_step_it_can_and_says_so
     settings = Settings(channel=[{"name": "live", "min_share": 0.6}], objective=NO_RISK)
     alloc = solve(model, states, settings, grid=GRID)
     assert alloc.table.loc["x", "budget"] == 1300.0
-    assert any("channel[live].min_share" in note and "out of reach today" in note for note in alloc.stats.notes)
+    assert any("channel[live].min_share" in note and "今天达不到" in note for note in alloc.stats.notes)
+    with use_language("en"):
+        alloc_en = solve(model, states, settings, grid=GRID)
+    assert any("channel[live].min_share" in note and "out of reach today" in note for note in alloc_en.stats.notes)
     assert verify(alloc, states, settings) == []
     # verify still refuses a channel left short while one of its campaigns could have had more
     short = alloc.model_copy(update={"table": alloc.table.assign(budget=[1000.0, 3000.0])})
