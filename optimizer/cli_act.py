@@ -77,16 +77,30 @@ def _check_format(fmt: str) -> str:
 
 @command
 def status(
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="every account's day: last pull, last run, changes sent, reviews, alerts, queue"),
+    ] = False,
     fmt: FormatOption = "table",
     db: DbOption = None,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """What the store holds: accounts, campaigns, date range, last run, run keys."""
+    """What the store holds: accounts, campaigns, date range, last run, run keys (``--all``: every account's day)."""
     from optimizer.jobs.status import STATUS_COLUMNS, render_status, status_rows
     from optimizer.jobs.views import emit
 
     ctx = Context(db, config, verbose)
+    if every:
+        from optimizer.jobs.overview import OVERVIEW_COLUMNS, overview_rows, render_overview
+
+        zone = ctx.settings.data.timezone
+        rows = overview_rows(ctx.engine, zone)
+        if _check_format(fmt) == "table":
+            render_overview(rows, console(), timezone=zone)
+        else:
+            emit(rows, OVERVIEW_COLUMNS, fmt)
+        return
     if _check_format(fmt) == "table":
         render_status(ctx.engine, console(), database_url=ctx.database_url)
         return

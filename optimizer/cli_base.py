@@ -37,8 +37,12 @@ ConfigOption = Annotated[
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="show details and tracebacks")]
 
 
+_OPEN_ENGINES: list[Any] = []
+"""The stores the running command opened (``Context.engine``); ``command`` disposes them when it ends."""
+
+
 class Context:
-    """What every command needs: settings and the store, built on first use."""
+    """What every command needs: settings and the store, built on first use (closed when the command ends)."""
 
     def __init__(self, db: str | None, config: Path | None, verbose: bool) -> None:
         self.db = db
@@ -74,6 +78,7 @@ class Context:
             from optimizer.store import open_store
 
             self._engine = open_store(self.database_url)
+            _OPEN_ENGINES.append(self._engine)
         return self._engine
 
 
@@ -100,6 +105,9 @@ def command(func=None, *, name: str | None = None, group: typer.Typer | None = N
                 raise
             except Exception as exc:
                 _report_error(exc, verbose)
+            finally:  # the pool's connections closed here, not left to the collector at exit
+                while _OPEN_ENGINES:
+                    _OPEN_ENGINES.pop().dispose()
 
     return (group or app).command(name=name)(wrapper)
 

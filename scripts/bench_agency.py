@@ -58,6 +58,7 @@ class Morning:
     pending: int
     jobs: dict[str, int]
     killed: bool
+    fill: list[float]  # the share of the app QPS the server saw in each tenth of the morning
 
 
 CONFIG = """
@@ -70,7 +71,7 @@ lease_s = 5
 [worker]
 concurrency = {concurrency}
 heartbeat_s = 1
-stalled_after_s = 3
+stalled_after_s = 6
 retry_wait_s = 5
 max_attempts = 3
 report = false
@@ -160,7 +161,7 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
         world.call_times.clear()
         procs = [
             subprocess.Popen(
-                ["nice", str(ROOT / ".venv/bin/spendopt"), "worker", "--config", str(config)],
+                [str(ROOT / ".venv/bin/spendopt"), "worker", "--config", str(config)],  # as nice as the server
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=open(tmp / f"worker{i}.log", "w"),  # noqa: SIM115 (the child keeps it)
@@ -207,7 +208,18 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
             pending=_pending(url),
             jobs=dict(_jobs(url)),
             killed=killed,
+            fill=_fill(list(world.call_times), elapsed, qps),
         )
+
+
+def _fill(times: list[float], elapsed: float, qps: float, parts: int = 10) -> list[float]:
+    """Calls the server saw in each tenth of the morning, as a share of what the app QPS allows."""
+    if not times or elapsed <= 0:
+        return []
+    start = min(times)
+    width = elapsed / parts
+    counts = Counter(min(parts - 1, int((t - start) / width)) for t in times)
+    return [counts[i] / (width * qps) for i in range(parts)]
 
 
 def show(m: Morning, qps: float) -> None:
@@ -216,7 +228,8 @@ def show(m: Morning, qps: float) -> None:
     print(f"  requests: {m.requests:,}; app QPS {qps:g}: requests / QPS = {floor:.1f} s")
     print(f"  elapsed: {m.elapsed_s:.1f} s = {m.elapsed_s / floor:.2f} x (requests / QPS)")
     print(f"  busiest second at the server: {m.busiest} calls (limit {qps:g}); answered 40100: {m.rate_limited}")
-    print(f"  duplicate writes: {m.duplicates}; pending audit rows: {m.pending}; jobs: {m.jobs}", flush=True)
+    print(f"  duplicate writes: {m.duplicates}; pending audit rows: {m.pending}; jobs: {m.jobs}")
+    print("  share of the app QPS used, per tenth of the morning: " + " ".join(f"{f:.2f}" for f in m.fill), flush=True)
 
 
 def main() -> None:

@@ -355,16 +355,18 @@ class ApiClient:
             raise RuntimeError("ApiClient is not open: use `async with ApiClient(...)`")
         if self._inflight is None:
             self._inflight = asyncio.Semaphore(self.settings.concurrency)
-        await self.limiter.acquire(account, self._sleep)
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-        self.calls += 1
-        async with self._inflight:
+        content = None
+        if method != "GET":
+            content = json.dumps(body or {}, default=_json_default, ensure_ascii=False).encode()
+            headers = {**headers, "Content-Type": "application/json"}
+        async with self._inflight:  # a place in flight first, then the slot: the call leaves in its slot
+            await self.limiter.acquire(account, self._sleep)
+            self.calls += 1
             try:
-                if method == "GET":
+                if content is None:
                     response = await self._http.get(path, params=query, headers=headers)
                 else:
-                    content = json.dumps(body or {}, default=_json_default, ensure_ascii=False).encode()
-                    headers = {**headers, "Content-Type": "application/json"}
                     response = await self._http.request(method, path, content=content, headers=headers)
             except httpx.TimeoutException:
                 raise TransientError("request timed out", endpoint=path) from None

@@ -65,6 +65,7 @@ __all__ = [
     "AgencyQueue",
     "QueuedDay",
     "morning_cron",
+    "queued_jobs",
     "require_fleet",
     "require_postgres",
 ]
@@ -162,6 +163,7 @@ class AgencyQueue:
         require_postgres(database_url)
         self.settings = settings
         self.database_url = database_url
+        self._owns_engine = engine is None
         self.engine = engine if engine is not None else open_store(database_url)
         self._connectors = connectors or self._qianchuan
         self._out_dir = out_dir
@@ -170,6 +172,17 @@ class AgencyQueue:
             periodic_defaults={"max_delay": float(settings.schedule.misfire_grace_s)},
         )
         self._register()
+
+    def close(self) -> None:
+        """Close the store this queue opened itself (one passed in stays its owner's)."""
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> AgencyQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- the tasks ----------------------------------------------------------
 
@@ -352,10 +365,14 @@ class AgencyQueue:
 
     def jobs(self, day: dt.date | None = None) -> list[dict[str, Any]]:
         """The account-day jobs (newest first): account, day, status, attempts."""
-        return list(_job_rows(self.engine, day))
+        return list(queued_jobs(self.engine, day))
 
 
-def _job_rows(engine: Engine, day: dt.date | None) -> Iterator[dict[str, Any]]:
+def queued_jobs(engine: Engine, day: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    """The account-day jobs of a PostgreSQL store, newest first (none before the queue's tables exist).
+
+    ``attempts`` counts the runs that ended; a ``doing`` job is in its run ``attempts + 1``.
+    """
     import sqlalchemy as sa
 
     query = (

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class Site:
     config: Path
     env: dict[str, str]
     folder: Path
+    queues: list[Any] = field(default_factory=list)
 
     @property
     def world(self) -> Any:
@@ -76,6 +77,7 @@ class Site:
         from optimizer.jobs.queue import AgencyQueue
 
         queue = AgencyQueue(self.settings(), self.url)
+        self.queues.append(queue)  # closed when the site ends
         queue.install()
         return queue
 
@@ -110,9 +112,12 @@ def fleet_site(folder: Path, url: str, fake: FakeSettings, *, lease_s: int = 5) 
         }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # the in-process queue reads the same settings as the workers
+        site = Site(server, url, config, {**os.environ, **env}, folder)
         try:
-            yield Site(server, url, config, {**os.environ, **env}, folder)
+            yield site
         finally:
+            for queue in site.queues:
+                queue.close()
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)

@@ -20,11 +20,7 @@ import sqlalchemy as sa
 from connectors.qianchuan.fake.world import FakeSettings
 from tests.fleet.helpers import fleet_site, jobs, start_worker, stop, wait_for
 
-pytestmark = [
-    pytest.mark.timeout(60),
-    # an unclosed psycopg connection left to the collector (known, see the report): not this test's verdict
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.timeout(60)
 
 FAKE = dict(seed=5, plans_per_account=6, uni_plans_per_account=0, history_days=40, lab_ad_share=0.0)
 
