@@ -394,7 +394,7 @@ def schedule(
     ctx = Context(db, config, verbose)
     plan = ctx.settings.schedule
     if not plan.enabled:
-        raise typer.BadParameter("[schedule] enabled = false in the config")
+        raise typer.BadParameter(t("cli.schedule_disabled"))
     out = console()
     stop = StopFlag()
     stop_on_signals(stop)

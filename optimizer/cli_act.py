@@ -67,11 +67,12 @@ FormatOption = Annotated[str, typer.Option("--format", help="table (default), cs
 
 
 def _check_format(fmt: str) -> str:
-    from connectors.errors import InputError, Problem
+    from connectors.errors import InputError
+    from optimizer.i18n import keyed_problem
     from optimizer.jobs.views import FORMATS
 
     if fmt not in FORMATS:
-        raise InputError(Problem("command line", f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}"))
+        raise InputError(keyed_problem("command line", "cli.bad_format", known=", ".join(FORMATS), got=repr(fmt)))
     return fmt
 
 
@@ -144,11 +145,12 @@ def review_export(
     verbose: VerboseOption = False,
 ) -> None:
     """Write a run's review file again, with the decisions recorded so far."""
-    from connectors.errors import InputError, Problem
+    from connectors.errors import InputError
+    from optimizer.i18n import keyed_problem
     from optimizer.jobs.review import export_review
 
     if fmt not in ("csv", "xlsx"):
-        raise InputError(Problem("command line", f"--format must be csv or xlsx, got {fmt!r}"))
+        raise InputError(keyed_problem("command line", "cli.bad_format", known="csv, xlsx", got=repr(fmt)))
     ctx = Context(db, config, verbose)
     path = export_review(ctx.engine, run, out, fmt)
     typer.echo(str(path))

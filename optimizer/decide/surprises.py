@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from connectors.errors import InputError, Problem
+from connectors.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,16 +34,16 @@ __all__ = ["check_channel_names", "surprises"]
 
 def check_channel_names(settings: Settings, channels: Iterable[str]) -> None:
     """Raise ``InputError`` (exit 2) naming each ``[[channel]]`` no campaign belongs to."""
-    from optimizer.i18n import t
+    from optimizer.i18n import keyed_problem
 
     present = sorted({str(c) for c in channels})
     problems = [
-        Problem(
+        keyed_problem(
             settings.source,
-            t("decisions.channel_unknown", lang="en", name=ch.name, known=", ".join(present) or "-"),
+            "decisions.channel_unknown",
             column=f"channel[{ch.name}].name",
-            key="decisions.channel_unknown",
-            fields={"name": ch.name, "known": ", ".join(present) or "-"},
+            name=ch.name,
+            known=", ".join(present) or "-",
         )
         for ch in settings.channel
         if ch.name not in present

@@ -47,6 +47,7 @@ __all__ = [
     "command_language",
     "current_language",
     "input_error_text",
+    "keyed_problem",
     "problem_text",
     "set_command_language",
     "t",
@@ -108,6 +109,16 @@ def t(key: str, /, *, lang: str | None = None, **fields: Any) -> str:
 def fields_of(template: str) -> set[str]:
     """The ``{field}`` names a template uses (for the catalog consistency test)."""
     return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def keyed_problem(
+    file: str, key: str, /, *, row: int | None = None, column: str | None = None, **fields: Any
+) -> Problem:
+    """A ``Problem`` worded by ``key``: English in ``str()``, the user's language through ``problem_text``."""
+    from connectors.errors import Problem
+
+    message = t(key, lang="en", **fields)
+    return Problem(file, message, row=row, column=column, key=key, fields=fields)
 
 
 def problem_text(problem: Problem, *, lang: str | None = None) -> str:

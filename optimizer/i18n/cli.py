@@ -95,4 +95,9 @@ CATALOG = {
     },
     "review_dry_run": {"zh-CN": "（试运行：不保存、不发送）", "en": " (dry run: nothing stored or sent)"},
     "no_audit": {"zh-CN": "尚无变更记录", "en": "no changes recorded yet"},
+    "bad_format": {"zh-CN": "--format 只能是 {known}，收到 {got}", "en": "--format must be one of {known}, got {got}"},
+    "schedule_disabled": {
+        "zh-CN": "配置中 [schedule] enabled = false：未启用定时任务",
+        "en": "[schedule] enabled = false in the config",
+    },
 }

@@ -86,4 +86,5 @@ CATALOG = {
         "en": "these recommendations are for {day}, a past day (today is {today}): run the daily job again and "
         "review its new file",
     },
+    "approved_note": {"zh-CN": "{who} 在 {file} 中批准", "en": "approved by {who} in {file}"},
 }

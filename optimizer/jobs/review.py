@@ -19,7 +19,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer.i18n import t
+from optimizer.i18n import keyed_problem, t
 from optimizer.jobs.connect import open_connector
 from optimizer.settings import Settings
 
@@ -59,14 +59,14 @@ def run_review(
     """
     from contextlib import ExitStack
 
-    from connectors.errors import InputError, Problem
+    from connectors.errors import InputError
     from optimizer.act.apply import apply_changes
     from optimizer.act.review import import_review
     from optimizer.store.lease import claim_run
 
     first = import_review(path, engine, settings, write=False)  # every cell checked before a connector opens
     accounts = set(first.rows["account_id"]) if len(first.rows) else set()
-    note = f"approved by {_who()} in {Path(path).name}"
+    note = t("review_check.approved_note", who=_who(), file=Path(path).name)
     with open_connector(
         settings, real_today=real_today, save=not dry_run, engine=engine, accounts=accounts, note=note
     ) as (connector, today, _):
@@ -76,13 +76,7 @@ def run_review(
         stale = sorted(d for d in effective if d < today)
         if stale:
             raise InputError(
-                Problem(
-                    str(path),
-                    t("review_check.past_day", lang="en", day=stale[0], today=today),
-                    column="effective_date",
-                    key="review_check.past_day",
-                    fields={"day": stale[0], "today": today},
-                )
+                keyed_problem(str(path), "review_check.past_day", column="effective_date", day=stale[0], today=today)
             )
         with ExitStack() as stack:
             leases = []
