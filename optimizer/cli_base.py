@@ -54,11 +54,20 @@ class Context:
     @property
     def settings(self):
         if self._settings is None:
+            import os
+
+            from connectors.errors import InputError
+            from optimizer.i18n import LANGUAGES, set_command_language
             from optimizer.settings import load_settings
 
-            self._settings = load_settings(self.config)
-            from optimizer.i18n import set_command_language
-
+            try:
+                self._settings = load_settings(self.config)
+            except InputError:
+                # the file did not load, so neither did [ui] language: the environment may still say it
+                lang = os.environ.get("SPENDOPT_UI__LANGUAGE")
+                if lang in LANGUAGES:
+                    set_command_language(lang)
+                raise
             set_command_language(self._settings.ui.language)
         return self._settings
 

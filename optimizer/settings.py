@@ -29,6 +29,7 @@ from connectors.errors import InputError
 from connectors.qianchuan.settings import QianchuanSettings
 from connectors.rules import PlatformRules
 from connectors.tomlfile import read_toml
+from optimizer.i18n import WordedError
 from optimizer.settings_jobs import (
     AlertSettings,
     ExperimentSettings,
@@ -122,7 +123,7 @@ class ObjectiveSettings(_Section):
     @model_validator(mode="after")
     def _priority_names_each_once(self) -> ObjectiveSettings:
         if len(set(self.guardrail_priority)) != 3:
-            raise ValueError("guardrail_priority must name each of its three guardrails once")
+            raise WordedError("config.guardrail_priority")
         return self
 
 
@@ -134,7 +135,7 @@ class ChannelSettings(_Section):
     @model_validator(mode="after")
     def _min_below_max(self) -> ChannelSettings:
         if self.min_share > self.max_share:
-            raise ValueError(f"min_share {self.min_share} is above max_share {self.max_share}")
+            raise WordedError("config.min_above_max_share", low=self.min_share, high=self.max_share)
         return self
 
 
@@ -213,9 +214,9 @@ class ModelSettings(_Section):
     def _maturity_rises(self) -> ModelSettings:
         curve = self.lag_maturity
         if any(not (0 < m <= 1) for m in curve):
-            raise ValueError("lag_maturity values must be in (0, 1]")
+            raise WordedError("config.lag_maturity_range")
         if any(b < a for a, b in zip(curve, curve[1:], strict=False)):
-            raise ValueError("lag_maturity must not decrease with age")
+            raise WordedError("config.lag_maturity_order")
         return self
 
 
@@ -321,10 +322,7 @@ class Settings(BaseSettings):
     def _retries_outwait_leases(self) -> Settings:
         # a retried account-day must not start while a dead worker's run key still looks live
         if self.worker.retry_wait_s < self.job.lease_s:
-            raise ValueError(
-                f"[worker] retry_wait_s ({self.worker.retry_wait_s}) must be at least [job] lease_s "
-                f"({self.job.lease_s:g}): a retry would find a dead worker's run key still live"
-            )
+            raise WordedError("config.retry_vs_lease", retry=self.worker.retry_wait_s, lease=self.job.lease_s)
         return self
 
     @model_validator(mode="after")
@@ -332,9 +330,9 @@ class Settings(BaseSettings):
         names = [c.name for c in self.channel]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"channel {dupes[0]!r} is listed twice")
+            raise WordedError("config.channel_twice", name=dupes[0])
         if sum(c.min_share for c in self.channel) > 1 + 1e-9:
-            raise ValueError("the channels' min_share add up to more than 1")
+            raise WordedError("config.channel_shares")
         return self
 
     @classmethod

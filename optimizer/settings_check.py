@@ -21,6 +21,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from connectors.errors import Problem
+from optimizer.i18n import WordedError, keyed_problem
 
 __all__ = ["allowed_range", "key_name", "problems", "refused_in_file"]
 
@@ -31,10 +32,6 @@ _SECRET_ENV = {
     ("qianchuan", "secret"): "SPENDOPT_QIANCHUAN_APP_SECRET",
     ("", "secret_key"): "SPENDOPT_SECRET_KEY",
 }
-_TOKENS = (
-    "tokens come from `spendopt connect qianchuan` and are kept encrypted outside the repository "
-    "(key in SPENDOPT_SECRET_KEY)"
-)
 
 
 def _settings_model() -> type[BaseModel]:
@@ -61,21 +58,23 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _type_word(annotation: Any) -> str:
+def _bool_key(annotation: Any) -> str:
+    """The message for true/false where this number type is expected."""
     if annotation is int or (typing.get_args(annotation) and int in typing.get_args(annotation)):
-        return "a whole number"
-    return "a list of numbers" if typing.get_origin(annotation) is tuple else "a number"
+        return "config.bool_for_whole"
+    return "config.bool_for_list" if typing.get_origin(annotation) is tuple else "config.bool_for_number"
 
 
-def _secret_env(section: str, key: str) -> str:
+def _secret_env(section: str, key: str) -> str | None:
+    """The environment variable that holds this secret (``None``: tokens, which come from ``connect``)."""
     if key.lower() in ("access_token", "refresh_token"):
-        return _TOKENS
+        return None
     env = _SECRET_ENV.get((section, key.lower())) or _SECRET_ENV.get(("", key.lower()))
     if env is None and section == "notify":  # the bots' variables: SPENDOPT_NOTIFY_FEISHU_SECRET, ...
         env = "SPENDOPT_NOTIFY_" + key.upper()
     if env is None:
         env = "SPENDOPT_" + (f"{section.upper()}__" if section else "") + key.upper()
-    return f"set the environment variable {env} instead"
+    return env
 
 
 def refused_in_file(data: dict[str, Any], source: str) -> list[Problem]:
@@ -88,9 +87,11 @@ def refused_in_file(data: dict[str, Any], source: str) -> list[Problem]:
             loc = (*path, key)
             section = str(path[0]) if path else ""
             if key not in _NOT_SECRET and _SECRET_KEY.search(str(key)) and not isinstance(value, dict):
-                found.append(
-                    Problem(source, f"{key_name(loc)}: secrets never go in a config file; {_secret_env(section, key)}")
-                )
+                env = _secret_env(section, key)
+                if env is None:
+                    found.append(keyed_problem(source, "config.secret_tokens", key=key_name(loc)))
+                else:
+                    found.append(keyed_problem(source, "config.secret_env", key=key_name(loc), env=env))
                 continue
             field = fields.get(key)
             annotation = field.annotation if field is not None else None
@@ -104,9 +105,7 @@ def refused_in_file(data: dict[str, Any], source: str) -> list[Problem]:
                 items = value if isinstance(value, list) else [value]
                 if any(isinstance(v, bool) for v in items):
                     shown = str(value).lower() if isinstance(value, bool) else repr(value)
-                    found.append(
-                        Problem(source, f"{key_name(loc)} = {shown}: expected {_type_word(annotation)}, not true/false")
-                    )
+                    found.append(keyed_problem(source, _bool_key(annotation), key=key_name(loc), shown=shown))
 
     walk(_settings_model(), data, ())
     return found
@@ -154,24 +153,55 @@ def allowed_range(loc: tuple[Any, ...]) -> str | None:
     return " ".join(p for p in (low, "value", high) if p)
 
 
+_TYPE_KEYS = {
+    "int_parsing": "config.not_whole",
+    "int_type": "config.not_whole",
+    "int_from_float": "config.not_whole",
+    "float_parsing": "config.not_number",
+    "float_type": "config.not_number",
+    "decimal_parsing": "config.not_number",
+    "decimal_type": "config.not_number",
+    "bool_parsing": "config.not_bool",
+    "bool_type": "config.not_bool",
+    "string_type": "config.not_text",
+    "list_type": "config.not_list",
+    "tuple_type": "config.not_list",
+}
+_BOUNDS = {"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}
+_BOUND_WORDS = {"ge": "{} <= value", "gt": "{} < value", "le": "value <= {}", "lt": "value < {}"}
+
+
 def problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        key = key_name(loc)
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {key}"
-            if loc and loc[0] in _settings_model().model_fields and len(loc) == 2:
-                section = _settings_model().model_fields[str(loc[0])].annotation
-                if isinstance(section, type) and issubclass(section, BaseModel):
-                    message += f" (known keys in [{loc[0]}]: {', '.join(section.model_fields)})"
-            elif len(loc) == 1:
-                message += f" (known sections and keys: {', '.join(_settings_model().model_fields)})"
-        else:
-            allowed = allowed_range(loc)
-            given = err.get("input")
-            message = f"{key} = {given!r}: {err['msg']}" if "input" in err and len(loc) > 0 else f"{key}: {err['msg']}"
-            if allowed:
-                message += f" (allowed: {allowed})"
-        problems.append(Problem(source, message))
-    return problems
+    """One ``Problem`` per key of a ``ValidationError``, worded in ``optimizer/i18n/config.py``."""
+    return [_problem(err, source) for err in exc.errors()]
+
+
+def _problem(err: Any, source: str) -> Problem:
+    loc = tuple(err["loc"])
+    key = key_name(loc)
+    kind = err["type"]
+    settings = _settings_model()
+    if kind == "extra_forbidden":
+        if loc and loc[0] in settings.model_fields and len(loc) == 2:
+            section = settings.model_fields[str(loc[0])].annotation
+            if isinstance(section, type) and issubclass(section, BaseModel):
+                known = ", ".join(section.model_fields)
+                return keyed_problem(source, "config.unknown_key_in", key=key, section=str(loc[0]), known=known)
+        if len(loc) == 1:
+            return keyed_problem(source, "config.unknown_top", key=key, known=", ".join(settings.model_fields))
+        return keyed_problem(source, "config.unknown_key", key=key)
+    if kind == "missing":
+        return keyed_problem(source, "config.missing", key=key)
+    error = (err.get("ctx") or {}).get("error")
+    if isinstance(error, WordedError):  # the settings' own checks name their keys
+        return keyed_problem(source, error.key, **error.fields)
+    given = repr(err["input"]) if "input" in err and not isinstance(err["input"], dict) else "..."
+    if kind in _BOUNDS:
+        allowed = allowed_range(loc) or _BOUND_WORDS[_BOUNDS[kind]].format(err["ctx"][_BOUNDS[kind]])
+        return keyed_problem(source, "config.out_of_range", key=key, given=given, allowed=allowed)
+    if kind in _TYPE_KEYS:
+        return keyed_problem(source, _TYPE_KEYS[kind], key=key, given=given)
+    if kind == "literal_error":
+        return keyed_problem(source, "config.not_one_of", key=key, given=given, expected=err["ctx"]["expected"])
+    detail = str(error) if error is not None else err["msg"]
+    return keyed_problem(source, "config.other", key=key, given=given, detail=detail)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.i18n import WordedError
+
 __all__ = ["AlertSettings", "ExperimentSettings", "NotifySettings", "ScheduleSettings", "WorkerSettings"]
 
 
@@ -46,7 +48,7 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Asia/Shanghai)") from None
+            raise WordedError("config.timezone", zone=self.timezone) from None
         return self
 
 
@@ -88,7 +90,7 @@ class AlertSettings(_Section):
     @model_validator(mode="after")
     def _shape_positive(self) -> AlertSettings:
         if any(w < 0 for w in self.intraday_shape) or sum(self.intraday_shape) <= 0:
-            raise ValueError("intraday_shape needs 24 non-negative weights, not all zero")
+            raise WordedError("config.intraday_shape")
         return self
 
 
@@ -129,7 +131,7 @@ class WorkerSettings(_Section):
     @model_validator(mode="after")
     def _stall_after_heartbeats(self) -> WorkerSettings:
         if self.stalled_after_s < 2 * self.heartbeat_s:
-            raise ValueError("stalled_after_s must be at least twice heartbeat_s (a live worker would look dead)")
+            raise WordedError("config.stalled_after")
         return self
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "Language",
+    "WordedError",
     "catalog",
     "command_language",
     "current_language",
@@ -119,6 +120,17 @@ def keyed_problem(
 
     message = t(key, lang="en", **fields)
     return Problem(file, message, row=row, column=column, key=key, fields=fields)
+
+
+class WordedError(ValueError):
+    """A ``ValueError`` worded by a catalog ``key``: English in ``str()``, the reader's language by ``text``."""
+
+    def __init__(self, key: str, /, **fields: Any) -> None:
+        self.key, self.fields = key, fields
+        super().__init__(t(key, lang="en", **fields))
+
+    def text(self, lang: str | None = None) -> str:
+        return t(self.key, lang=lang, **self.fields)
 
 
 def problem_text(problem: Problem, *, lang: str | None = None) -> str:

@@ -185,3 +185,30 @@ def test_the_cli_exits_2_on_a_boolean_number(isolated_home, tmp_path):
     result = CliRunner().invoke(app, ["status", "--config", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2, result.output
     assert "max_change_pct" in result.output and "true/false" in result.output
+
+
+@pytest.mark.parametrize(
+    ("toml", "zh", "en"),
+    [
+        ('[schedule]\ntimezone = "Mars/Base"\n', "未知的时区 'Mars/Base'", "unknown time zone 'Mars/Base'"),
+        ("[budget]\nmax_change_pct = 150\n", "超出允许范围", "out of range (allowed:"),
+        ("[job]\nhistory_dayz = 3\n", "未知的配置项 [job] history_dayz", "unknown key [job] history_dayz"),
+        ('[budget]\nmax_change_pct = "x"\n', "须为数字", "expected a number"),
+        ('[qianchuan]\napp_secret = "s3cr3t"\n', "密钥不能写在配置文件里", "secrets never go in a config file"),
+    ],
+)
+def test_a_refused_config_is_worded_in_the_readers_language(isolated_home, tmp_path, monkeypatch, toml, zh, en):
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    path = tmp_path / "spendopt.toml"
+    path.write_text(toml, encoding="utf-8")
+    args = ["status", "--config", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    monkeypatch.setenv("SPENDOPT_UI__LANGUAGE", "zh-CN")
+    chinese = CliRunner().invoke(app, args)
+    assert chinese.exit_code == 2 and str(path) in chinese.output and zh in chinese.output, chinese.output
+    assert en not in chinese.output and "s3cr3t" not in chinese.output
+    monkeypatch.setenv("SPENDOPT_UI__LANGUAGE", "en")
+    english = CliRunner().invoke(app, args)
+    assert english.exit_code == 2 and en in english.output, english.output
