@@ -1,12 +1,12 @@
 """Benchmark: an agency's morning on a fleet of `spendopt worker` processes and one PostgreSQL.
 
     nice .venv/bin/python scripts/bench_agency.py [--accounts 200] [--plans 50] [--workers 4]
-        [--concurrency 2] [--qps 50] [--account-qps 20] [--kill-at 0.3]
+        [--concurrency 2] [--qps 50] [--account-qps 20] [--kill-at 0.3] [--platform-nice N]
     nice .venv/bin/python scripts/bench_agency.py --compare [--accounts 40] [--qps 2000]
 
 A throwaway PostgreSQL (tests/pgserver.py) and the fake Qianchuan server
 (``--accounts`` advertisers x ``--plans`` standard plans, 60 days of history,
-answering 40100 above ``--qps``) run in this process; the workers are real
+answering 40100 above ``--qps``, in a child process of its own) run here; the workers are real
 ``spendopt worker`` processes pointed at both. The morning task is queued; a
 worker lists the advertisers and defers one job per account-day; the workers
 pull, fit, solve and apply. With ``--kill-at F`` one worker is SIGKILLed once
@@ -110,6 +110,55 @@ def _pending(url: str) -> int:
         return conn.execute("SELECT count(*) FROM change_log WHERE state = 'pending'").fetchone()[0]
 
 
+class Platform:
+    """The fake Qianchuan server in a process of its own, as the real platform runs on machines of its own.
+
+    In the bench's process it would share one GIL with the poll loop, and its stamps of when calls
+    arrive would come late and bunched whenever that process waits for the CPU. The parent asks it
+    for what the bench reads (``ask``); ``nice`` sets the child's niceness (root may lower it).
+    """
+
+    def __init__(self, fake: FakeSettings, *, nice: int | None = None) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_platform_main, args=(fake, child, nice), daemon=True)
+        self._proc.start()
+        self.base_url, self.auth_url = self._conn.recv()
+
+    def ask(self, what: str):
+        self._conn.send(what)
+        return self._conn.recv()
+
+    def stop(self) -> None:
+        if self._proc.is_alive():
+            self._conn.send("stop")
+            self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+def _platform_main(fake: FakeSettings, conn, nice: int | None) -> None:
+    if nice is not None:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    with FakeServer(fake) as server:
+        world = server.world
+        conn.send((server.base_url, server.auth_url))
+        answers = {
+            "auth_code": world.issue_auth_code,
+            "today": lambda: world.today,
+            "calls": lambda: sum(world.calls.values()),
+            "clear_times": world.call_times.clear,
+            "applied": lambda: list(world.applied),
+            "call_times": lambda: list(world.call_times),
+            "rate_limited": lambda: world.rate_limited,
+            "busiest": lambda: world.busiest_window(1.0),
+        }
+        while (what := conn.recv()) != "stop":
+            conn.send(answers[what]())
+
+
 def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: float, kill_at: float | None) -> Morning:
     from optimizer.jobs.queue import AgencyQueue
     from optimizer.settings import load_settings
@@ -125,13 +174,13 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench-agency-"))
     url = pg.create_database(f"agency_{workers}_{int(time.time() * 1000) % 10**8}")
-    with FakeServer(fake) as server:
-        world = server.world
+    server = Platform(fake, nice=args.platform_nice)
+    try:
         key = new_key()
         client = QianchuanSettings(
             base_url=server.base_url, auth_url=server.auth_url, app_id=fake.app_id, app_secret=fake.app_secret
         )
-        asyncio.run(exchange_auth_code(client, world.issue_auth_code(), TokenStore(tmp / "tokens.enc", key=key)))
+        asyncio.run(exchange_auth_code(client, server.ask("auth_code"), TokenStore(tmp / "tokens.enc", key=key)))
         config = tmp / "spendopt.toml"
         config.write_text(
             CONFIG.format(
@@ -157,8 +206,9 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
         settings = load_settings(config)
         queue = AgencyQueue(settings, url, engine=open_store(url))
         queue.install()
-        before = sum(world.calls.values())
-        world.call_times.clear()
+        env["PYTHONPATH"] = str(ROOT)  # the workers run this tree's code, whatever .venv was installed from
+        before = server.ask("calls")
+        server.ask("clear_times")
         procs = [
             subprocess.Popen(
                 [str(ROOT / ".venv/bin/spendopt"), "worker", "--config", str(config)],  # as nice as the server
@@ -169,7 +219,7 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
             for i in range(workers)
         ]
         t0 = time.perf_counter()
-        queue.start_morning(world.today)
+        queue.start_morning(server.ask("today"))
         killed = False
         try:
             while True:
@@ -196,20 +246,22 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
                     p.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     p.kill()
-        applied = Counter((ad, field) for ad, field, _value in world.applied)
+        applied = Counter((ad, field) for ad, field, _value in server.ask("applied"))
         return Morning(
             workers=workers,
             accounts=args.accounts,
-            requests=sum(world.calls.values()) - before,
+            requests=server.ask("calls") - before,
             elapsed_s=elapsed,
-            busiest=world.busiest_window(1.0),
-            rate_limited=world.rate_limited,
+            busiest=server.ask("busiest"),
+            rate_limited=server.ask("rate_limited"),
             duplicates=sum(n - 1 for n in applied.values() if n > 1),
             pending=_pending(url),
             jobs=dict(_jobs(url)),
             killed=killed,
-            fill=_fill(list(world.call_times), elapsed, qps),
+            fill=_fill(server.ask("call_times"), elapsed, qps),
         )
+    finally:
+        server.stop()
 
 
 def _fill(times: list[float], elapsed: float, qps: float, parts: int = 10) -> list[float]:
@@ -244,6 +296,9 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.3, help="SIGKILL one worker at this share done")
     parser.add_argument("--compare", action="store_true", help="1 worker vs --workers at a QPS that does not bind")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--platform-nice", type=int, default=None, help="niceness of the fake platform's process (default: inherited)"
+    )
     args = parser.parse_args()
     bindir = find_bindir()
     if bindir is None:
