@@ -220,32 +220,11 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
         ]
         t0 = time.perf_counter()
         queue.start_morning(server.ask("today"))
-        killed = False
         try:
-            while True:
-                time.sleep(0.5)
-                jobs = _jobs(url)
-                finished = jobs["succeeded"] + jobs["failed"]
-                if kill_at is not None and not killed and finished >= kill_at * args.accounts:
-                    procs[0].send_signal(signal.SIGKILL)
-                    procs[0].wait()  # reaped, as its supervisor would: a zombie's pid still looks alive
-                    killed = True
-                    print(f"  SIGKILL worker 1 (pid {procs[0].pid}) at {finished} accounts done", flush=True)
-                if sum(jobs.values()) >= args.accounts and finished == sum(jobs.values()):
-                    break
-                if time.perf_counter() - t0 > args.timeout:
-                    print("  timed out", dict(jobs), flush=True)
-                    break
+            killed = _run_morning(url, procs, args, kill_at, t0)
             elapsed = time.perf_counter() - t0
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            _stop(procs)
         applied = Counter((ad, field) for ad, field, _value in server.ask("applied"))
         return Morning(
             workers=workers,
@@ -262,6 +241,36 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
         )
     finally:
         server.stop()
+
+
+def _run_morning(url: str, procs: list[subprocess.Popen], args, kill_at: float | None, t0: float) -> bool:
+    """Wait until every account-day is done, SIGKILLing the first worker at ``kill_at``; True if it was."""
+    killed = False
+    while True:
+        time.sleep(0.5)
+        jobs = _jobs(url)
+        finished = jobs["succeeded"] + jobs["failed"]
+        if kill_at is not None and not killed and finished >= kill_at * args.accounts:
+            procs[0].send_signal(signal.SIGKILL)
+            procs[0].wait()  # reaped, as its supervisor would: a zombie's pid still looks alive
+            killed = True
+            print(f"  SIGKILL worker 1 (pid {procs[0].pid}) at {finished} accounts done", flush=True)
+        if sum(jobs.values()) >= args.accounts and finished == sum(jobs.values()):
+            return killed
+        if time.perf_counter() - t0 > args.timeout:
+            print("  timed out", dict(jobs), flush=True)
+            return killed
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def _fill(times: list[float], elapsed: float, qps: float, parts: int = 10) -> list[float]:
