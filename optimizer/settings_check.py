@@ -138,16 +138,20 @@ def allowed_range(loc: tuple[Any, ...]) -> str | None:
         model = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
     if field is None:
         return None
-    low = high = None
-    for meta in field.metadata:
-        if isinstance(meta, annotated_types.Ge):
-            low = f"{meta.ge} <="
-        elif isinstance(meta, annotated_types.Gt):
-            low = f"{meta.gt} <"
-        elif isinstance(meta, annotated_types.Le):
-            high = f"<= {meta.le}"
-        elif isinstance(meta, annotated_types.Lt):
-            high = f"< {meta.lt}"
+    kinds = {"ge": annotated_types.Ge, "gt": annotated_types.Gt, "le": annotated_types.Le, "lt": annotated_types.Lt}
+    bounds = {
+        name: getattr(meta, name) for meta in field.metadata for name, kind in kinds.items() if isinstance(meta, kind)
+    }
+    return _range_words(bounds)
+
+
+_BOUND = {"ge": "{} <=", "gt": "{} <", "le": "<= {}", "lt": "< {}"}
+
+
+def _range_words(bounds: dict[str, Any]) -> str | None:
+    """``0 <= value <= 100`` from bounds named ``ge``, ``gt``, ``le``, ``lt`` (``None`` without any)."""
+    low = next((_BOUND[k].format(v) for k, v in bounds.items() if k in ("ge", "gt")), None)
+    high = next((_BOUND[k].format(v) for k, v in bounds.items() if k in ("le", "lt")), None)
     if low is None and high is None:
         return None
     return " ".join(p for p in (low, "value", high) if p)
@@ -168,7 +172,6 @@ _TYPE_KEYS = {
     "tuple_type": "config.not_list",
 }
 _BOUNDS = {"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}
-_BOUND_WORDS = {"ge": "{} <= value", "gt": "{} < value", "le": "value <= {}", "lt": "value < {}"}
 
 
 def problems(exc: ValidationError, source: str, data: dict[str, Any]) -> list[Problem]:
@@ -197,7 +200,8 @@ def _problem(err: Any, source: str) -> Problem:
         return keyed_problem(source, error.key, **error.fields)
     given = repr(err["input"]) if "input" in err and not isinstance(err["input"], dict) else "..."
     if kind in _BOUNDS:
-        allowed = allowed_range(loc) or _BOUND_WORDS[_BOUNDS[kind]].format(err["ctx"][_BOUNDS[kind]])
+        bound = _BOUNDS[kind]
+        allowed = allowed_range(loc) or _range_words({bound: err["ctx"][bound]})
         return keyed_problem(source, "config.out_of_range", key=key, given=given, allowed=allowed)
     if kind in _TYPE_KEYS:
         return keyed_problem(source, _TYPE_KEYS[kind], key=key, given=given)

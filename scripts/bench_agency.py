@@ -211,7 +211,7 @@ def morning(pg: PostgresServer, args, *, workers: int, concurrency: int, qps: fl
         server.ask("clear_times")
         procs = [
             subprocess.Popen(
-                [str(ROOT / ".venv/bin/spendopt"), "worker", "--config", str(config)],  # as nice as the server
+                [str(ROOT / ".venv/bin/spendopt"), "worker", "--config", str(config)],  # at the bench's niceness
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=open(tmp / f"worker{i}.log", "w"),  # noqa: SIM115 (the child keeps it)

@@ -123,14 +123,12 @@ def keyed_problem(
 
 
 class WordedError(ValueError):
-    """A ``ValueError`` worded by a catalog ``key``: English in ``str()``, the reader's language by ``text``."""
+    """A ``ValueError`` worded by a catalog ``key``: English in ``str()``; ``settings_check`` rewords it by
+    ``key`` and ``fields`` in the reader's language."""
 
     def __init__(self, key: str, /, **fields: Any) -> None:
         self.key, self.fields = key, fields
         super().__init__(t(key, lang="en", **fields))
-
-    def text(self, lang: str | None = None) -> str:
-        return t(self.key, lang=lang, **self.fields)
 
 
 def problem_text(problem: Problem, *, lang: str | None = None) -> str:
