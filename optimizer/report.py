@@ -10,7 +10,7 @@ and an HTML page that shows them with the run's totals:
 * ``channels``: recommended daily budget by channel, before and after.
 
 Chinese campaign names need a CJK font: the first installed one of
-``CJK_FONTS`` is used (``fc-list :lang=zh`` lists them; Debian:
+``CJK_FONTS`` is used (``optimizer.fonts.cjk_font``; ``fc-list :lang=zh`` lists them; Debian:
 ``fonts-noto-cjk`` or ``fonts-wqy-microhei``; ``scripts/test`` installs
 fonts-noto-cjk when missing), chosen explicitly for every chart; a font list that
 matplotlib cached before the font was installed is rebuilt once. Without one,
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optimizer.fonts import CJK_FONTS, cjk_font
 from optimizer.i18n import t
 
 if TYPE_CHECKING:
@@ -36,52 +37,6 @@ if TYPE_CHECKING:
     from optimizer.model.fitted_model import FittedModel
 
 __all__ = ["CJK_FONTS", "cjk_font", "write_report"]
-
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Noto Sans CJK JP",
-    "AR PL UMing CN",
-)
-
-
-def cjk_font() -> str | None:
-    """The name of an installed font that can draw Chinese, or ``None``."""
-    from matplotlib import font_manager
-
-    for attempt in range(2):
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        for name in CJK_FONTS:
-            if name in installed:
-                return name
-        if attempt == 0:
-            # matplotlib caches the font list: fonts installed after it was built (apt-get install
-            # fonts-noto-cjk) are missing until it is rebuilt, once, here
-            _rescan_fonts()
-    return None
-
-
-def _rescan_fonts() -> None:
-    """Rebuild matplotlib's font list in place (every user of ``fontManager`` sees it) and save it."""
-    import contextlib
-
-    import matplotlib
-    from matplotlib import font_manager
-
-    manager = font_manager.fontManager
-    manager.__init__()  # type: ignore[misc]
-    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    with contextlib.suppress(OSError):
-        path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
-        font_manager.json_dump(manager, path)
 
 
 def _figure(width: float, height: float):
