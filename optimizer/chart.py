@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from optimizer.fonts import Face, Fonts
+from optimizer.fonts import Face, Font, Fonts
 
 __all__ = [
     "SCALE",
@@ -37,6 +38,7 @@ __all__ = [
     "legend",
     "line",
     "new_canvas",
+    "save_png",
     "text",
     "text_width",
     "tick_labels",
@@ -103,20 +105,35 @@ def new_canvas(width: int, height: int, face: Face | None, scale: int = SCALE) -
 
 def finish(canvas: Canvas) -> Image.Image:
     """The final image: the shapes reduced to the final size (each pixel the mean of ``scale`` x ``scale``), then
-    the labels drawn on it."""
+    the labels drawn on it (each distinct text rendered once: tick labels and axis titles repeat)."""
     final = canvas.image.reduce(canvas.scale) if canvas.scale > 1 else canvas.image.copy()
     draw = ImageDraw.Draw(final)
+    masks: dict[tuple[str, float, str, bool], tuple[Image.Image, int, int]] = {}
     for label in canvas.labels:
-        font = canvas.fonts.at(label.size)
-        if not label.vertical:
-            draw.text(label.xy, label.text, font=font, fill=label.fill, anchor=label.anchor)
-            continue
-        left, top, right, bottom = font.getbbox(label.text, anchor="lt")
-        mask = Image.new("L", (max(1, math.ceil(right - left)), max(1, math.ceil(bottom - top))), 0)
-        ImageDraw.Draw(mask).text((-left, -top), label.text, font=font, fill=255, anchor="lt")
-        turned = mask.rotate(90, expand=True)
-        draw.bitmap((round(label.xy[0] - turned.width / 2), round(label.xy[1] - turned.height / 2)), turned, label.fill)
+        key = (label.text, label.size, label.anchor, label.vertical)
+        if key not in masks:
+            masks[key] = _mask(canvas.fonts.at(label.size), label)
+        mask, dx, dy = masks[key]
+        draw.bitmap((round(label.xy[0]) + dx, round(label.xy[1]) + dy), mask, fill=label.fill)
     return final
+
+
+def _mask(font: Font, label: Label) -> tuple[Image.Image, int, int]:
+    """``label``'s text as a coverage mask, and where the mask's top-left corner lies from the label's point."""
+    anchor = "mm" if label.vertical else label.anchor
+    left, top, right, bottom = font.getbbox(label.text, anchor=anchor)
+    x0, y0 = math.floor(left), math.floor(top)
+    mask = Image.new("L", (max(1, math.ceil(right) - x0), max(1, math.ceil(bottom) - y0)), 0)
+    ImageDraw.Draw(mask).text((-x0, -y0), label.text, font=font, fill=255, anchor=anchor)
+    if label.vertical:
+        mask = mask.rotate(90, expand=True)
+        return mask, -(mask.width // 2), -(mask.height // 2)
+    return mask, x0, y0
+
+
+def save_png(image: Image.Image, path: Path) -> None:
+    """``image`` as PNG at ``path`` (zlib level 3: a third faster than the default 6, the file ~10 % larger)."""
+    image.save(path, format="PNG", compress_level=3)
 
 
 def axis_ticks(values: np.ndarray | Sequence[float], count: int = 5, zero: bool = False) -> np.ndarray:
@@ -166,7 +183,7 @@ def text(canvas: Canvas, xy: tuple[float, float], s: str, size: float, fill: Col
 
 def text_width(canvas: Canvas, s: str, size: float) -> float:
     """How wide ``s`` is."""
-    return float(canvas.fonts.at(size).getlength(s))
+    return canvas.fonts.width(s, size)
 
 
 def fit_text(canvas: Canvas, s: str, size: float, width: float) -> str:

@@ -164,6 +164,7 @@ class Fonts:
     def __init__(self, face: Face | None) -> None:
         self.face = face
         self._loaded: dict[float, Font] = {}
+        self._widths: dict[tuple[str, float], float] = {}
 
     def at(self, size: float) -> Font:
         """The font at ``size`` pixels (rounded to a whole pixel)."""
@@ -174,6 +175,12 @@ class Fonts:
             else:
                 self._loaded[size] = ImageFont.truetype(self.face.path, pixels, index=self.face.index)
         return self._loaded[size]
+
+    def width(self, text: str, size: float) -> float:
+        """How wide ``text`` is at ``size`` pixels (remembered: tick labels repeat)."""
+        if (text, size) not in self._widths:
+            self._widths[text, size] = float(self.at(size).getlength(text))
+        return self._widths[text, size]
 
 
 def cjk_font() -> str | None:

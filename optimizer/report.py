@@ -110,7 +110,7 @@ def curve_panels(history: History, model: FittedModel, frame: pd.DataFrame, top_
 def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, face: Face | None):
     """The curves chart of the top ``top_n`` campaigns, written to ``path`` as PNG."""
     image, _ = draw_curves(curve_panels(history, model, frame, top_n), face)
-    image.save(path, format="PNG")
+    chart.save_png(image, path)
 
 
 def draw_curves(panels: list[CurvePanel], face: Face | None) -> tuple[Image.Image, list[chart.Axes]]:
@@ -173,7 +173,7 @@ def _channels(history: History, frame: pd.DataFrame, path: Path, face: Face | No
     """The channels chart written to ``path`` as PNG; its table."""
     table = channel_table(history, frame)
     image, _ = draw_channels(table, face)
-    image.save(path, format="PNG")
+    chart.save_png(image, path)
     return table
 
 
