@@ -1,7 +1,8 @@
 """The picture people look at: fitted curves with current and recommended points, channels before/after.
 
-``write_report`` draws two PNGs with matplotlib (Agg backend, no display needed)
-and an HTML page that shows them with the run's totals:
+``write_report`` draws two PNGs with Pillow (``optimizer.chart``: no matplotlib
+to import, a few hundredths of a second) and an HTML page that shows them with
+the run's totals:
 
 * ``curves``: a grid of small multiples for the top ``top_n`` campaigns by
   current budget: expected GMV against expected spend as the budget sweeps from
@@ -9,144 +10,155 @@ and an HTML page that shows them with the run's totals:
   (grey) and the recommended point (red);
 * ``channels``: recommended daily budget by channel, before and after.
 
-Chinese campaign names need a CJK font: the first installed one of
-``CJK_FONTS`` is used (``fc-list :lang=zh`` lists them; Debian:
-``fonts-noto-cjk`` or ``fonts-wqy-microhei``; ``scripts/test`` installs
-fonts-noto-cjk when missing), chosen explicitly for every chart; a font list that
-matplotlib cached before the font was installed is rebuilt once. Without one,
-names still print (as boxes) and the report says so.
+Chinese campaign names need a CJK font: the first installed family of
+``CJK_FONTS`` that fontconfig lists for Chinese (``optimizer.fonts.cjk_face``;
+Debian: ``fonts-noto-cjk`` or ``fonts-wqy-microhei``; ``scripts/test`` installs
+fonts-noto-cjk when missing). Without one, names still print (as boxes) and the
+report says so. ``cjk_font`` is matplotlib's name of such a font, for the charts
+still drawn with matplotlib (the experiment's).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optimizer import chart
+from optimizer.fonts import CJK_FONTS, Face, cjk_face, cjk_font, latin_face
 from optimizer.i18n import t
 
 if TYPE_CHECKING:
     import pandas as pd
+    from PIL import Image
 
     from optimizer.model.features import History
     from optimizer.model.fitted_model import FittedModel
 
-__all__ = ["CJK_FONTS", "cjk_font", "write_report"]
+__all__ = [
+    "CJK_FONTS",
+    "CurvePanel",
+    "channel_table",
+    "cjk_font",
+    "curve_panels",
+    "draw_channels",
+    "draw_curves",
+    "write_report",
+]
 
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Noto Sans CJK JP",
-    "AR PL UMing CN",
-)
-
-
-def cjk_font() -> str | None:
-    """The name of an installed font that can draw Chinese, or ``None``."""
-    from matplotlib import font_manager
-
-    for attempt in range(2):
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        for name in CJK_FONTS:
-            if name in installed:
-                return name
-        if attempt == 0:
-            # matplotlib caches the font list: fonts installed after it was built (apt-get install
-            # fonts-noto-cjk) are missing until it is rebuilt, once, here
-            _rescan_fonts()
-    return None
+CURVE_COLUMNS = 4
+CURVE_CELL = (324, 250)
+"""Width and height of one campaign's panel in the curves chart (final pixels)."""
+CURVE_HEAD = 48
+"""Height of the curves chart's title row."""
+CURVE_GRID = np.linspace(0.3, 2.0, 40)
+"""The budgets a curve sweeps, as multiples of today's."""
+CHANNELS_SIZE = (480, 340)
+"""The channels chart's smallest width, and its height; it widens by 130 pixels a channel past two."""
+BLUE, RED, DARK_GREY, GREY = (31, 119, 180), (214, 39, 40), (102, 102, 102), (158, 158, 158)
 
 
-def _rescan_fonts() -> None:
-    """Rebuild matplotlib's font list in place (every user of ``fontManager`` sees it) and save it."""
-    import contextlib
+@dataclass(frozen=True)
+class CurvePanel:
+    """One campaign's response curve: GMV (+/- 1 sd) against spend, today's and the recommended point."""
 
-    import matplotlib
-    from matplotlib import font_manager
-
-    manager = font_manager.fontManager
-    manager.__init__()  # type: ignore[misc]
-    for cached in (getattr(manager, "_findfont_cached", None), getattr(font_manager, "_get_font", None)):
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    with contextlib.suppress(OSError):
-        path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
-        font_manager.json_dump(manager, path)
+    name: str
+    label: str
+    spend: np.ndarray
+    gmv: np.ndarray
+    gmv_sd: np.ndarray
+    today: tuple[float, float]
+    recommended: tuple[float, float] | None
 
 
-def _figure(width: float, height: float):
-    """A matplotlib figure drawn by the Agg canvas: the object API, so ``pyplot`` (0.75 s of import,
-    a global figure registry) never loads."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, font: str | None):
+def curve_panels(history: History, model: FittedModel, frame: pd.DataFrame, top_n: int) -> list[CurvePanel]:
+    """The top ``top_n`` campaigns by current budget (a missing budget: 1.5x the reference spend), largest first."""
     current = np.where(np.isfinite(history.current_budget), history.current_budget, model.ref_spend * 1.5)
     order = np.argsort(-np.nan_to_num(current, nan=0.0), kind="stable")[:top_n]
-    cols = 4
-    rows = max(1, int(np.ceil(len(order) / cols)))
-    fig = _figure(3.6 * cols, 2.8 * rows)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    rec_budget = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
-    rec_bid = frame["recommended_bid"].to_numpy(dtype=float, na_value=np.nan)
-    grid = np.linspace(0.3, 2.0, 40)
-    for ax, i in zip(axes.flat, order, strict=False):
-        budgets = current[i] * grid
-        bid = np.full((1, len(grid)), rec_bid[i] if np.isfinite(rec_bid[i]) else history.current_bid[i])
-        sub = model.take([i])
-        f = sub.predict(budgets[None, :], bid)
-        ax.fill_between(f.spend[0], f.gmv[0] - f.gmv_sd[0], f.gmv[0] + f.gmv_sd[0], color="C0", alpha=0.2, lw=0)
-        ax.plot(f.spend[0], f.gmv[0], color="C0", lw=1.5)
-        now = sub.predict(
-            np.array([[current[i] if np.isfinite(history.current_budget[i]) else np.inf]]),
-            np.array([[history.current_bid[i]]]),
-        )
-        ax.plot(now.spend[0, 0], now.gmv[0, 0], "o", color="0.4", label=t("report.chart_today"))
-        rb = rec_budget[i] if np.isfinite(rec_budget[i]) else np.inf
-        if rb > 0 and frame["action"].iloc[i] != "pause":
-            ax.plot(
-                frame["expected_spend"].iloc[i],
-                frame["expected_gmv"].iloc[i],
-                "o",
-                color="C3",
-                label=t("report.chart_recommended"),
+    if not len(order):
+        return []
+    rec_budget = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)[order]
+    rec_bid = frame["recommended_bid"].to_numpy(dtype=float, na_value=np.nan)[order]
+    sub = model.take(order)
+    bid = np.where(np.isfinite(rec_bid), rec_bid, history.current_bid[order])
+    f = sub.predict(current[order][:, None] * CURVE_GRID[None, :], np.repeat(bid[:, None], len(CURVE_GRID), axis=1))
+    today_budget = np.where(np.isfinite(history.current_budget[order]), current[order], np.inf)
+    now = sub.predict(today_budget[:, None], history.current_bid[order][:, None])
+    labels = frame["action_label"] if "action_label" in frame.columns else frame["action"]
+    panels = []
+    for k, i in enumerate(order):
+        shown = (rec_budget[k] if np.isfinite(rec_budget[k]) else np.inf) > 0 and frame["action"].iloc[i] != "pause"
+        point = (float(frame["expected_spend"].iloc[i]), float(frame["expected_gmv"].iloc[i]))
+        panels.append(
+            CurvePanel(
+                name=str(history.campaign_name[i] or history.campaign_id[i]),
+                label=str(labels.iloc[i]),
+                spend=f.spend[k],
+                gmv=f.gmv[k],
+                gmv_sd=f.gmv_sd[k],
+                today=(float(now.spend[k, 0]), float(now.gmv[k, 0])),
+                recommended=point if shown else None,
             )
-        name = history.campaign_name[i] or history.campaign_id[i]
-        label = frame["action_label"].iloc[i] if "action_label" in frame.columns else frame["action"].iloc[i]
-        ax.set_title(f"{name[:18]}\n{str(label)[:24]}", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_xlabel(t("report.chart_spend"), fontsize=7)
-        ax.set_ylabel(t("report.chart_gmv"), fontsize=7)
-    for ax in list(axes.flat)[len(order) :]:
-        ax.axis("off")
-    if len(order):
-        axes.flat[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(t("report.chart_curves_title", n=len(order)), fontsize=10)
-    # fixed margins in inches (tight_layout measured every label: 0.2-0.6 s): two-line titles, small ticks
-    width, height = fig.get_size_inches()
-    fig.subplots_adjust(
-        left=0.75 / width, right=1 - 0.15 / width, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.45,
-        hspace=0.75 if rows > 1 else 0.2,
+        )
+    return panels
+
+
+def _curves(history: History, model: FittedModel, frame: pd.DataFrame, path: Path, top_n: int, face: Face | None):
+    """The curves chart of the top ``top_n`` campaigns, written to ``path`` as PNG."""
+    image, _ = draw_curves(curve_panels(history, model, frame, top_n), face)
+    chart.save_png(image, path)
+
+
+def draw_curves(panels: list[CurvePanel], face: Face | None) -> tuple[Image.Image, list[chart.Axes]]:
+    """Small multiples, ``CURVE_COLUMNS`` a row under a title and a legend; the image and each panel's axes."""
+    width, height = CURVE_CELL
+    rows = max(1, -(-len(panels) // CURVE_COLUMNS))
+    canvas = chart.new_canvas(CURVE_COLUMNS * width, CURVE_HEAD + rows * height, face)
+    chart.text(canvas, (16, CURVE_HEAD / 2), t("report.chart_curves_title", n=len(panels)), 16, chart.INK, "lm")
+    items = [(t("report.chart_today"), DARK_GREY, "dot"), (t("report.chart_recommended"), RED, "dot")]
+    chart.legend(canvas, CURVE_COLUMNS * width - 16, CURVE_HEAD / 2, items, 12)
+    axes = []
+    for k, panel in enumerate(panels):
+        cell = ((k % CURVE_COLUMNS) * width, CURVE_HEAD + (k // CURVE_COLUMNS) * height)
+        axes.append(_curve_panel(canvas, cell, panel))
+    return chart.finish(canvas), axes
+
+
+def _curve_panel(canvas: chart.Canvas, cell: tuple[float, float], panel: CurvePanel) -> chart.Axes:
+    """One campaign's panel with its top-left corner at ``cell``: name, action, axes, band, curve, points."""
+    x0, y0 = cell
+    width, height = CURVE_CELL
+    name = chart.fit_text(canvas, panel.name, 13, width - 24)
+    chart.text(canvas, (x0 + width / 2, y0 + 6), name, 13, chart.INK, "mt")
+    chart.text(
+        canvas, (x0 + width / 2, y0 + 25), chart.fit_text(canvas, panel.label, 11, width - 24), 11, chart.MUTED, "mt"
+    )
+    points = [p for p in (panel.today, panel.recommended) if p is not None]
+    low = np.maximum(panel.gmv - panel.gmv_sd, 0.0)
+    xticks = chart.axis_ticks(np.r_[panel.spend, [p[0] for p in points]], count=5)
+    yticks = chart.axis_ticks(np.r_[low, panel.gmv + panel.gmv_sd, [p[1] for p in points]], count=5)
+    widest = max(chart.text_width(canvas, label, 10) for label in chart.tick_labels(yticks))
+    axes = chart.Axes(
+        left=x0 + 26 + widest, top=y0 + 50, right=x0 + width - 18, bottom=y0 + height - 42,
+        x=(float(xticks[0]), float(xticks[-1])), y=(float(yticks[0]), float(yticks[-1])),
     )  # fmt: skip
-    fig.savefig(path, dpi=90, format="png")
+    chart.frame(canvas, axes, yticks, 10, xticks)
+    chart.band(canvas, axes, panel.spend, low, panel.gmv + panel.gmv_sd, (*BLUE, 56))
+    chart.line(canvas, axes, panel.spend, panel.gmv, BLUE, 2.0)
+    chart.dot(canvas, axes, *panel.today, DARK_GREY)
+    if panel.recommended is not None:
+        chart.dot(canvas, axes, *panel.recommended, RED)
+    chart.text(canvas, ((axes.left + axes.right) / 2, axes.bottom + 22), t("report.chart_spend"), 10, chart.MUTED, "mt")
+    chart.vertical_text(canvas, (x0 + 11, (axes.top + axes.bottom) / 2), t("report.chart_gmv"), 10)
+    return axes
 
 
-def _channels(history: History, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+def channel_table(history: History, frame: pd.DataFrame) -> pd.DataFrame:
+    """Daily budget by channel: ``before`` (live campaigns today) and ``after`` (the recommendation)."""
     import pandas as pd
 
     live_now = history.status != "paused"
@@ -154,19 +166,39 @@ def _channels(history: History, frame: pd.DataFrame, path: Path) -> pd.DataFrame
     after = frame["recommended_budget"].to_numpy(dtype=float, na_value=np.nan)
     live_after = (after > 0) & ~((history.status == "paused") & (frame["action"].to_numpy() == "hold"))
     after = np.where(live_after & np.isfinite(after), after, 0.0)
-    table = pd.DataFrame({"channel": history.channel, "before": before, "after": after}).groupby("channel").sum()
-    fig = _figure(max(5, 1.2 * len(table) + 2), 3.5)
-    ax = fig.subplots()
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, table["before"], width=0.4, label=t("report.chart_today"), color="0.6")
-    ax.bar(x + 0.2, table["after"], width=0.4, label=t("report.chart_recommended"), color="C3")
-    ax.set_xticks(x, table.index.tolist(), fontsize=8)
-    ax.set_ylabel(t("report.chart_budget_axis"))
-    ax.set_title(t("report.chart_channels_title"))
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90, format="png")
+    return pd.DataFrame({"channel": history.channel, "before": before, "after": after}).groupby("channel").sum()
+
+
+def _channels(history: History, frame: pd.DataFrame, path: Path, face: Face | None) -> pd.DataFrame:
+    """The channels chart written to ``path`` as PNG; its table."""
+    table = channel_table(history, frame)
+    image, _ = draw_channels(table, face)
+    chart.save_png(image, path)
     return table
+
+
+def draw_channels(table: pd.DataFrame, face: Face | None) -> tuple[Image.Image, chart.Axes]:
+    """Bars of today's and the recommended budget, side by side for each channel; the image and its axes."""
+    width, height = max(CHANNELS_SIZE[0], 130 * len(table) + 220), CHANNELS_SIZE[1]
+    canvas = chart.new_canvas(width, height, face)
+    chart.text(canvas, (16, 22), t("report.chart_channels_title"), 15, chart.INK, "lm")
+    items = [(t("report.chart_today"), GREY, "box"), (t("report.chart_recommended"), RED, "box")]
+    chart.legend(canvas, width - 16, 22, items, 12)
+    yticks = chart.axis_ticks(np.r_[table["before"].to_numpy(), table["after"].to_numpy()], count=6, zero=True)
+    widest = max(chart.text_width(canvas, label, 11) for label in chart.tick_labels(yticks))
+    axes = chart.Axes(
+        left=34 + widest, top=56, right=width - 16, bottom=height - 36,
+        x=(-0.5, len(table) - 0.5), y=(float(yticks[0]), float(yticks[-1])),
+    )  # fmt: skip
+    chart.frame(canvas, axes, yticks, 11)
+    slot = (axes.right - axes.left) / max(len(table), 1)
+    for k, (channel, row) in enumerate(table.iterrows()):
+        chart.bar(canvas, axes, k - 0.36, k - 0.01, float(row["before"]), GREY)
+        chart.bar(canvas, axes, k + 0.01, k + 0.36, float(row["after"]), RED)
+        label = chart.fit_text(canvas, str(channel), 12, slot - 8)
+        chart.text(canvas, (float(axes.px(k, 0)[0]), axes.bottom + 8), label, 12, chart.INK, "mt")
+    chart.vertical_text(canvas, (14, (axes.top + axes.bottom) / 2), t("report.chart_budget_axis"), 11)
+    return chart.finish(canvas), axes
 
 
 def write_report(
@@ -196,23 +228,15 @@ def write_report(
     Words are in ``lang`` (default: the current language); the page says when it
     was made (``now``, default: now) in ``timezone`` (the accounts' ``[data] timezone``).
     """
-    from matplotlib import rc_context
-
     from optimizer.i18n import use_language
 
-    font = cjk_font()
-    fonts = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with (
-        use_language(lang),
-        rc_context({"font.sans-serif": fonts, "axes.unicode_minus": False}),
-        warnings.catch_warnings(),
-    ):
-        if font is None:
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
-        _curves(history, model, frame, Path(curves), top_n, font)
-        table = _channels(history, frame, Path(channels))
+    face = cjk_face()
+    drawn = face or latin_face()  # no CJK font: Chinese as boxes, as the page says
+    with use_language(lang):
+        _curves(history, model, frame, Path(curves), top_n, drawn)
+        table = _channels(history, frame, Path(channels), drawn)
         names = png_names or (Path(curves).name, Path(channels).name)
-        page = _page(frame, table, names, font, notices, checks, _stamp(timezone, now))
+        page = _page(frame, table, names, face.family if face else None, notices, checks, _stamp(timezone, now))
         if alerts is not None:  # the alerts block (issue 13), kept apart from the page's own sections
             from optimizer.alerts.section import alerts_html
 

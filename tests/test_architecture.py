@@ -36,6 +36,8 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "errors": frozenset(STAGES),
     "version": frozenset(STAGES),
     "clock": frozenset(STAGES),
+    "chart": frozenset(STAGES),
+    "fonts": frozenset(STAGES),
     # the report draws the model's curves and the decision's allocation, for the jobs
     "report": frozenset({"act", "jobs", "simulate"}),
 }

@@ -214,10 +214,10 @@ def chart_style() -> Iterator[None]:
 
 
 def chart_font() -> str | None:
-    """``optimizer.report.cjk_font``, else a CJK font file the system has but matplotlib's cache predates."""
+    """``optimizer.fonts.cjk_font``, else a CJK font file the system has but matplotlib's cache predates."""
     from matplotlib import font_manager
 
-    from optimizer.report import cjk_font
+    from optimizer.fonts import cjk_font
 
     found = cjk_font()
     if found:

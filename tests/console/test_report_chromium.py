@@ -1,8 +1,8 @@
 """Must-hold 3: the report page, rendered by headless Chromium, shows Chinese campaign names, not boxes.
 
-Two checks: the font matplotlib actually drew the chart titles with has a glyph
-for every character of the campaign names (a missing glyph is a box; with
-warnings as errors matplotlib's "Glyph missing" would also fail the test), and
+Two checks: the font face the charts are drawn with (``optimizer.fonts.cjk_face``,
+the file and its index in a collection) has a glyph for every character of the
+campaign names (a missing glyph is a box), and
 Chromium (Debian's ``chromium``, as a person's browser) loads the page with
 both charts and shows the names in its rendered text and a screenshot.
 """
@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
+from optimizer.fonts import cjk_face
 from optimizer.jobs.optimize import run_optimize
-from optimizer.report import cjk_font
 from optimizer.settings import load_settings
 from tests.console.exports import Account, standard_csv
 
@@ -33,15 +33,13 @@ def report(tmp_path_factory):
 
 
 def test_the_charts_font_draws_every_chinese_character_of_the_names(report):
-    from fontTools.ttLib import TTCollection, TTFont
-    from matplotlib import font_manager
+    from fontTools.ttLib import TTFont
 
     _, result = report
-    font = cjk_font()
-    assert font is not None, "scripts/test installs fonts-noto-cjk: a CJK font must be there"
-    path = font_manager.fontManager.findfont(font_manager.FontProperties(family=[font]), fallback_to_default=False)
-    faces = TTCollection(path).fonts if path.lower().endswith(".ttc") else [TTFont(path)]
-    cmap = set().union(*(face.getBestCmap() or {} for face in faces))
+    face = cjk_face()
+    assert face is not None, "scripts/test installs fonts-noto-cjk: a CJK font must be there"
+    with TTFont(face.path, fontNumber=face.index) as font:
+        cmap = set(font.getBestCmap() or {})
     names = "".join(result.frame["campaign_name"])
     chinese = {ch for ch in names if ord(ch) > 0x2E80}
     assert chinese, "the names under test are Chinese"

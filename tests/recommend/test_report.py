@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
-from optimizer.decide.recommend import recommend
+from optimizer.fonts import cjk_face
 from optimizer.i18n import t
-from optimizer.model.features import build_history
-from optimizer.model.fit import fit
-from optimizer.report import cjk_font, write_report
-from optimizer.settings import Settings
+from optimizer.report import write_report
 from tests.fit.synthetic import make_stats
+from tests.recommend.report_runs import recommended_run
 
 
 def test_report_draws_pngs_and_an_escaped_page_with_chinese_names(tmp_path):
     frame, _ = make_stats(n=15, days=21, seed=31)
     frame.loc[frame["campaign_id"] == frame["campaign_id"].iloc[0], "campaign_name"] = "<script>x</script>直播"
-    settings = Settings()
-    history = build_history(frame, settings.model)
-    model = fit(history, settings.model)
-    budget = np.round(history.current_budget * 1.1, 2)
-    rows = recommend(
-        history, model, budget, history.current_bid, settings, run_id="r", effective_date=dt.date(2026, 11, 21)
-    )
+    history, model, rows = recommended_run(frame)
     html, curves, channels = tmp_path / "r_report.html", tmp_path / "r_curves.png", tmp_path / "r_channels.png"
     write_report(history, model, rows, html=html, curves=curves, channels=channels)
     for png in (curves, channels):
@@ -33,24 +23,11 @@ def test_report_draws_pngs_and_an_escaped_page_with_chinese_names(tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "r_curves.png" in page and "r_channels.png" in page
     assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;直播" in page
-    assert (t("report.no_font") in page) == (cjk_font() is None)
+    assert (t("report.no_font") in page) == (cjk_face() is None)
 
 
 def _small_run():
-    frame, _ = make_stats(n=6, days=21, seed=32)
-    settings = Settings()
-    history = build_history(frame, settings.model)
-    model = fit(history, settings.model)
-    rows = recommend(
-        history,
-        model,
-        np.round(history.current_budget * 1.1, 2),
-        history.current_bid,
-        settings,
-        run_id="r",
-        effective_date=dt.date(2026, 11, 21),
-    )
-    return history, model, rows
+    return recommended_run(make_stats(n=6, days=21, seed=32)[0])
 
 
 def test_report_headings_are_chinese_by_default_english_as_a_setting_times_in_the_account_zone(tmp_path):

@@ -1,6 +1,6 @@
 """The report costs little and risks nothing (issue 16): it is written after the recommendations, a
 failure in it leaves them whole, it draws the top ``[report] curves_top_n`` campaigns, and the one-shot
-command loads neither ``matplotlib.pyplot`` nor, without the report, matplotlib at all."""
+command never loads matplotlib (the charts are drawn with Pillow), nor Pillow without the report."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import optimizer.report
 from optimizer.jobs.optimize import output_paths, run_optimize
 from optimizer.settings import Settings
 from tests.fit.synthetic import make_stats
+from tests.recommend.report_runs import spy_on_curves
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,17 +52,10 @@ def test_a_report_that_fails_leaves_the_recommendations_whole(source, tmp_path, 
 
 
 def test_the_curves_are_drawn_for_the_top_n_campaigns_of_the_setting(source, tmp_path, isolated_home, monkeypatch):
-    seen = []
-    draw = optimizer.report._curves
-
-    def spy(history, model, frame, path, top_n, font):
-        seen.append(top_n)
-        return draw(history, model, frame, path, top_n, font)
-
-    monkeypatch.setattr(optimizer.report, "_curves", spy)
+    seen = spy_on_curves(monkeypatch)
     settings = Settings.model_validate({"report": {"curves_top_n": 3}})
     result = run_optimize([source], tmp_path / "recs.csv", settings)
-    assert seen == [3] and output_paths(tmp_path / "recs.csv")["curves"] in result.paths
+    assert [top_n for top_n, _ in seen] == [3] and output_paths(tmp_path / "recs.csv")["curves"] in result.paths
     assert Settings().report.curves_top_n == 12
 
 
@@ -72,12 +66,34 @@ def test_the_one_shot_command_imports_only_what_it_uses(source, tmp_path):
         from optimizer.jobs.optimize import run_optimize
         from optimizer.settings import Settings
         run_optimize([{str(source)!r}], {str(tmp_path / "a.csv")!r}, Settings(), report=False)
-        assert "matplotlib" not in sys.modules, "no report, no matplotlib"
+        assert "matplotlib" not in sys.modules and "PIL" not in sys.modules, "no report, no drawing"
         run_optimize([{str(source)!r}], {str(tmp_path / "b.csv")!r}, Settings(), report=True)
-        assert "matplotlib.figure" in sys.modules
-        loaded = [m for m in ("matplotlib.pyplot", "scipy", "sqlalchemy", "openpyxl") if m in sys.modules]
+        assert "PIL.Image" in sys.modules
+        loaded = [m for m in ("matplotlib", "scipy", "sqlalchemy", "openpyxl") if m in sys.modules]
         assert not loaded, loaded
         """
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_spendopt_optimize_draws_the_report_without_loading_matplotlib(source, tmp_path, isolated_home):
+    """The command itself, in a process of its own: the report is there, matplotlib never loaded."""
+    out = tmp_path / "recs.csv"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from optimizer.cli import app
+        try:
+            app(["optimize", "--input", {str(source)!r}, "--output", {str(out)!r}])
+        except SystemExit as done:
+            assert not done.code, done.code
+        assert "matplotlib" not in sys.modules, sorted(m for m in sys.modules if m.startswith("matplotlib"))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    paths = output_paths(out)
+    for key in ("curves", "channels"):
+        assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert paths["curves"].name in paths["html"].read_text(encoding="utf-8")
