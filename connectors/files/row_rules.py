@@ -242,6 +242,15 @@ def last_per_key_sorted(stats: pd.DataFrame) -> pd.DataFrame:
 
 def check_currency(stats: pd.DataFrame, report: Report) -> None:
     """One currency per account (an empty cell means CNY)."""
+    import numpy as np
+    import pandas as pd
+
+    # the common file (one currency per account) is told from the distinct (account, currency) pairs
+    account, _ = pd.factorize(stats["account_id"].to_numpy())
+    money, kinds = pd.factorize(stats["currency"].fillna("CNY").to_numpy())
+    pairs = np.unique(account.astype(np.int64) * (len(kinds) + 1) + money)
+    if len(pairs) == len(np.unique(account)):
+        return
     currency = stats["currency"].fillna("CNY")
     first = currency.groupby(stats["account_id"], sort=False).transform("first")
     mixed = (currency != first).to_numpy()
