@@ -96,6 +96,7 @@ def read_typed(path: Path, score: HeaderScore, kinds: Kinds) -> Table | None:
             encoding="utf-8",
             encoding_errors="strict",
             engine="c",
+            low_memory=False,  # one pass: the chunks' concatenation cost 50 % more time and memory at 3 M rows
         )  # type: ignore[call-overload]  # fmt: skip  (the stubs want str keys in na_values)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
         return None
