@@ -59,6 +59,7 @@ class Parsed:
 
     values: pd.Series
     issues: list[Issue] = field(default_factory=list)
+    none_for_missing: bool = False  # object values hold None, never NaN, where a cell is missing
 
     def add(
         self, mask: pd.Series | np.ndarray, message: Callable[[str], str], key: str | None = None, **fields: object
@@ -120,7 +121,10 @@ def by_distinct(parse: Callable[..., Parsed], raw: pd.Series, **options) -> Pars
         return parse(raw, **options)
     codes = raw.cat.codes.to_numpy()
     distinct = parse(pd.Series(raw.cat.categories.to_numpy(dtype=object), dtype=object), **options)
-    out = Parsed(distinct.values.take(codes).reset_index(drop=True))
+    values, text = distinct.values, distinct.values.dtype == object
+    if text:  # missing as None on the distinct values, not on every row afterwards
+        values = values.astype(object).where(values.notna(), None)
+    out = Parsed(values.take(codes).reset_index(drop=True), none_for_missing=text)
     out.issues = [Issue(issue.mask[codes], issue.message) for issue in distinct.issues]
     return out
 

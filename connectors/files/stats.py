@@ -440,6 +440,8 @@ def _validated(
         return None
     frame = resolve_duplicates(frame, header, table.file, report)
     for col in _TEXT_COLUMNS:
+        if col in parsed and parsed[col].none_for_missing and col not in ("bid_type", "channel"):
+            continue  # already None where missing (derive_bid_and_channel fills bid_type and channel)
         values = frame[col].to_numpy(dtype=object, copy=True)
         values[pd.isna(values)] = None
         frame[col] = pd.Series(values, index=frame.index, dtype="object")
