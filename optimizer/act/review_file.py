@@ -39,8 +39,8 @@ def escape_text(value: str) -> str:
     return "'" + value if value.startswith(DANGEROUS_PREFIXES) else value
 
 
-def _csv_column(frame: pd.DataFrame, column: str) -> list[str]:
-    """One column as the strings the CSV holds (empty, escaped text, rounded numbers)."""
+def _column_strings(frame: pd.DataFrame, column: str) -> list[str]:
+    """One column as the strings the CSV holds (empty, escaped text, rounded numbers); the XLSX shares them."""
     import numpy as np
     import pandas as pd
 
@@ -50,49 +50,62 @@ def _csv_column(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(series):
         series = pd.to_numeric(series)  # a number column holding text is a bug: fail before anything is moved
     if column in TEXT_COLUMNS or not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-        values = series.astype(object).where(series.notna(), "")
-        text = values.map(str)
-        danger = text.str.startswith(DANGEROUS_PREFIXES)
-        return text.where(~danger, "'" + text).tolist()
+        values = series.astype(object).where(series.notna(), "").tolist()
+        text = [str(v) for v in values]
+        return ["'" + v if v.startswith(DANGEROUS_PREFIXES) else v for v in text]  # escape_text, inlined
     if pd.api.types.is_bool_dtype(series):
-        return series.map(lambda b: str(bool(b)).lower()).tolist()
+        return ["true" if b else "false" for b in series.tolist()]
     numbers = series.to_numpy(dtype=float, na_value=np.nan)
-    finite = np.isfinite(numbers)
+    finite = np.isfinite(numbers).tolist()
     if column in MONEY_COLUMNS:
-        return [f"{v:.2f}" if ok else "" for v, ok in zip(np.round(numbers, 2), finite, strict=True)]
+        return [f"{v:.2f}" if ok else "" for v, ok in zip(np.round(numbers, 2).tolist(), finite, strict=True)]
     if pd.api.types.is_integer_dtype(series):
-        return [str(int(v)) if ok else "" for v, ok in zip(numbers, finite, strict=True)]
-    return [repr(float(v)) if ok else "" for v, ok in zip(np.round(numbers, 4), finite, strict=True)]
+        return [str(int(v)) if ok else "" for v, ok in zip(numbers.tolist(), finite, strict=True)]
+    return [repr(v) if ok else "" for v, ok in zip(np.round(numbers, 4).tolist(), finite, strict=True)]
 
 
-def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], handle) -> None:
-    import csv
+def _csv_quoted(values: list[str]) -> list[str]:
+    """``values`` as ``csv.writer`` (excel dialect, ``\\r\\n`` lines) writes them: a field holding a comma,
+    a quote, CR or LF in quotes, its quotes doubled; the others as they are."""
+    joined = "".join(values)
+    if not any(c in joined for c in ',"\r\n'):
+        return values
+    return ['"' + v.replace('"', '""') + '"' if "," in v or '"' in v or "\r" in v or "\n" in v else v for v in values]
 
-    writer = csv.writer(handle, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(zip(*(_csv_column(frame, c) for c in columns), strict=True))
+
+def _write_csv(strings: dict[str, list[str]], columns: tuple[str, ...], handle) -> None:
+    """The header and the rows, quoted column by column and written at once (byte for byte ``csv.writer``'s)."""
+    fields = [_csv_quoted([c, *strings[c]]) for c in columns]
+    handle.write("".join(",".join(row) + "\r\n" for row in zip(*fields, strict=True)))
 
 
 _XML_BAD = None
 
 
 def _xml_text(values: list[str]) -> list[str]:
-    """Escape for XML and drop the control characters XML 1.0 cannot hold."""
+    """Escape for XML and drop the control characters XML 1.0 cannot hold.
+
+    The column is escaped as one string joined by NUL (a character XML cannot
+    hold, so no value keeps one) and split again; a column with a NUL inside
+    a value is escaped value by value.
+    """
     import re
 
     global _XML_BAD
     if _XML_BAD is None:
         _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-    out = []
-    for v in values:
-        v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        out.append(_XML_BAD.sub("", v))
-    return out
+    joined = "\x00".join(values)
+    if not values or joined.count("\x00") != len(values) - 1:
+        return [_XML_BAD.sub("", v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")) for v in values]
+    escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split("\x00")
+    return [_XML_BAD.sub("", v) for v in escaped] if _XML_BAD.search(joined.replace("\x00", "")) else escaped
 
 
-def _xlsx_column(frame: pd.DataFrame, column: str) -> list[str]:
-    """One column as SpreadsheetML cells: text as inline strings (style 1 = text format "@"), numbers as numbers."""
-    values = _csv_column(frame, column)  # the same conversion, escaping and rounding as the CSV
+def _xlsx_column(frame: pd.DataFrame, column: str, values: list[str]) -> list[str]:
+    """One column as SpreadsheetML cells: text as inline strings (style 1 = text format "@"), numbers as numbers.
+
+    ``values`` are the column's CSV strings (the same conversion, escaping and rounding).
+    """
     if column in TEXT_COLUMNS or column not in frame.columns:
         return [
             f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
@@ -145,7 +158,7 @@ _XLSX_PARTS = {
 }
 
 
-def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+def _write_xlsx(frame: pd.DataFrame, strings: dict[str, list[str]], columns: tuple[str, ...], path: Path) -> None:
     """A minimal SpreadsheetML workbook, written directly (openpyxl needs ~20 us a cell; this ~1 us).
 
     One sheet ``recommendations``; the layout (label row, column order, widths,
@@ -158,8 +171,8 @@ def _write_xlsx(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> No
     from optimizer.act.review_xlsx import reading_order, sheet_xml, styles_xml
 
     ordered = reading_order(columns)
-    cells = [_xlsx_column(frame, c) for c in ordered]
-    body = [list(row) for row in zip(*cells, strict=True)]
+    cells = [_xlsx_column(frame, c, strings[c]) for c in ordered]
+    body = list(zip(*cells, strict=True))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, xml in _XLSX_PARTS.items():
             book.writestr(name, xml)
@@ -205,7 +218,8 @@ def write_csv_xlsx(frame: pd.DataFrame, csv_path: Path, xlsx_path: Path | None) 
     from optimizer.decide.columns import CONTRACT_COLUMNS
 
     columns = tuple(c for c in ALL_COLUMNS if c in CONTRACT_COLUMNS or c in frame.columns)
+    strings = {c: _column_strings(frame, c) for c in columns}  # each column formatted once, for both files
     with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
-        _write_csv(frame, columns, handle)
+        _write_csv(strings, columns, handle)
     if xlsx_path is not None:
-        _write_xlsx(frame, columns, xlsx_path)
+        _write_xlsx(frame, strings, columns, xlsx_path)

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from optimizer.decide import columns as C
 from optimizer.i18n import current_language, t
 
@@ -121,7 +123,7 @@ def _validation(columns: tuple[str, ...], rows: int, lang: str) -> str:
     )
 
 
-def sheet_xml(columns: tuple[str, ...], body: list[list[str]], *, lang: str | None = None) -> str:
+def sheet_xml(columns: tuple[str, ...], body: Sequence[Sequence[str]], *, lang: str | None = None) -> str:
     """The worksheet: label row, name row, ``body`` (rows of ``<c>`` cells in ``columns`` order), layout."""
     lang = lang or current_language()
     cols = "".join(

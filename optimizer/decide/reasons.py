@@ -22,11 +22,12 @@ in ``tests/recommend/test_reasons_golden.py``:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.i18n import t
+from optimizer.i18n import current_language, t
 
 __all__ = ["SPEND_TOLERANCE", "RowFacts", "action_label", "reason"]
 
@@ -119,16 +120,41 @@ def _kept_paused(f: RowFacts) -> bool:
 
 def action_label(f: RowFacts, lang: str | None = None) -> str:
     """Short words for what the row does (see the module docstring)."""
+    return _label(_label_case(f), lang or current_language())
+
+
+def _label_case(f: RowFacts) -> tuple[str, int, int, bool, bool, int]:
+    """All the label reads of a row: ``(kind, budget dir, bid dir, first cap, bid raised, spend dir)``.
+
+    ``kind`` is ``kept_paused``, ``pause``, ``resume``, ``hold`` (nothing moves; the
+    other fields are then 0) or ``roi`` / ``bid`` (which word the bid move takes).
+    """
     if _kept_paused(f):
-        return t("reasons.label_kept_paused", lang=lang)
+        return ("kept_paused", 0, 0, False, False, 0)
     if f.action in ("pause", "resume"):
-        return t(f"reasons.label_{f.action}", lang=lang)
+        return (f.action, 0, 0, False, False, 0)
     budget, bid = _budget_dir(f), _bid_dir(f)
     if not budget and not bid:
-        return t("reasons.label_hold", lang=lang)
+        return ("hold", 0, 0, False, False, 0)
+    kind = "goal" if f.bid_type == "roi" else "bid"
+    return (
+        kind,
+        budget,
+        bid,
+        bool(budget) and not _finite(f.current_budget),
+        bool(bid) and f.bid > f.current_bid,
+        _spend_dir(f),
+    )
+
+
+@functools.cache
+def _label(case: tuple[str, int, int, bool, bool, int], lang: str) -> str:
+    """The label of a ``_label_case`` (a few dozen cases: each is worded once per language)."""
+    kind, budget, bid, first_cap, raw_up, spend = case
+    if kind in ("kept_paused", "pause", "resume", "hold"):
+        return t(f"reasons.label_{kind}", lang=lang)
     moves = []
     if budget:
-        first_cap = not _finite(f.current_budget)
         moves.append(
             t(
                 "reasons.move_first_cap" if first_cap else f"reasons.move_budget_{'up' if budget > 0 else 'down'}",
@@ -136,23 +162,21 @@ def action_label(f: RowFacts, lang: str | None = None) -> str:
             )
         )
     if bid:
-        raw_up = f.bid > f.current_bid
-        kind = "goal" if f.bid_type == "roi" else "bid"
         moves.append(t(f"reasons.move_{kind}_{'up' if raw_up else 'down'}", lang=lang))
-    word = {1: "more", -1: "less", 0: "flat"}[_spend_dir(f)]
+    word = {1: "more", -1: "less", 0: "flat"}[spend]
     label = t(f"reasons.label_{word}", lang=lang, moves=t("reasons.list_sep", lang=lang).join(moves))
     if budget and bid and budget != bid:
         label = t("reasons.label_opposite", lang=lang, label=label)
     return label
 
 
-def _driver(f: RowFacts, lang: str | None) -> str:
+def _driver(f: RowFacts, lang: str | None, kept: bool) -> str:
     m, thr = _ratio(f.marginal_roi, lang), _ratio(f.threshold, lang)
     if not _finite(f.threshold):
         return t("reasons.driver_no_threshold", lang=lang, m=m)
     near = _finite(f.marginal_roi) and abs(f.marginal_roi - f.threshold) <= 0.05 * max(abs(f.threshold), 0.1)
     below = _finite(f.marginal_roi) and f.marginal_roi < f.threshold and not near
-    if _kept_paused(f) and below:
+    if kept and below:
         return t("reasons.driver_kept_paused", lang=lang, m=m, thr=thr)
     if f.action == "pause" and below:
         return t("reasons.driver_pause", lang=lang, m=m, thr=thr)
@@ -165,10 +189,10 @@ def _driver(f: RowFacts, lang: str | None) -> str:
     return t(f"reasons.{key}", lang=lang, m=m, thr=thr, capped=f.capped_days, seen=f.seen_days)
 
 
-def _moves(f: RowFacts, lang: str | None) -> list[str]:
+def _moves(f: RowFacts, lang: str | None, kept: bool, budget_dir: int, bid: int) -> list[str]:
     cur = f.currency
     before, after = _money(f.current_budget, lang, cur), _money(f.budget, lang, cur)
-    if _kept_paused(f):
+    if kept:
         return [t("reasons.budget_kept_paused", lang=lang, before=before)]
     if f.action == "pause":
         parts = [t("reasons.budget_paused", lang=lang, before=before)]
@@ -176,13 +200,12 @@ def _moves(f: RowFacts, lang: str | None) -> list[str]:
         parts = [t("reasons.budget_resumed", lang=lang, after=after)]
     elif not _finite(f.current_budget) and _finite(f.budget):
         parts = [t("reasons.budget_first_cap", lang=lang, after=after)]
-    elif _budget_dir(f):
+    elif budget_dir:
         parts = [
             t("reasons.budget_move", lang=lang, before=before, after=after, pct=_pct(f.budget, f.current_budget) or "-")
         ]
     else:
         parts = [t("reasons.budget_kept", lang=lang, before=before)]
-    bid = _bid_dir(f)
     if bid and f.action != "pause":
         pct = _pct(f.bid, f.current_bid)
         if f.bid_type == "roi":
@@ -205,10 +228,11 @@ def _moves(f: RowFacts, lang: str | None) -> list[str]:
 def reason(f: RowFacts, lang: str | None = None) -> str:
     """One sentence: driver, what moves, the forecast, notes; then why a person must look."""
     sep = t("reasons.sep", lang=lang)
-    parts = [_driver(f, lang), *_moves(f, lang)]
-    if f.action != "pause" and not _kept_paused(f):
+    kept, budget, bid = _kept_paused(f), _budget_dir(f), _bid_dir(f)
+    parts = [_driver(f, lang, kept), *_moves(f, lang, kept, budget, bid)]
+    if f.action != "pause" and not kept:
         roi = _ratio(f.roi, lang)
-        if _budget_dir(f) and _bid_dir(f) and _budget_dir(f) != _bid_dir(f):
+        if budget and bid and budget != bid:
             pct = _pct(f.spend, f.spend_now) if f.spend_now > 0 else "-"
             parts.append(
                 t(

@@ -23,7 +23,6 @@ Nothing here calls a connector or changes the allocation.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -191,63 +190,111 @@ def _explain(
     h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts, explored: np.ndarray | None
 ) -> tuple[list[str], list[str], list[str], np.ndarray]:
     """Per row: the action label, the reason, the decision (auto/review), and the forecast spend at today's settings."""
-    n = h.n
-    budget, bid, spend, roi, marginal_roi, threshold = f.budget, f.bid, f.spend, f.roi, f.marginal_roi, f.threshold
-    budget_pct = _pct_change(budget, h.current_budget)
-    bid_pct = _pct_change(bid, h.current_bid)
-    limit = settings.review.auto_apply_max_change_pct
-    capped7, seen7 = h.capped_last(7)
-    spend7, gmv7 = h.last_days(7)
-    days = model.days
-    first_cap = ~np.isfinite(h.current_budget) & np.isfinite(budget) & (budget > 0)
-
     now_budget = np.where(np.isfinite(h.current_budget), h.current_budget, np.inf)
     now = model.predict(now_budget[:, None], np.where(np.isfinite(h.current_bid), h.current_bid, np.nan)[:, None])
     spend_now = np.where((h.status != "paused") & (now_budget > 0), now.spend[:, 0], 0.0)
+    facts = _row_facts(h, model, settings, act, f, explored, spend_now)
     lang = settings.ui.language
-    labels, reasons, decisions = [], [], []
-    for i in range(n):
-        a = act[i]
-        why_review: list[tuple[str, dict]] = []
-        if a in ("pause", "resume"):
-            why_review.append((f"why_{a}", {}))
-        if np.isfinite(budget_pct[i]) and budget_pct[i] > limit + 1e-9:
-            why_review.append(("why_budget", {"pct": budget_pct[i], "limit": limit}))
-        if np.isfinite(bid_pct[i]) and bid_pct[i] > limit + 1e-9:
-            why_review.append(("why_bid", {"pct": bid_pct[i], "limit": limit}))
-        if first_cap[i]:
-            why_review.append(("why_first_cap", {}))
-        if a != "hold" and model.thin[i]:
-            why_review.append(("why_thin", {"days": int(days[i]), "pooled": float(model.pooling_weight[i])}))
-        bid_held = not (np.isfinite(bid_pct[i]) and bid_pct[i] > 0.05)
-        facts = RowFacts(
-            action=a,
-            bid_type=str(h.bid_type[i]),
-            paused_now=h.status[i] == "paused",
-            current_budget=float(h.current_budget[i]) if np.isfinite(h.current_budget[i]) else math.inf,
-            budget=float(budget[i]),
-            current_bid=float(h.current_bid[i]),
-            bid=float(bid[i]),
-            spend_now=float(spend_now[i]),
-            spend=float(spend[i]),
-            roi=float(roi[i]),
-            marginal_roi=float(marginal_roi[i]),
-            threshold=float(threshold),
-            capped_days=int(capped7[i]),
-            seen_days=int(seen7[i]) or 7,
-            roi7=float(gmv7[i] / spend7[i]) if spend7[i] > 0 else math.nan,
-            explored=bool(explored is not None and explored[i]),
-            bid_note="settling"
-            if model.bid_settling[i] and bid_held
-            else "locked"
-            if model.bid_locked[i] and bid_held
-            else None,
-            settle_days=settings.model.bid_settle_days,
-            review=tuple(why_review),
-            currency=str(h.currency[i]) if h.currency[i] else "CNY",
-        )
-        labels.append(action_label(facts, lang))
-        reasons.append(reason(facts, lang))
-        decisions.append("review" if why_review else "auto")
-
+    labels = [action_label(row, lang) for row in facts]
+    reasons = [reason(row, lang) for row in facts]
+    decisions = ["review" if row.review else "auto" for row in facts]
     return labels, reasons, decisions, spend_now
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    """``values`` as Python floats (what ``float(values[i])`` gives, for the whole column at once)."""
+    return np.asarray(values, dtype=float).tolist()
+
+
+def _why_review(
+    h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts
+) -> list[tuple[tuple[str, dict], ...]]:
+    """``(n,)`` the ``(key, fields)`` of the ``why_*`` entries of each row, in the order the reason lists them."""
+    n, act = h.n, np.asarray(act)
+    budget_pct = _pct_change(f.budget, h.current_budget)
+    bid_pct = _pct_change(f.bid, h.current_bid)
+    limit = settings.review.auto_apply_max_change_pct
+    first_cap = ~np.isfinite(h.current_budget) & np.isfinite(f.budget) & (f.budget > 0)
+    why: list[list[tuple[str, dict]]] = [[] for _ in range(n)]
+    for i in np.flatnonzero((act == "pause") | (act == "resume")).tolist():
+        why[i].append((f"why_{act[i]}", {}))
+    for key, pct in (("why_budget", budget_pct), ("why_bid", bid_pct)):
+        over = np.isfinite(pct) & (pct > limit + 1e-9)
+        for i in np.flatnonzero(over).tolist():
+            why[i].append((key, {"pct": float(pct[i]), "limit": limit}))
+    for i in np.flatnonzero(first_cap).tolist():
+        why[i].append(("why_first_cap", {}))
+    days, pooled = model.days, model.pooling_weight
+    for i in np.flatnonzero((act != "hold") & np.asarray(model.thin, dtype=bool)).tolist():
+        why[i].append(("why_thin", {"days": int(days[i]), "pooled": float(pooled[i])}))
+    return [tuple(w) for w in why]
+
+
+def _row_facts(
+    h: History,
+    model: FittedModel,
+    settings: Settings,
+    act: np.ndarray,
+    f: _Forecasts,
+    explored: np.ndarray | None,
+    spend_now: np.ndarray,
+) -> list[RowFacts]:
+    """``(n,)`` each row's numbers for its words, prepared column by column."""
+    n = h.n
+    bid_pct = _pct_change(f.bid, h.current_bid)
+    capped7, seen7 = h.capped_last(7)
+    spend7, gmv7 = h.last_days(7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi7 = np.where(spend7 > 0, gmv7 / spend7, np.nan)
+    seen = np.asarray(seen7).astype(np.int64)
+    bid_held = ~(np.isfinite(bid_pct) & (bid_pct > 0.05))
+    note = np.full(n, None, dtype=object)
+    note[np.asarray(model.bid_locked, dtype=bool) & bid_held] = "locked"
+    note[np.asarray(model.bid_settling, dtype=bool) & bid_held] = "settling"  # settling is the one said
+    columns = zip(
+        np.asarray(act).tolist(),
+        [str(b) for b in np.asarray(h.bid_type).tolist()],
+        (h.status == "paused").tolist(),
+        _floats(np.where(np.isfinite(h.current_budget), h.current_budget, np.inf)),
+        _floats(f.budget),
+        _floats(h.current_bid),
+        _floats(f.bid),
+        _floats(spend_now),
+        _floats(f.spend),
+        _floats(f.roi),
+        _floats(f.marginal_roi),
+        np.asarray(capped7).astype(np.int64).tolist(),
+        np.where(seen == 0, 7, seen).tolist(),
+        _floats(roi7),
+        [False] * n if explored is None else np.asarray(explored, dtype=bool).tolist(),
+        note.tolist(),
+        _why_review(h, model, settings, act, f),
+        [str(c) if c else "CNY" for c in np.asarray(h.currency).tolist()],
+        strict=True,
+    )
+    threshold, settle_days = float(f.threshold), settings.model.bid_settle_days
+    return [
+        RowFacts(
+            action=a,
+            bid_type=bt,
+            paused_now=paused,
+            current_budget=cb,
+            budget=b,
+            current_bid=cbid,
+            bid=bd,
+            spend_now=sn,
+            spend=sp,
+            roi=r,
+            marginal_roi=m,
+            threshold=threshold,
+            capped_days=capped,
+            seen_days=sd,
+            roi7=r7,
+            explored=ex,
+            bid_note=nt,
+            settle_days=settle_days,
+            review=why,
+            currency=cur,
+        )
+        for a, bt, paused, cb, b, cbid, bd, sn, sp, r, m, capped, sd, r7, ex, nt, why, cur in columns
+    ]

@@ -61,6 +61,7 @@ DEFAULT_LANGUAGE: Language = "zh-CN"
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("spendopt_language", default=DEFAULT_LANGUAGE)
 _catalogs: dict[str, Mapping[str, Mapping[str, str]]] = {}
+_templates: dict[tuple[str, str], str] = {}  # (key, language) -> template: ``t`` looks each up once
 
 
 def catalog(name: str) -> Mapping[str, Mapping[str, str]]:
@@ -98,13 +99,20 @@ def use_language(lang: str | None) -> Iterator[str]:
 def t(key: str, /, *, lang: str | None = None, **fields: Any) -> str:
     """The text of ``key`` in ``lang`` (default: the current language) with ``fields`` filled in."""
     lang = lang or _current.get()
+    template = _templates.get((key, lang))
+    if template is None:
+        template = _templates[key, lang] = _template(key, lang)
+    return template.format(**fields) if fields or "{" in template else template
+
+
+def _template(key: str, lang: str) -> str:
+    """The template of ``key`` in ``lang`` (``KeyError`` for an unknown language, catalog or key)."""
     _check(lang)
     area, _, name = key.partition(".")
     entries = catalog(area)
     if name not in entries:
         raise KeyError(f"no message {key!r} in optimizer/i18n/{area}.py")
-    template = entries[name][lang]
-    return template.format(**fields) if fields or "{" in template else template
+    return entries[name][lang]
 
 
 def fields_of(template: str) -> set[str]:

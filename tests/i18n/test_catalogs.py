@@ -92,3 +92,14 @@ def test_the_cli_speaks_chinese_by_default_and_english_when_told(tmp_path, monke
     bad = runner.invoke(app, ["import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "a.db")])
     assert bad.exit_code == 2
     assert "错误" in bad.output and "输入有误" in bad.output
+
+
+def test_templates_looked_up_once_still_fail_loudly_and_follow_the_language():
+    assert t("cli.more_problems", lang="en", more=3) == t("cli.more_problems", lang="en", more=3)
+    with pytest.raises(KeyError):
+        t("cli.more_problems", lang="en")  # the template is remembered, a missing field still fails
+    with pytest.raises(KeyError):
+        t("actions.pause", lang="fr")
+    assert t("actions.pause", lang="zh-CN") == catalog("actions")["pause"]["zh-CN"]
+    with use_language("en"):
+        assert t("actions.pause") == catalog("actions")["pause"]["en"]
