@@ -86,12 +86,6 @@ def delivery_start(h: History, d: Days) -> tuple[np.ndarray, np.ndarray, np.ndar
     return gamma_pool, z, dow_vol_acct, m0
 
 
-STEP_TOL = 1e-4
-"""A campaign's EM stops when no parameter of its log demand moves more than this in a step."""
-STEP_TOL_VAR = 1e-5
-"""... and its noise variance less than this."""
-
-
 class Tobit(NamedTuple):
     """The censored-normal regression of log demand on ``(1, x, age)``: sufficient statistics."""
 
@@ -107,42 +101,32 @@ class Tobit(NamedTuple):
     md: np.ndarray  # (n, 3) prior mean
 
     def solve(self, theta_d, sig2, prior_prec):
-        """EM iterations from ``(theta_d, sig2)``; returns the posterior mean, noise variance and covariance.
-
-        Campaigns are independent here, so each stops when its own step is below ``STEP_TOL`` (the
-        level, elasticity and trend) and ``STEP_TOL_VAR`` (the noise variance): later iterations work on
-        the campaigns still moving only.
-        """
+        """EM iterations from ``(theta_d, sig2)``; returns the posterior mean, noise variance and covariance."""
         n = len(sig2)
-        theta_d, sig2 = np.array(theta_d, dtype=float), np.array(sig2, dtype=float)
-        moving = np.ones(n, dtype=bool)
+        rows, X_cens, z_cens, w_cens = self.rows, self.X_cens, self.z_cens, self.w_cens
         group_sig2 = 0.09
         for _ in range(TOBIT_ITERATIONS):
-            idx = np.flatnonzero(moving)
-            keep = moving[self.rows]
-            rows, X_cens, z_cens, w_cens = self.rows[keep], self.X_cens[keep], self.z_cens[keep], self.w_cens[keep]
             sd = np.sqrt(sig2)
             m_c = np.einsum("mi,mi->m", X_cens, theta_d[rows])
             sd_c = sd[rows]
             lam = mills((z_cens - m_c) / sd_c)
             ez_c = m_c + sd_c * lam
             ez2_c = m_c**2 + sd_c**2 + sd_c * lam * (z_cens + m_c)
-            b = self.bd_unc[idx] + np.stack(
-                [np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n)[idx] for k in range(3)], axis=1
+            b = self.bd_unc + np.stack(
+                [np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1
             )
-            q = self.q_unc[idx] + np.bincount(rows, w_cens * ez2_c, minlength=n)[idx]
-            A, prec = self.Ad[idx], prior_prec[idx]
-            lhs = A / sig2[idx, None, None] + prec
-            rhs = b / sig2[idx, None] + np.einsum("nij,nj->ni", prec, self.md[idx])
+            q = self.q_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
+            lhs = self.Ad / sig2[:, None, None] + prior_prec
+            rhs = b / sig2[:, None] + np.einsum("nij,nj->ni", prior_prec, self.md)
             theta_new = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
-            ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, A, theta_new)
-            sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (self.cnt[idx] + 3.0), 0.02**2, 4.0)
-            still = (np.abs(theta_new - theta_d[idx]).max(axis=1, initial=0.0) >= STEP_TOL) | (
-                np.abs(sig2_new - sig2[idx]) >= STEP_TOL_VAR
+            ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, self.Ad, theta_new)
+            sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (self.cnt + 3.0), 0.02**2, 4.0)
+            done = (
+                np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
+                and np.max(np.abs(sig2_new - sig2), initial=0.0) < 1e-4
             )
-            theta_d[idx], sig2[idx] = theta_new, sig2_new
-            moving[idx[~still]] = False
-            if not moving.any():
+            theta_d, sig2 = theta_new, sig2_new
+            if done:
                 break
         # Uncertainty: every uncensored day counts fully, a capped one a quarter.
         return theta_d, sig2, np.linalg.inv(self.info / sig2[:, None, None] + prior_prec)
