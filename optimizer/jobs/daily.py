@@ -355,6 +355,7 @@ def _run_account(
             alerts=report_alerts(engine, account_id, findings, dry_run),
             timezone=settings.data.timezone,
             curves_top_n=settings.report.curves_top_n,
+            language=settings.ui.language,
         )
         if report
         else None,

@@ -60,6 +60,7 @@ class ReportParts:
     timezone: str | None = None  # the accounts' [data] timezone: the page's time is in it (None: Asia/Shanghai)
     curves_top_n: int = 12  # [report] curves_top_n: response curves for this many campaigns, largest budgets first
     alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
+    language: str | None = None  # [ui] language of the run (None: the current one); a worker's thread has no other
 
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
@@ -127,6 +128,7 @@ def _write_report(frame: pd.DataFrame, paths: dict[str, Path], report: ReportPar
                 checks=report.checks,
                 alerts=report.alerts,
                 timezone=report.timezone,
+                lang=report.language,
             )
     except Exception as exc:  # the report pictures the run: never a reason to lose its recommendations
         log.warning("the report could not be drawn; the recommendations are written", exc_info=True)

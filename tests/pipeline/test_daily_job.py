@@ -138,3 +138,14 @@ def test_approved_review_rows_are_applied_once_and_a_past_days_file_is_refused(s
 
     with pytest.raises(InputError, match="a past day"):
         run_review(settings, engine, reviewed, real_today=day0 + dt.timedelta(days=1))
+
+
+def test_the_report_is_in_the_runs_language_outside_any_language_block(sqlite_engine, tmp_path, isolated_home):
+    """A worker's thread has no language of its own: the day's report follows [ui] language, as its reasons do."""
+    settings = load_settings()
+    settings = settings.model_copy(update={"ui": settings.ui.model_copy(update={"language": "en"})})
+    platform = SimulatedPlatform.from_scenario("demo", seed=3)
+    result = run_daily(settings, platform, sqlite_engine, today=platform.today, out_dir=tmp_path)
+    (account,) = result.accounts
+    page = next(p for p in account.paths if p.name.endswith("_report.html")).read_text("utf-8")
+    assert '<html lang="en">' in page and "计划" not in page.split("<table")[0]
