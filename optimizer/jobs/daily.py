@@ -348,14 +348,8 @@ def _run_account(
         frame,
         out_dir / f"recommendations-{account_id}.csv",
         meta={**provenance(settings, run_id, today), "account_id": account_id},
-        report=ReportParts(
-            history,
-            model,
-            notes,
-            alerts=report_alerts(engine, account_id, findings, dry_run),
-            timezone=settings.data.timezone,
-            curves_top_n=settings.report.curves_top_n,
-            language=settings.ui.language,
+        report=ReportParts.of(
+            settings, history, model, notices=notes, alerts=report_alerts(engine, account_id, findings, dry_run)
         )
         if report
         else None,

@@ -125,15 +125,7 @@ def run_optimize(
     lap("solve+recommend")
     say("writing")
     notes = allocation.stats.warnings + allocation.stats.conflicts + allocation.stats.notes
-    parts = ReportParts(
-        history,
-        model,
-        notes,
-        checks,
-        settings.data.timezone,
-        settings.report.curves_top_n,
-        language=settings.ui.language,
-    )
+    parts = ReportParts.of(settings, history, model, notices=notes, checks=checks)
     meta = provenance(settings, run_id, effective)
     targets = write_run_files(frame, output_path, meta=meta, report=parts if report else None)
     lap("write")

@@ -62,6 +62,18 @@ class ReportParts:
     alerts: tuple | None = None  # the account's open alerts (a dry run: the day's findings); None: no section
     language: str | None = None  # [ui] language of the run (None: the current one); a worker's thread has no other
 
+    @classmethod
+    def of(cls, settings: Settings, history: History, model: FittedModel, **parts: Any) -> ReportParts:
+        """The parts with what ``settings`` says of the page: time zone, curves shown, language."""
+        return cls(
+            history,
+            model,
+            timezone=settings.data.timezone,
+            curves_top_n=settings.report.curves_top_n,
+            language=settings.ui.language,
+            **parts,
+        )
+
 
 def provenance(settings: Settings, run_id: str, effective_date: dt.date) -> dict[str, Any]:
     """Who made these files: run, day, code (git commit or package version) and settings hash."""

@@ -49,8 +49,9 @@ def run_days(platform, engine, tmp_path, days: int, report_last: bool = False, *
 
 
 def test_conversion_halving_and_a_stopped_campaign_alert_the_next_morning_and_go_to_review(
-    sqlite_engine, tmp_path, isolated_home
+    sqlite_engine, tmp_path, isolated_home, monkeypatch
 ):
+    monkeypatch.setenv("SPENDOPT_UI__LANGUAGE", "zh-CN")  # the report is in the run's [ui] language
     a, b = ids()[0], ids()[3]
     platform = platform_with(
         AnomalySpec(kind="conversion", campaign_id=a, start_day=3, factor=0.35),
