@@ -245,13 +245,12 @@ def check_currency(stats: pd.DataFrame, report: Report) -> None:
     import numpy as np
     import pandas as pd
 
-    # the common file (one currency per account) is told from the distinct (account, currency) pairs
-    account, _ = pd.factorize(stats["account_id"].to_numpy())
-    money, kinds = pd.factorize(stats["currency"].fillna("CNY").to_numpy())
-    pairs = np.unique(account.astype(np.int64) * (len(kinds) + 1) + money)
-    if len(pairs) == len(np.unique(account)):
-        return
     currency = stats["currency"].fillna("CNY")
+    # the common file (one currency per account) is told from the distinct (account, currency) pairs
+    account, accounts = pd.factorize(stats["account_id"].to_numpy())
+    money, kinds = pd.factorize(currency.to_numpy())
+    if len(np.unique(account.astype(np.int64) * len(kinds) + money)) == len(accounts):
+        return
     first = currency.groupby(stats["account_id"], sort=False).transform("first")
     mixed = (currency != first).to_numpy()
     for i in mixed.nonzero()[0][: report.limit]:
