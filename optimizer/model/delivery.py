@@ -24,6 +24,7 @@ from optimizer.model.pooling import (
     trend_prior,
     unshrunk,
 )
+from optimizer.model.sym3 import Sym3
 
 if TYPE_CHECKING:
     from optimizer.model.features import History
@@ -87,39 +88,59 @@ def delivery_start(h: History, d: Days) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 class Tobit(NamedTuple):
-    """The censored-normal regression of log demand on ``(1, x, age)``: sufficient statistics."""
+    """The censored-normal regression of log demand on ``(1, x, age)``: sufficient statistics.
 
-    Ad: np.ndarray  # (n, 3, 3) recency-weighted X'X
+    Capped days are kept compact, campaign by campaign (``rows`` ascending), so the E step's
+    sums per campaign are one ``reduceat`` over ``starts``.
+    """
+
+    Ad: Sym3  # recency-weighted X'X
     bd_unc: np.ndarray  # (n, 3) X'z over uncensored days
     q_unc: np.ndarray  # (n,) z'z over uncensored days
-    rows: np.ndarray  # (m,) campaign of each censored day
-    X_cens: np.ndarray  # (m, 3)
+    rows: np.ndarray  # (m,) campaign of each censored day, ascending
+    starts: np.ndarray  # where each campaign's run of capped days begins in ``rows``
+    x_cens: np.ndarray  # (m,) bid move of each censored day
+    age_cens: np.ndarray  # (m,) its age
     z_cens: np.ndarray  # (m,)
     w_cens: np.ndarray  # (m,) recency weight
     cnt: np.ndarray  # (n,) recency-weighted observed days
-    info: np.ndarray  # (n, 3, 3) information of the data (a capped day a quarter)
+    info: Sym3  # information of the data (a capped day a quarter)
     md: np.ndarray  # (n, 3) prior mean
 
-    def solve(self, theta_d, sig2, prior_prec):
-        """EM iterations from ``(theta_d, sig2)``; returns the posterior mean, noise variance and covariance."""
-        n = len(sig2)
-        rows, X_cens, z_cens, w_cens = self.rows, self.X_cens, self.z_cens, self.w_cens
+    def _censored_sums(self, ez: np.ndarray, ez2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'E[z]`` and ``E[z'z]``: the uncensored days' plus the capped days' expectations."""
+        b, q = self.bd_unc.copy(), self.q_unc.copy()
+        if len(self.rows):
+            parts = np.empty((4, len(self.rows)))
+            np.multiply(self.w_cens, ez, out=parts[0])
+            np.multiply(parts[0], self.x_cens, out=parts[1])
+            np.multiply(parts[0], self.age_cens, out=parts[2])
+            np.multiply(self.w_cens, ez2, out=parts[3])
+            sums = np.add.reduceat(parts, self.starts, axis=1)
+            who = self.rows[self.starts]
+            b[who] += sums[:3].T
+            q[who] += sums[3]
+        return b, q
+
+    def solve(self, theta_d, sig2, prior):
+        """EM iterations from ``(theta_d, sig2)`` under the diagonal prior precision ``prior`` ``(n, 3)``.
+
+        Returns the posterior mean, noise variance and covariance.
+        """
+        rows, x_c, age_c, z_c = self.rows, self.x_cens, self.age_cens, self.z_cens
+        prior_md = prior * self.md
         group_sig2 = 0.09
         for _ in range(TOBIT_ITERATIONS):
-            sd = np.sqrt(sig2)
-            m_c = np.einsum("mi,mi->m", X_cens, theta_d[rows])
-            sd_c = sd[rows]
-            lam = mills((z_cens - m_c) / sd_c)
-            ez_c = m_c + sd_c * lam
-            ez2_c = m_c**2 + sd_c**2 + sd_c * lam * (z_cens + m_c)
-            b = self.bd_unc + np.stack(
-                [np.bincount(rows, w_cens * ez_c * X_cens[:, k], minlength=n) for k in range(3)], axis=1
-            )
-            q = self.q_unc + np.bincount(rows, w_cens * ez2_c, minlength=n)
-            lhs = self.Ad / sig2[:, None, None] + prior_prec
-            rhs = b / sig2[:, None] + np.einsum("nij,nj->ni", prior_prec, self.md)
-            theta_new = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
-            ss = q - 2 * np.einsum("ni,ni->n", theta_new, b) + np.einsum("ni,nij,nj->n", theta_new, self.Ad, theta_new)
+            sd_c = np.take(np.sqrt(sig2), rows)
+            t = np.take(theta_d, rows, axis=0)
+            m_c = t[:, 0] + x_c * t[:, 1] + age_c * t[:, 2]
+            lam_sd = sd_c * mills((z_c - m_c) / sd_c)
+            ez_c = m_c + lam_sd
+            ez2_c = m_c * m_c + sd_c * sd_c + lam_sd * (z_c + m_c)
+            b, q = self._censored_sums(ez_c, ez2_c)
+            inv_s = 1.0 / sig2
+            theta_new = self.Ad.scaled(inv_s, prior).solve(b * inv_s[:, None] + prior_md)
+            ss = q - 2 * (theta_new * b).sum(1) + self.Ad.quad(theta_new)
             sig2_new = np.clip((np.maximum(ss, 0.0) + 3.0 * group_sig2) / (self.cnt + 3.0), 0.02**2, 4.0)
             done = (
                 np.max(np.abs(theta_new - theta_d), initial=0.0) < 1e-3
@@ -129,52 +150,60 @@ class Tobit(NamedTuple):
             if done:
                 break
         # Uncertainty: every uncensored day counts fully, a capped one a quarter.
-        return theta_d, sig2, np.linalg.inv(self.info / sig2[:, None, None] + prior_prec)
+        return theta_d, sig2, self.info.scaled(1.0 / sig2, prior).inverse()
+
+
+def _tobit(d: Days, cens: np.ndarray, unc: np.ndarray, z: np.ndarray, md: np.ndarray) -> Tobit:
+    """The sufficient statistics of the regression of ``z`` on ``(1, x, age)`` over observed days.
+
+    Each component of ``X'X`` is a matrix-vector product over days (``X`` is never built).
+    """
+    obs_f = d.obs.astype(float)
+    x1 = np.where(d.obs, d.xb, 0.0)
+    age, r = d.age, d.recency
+    zu = np.where(unc, z, 0.0) * r
+    u = obs_f - 0.75 * cens  # information: every uncensored day fully, a capped one a quarter
+    ux1 = u * x1
+    rows, cols = np.nonzero(cens)
+    return Tobit(
+        Ad=Sym3(obs_f @ r, x1 @ r, obs_f @ (r * age), (x1 * x1) @ r, x1 @ (r * age), obs_f @ (r * age * age)),
+        bd_unc=np.column_stack([zu.sum(1), (zu * x1).sum(1), zu @ age]),
+        q_unc=(zu * z).sum(1),
+        rows=rows,
+        starts=np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows,
+        x_cens=x1[rows, cols],
+        age_cens=age[cols],
+        z_cens=z[rows, cols],
+        w_cens=r[cols],
+        cnt=obs_f @ r,
+        info=Sym3(u.sum(1), ux1.sum(1), u @ age, (ux1 * x1).sum(1), ux1 @ age, u @ (age * age)),
+        md=md,
+    )
 
 
 def fit_delivery(h: History, d: Days, model: ModelSettings) -> Delivery:
     """Censored-normal EM on log spend: per campaign level, bid elasticity and trend."""
     n = h.n
-    obs, xb, none, recency, acct_type = d.obs, d.xb, d.none, d.recency, d.acct_type
+    obs, xb, none, acct_type = d.obs, d.xb, d.none, d.acct_type
     gamma0 = np.array([DEFAULT_GAMMA.get(t, 0.0) for t in h.bid_type])
     g_lo, g_hi = _gamma_bounds(h)
     cens = obs & h.censored
     unc = obs & ~h.censored
-    n_days = len(h.dates)
     gamma_pool, z, dow_vol_acct, m0 = delivery_start(h, d)
 
     # log D_it = theta_i . (1, x_it, age_t) + eps: level at the current bid on the last day, the
     # campaign's own bid elasticity (prior: the pooled one) and its daily trend (prior: none).
-    Xd = np.stack([np.ones((n, n_days)), xb, np.broadcast_to(d.age, (n, n_days))], axis=2)
-    Xd = np.where(obs[:, :, None], Xd, 0.0)
-    Pd = np.zeros((n, 3, 3))
-    Pd[:, 0, 0] = 1.0 / HEADROOM_SD**2
-    Pd[:, 1, 1] = np.where(none, 1e6, 1.0 / TAU_GAMMA**2)
-    Pd[:, 2, 2] = 1.0 / TAU_TREND**2
     md = np.column_stack([m0, np.where(none, 0.0, gamma_pool), np.zeros(n)])
-    Ad = np.einsum("t,nti,ntj->nij", recency, Xd, Xd)
-    bd_unc = np.einsum("t,nti,nt->ni", recency, np.where(unc[:, :, None], Xd, 0.0), np.where(unc, z, 0.0))
-    rows, cols = np.nonzero(cens)
-    z_cens = z[rows, cols]
-    w_cens = recency[cols]
-    X_cens = Xd[rows, cols]  # (m, 3)
-    tobit = Tobit(
-        Ad=Ad,
-        bd_unc=bd_unc,
-        q_unc=np.where(unc, z * z * recency, 0.0).sum(1),
-        rows=rows,
-        X_cens=X_cens,
-        z_cens=z_cens,
-        w_cens=w_cens,
-        cnt=(obs * recency).sum(1),
-        info=np.einsum("nti,ntj->nij", np.where(unc[:, :, None], Xd, 0.0), Xd)
-        + 0.25 * np.einsum("nti,ntj->nij", np.where(cens[:, :, None], Xd, 0.0), Xd),
-        md=md,
+    tobit = _tobit(d, cens, unc, z, md)
+    Pd = np.column_stack(
+        [
+            np.full(n, 1.0 / HEADROOM_SD**2),
+            np.where(none, 1e6, 1.0 / TAU_GAMMA**2),
+            np.full(n, 1.0 / TAU_TREND**2),
+        ]
     )
-    b_start = bd_unc + np.stack(
-        [np.bincount(rows, w_cens * z_cens * X_cens[:, k], minlength=n) for k in range(3)], axis=1
-    )
-    theta_d = np.linalg.solve(Ad / 0.09 + Pd, (b_start / 0.09 + np.einsum("nij,nj->ni", Pd, md))[:, :, None])[:, :, 0]
+    b_start, _ = tobit._censored_sums(tobit.z_cens, tobit.z_cens**2)
+    theta_d = tobit.Ad.scaled(np.full(n, 1 / 0.09), Pd).solve(b_start / 0.09 + Pd * md)
     sig2 = np.full(n, 0.09)
 
     # Empirical Bayes for the trend: a first pass with a wide prior, then the account's spread of
@@ -193,7 +222,7 @@ def fit_delivery(h: History, d: Days, model: ModelSettings) -> Delivery:
     tau_trend2 = (
         trend_prior(d.acct, theta_d[:, 2], mu_cov[:, 2, 2], d.days >= model.min_history_days, TAU_TREND**2) / d.shrink
     )
-    Pd[:, 2, 2] = 1.0 / tau_trend2
+    Pd[:, 2] = 1.0 / tau_trend2
     theta_d, sig2, mu_cov = tobit.solve(theta_d, sig2, Pd)
     return Delivery(
         mu=theta_d[:, 0],
@@ -201,7 +230,7 @@ def fit_delivery(h: History, d: Days, model: ModelSettings) -> Delivery:
         mu_cov=mu_cov,
         gamma=np.where(none, 0.0, np.clip(theta_d[:, 1], g_lo, g_hi)),
         trend=theta_d[:, 2],
-        mean_d=np.einsum("nti,ni->nt", Xd, theta_d),
+        mean_d=np.where(obs, theta_d[:, :1] + xb * theta_d[:, 1:2] + d.age * theta_d[:, 2:], 0.0),
         z=z,
         cens=cens,
         dow_volume=dow_vol_acct,
