@@ -144,7 +144,7 @@ def backtest_slopes(history: History, settings: ModelSettings) -> tuple[SlopeChe
     h = take_history(history, keep) if len(keep) < history.n else history
     n_days = h.observed.shape[1]
     moved = _moved(h)
-    pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    pairs: dict[tuple[str, str], list[np.ndarray]] = {}
     for origin in range(max(MIN_TRAIN, n_days - WINDOW), n_days, ORIGIN_EVERY):
         days = [t for t in range(origin, min(origin + ORIGIN_EVERY, n_days)) if moved[:, t].any()]
         if not days:
@@ -173,26 +173,28 @@ def _collect(pairs, h: History, model, rows: np.ndarray, t: int) -> None:
         a_spend = np.log(h.spend[i, t] / h.spend[i, t - 1])
         a_gmv = np.log(h.gmv[i, t] / h.gmv[i, t - 1])
     budget_move = np.nan_to_num(_ratio(budget[:, 1], budget[:, 0]), nan=0.0) >= MIN_MOVE
-    lever = np.where(budget_move, "budget", "bid")
-    for k in range(len(i)):
-        for quantity, m, a in (("spend", m_spend[k], a_spend[k]), ("gmv", m_gmv[k], a_gmv[k])):
-            if np.isfinite(m) and np.isfinite(a):
-                pairs.setdefault((str(lever[k]), quantity), []).append((float(m), float(a)))
+    for lever, of_lever in (("budget", budget_move), ("bid", ~budget_move)):
+        for quantity, m, a in (("spend", m_spend, a_spend), ("gmv", m_gmv, a_gmv)):
+            keep = of_lever & np.isfinite(m) & np.isfinite(a)
+            if keep.any():
+                pairs.setdefault((lever, quantity), []).append(np.stack([m[keep], a[keep]]))
 
 
-def _calibrate(lever: str, quantity: str, pairs: list[tuple[float, float]]) -> SlopeCheck:
-    if len(pairs) < 3:
-        return SlopeCheck(lever, quantity, len(pairs), float("nan"), float("inf"), float("nan"))
-    m, a = np.array(pairs).T
+def _calibrate(lever: str, quantity: str, pairs: list[np.ndarray]) -> SlopeCheck:
+    """The calibration slope of realised on predicted changes; ``pairs`` are ``(2, k)`` blocks of (m, a)."""
+    m, a = np.concatenate(pairs, axis=1) if pairs else np.empty((2, 0))
+    n_pairs = len(m)
+    if n_pairs < 3:
+        return SlopeCheck(lever, quantity, n_pairs, float("nan"), float("inf"), float("nan"))
     mc, ac = m - m.mean(), a - a.mean()
     sxx = float(mc @ mc)
     mae = float(np.median(np.abs(a - m)))
     if sxx <= 1e-12:
-        return SlopeCheck(lever, quantity, len(pairs), float("nan"), float("inf"), mae)
+        return SlopeCheck(lever, quantity, n_pairs, float("nan"), float("inf"), mae)
     k = float(mc @ ac) / sxx
     resid = ac - k * mc
-    se = float(np.sqrt(max(float(resid @ resid), 0.0) / max(len(pairs) - 2, 1) / sxx))
-    return SlopeCheck(lever, quantity, len(pairs), k, se, mae)
+    se = float(np.sqrt(max(float(resid @ resid), 0.0) / max(n_pairs - 2, 1) / sxx))
+    return SlopeCheck(lever, quantity, n_pairs, k, se, mae)
 
 
 def take_history(history: History, index: np.ndarray) -> History:
