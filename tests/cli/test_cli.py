@@ -88,3 +88,34 @@ def test_init_creates_the_store_and_a_config_from_the_example(tmp_path, isolated
     assert db.exists()
     written = isolated_home / "config" / "spendopt" / "spendopt.toml"
     assert written.read_text(encoding="utf-8").startswith("# spendopt configuration")
+
+
+def _console_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real entry point in a fresh interpreter, with an exit hook that says whether teardown ran."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('TEARDOWN', flush=True))\n"
+        f"sys.argv = ['spendopt', *{list(args)!r}]\n"
+        "from optimizer.cli import main\n"
+        "main()\n"
+    )
+    env = {"HOME": str(tmp_path), "COLUMNS": "200", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(DATA.parents[1])}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+
+
+def test_a_completed_optimize_skips_teardown_with_every_line_and_file_out(tmp_path):
+    out = tmp_path / "recs.csv"
+    done = _console_script(tmp_path, "optimize", "--input", str(GOOD / "contract_english.csv"), "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "TEARDOWN" not in done.stdout
+    assert str(out) in done.stdout  # the last lines were flushed before the exit
+    assert out.read_text(encoding="utf-8-sig").count("\n") > 1
+    assert (tmp_path / "recs.xlsx").stat().st_size > 0
+
+
+def test_a_failed_optimize_and_other_commands_exit_the_ordinary_way(tmp_path):
+    bad = _console_script(tmp_path, "optimize", "--input", str(BAD[0]), "--output", str(tmp_path / "r.csv"))
+    assert bad.returncode == 2 and "TEARDOWN" in bad.stdout
+    assert not (tmp_path / "r.csv").exists()
+    version = _console_script(tmp_path, "--version")
+    assert version.returncode == 0 and "TEARDOWN" in version.stdout
