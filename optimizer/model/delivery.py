@@ -87,18 +87,23 @@ def delivery_start(h: History, d: Days) -> tuple[np.ndarray, np.ndarray, np.ndar
     return gamma_pool, z, dow_vol_acct, m0
 
 
+BLOCK_DAYS = 16384  # capped days per E-step block: its temporaries stay in the CPU's cache (1.5x at 100k campaigns)
+
+
 class Tobit(NamedTuple):
     """The censored-normal regression of log demand on ``(1, x, age)``: sufficient statistics.
 
     Capped days are kept compact, campaign by campaign (``rows`` ascending), so the E step's
-    sums per campaign are one ``reduceat`` over ``starts``.
+    sums per campaign are a ``reduceat`` over ``starts``; the E step runs in ``blocks`` of whole
+    campaigns of about ``BLOCK_DAYS`` capped days.
     """
 
     Ad: Sym3  # recency-weighted X'X
     bd_unc: np.ndarray  # (n, 3) X'z over uncensored days
     q_unc: np.ndarray  # (n,) z'z over uncensored days
     rows: np.ndarray  # (m,) campaign of each censored day, ascending
-    starts: np.ndarray  # where each campaign's run of capped days begins in ``rows``
+    starts: np.ndarray  # (u,) where each campaign's run of capped days begins in ``rows``
+    blocks: tuple[tuple[int, int], ...]  # runs [a, b) of ``starts`` making one E-step block each
     x_cens: np.ndarray  # (m,) bid move of each censored day
     age_cens: np.ndarray  # (m,) its age
     z_cens: np.ndarray  # (m,)
@@ -107,37 +112,60 @@ class Tobit(NamedTuple):
     info: Sym3  # information of the data (a capped day a quarter)
     md: np.ndarray  # (n, 3) prior mean
 
-    def _censored_sums(self, ez: np.ndarray, ez2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``X'E[z]`` and ``E[z'z]``: the uncensored days' plus the capped days' expectations."""
+    def _span(self, a: int, b: int) -> slice:
+        """The capped days of the campaigns ``starts[a:b]``."""
+        return slice(int(self.starts[a]), int(self.starts[b]) if b < len(self.starts) else len(self.rows))
+
+    def _block_sums(self, ez: np.ndarray, ez2: np.ndarray, a: int, b: int) -> np.ndarray:
+        """``(4, b - a)``: per campaign of ``starts[a:b]``, the weighted sums of ``ez * (1, x, age)`` and ``ez2``."""
+        days = self._span(a, b)
+        w = self.w_cens[days]
+        parts = np.empty((4, len(w)))
+        np.multiply(w, ez, out=parts[0])
+        np.multiply(parts[0], self.x_cens[days], out=parts[1])
+        np.multiply(parts[0], self.age_cens[days], out=parts[2])
+        np.multiply(w, ez2, out=parts[3])
+        return np.add.reduceat(parts, self.starts[a:b] - days.start, axis=1)
+
+    def _with_uncensored(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X'z`` and ``z'z``: the uncensored days' plus the capped days' ``sums`` (``(4, u)``)."""
         b, q = self.bd_unc.copy(), self.q_unc.copy()
-        if len(self.rows):
-            parts = np.empty((4, len(self.rows)))
-            np.multiply(self.w_cens, ez, out=parts[0])
-            np.multiply(parts[0], self.x_cens, out=parts[1])
-            np.multiply(parts[0], self.age_cens, out=parts[2])
-            np.multiply(self.w_cens, ez2, out=parts[3])
-            sums = np.add.reduceat(parts, self.starts, axis=1)
-            who = self.rows[self.starts]
-            b[who] += sums[:3].T
-            q[who] += sums[3]
+        who = self.rows[self.starts]
+        b[who] += sums[:3].T
+        q[who] += sums[3]
         return b, q
+
+    def observed_sums(self) -> np.ndarray:
+        """``X'z`` with each capped day's spend taken as its demand (the EM's starting point)."""
+        if not len(self.rows):
+            return self.bd_unc.copy()
+        return self._with_uncensored(self._block_sums(self.z_cens, self.z_cens**2, 0, len(self.starts)))[0]
+
+    def expected_sums(self, theta_d: np.ndarray, sig2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The E step: ``X'E[z]`` and ``E[z'z]``, a capped day's demand its truncated-normal expectation."""
+        sd = np.sqrt(sig2)
+        level, slope, trend = (np.ascontiguousarray(theta_d[:, k]) for k in range(3))
+        sums = np.empty((4, len(self.starts)))
+        for a, b in self.blocks:
+            days = self._span(a, b)
+            rows, z_c = self.rows[days], self.z_cens[days]
+            sd_c = np.take(sd, rows)
+            m_c = np.take(level, rows) + self.x_cens[days] * np.take(slope, rows)
+            m_c += self.age_cens[days] * np.take(trend, rows)
+            lam_sd = sd_c * mills((z_c - m_c) / sd_c)
+            ez2_c = m_c * m_c + sd_c * sd_c + lam_sd * (z_c + m_c)
+            sums[:, a:b] = self._block_sums(m_c + lam_sd, ez2_c, a, b)
+        return self._with_uncensored(sums)
 
     def solve(self, theta_d, sig2, prior):
         """EM iterations from ``(theta_d, sig2)`` under the diagonal prior precision ``prior`` ``(n, 3)``.
 
         Returns the posterior mean, noise variance and covariance.
         """
-        rows, x_c, age_c, z_c = self.rows, self.x_cens, self.age_cens, self.z_cens
         prior_md = prior * self.md
         group_sig2 = 0.09
         for _ in range(TOBIT_ITERATIONS):
-            sd_c = np.take(np.sqrt(sig2), rows)
-            t = np.take(theta_d, rows, axis=0)
-            m_c = t[:, 0] + x_c * t[:, 1] + age_c * t[:, 2]
-            lam_sd = sd_c * mills((z_c - m_c) / sd_c)
-            ez_c = m_c + lam_sd
-            ez2_c = m_c * m_c + sd_c * sd_c + lam_sd * (z_c + m_c)
-            b, q = self._censored_sums(ez_c, ez2_c)
+            b, q = self.expected_sums(theta_d, sig2)
             inv_s = 1.0 / sig2
             theta_new = self.Ad.scaled(inv_s, prior).solve(b * inv_s[:, None] + prior_md)
             ss = q - 2 * (theta_new * b).sum(1) + self.Ad.quad(theta_new)
@@ -153,6 +181,14 @@ class Tobit(NamedTuple):
         return theta_d, sig2, self.info.scaled(1.0 / sig2, prior).inverse()
 
 
+def _blocks(starts: np.ndarray, size: int = BLOCK_DAYS) -> tuple[tuple[int, int], ...]:
+    """Runs of whole campaigns (indices into ``starts``) of about ``size`` capped days each."""
+    if not len(starts):
+        return ()
+    cuts = np.unique(np.r_[np.searchsorted(starts, np.arange(0, int(starts[-1]) + 1, size)), len(starts)])
+    return tuple((int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True))
+
+
 def _tobit(d: Days, cens: np.ndarray, unc: np.ndarray, z: np.ndarray, md: np.ndarray) -> Tobit:
     """The sufficient statistics of the regression of ``z`` on ``(1, x, age)`` over observed days.
 
@@ -165,12 +201,14 @@ def _tobit(d: Days, cens: np.ndarray, unc: np.ndarray, z: np.ndarray, md: np.nda
     u = obs_f - 0.75 * cens  # information: every uncensored day fully, a capped one a quarter
     ux1 = u * x1
     rows, cols = np.nonzero(cens)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
     return Tobit(
         Ad=Sym3(obs_f @ r, x1 @ r, obs_f @ (r * age), (x1 * x1) @ r, x1 @ (r * age), obs_f @ (r * age * age)),
         bd_unc=np.column_stack([zu.sum(1), (zu * x1).sum(1), zu @ age]),
         q_unc=(zu * z).sum(1),
         rows=rows,
-        starts=np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows,
+        starts=starts,
+        blocks=_blocks(starts),
         x_cens=x1[rows, cols],
         age_cens=age[cols],
         z_cens=z[rows, cols],
@@ -202,8 +240,7 @@ def fit_delivery(h: History, d: Days, model: ModelSettings) -> Delivery:
             np.full(n, 1.0 / TAU_TREND**2),
         ]
     )
-    b_start, _ = tobit._censored_sums(tobit.z_cens, tobit.z_cens**2)
-    theta_d = tobit.Ad.scaled(np.full(n, 1 / 0.09), Pd).solve(b_start / 0.09 + Pd * md)
+    theta_d = tobit.Ad.scaled(np.full(n, 1 / 0.09), Pd).solve(tobit.observed_sums() / 0.09 + Pd * md)
     sig2 = np.full(n, 0.09)
 
     # Empirical Bayes for the trend: a first pass with a wide prior, then the account's spread of
