@@ -75,31 +75,36 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
         return zero
     days = range(max(0, n_days - WINDOW), n_days)
     obs = history.observed & (np.nan_to_num(history.spend, nan=0.0) > 0)
-    groups = np.array([f"{a}|{c}" for a, c in zip(history.account_id, history.channel, strict=True)])
-    resid_s: dict[str, dict[int, float]] = {}
-    resid_r: dict[str, dict[int, float]] = {}
+    labels, codes = np.unique(
+        np.array([f"{a}|{c}" for a, c in zip(history.account_id, history.channel, strict=True)]), return_inverse=True
+    )
+    resid_s: dict[int, dict[int, float]] = {}
+    resid_r: dict[int, dict[int, float]] = {}
     for t in days:
         s_hat, g_hat = _day_forecast(history, model, t)
-        for g in np.unique(groups):
-            inside = (groups == g) & obs[:, t]
-            if inside.sum() < MIN_CAMPAIGNS:
-                continue
-            s_act, g_act = np.nansum(history.spend[inside, t]), np.nansum(history.gmv[inside, t])
-            s_f, g_f = s_hat[inside].sum(), g_hat[inside].sum()
-            if min(s_act, g_act, s_f, g_f) <= 0:
-                continue
-            resid_s.setdefault(str(g), {})[t] = float(np.log(s_act / s_f))
-            resid_r.setdefault(str(g), {})[t] = float(np.log((g_act / s_act) / (g_f / s_f)))
-    demand, roi, found = np.zeros(n), np.zeros(n), {}
+        inside = obs[:, t]
+        k = codes[inside]
+        count = np.bincount(k, minlength=len(labels))
+        s_act, g_act, s_f, g_f = (
+            np.bincount(k, np.nan_to_num(v[inside], nan=0.0), minlength=len(labels))
+            for v in (history.spend[:, t], history.gmv[:, t], s_hat, g_hat)
+        )
+        for g in np.flatnonzero(
+            (count >= MIN_CAMPAIGNS) & (np.minimum(np.minimum(s_act, g_act), np.minimum(s_f, g_f)) > 0)
+        ):
+            resid_s.setdefault(int(g), {})[t] = float(np.log(s_act[g] / s_f[g]))
+            resid_r.setdefault(int(g), {})[t] = float(np.log((g_act[g] / s_act[g]) / (g_f[g] / s_f[g])))
     # an ROI shift read off days still being attributed needs evidence of the lag (re-sent rows)
     roi_ok = history.maturity_source == "revisions" or bool(np.all(history.maturity >= 0.999))
-    for g in np.unique(groups):
-        ds = _shift(resid_s.get(str(g), {}), n_days - 1)
-        dr = _shift(resid_r.get(str(g), {}), n_days - 1) if roi_ok else 0.0
+    by_group = np.zeros((len(labels), 2))
+    found = {}
+    for g in range(len(labels)):
+        ds = _shift(resid_s.get(g, {}), n_days - 1)
+        dr = _shift(resid_r.get(g, {}), n_days - 1) if roi_ok else 0.0
         if ds or dr:
-            found[str(g)] = (ds, dr)
-            demand[groups == g], roi[groups == g] = ds, dr
-    return LevelShift(demand, roi, found)
+            found[str(labels[g])] = (ds, dr)
+            by_group[g] = ds, dr
+    return LevelShift(by_group[codes, 0], by_group[codes, 1], found)
 
 
 def _shift(resid: dict[int, float], last: int) -> float:
