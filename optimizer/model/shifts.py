@@ -89,11 +89,11 @@ def level_shifts(history: History, model: FittedModel) -> LevelShift:
             np.bincount(k, np.nan_to_num(v[inside], nan=0.0), minlength=len(labels))
             for v in (history.spend[:, t], history.gmv[:, t], s_hat, g_hat)
         )
-        for g in np.flatnonzero(
+        for j in np.flatnonzero(
             (count >= MIN_CAMPAIGNS) & (np.minimum(np.minimum(s_act, g_act), np.minimum(s_f, g_f)) > 0)
         ):
-            resid_s.setdefault(int(g), {})[t] = float(np.log(s_act[g] / s_f[g]))
-            resid_r.setdefault(int(g), {})[t] = float(np.log((g_act[g] / s_act[g]) / (g_f[g] / s_f[g])))
+            resid_s.setdefault(int(j), {})[t] = float(np.log(s_act[j] / s_f[j]))
+            resid_r.setdefault(int(j), {})[t] = float(np.log((g_act[j] / s_act[j]) / (g_f[j] / s_f[j])))
     # an ROI shift read off days still being attributed needs evidence of the lag (re-sent rows)
     roi_ok = history.maturity_source == "revisions" or bool(np.all(history.maturity >= 0.999))
     by_group = np.zeros((len(labels), 2))
