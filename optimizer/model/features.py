@@ -328,13 +328,11 @@ def _latest_text(latest: pd.DataFrame, column: str, default: str) -> np.ndarray:
     if column not in latest.columns:
         return np.full(n, default, dtype=object)
     values = latest[column].astype(object).to_numpy()
-    return np.array(
-        [
-            default if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "") else str(v)
-            for v in values
-        ],
-        dtype=object,
-    )
+    keep = ~pd.isna(values)
+    keep[keep] = values[keep] != ""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # text as read: no str() per value
+        return np.where(keep, values, default).astype(object)
+    return np.array([str(v) if ok else default for v, ok in zip(values, keep, strict=True)], dtype=object)
 
 
 def _current_settings(latest: pd.DataFrame, last_day, budget: np.ndarray, bid_type: np.ndarray):
