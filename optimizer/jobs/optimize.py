@@ -15,6 +15,7 @@ infeasible configuration or a failed check leaves no output file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.clock import today_in
 from optimizer.decide.plan import build_states, recommendations
+from optimizer.jobs.aside import Aside
 from optimizer.jobs.outputs import ReportParts, output_paths, provenance, write_run_files
 from optimizer.version import new_run_id
 
@@ -79,6 +81,7 @@ def run_optimize(
     import numpy as np
 
     from connectors.files.stats import read_stats
+    from optimizer.model.backtest import backtest_slopes
     from optimizer.model.features import build_history
     from optimizer.model.fit import fit
 
@@ -112,17 +115,17 @@ def run_optimize(
 
         model, _ = with_level_shifts(history, model)
     lap("fit")
-    checks: tuple[SlopeCheck, ...] = ()
     failures: list[str] = []
-    if report if backtest is None else backtest:
-        say("backtesting slopes")
-        checks = _slope_checks(history, settings, failures)
+    wanted = report if backtest is None else backtest
+    # the backtest is for the report: it runs beside the solve (optimizer.jobs.aside)
+    with Aside(backtest_slopes, history, settings.model) if wanted else contextlib.nullcontext() as aside:
+        states = build_states(history, model)
+        say("solving")
+        run_id = new_run_id("opt")
+        allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
+        lap("solve+recommend")
+        checks = _slope_checks(aside, failures)
         lap("backtest")
-    states = build_states(history, model)
-    say("solving")
-    run_id = new_run_id("opt")
-    allocation, frame = recommendations(history, model, states, settings, run_id=run_id, effective_date=effective)
-    lap("solve+recommend")
     say("writing")
     notes = allocation.stats.warnings + allocation.stats.conflicts + allocation.stats.notes
     parts = ReportParts.of(settings, history, model, notices=notes, checks=checks)
@@ -163,12 +166,12 @@ def _report_error(output_path: Path) -> str:
     return str(meta.get("report_error", "?"))
 
 
-def _slope_checks(history: Any, settings: Settings, failures: list[str]) -> tuple[SlopeCheck, ...]:
-    """The slope backtest for the report; one that fails is noted in ``failures`` and never stops the run."""
-    from optimizer.model.backtest import backtest_slopes
-
+def _slope_checks(aside: Aside[tuple[SlopeCheck, ...]] | None, failures: list[str]) -> tuple[SlopeCheck, ...]:
+    """The slope backtest's answer for the report; one that failed is noted in ``failures`` and never stops the run."""
+    if aside is None:
+        return ()
     try:
-        return tuple(backtest_slopes(history, settings.model))
+        return tuple(aside.result())
     except Exception as exc:  # the backtest is for the report: never a reason to lose the recommendations
         failures.append(f"{type(exc).__name__}: {exc}")
         return ()
