@@ -291,7 +291,12 @@ def _campaign_keys(frame: pd.DataFrame, roster: pd.DataFrame | None):
     """Sorted (account, campaign) keys of the rows and the roster, each row's code, and the roster-only rows."""
     import pandas as pd
 
-    keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), frame["campaign_id"].astype(str)])
+    account, campaign = frame["account_id"].astype(str), frame["campaign_id"].astype(str)
+    if roster is None or not len(roster):
+        in_order = _keys_in_order(account.to_numpy(dtype=object), campaign.to_numpy(dtype=object))
+        if in_order is not None:
+            return (*in_order, None)
+    keys = pd.MultiIndex.from_arrays([account, campaign])
     extra = None
     if roster is not None and len(roster):
         roster_keys = pd.MultiIndex.from_arrays([roster["account_id"].astype(str), roster["campaign_id"].astype(str)])
@@ -306,14 +311,34 @@ def _campaign_keys(frame: pd.DataFrame, roster: pd.DataFrame | None):
     return uniques, uniques.get_indexer(keys), extra
 
 
+def _keys_in_order(account: np.ndarray, campaign: np.ndarray):
+    """The keys and codes when the rows come sorted by (account, campaign), as ``read_stats`` sorts
+    them: a key's code is then a running count (no hashing of millions of texts); None otherwise."""
+    import pandas as pd
+
+    if not len(account):
+        return None
+    new = np.ones(len(account), dtype=bool)
+    new[1:] = (account[1:] != account[:-1]) | (campaign[1:] != campaign[:-1])
+    first = np.flatnonzero(new)
+    a, c = account[first], campaign[first]
+    if not np.all((a[1:] > a[:-1]) | ((a[1:] == a[:-1]) & (c[1:] > c[:-1]))):
+        return None
+    return pd.MultiIndex.from_arrays([a, c]), np.cumsum(new) - 1
+
+
 def _latest_rows(frame: pd.DataFrame, codes: np.ndarray, day: np.ndarray, uniques, extra: pd.DataFrame | None):
     """Latest row per campaign (the current state); the roster gives it for campaigns with no row."""
     import pandas as pd
 
     n = len(uniques)
-    last = pd.DataFrame({"code": codes, "day": day, "pos": np.arange(len(frame))}).sort_values(["code", "day"])
-    last_pos = last.groupby("code", sort=True)["pos"].last()
-    last_day = last.groupby("code", sort=True)["day"].last()
+    if len(codes) and np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (day[1:] >= day[:-1]))):
+        ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])  # rows in (code, day) order: no sort
+        last_pos, last_day = pd.Series(ends, index=codes[ends]), pd.Series(day[ends], index=codes[ends])
+    else:
+        last = pd.DataFrame({"code": codes, "day": day, "pos": np.arange(len(frame))}).sort_values(["code", "day"])
+        last_pos = last.groupby("code", sort=True)["pos"].last()
+        last_day = last.groupby("code", sort=True)["day"].last()
     latest = frame.iloc[last_pos.to_numpy()].set_axis(last_pos.index)
     if extra is not None and len(extra):
         extra_codes = uniques.get_indexer(pd.MultiIndex.from_arrays([extra["account_id"], extra["campaign_id"]]))
