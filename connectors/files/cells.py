@@ -121,7 +121,7 @@ def texts(values: pd.Series) -> pd.Series:
     else:
         out = values.to_numpy(dtype=object, copy=True)
         out[pd.isna(out)] = None
-    return pd.Series(out, index=values.index, dtype=object)
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
 
 
 def by_distinct(parse: Callable[..., Parsed], raw: pd.Series, **options) -> Parsed:
@@ -255,7 +255,7 @@ def parse_number(
             fixed[odd] = _floats(text[odd].str.replace(r"^([+-]?)[¥￥]|[,\s]|元$", r"\1", regex=True))
         arr[np.flatnonzero(retry)[~gap]] = fixed
     present = ~missing
-    out = Parsed(pd.Series(arr, index=raw.index))
+    out = Parsed(pd.Series(arr, index=raw.index, copy=False))  # pandas 3 copies an array unless told
     if required:
         out.add(missing, lambda v: f"{what} is empty", "cells.empty", what=what)
     not_finite = present & ~np.isfinite(arr)
@@ -291,7 +291,7 @@ def parse_integer(raw: pd.Series, *, what: str, required: bool) -> Parsed:
     ok = np.isfinite(arr) & (np.abs(arr) < 2**53)
     ok[ok] = arr[ok] == np.floor(arr[ok])  # a fraction is an issue (whole=True), never a crash here
     if required:
-        out.values = pd.Series(np.where(ok, arr, 0).astype("int64"), index=raw.index)
+        out.values = pd.Series(np.where(ok, arr, 0).astype("int64"), index=raw.index, copy=False)
     else:
         out.values = pd.Series(pd.array(np.where(ok, arr, np.nan), dtype="Int64"), index=raw.index)
     return out

@@ -208,7 +208,7 @@ def resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, r
     import numpy as np
 
     key = list(KEY_COLUMNS)
-    dup = frame.duplicated(key, keep=False)
+    dup = _duplicated(frame)
     if not dup.any():
         return frame
     group = frame[dup].sort_values(key, kind="stable")
@@ -247,6 +247,22 @@ def resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, r
             )
         report.count += int(mask.sum())
     return frame.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """``frame.duplicated(KEY_COLUMNS, keep=False)`` from the columns' codes (pandas' hashes every key
+    column anew: 0.5 s at 3 M rows): the codes combined one column at a time, renumbered each time
+    so that they stay below the row count times the next column's distinct count."""
+    import numpy as np
+    import pandas as pd
+
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for col in KEY_COLUMNS:
+        codes, uniques = _codes(frame[col])
+        combined, seen = pd.factorize(combined * (len(uniques) + 1) + codes + 1)  # missing (-1) as a value of its own
+    if len(seen) == len(frame):
+        return np.zeros(len(frame), dtype=bool)
+    return np.bincount(combined)[combined] > 1
 
 
 def last_per_key_sorted(stats: pd.DataFrame) -> pd.DataFrame:

@@ -132,4 +132,4 @@ def _numbers(column):
         return column
     values = column.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = ""
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object, copy=False)
