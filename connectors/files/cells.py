@@ -164,18 +164,27 @@ def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
     that went through a float), long ids cut to 15 digits, spaces, a leading
     sign. Empty -> ``default``, or an issue when ``default`` is None (required).
     """
+    import numpy as np
+
     empty = (raw == "").to_numpy()
     out = Parsed(raw.where(~empty, default) if default is not None else raw)
     if default is None:
         out.add(empty, lambda v: f"{what} is empty", "cells.empty", what=what)
-    sci = _matches(raw, _SCI)
+    odd = ~_matches(raw, "[0-9]+") & ~empty  # ASCII digits break none of the three rules below: most ids
+
+    def matches(pattern: str) -> np.ndarray:
+        hit = np.zeros(len(raw), dtype=bool)
+        hit[odd] = _matches(raw[odd], pattern)
+        return hit
+
+    sci = matches(_SCI)
     out.add(
         sci, lambda v: f"id mangled by a spreadsheet (scientific notation): {v!r}; export ids as text", "cells.id_sci"
     )
-    decimal = _matches(raw, r"\d+\.\d+") & ~sci
+    decimal = matches(r"\d+\.\d+") & ~sci
     out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text",
             "cells.id_decimal")  # fmt: skip
-    charset = ~_matches(raw, _ID) & ~empty & ~sci
+    charset = odd & ~matches(_ID) & ~sci
     out.add(charset, lambda v: (
         f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces), starting with a letter or digit"
     ), "cells.id_charset")  # fmt: skip

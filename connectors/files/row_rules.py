@@ -250,19 +250,25 @@ def resolve_duplicates(frame: pd.DataFrame, header: dict[str, str], file: str, r
 
 
 def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """``frame.duplicated(KEY_COLUMNS, keep=False)`` from the columns' codes (pandas' hashes every key
-    column anew: 0.5 s at 3 M rows): the codes combined one column at a time, renumbered each time
-    so that they stay below the row count times the next column's distinct count."""
+    """``frame.duplicated(KEY_COLUMNS, keep=False)`` from the columns' codes (pandas hashes every key
+    column anew: 0.5 s at 3 M rows): the codes combined into one number per key (renumbered where
+    the next product could overflow), counted in one slot per possible key, or per distinct key
+    where the possible ones outnumber the rows."""
     import numpy as np
     import pandas as pd
 
-    combined = np.zeros(len(frame), dtype=np.int64)
+    combined, size = np.zeros(len(frame), dtype=np.int64), 1
     for col in KEY_COLUMNS:
         codes, uniques = _codes(frame[col])
-        combined, seen = pd.factorize(combined * (len(uniques) + 1) + codes + 1)  # missing (-1) as a value of its own
-    if len(seen) == len(frame):
-        return np.zeros(len(frame), dtype=bool)
-    return np.bincount(combined)[combined] > 1
+        if size * (len(uniques) + 1) >= 2**62:
+            combined, seen = pd.factorize(combined)
+            size = len(seen)
+        combined = combined * (len(uniques) + 1) + codes + 1  # missing (-1) as a value of its own
+        size *= len(uniques) + 1
+    if size > 4 * len(frame) + 64:
+        combined, seen = pd.factorize(combined)
+        size = len(seen)
+    return np.bincount(combined, minlength=size)[combined] > 1
 
 
 def last_per_key_sorted(stats: pd.DataFrame) -> pd.DataFrame:
@@ -285,12 +291,23 @@ def last_per_key_sorted(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` of a column: a code per row (-1 where missing) and the distinct values;
-    a categorical's own codes and categories (as an array, so that they sort as values, not as codes)."""
+    """``pd.factorize`` of a column: a code per row (-1 where missing) and the values the codes stand for.
+
+    A categorical gives its own codes and categories (as an array, so that they sort as values, not
+    as codes); a column of dates at midnight the days since its first, standing for every day of its
+    span (a hash of millions of dates costs 0.1 s; they span a few hundred days).
+    """
+    import numpy as np
     import pandas as pd
 
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), values.cat.categories.to_numpy()
+    if values.dtype.kind == "M" and len(values) and values.notna().all():
+        moments = values.to_numpy()
+        days = moments.astype("datetime64[D]")
+        span = np.arange(days.min(), days.max() + 1)
+        if len(span) <= len(values) and (days == moments).all():
+            return (days - span[0]).astype(np.int64), span.astype(moments.dtype)
     codes, uniques = pd.factorize(values.to_numpy())
     return codes, uniques
 

@@ -468,7 +468,10 @@ def _raw_column(values: Any, *, number: bool) -> pd.Series:
         return pd.Series(values, dtype=object) if number else _stripped(values)
     if isinstance(values.dtype, pd.CategoricalDtype):
         texts = values.cat.categories.to_numpy(dtype=object)
-        codes, uniques = pd.factorize(np.array([v.strip() for v in texts], dtype=object))
+        stripped = np.array([v.strip() for v in texts], dtype=object)
+        if (stripped == texts).all():  # the common file: no cell with spaces around it
+            return values
+        codes, uniques = pd.factorize(stripped)
         return cells.categorical(codes[values.cat.codes.to_numpy()], uniques)
     return values if number else _stripped(values.to_numpy(dtype=object))
 

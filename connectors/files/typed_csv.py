@@ -26,7 +26,6 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from connectors.files.cells import categorical
 from connectors.files.tabular import HEADER_SEARCH_ROWS, HeaderScore, Table, locate_header
 from connectors.files.tabular import _sniff_delimiter as sniff_delimiter
 
@@ -114,14 +113,9 @@ def read_typed(path: Path, score: HeaderScore, kinds: Kinds) -> Table | None:
         return None  # TRUE/FALSE cells: the exact path words them
     if not all(pd.api.types.is_string_dtype(frame[j].cat.categories) for j in dtypes):
         return None  # a text column of only TRUE/FALSE: pandas made them bools
-    columns = [_categories(frame[j]) if j in dtypes else _numbers(frame[j]) for j in range(width)]
+    columns = [frame[j] if j in dtypes else _numbers(frame[j]) for j in range(width)]
     rows = np.arange(n_lines, dtype=np.int64) + at + 2
     return Table(str(path), header, at + 1, columns, rows, encoding="utf-8")
-
-
-def _categories(column):
-    """A text column as a categorical of its distinct texts (each validated once), ``str`` objects."""
-    return categorical(column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object))
 
 
 def _numbers(column):
