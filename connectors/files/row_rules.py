@@ -140,7 +140,9 @@ def derive_bid_and_channel(
     return bad
 
 
-def _derive_bid(frame: pd.DataFrame, raw: dict[str, pd.Series], header: dict[str, str], file: str, report: Report):
+def _derive_bid(
+    frame: pd.DataFrame, raw: dict[str, pd.Series], header: dict[str, str], file: str, report: Report
+) -> None:
     """``bid`` from ROI目标 where it gives one (bid_type ``roi``); without a bid type column, the bid type
     from the headers (noted in ``report.assume``)."""
     import numpy as np

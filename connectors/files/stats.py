@@ -433,7 +433,7 @@ def _validated(
         for issue in result.issues:
             report.add_cells(table.file, rows, header.get(col, col), texts, issue)
         bad |= result.bad
-    frame = pd.DataFrame({col: parsed[col].values for col in parsed}, copy=False)  # a copy: 0.3 s at 3 M rows
+    frame = pd.DataFrame({col: parsed[col].values for col in parsed}, copy=False)  # no copy into dtype blocks: 0.3 s
     bad |= derive_bid_and_channel(frame, raw, header, rows, table.file, report)
     frame["source_file"] = cells.categorical(np.zeros(n, np.int8), [table.file])
     frame["source_row"] = rows
