@@ -36,6 +36,7 @@ __all__ = [
     "parse_number",
     "parse_text",
     "per_distinct",
+    "texts",
 ]
 
 
@@ -59,7 +60,6 @@ class Parsed:
 
     values: pd.Series
     issues: list[Issue] = field(default_factory=list)
-    none_for_missing: bool = False  # object values hold None, never NaN, where a cell is missing
 
     def add(
         self, mask: pd.Series | np.ndarray, message: Callable[[str], str], key: str | None = None, **fields: object
@@ -109,11 +109,27 @@ def categorical(codes: np.ndarray, texts: Sequence[str] | np.ndarray) -> pd.Seri
     return pd.Series(pd.Categorical.from_codes(codes, texts))  # type: ignore[call-overload]  # object texts
 
 
+def texts(values: pd.Series) -> pd.Series:
+    """A text column as object ``str`` with None where missing, as ``read_stats`` returns it
+    (from a categorical, each row pointing at its category's ``str``; from object, NaN made None)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        choices = np.append(values.cat.categories.to_numpy(dtype=object), [None])  # code -1 (missing) picks None
+        out = choices[values.cat.codes.to_numpy()]
+    else:
+        out = values.to_numpy(dtype=object, copy=True)
+        out[pd.isna(out)] = None
+    return pd.Series(out, index=values.index, dtype=object, copy=False)
+
+
 def by_distinct(parse: Callable[..., Parsed], raw: pd.Series, **options) -> Parsed:
     """``parse(raw, **options)``; for a categorical ``raw``, run on its distinct texts and spread over the rows.
 
     Every rule of the parsers holds per text, so the result is the same as parsing every row
-    (``_lost_precision`` looks at the distinct ids either way).
+    (``_lost_precision`` looks at the distinct ids either way). Text results stay categorical
+    (NaN where missing): millions of rows then cost a code each, not a pointer to a ``str``.
     """
     import pandas as pd
 
@@ -121,10 +137,12 @@ def by_distinct(parse: Callable[..., Parsed], raw: pd.Series, **options) -> Pars
         return parse(raw, **options)
     codes = raw.cat.codes.to_numpy()
     distinct = parse(pd.Series(raw.cat.categories.to_numpy(dtype=object), dtype=object), **options)
-    values, text = distinct.values, distinct.values.dtype == object
-    if text:  # missing as None on the distinct values, not on every row afterwards
-        values = values.astype(object).where(values.notna(), None)
-    out = Parsed(values.take(codes).reset_index(drop=True), none_for_missing=text)
+    if distinct.values.dtype == object:
+        value_codes, uniques = pd.factorize(distinct.values.to_numpy())  # texts that parse alike share a code
+        values = categorical(value_codes[codes], uniques)
+    else:
+        values = distinct.values.take(codes).reset_index(drop=True)
+    out = Parsed(values)
     out.issues = [Issue(issue.mask[codes], issue.message) for issue in distinct.issues]
     return out
 
@@ -146,18 +164,27 @@ def parse_id(raw: pd.Series, *, what: str, default: str | None) -> Parsed:
     that went through a float), long ids cut to 15 digits, spaces, a leading
     sign. Empty -> ``default``, or an issue when ``default`` is None (required).
     """
+    import numpy as np
+
     empty = (raw == "").to_numpy()
     out = Parsed(raw.where(~empty, default) if default is not None else raw)
     if default is None:
         out.add(empty, lambda v: f"{what} is empty", "cells.empty", what=what)
-    sci = _matches(raw, _SCI)
+    odd = ~_matches(raw, "[0-9]+") & ~empty  # ASCII digits break none of the three rules below: most ids
+
+    def matches(pattern: str) -> np.ndarray:
+        hit = np.zeros(len(raw), dtype=bool)
+        hit[odd] = _matches(raw[odd], pattern)
+        return hit
+
+    sci = matches(_SCI)
     out.add(
         sci, lambda v: f"id mangled by a spreadsheet (scientific notation): {v!r}; export ids as text", "cells.id_sci"
     )
-    decimal = _matches(raw, r"\d+\.\d+") & ~sci
+    decimal = matches(r"\d+\.\d+") & ~sci
     out.add(decimal, lambda v: f"id {v!r} is a decimal number (a number cell, not text); export ids as text",
             "cells.id_decimal")  # fmt: skip
-    charset = ~_matches(raw, _ID) & ~empty & ~sci
+    charset = odd & ~matches(_ID) & ~sci
     out.add(charset, lambda v: (
         f"id {v!r} may hold only letters, digits, '_', '-' and '.' (no spaces), starting with a letter or digit"
     ), "cells.id_charset")  # fmt: skip
@@ -237,7 +264,7 @@ def parse_number(
             fixed[odd] = _floats(text[odd].str.replace(r"^([+-]?)[¥￥]|[,\s]|元$", r"\1", regex=True))
         arr[np.flatnonzero(retry)[~gap]] = fixed
     present = ~missing
-    out = Parsed(pd.Series(arr, index=raw.index))
+    out = Parsed(pd.Series(arr, index=raw.index, copy=False))  # pandas 3 copies an array unless told
     if required:
         out.add(missing, lambda v: f"{what} is empty", "cells.empty", what=what)
     not_finite = present & ~np.isfinite(arr)
@@ -273,7 +300,7 @@ def parse_integer(raw: pd.Series, *, what: str, required: bool) -> Parsed:
     ok = np.isfinite(arr) & (np.abs(arr) < 2**53)
     ok[ok] = arr[ok] == np.floor(arr[ok])  # a fraction is an issue (whole=True), never a crash here
     if required:
-        out.values = pd.Series(np.where(ok, arr, 0).astype("int64"), index=raw.index)
+        out.values = pd.Series(np.where(ok, arr, 0).astype("int64"), index=raw.index, copy=False)
     else:
         out.values = pd.Series(pd.array(np.where(ok, arr, np.nan), dtype="Int64"), index=raw.index)
     return out

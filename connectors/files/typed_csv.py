@@ -2,7 +2,8 @@
 
 ``read_typed(path, score, kinds)`` returns a ``connectors.files.tabular.Table`` whose
 columns are pandas Series: text columns (``kinds`` says which) as categoricals of
-``str`` (never through a float: the parser keeps them as text), the others as the
+``str``, which the parser builds from each distinct cell without a ``str`` per cell
+(never through a float: a thousands marker keeps the categories text), the others as the
 C parser types them (float64 / int64 where every cell is a plain number, else
 object ``str`` with ``""`` for an empty cell). ``connectors.files.stats`` then
 validates each distinct text once (ids, names, dates and enums repeat across
@@ -14,7 +15,8 @@ problem: a file that is not UTF-8 text (GBK, UTF-16, XLSX, NUL bytes), holds a
 quote character (quoted delimiters or line breaks), or whose data lines do not
 all have as many fields as the header (a misaligned, blank or cut-off row:
 pandas errors on a longer row, and the delimiter count of the whole file
-rules out a shorter one). Row numbers are then simply one per line.
+rules out a shorter one), or whose text column pandas typed anyway (only TRUE/FALSE
+cells). Row numbers are then simply one per line.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from connectors.files.cells import categorical
 from connectors.files.tabular import HEADER_SEARCH_ROWS, HeaderScore, Table, locate_header
 from connectors.files.tabular import _sniff_delimiter as sniff_delimiter
 
@@ -32,6 +33,11 @@ __all__ = ["HEAD_BYTES", "read_typed"]
 
 HEAD_BYTES = 262_144
 """The header and the delimiter are found in the file's first bytes (whole lines of them)."""
+
+_THOUSANDS = '"'
+"""The thousands marker given to pandas: with one, it keeps the categories of a text column as text
+(without, ``00123`` becomes the number 123, pandas GH#56044). No file read here holds it, so no
+number changes."""
 
 Kinds = Callable[[list[str]], set[int]]
 """The header's cells -> the indexes of its text columns (the rest are read as numbers where they are)."""
@@ -80,16 +86,19 @@ def read_typed(path: Path, score: HeaderScore, kinds: Kinds) -> Table | None:
     if not width or not n_lines or data.count(delimiter.encode(), starts) != n_lines * (raw_width - 1):
         return None
     text_columns = kinds(header) | {0}
-    dtypes = {j: object for j in text_columns if j < width}  # "category" would turn 00123 into 123
+    dtypes = {j: "category" for j in text_columns if j < width}  # each distinct text once, no str per cell
     numbers = [j for j in range(width) if j not in dtypes]
+    source = io.BytesIO(data)  # shares data's buffer (one over a memoryview is a copy: 300 MB at 3 M rows)
+    source.seek(starts)  # the data lines (pandas' skiprows costs 70 % more than the parse)
     try:
         frame = pd.read_csv(
-            io.BytesIO(memoryview(data)[starts:]),  # the data lines (pandas' skiprows costs 70 % more than the parse)
+            source,
             sep=delimiter,
             header=None,
             names=list(range(raw_width)),
             index_col=False,
             dtype=dtypes,
+            thousands=_THOUSANDS,
             keep_default_na=False,
             na_values={j: [""] for j in numbers},
             skip_blank_lines=False,
@@ -100,19 +109,13 @@ def read_typed(path: Path, score: HeaderScore, kinds: Kinds) -> Table | None:
         )  # type: ignore[call-overload]  # fmt: skip  (the stubs want str keys in na_values)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
         return None
-    if len(frame) != n_lines or any(frame[j].dtype.kind == "b" for j in range(width)):
+    if len(frame) != n_lines or any(frame[j].dtype.kind == "b" for j in numbers):
         return None  # TRUE/FALSE cells: the exact path words them
-    columns = [_categories(frame[j]) if j in dtypes else _numbers(frame[j]) for j in range(width)]
+    if not all(pd.api.types.is_string_dtype(frame[j].cat.categories) for j in dtypes):
+        return None  # a text column of only TRUE/FALSE: pandas made them bools
+    columns = [frame[j] if j in dtypes else _numbers(frame[j]) for j in range(width)]
     rows = np.arange(n_lines, dtype=np.int64) + at + 2
     return Table(str(path), header, at + 1, columns, rows, encoding="utf-8")
-
-
-def _categories(column):
-    """A text column as a categorical of its distinct texts (each validated once)."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
-    return categorical(codes, uniques)
 
 
 def _numbers(column):
@@ -123,4 +126,4 @@ def _numbers(column):
         return column
     values = column.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = ""
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object, copy=False)

@@ -137,6 +137,15 @@ def test_ids_must_start_with_a_letter_or_digit_and_hold_no_spaces(tmp_path: Path
         read_stats([path], today=TODAY)
 
 
+@pytest.mark.parametrize("cell", ["１２３", "١٢٣"])
+def test_ids_of_digits_other_than_ascii_are_refused(tmp_path: Path, cell: str):
+    # str.isdigit and regex \d take them for digits; an id is ASCII (the plain-digits shortcut must know)
+    path = tmp_path / "i.csv"
+    path.write_text(f"date,campaign_id,spend,gmv,orders\n2026-11-03,{cell},1,1,1\n", "utf-8")
+    with pytest.raises(InputError, match="may hold only letters, digits"):
+        read_stats([path], today=TODAY)
+
+
 @pytest.mark.parametrize("cell", ["-5", "+86", "-1,234.5", "=", "@"])
 def test_names_that_are_numbers_or_bare_signs_are_not_formulas(tmp_path: Path, cell: str):
     path = tmp_path / "n.csv"

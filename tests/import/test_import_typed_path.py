@@ -108,3 +108,13 @@ def test_a_count_with_a_fraction_is_named_not_a_crash(tmp_path: Path):
     with pytest.raises(InputError) as caught:
         read_stats([path], today=TODAY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "impressions")]
+
+
+def test_a_text_column_of_only_true_and_false_stays_text(tmp_path: Path):
+    # pandas reads a category column of TRUE/FALSE as bools: the typed path leaves such a file to the exact one
+    path = tmp_path / "b.csv"
+    path.write_text("campaign_id,date,spend,gmv,orders,campaign_name,status\n"
+                    "0012,2026-11-03,1,2,1,TRUE,active\n0013,2026-11-03,1,2,1,FALSE,active\n", "utf-8")  # fmt: skip
+    _agree(answers := _both(path))
+    frame = answers[0][1]
+    assert frame["campaign_name"].tolist() == ["TRUE", "FALSE"] and frame["campaign_id"].tolist() == ["0012", "0013"]
