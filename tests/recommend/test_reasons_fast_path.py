@@ -1,10 +1,12 @@
 """The words of many rows, prepared column by column, are the words of each row made on its own.
 
-``recommend`` prepares every row's ``RowFacts`` from whole columns and words
-each distinct label case once. Here random rows (NaN and infinite budgets and
-bids, paused campaigns, equal values, thin data, exploration) are worded both
-ways: by a plain per-row loop that builds each ``RowFacts`` from numpy scalars
-and computes its label from scratch, and by the path ``recommend`` takes.
+``recommend`` prepares the facts of all rows as columns and words each label
+case and each clause's catalog entry once for all its rows. Here random rows (NaN
+and infinite budgets and bids, paused campaigns, equal values, thin data,
+exploration, other currencies) are worded both ways: by a plain per-row loop that
+builds each ``RowFacts`` from numpy scalars, computes its label from scratch and
+words its reason clause by clause (``reasons_by_row``), and by the path
+``recommend`` takes.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from optimizer.decide.reasons import RowFacts, _bid_dir, _budget_dir, _finite, _kept_paused, _spend_dir, reason
+from optimizer.decide.reasons import RowFacts
 from optimizer.decide.recommend import _explain, _Forecasts, _pct_change, actions
 from optimizer.i18n import t
 from optimizer.settings import Settings
+from tests.recommend.reasons_by_row import _bid_dir, _budget_dir, _finite, _kept_paused, _spend_dir, reason_by_row
 
 
 def _label_from_scratch(f: RowFacts, lang: str) -> str:
@@ -125,7 +128,7 @@ def _one_by_one(h, model, settings: Settings, act, f: _Forecasts, explored, spen
             float(gmv7[i] / spend7[i]) if spend7[i] > 0 else math.nan, bool(explored is not None and explored[i]),
             note, settings.model.bid_settle_days, tuple(why), str(h.currency[i]) if h.currency[i] else "CNY",
         )  # fmt: skip
-        out.append((_label_from_scratch(facts, lang), reason(facts, lang), "review" if why else "auto"))
+        out.append((_label_from_scratch(facts, lang), reason_by_row(facts, lang), "review" if why else "auto"))
     return out
 
 
