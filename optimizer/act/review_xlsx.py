@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from optimizer.decide import columns as C
 from optimizer.i18n import current_language, t
@@ -123,8 +123,9 @@ def _validation(columns: tuple[str, ...], rows: int, lang: str) -> str:
     )
 
 
-def sheet_xml(columns: tuple[str, ...], body: Sequence[Sequence[str]], *, lang: str | None = None) -> str:
-    """The worksheet: label row, name row, ``body`` (rows of ``<c>`` cells in ``columns`` order), layout."""
+def sheet_xml(columns: tuple[str, ...], rows: Iterable[str], count: int, *, lang: str | None = None) -> Iterator[str]:
+    """The worksheet in pieces: label row, name row, ``rows`` (runs of ``<row>`` elements of ``<c>`` cells in
+    ``columns`` order, ``count`` rows in all), layout; a writer streams them, never holding the whole sheet."""
     lang = lang or current_language()
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{_WIDTHS.get(c, _DEFAULT_WIDTH)}" customWidth="1"/>'
@@ -137,15 +138,15 @@ def sheet_xml(columns: tuple[str, ...], body: Sequence[Sequence[str]], *, lang: 
         if frozen
         else '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
     )
-    rows = "".join("<row>" + "".join(cells) + "</row>" for cells in body)
-    return (
+    yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
         f"<cols>{cols}</cols>"
-        f"<sheetData>{_header_row([_label(c, lang) for c in columns])}{_header_row(list(columns))}{rows}</sheetData>"
-        f"{_validation(columns, len(body), lang)}</worksheet>"
+        f"<sheetData>{_header_row([_label(c, lang) for c in columns])}{_header_row(list(columns))}"
     )
+    yield from rows
+    yield f"</sheetData>{_validation(columns, count, lang)}</worksheet>"
 
 
 def number_style(column: str) -> int:

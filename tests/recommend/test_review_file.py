@@ -88,6 +88,19 @@ def test_a_failure_while_writing_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_sheet_that_fails_to_compress_leaves_no_file_behind(tmp_path, monkeypatch):
+    """The sheet is compressed on a second thread: its failure is the writer's, and nothing is left."""
+    import zipfile
+
+    def broken(self, data):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_recommendations(_frame(), tmp_path / "r.csv", tmp_path / "r.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_atomic_files_replace_existing_outputs_only_on_success(tmp_path):
     target = tmp_path / "r.csv"
     target.write_text("old", encoding="utf-8")

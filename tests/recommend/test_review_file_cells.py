@@ -19,6 +19,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimizer.act import review_file
 from optimizer.act.review_file import write_csv_xlsx
 from optimizer.act.review_xlsx import number_style, reading_order, sheet_xml
 from optimizer.decide import columns as C
@@ -113,4 +114,18 @@ def test_csv_and_xlsx_are_the_plain_per_cell_formatting(frame, tmp_path):
     ordered = reading_order(columns)
     body = [[_plain_cell(c, strings[c][i], c in frame.columns) for c in ordered] for i in range(len(frame))]
     with zipfile.ZipFile(xlsx_path) as book:
-        assert book.read("xl/worksheets/sheet1.xml") == sheet_xml(ordered, body).encode("utf-8")
+        rows = ["".join("<row>" + "".join(cells) + "</row>" for cells in body)]
+        assert book.read("xl/worksheets/sheet1.xml") == "".join(sheet_xml(ordered, rows, len(body))).encode("utf-8")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=frames())
+def test_files_written_a_few_rows_a_piece_are_the_files_in_one_piece(frame, tmp_path, monkeypatch):
+    """The writers join and write rows a piece at a time: the pieces' seams leave no mark."""
+    write_csv_xlsx(frame, tmp_path / "one.csv", tmp_path / "one.xlsx")
+    monkeypatch.setattr(review_file, "_ROWS_A_PIECE", 2)
+    write_csv_xlsx(frame, tmp_path / "pieces.csv", tmp_path / "pieces.xlsx")
+    assert (tmp_path / "pieces.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.xlsx") as one, zipfile.ZipFile(tmp_path / "pieces.xlsx") as pieces:
+        assert one.namelist() == pieces.namelist()
+        assert all(one.read(name) == pieces.read(name) for name in one.namelist())
