@@ -17,10 +17,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from optimizer.decide import reasons
 from optimizer.decide.reasons import RowFacts
 from optimizer.decide.recommend import _explain, _Forecasts, _pct_change, actions
 from optimizer.i18n import t
 from optimizer.settings import Settings
+from tests.recommend import reasons_by_row
 from tests.recommend.reasons_by_row import _bid_dir, _budget_dir, _finite, _kept_paused, _spend_dir, reason_by_row
 
 
@@ -143,3 +145,14 @@ def test_column_wise_words_are_the_per_row_words(seed, lang, monkeypatch):
     expected = _one_by_one(h, model, settings, act, f, explored, spend_now, lang)
     assert list(zip(labels, reasons, decisions, strict=True)) == expected
     assert len(set(labels)) > 5 and "review" in decisions and "auto" in decisions  # the rows cover many cases
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_money_of_a_column_is_the_money_of_each_amount(lang):
+    """Amounts from 100 up are formatted as rounded integers: the same words as the float format, at the edges too."""
+    edges = [0.0, -0.0, 0.004, 99.994, 99.995, 99.5, 100.0, 100.5, 101.5, -100.5, 2.5e6 + 0.5, 2.0**53 - 1, 2.0**53]
+    amounts = np.array([*edges, 1e17, -250.49, 12.5, math.inf, -math.inf, math.nan] * 3)
+    currency = np.array(["CNY"] * 19 + ["USD"] * 19 + ["HKD"] * 19, dtype=object)
+    rows = np.arange(len(amounts))[::-1]  # any rows, in any order
+    worded = reasons._money(amounts, currency, lang)(rows)
+    assert worded == [reasons_by_row._money(float(amounts[i]), lang, currency[i]) for i in rows]
