@@ -205,36 +205,28 @@ _XLSX_PARTS = {
 }
 
 
-@contextlib.contextmanager
-def _writing_xlsx(frame: pd.DataFrame, strings: dict[str, list[str]], columns: tuple[str, ...], path: Path):
+def _write_xlsx(frame: pd.DataFrame, strings: dict[str, list[str]], columns: tuple[str, ...], path: Path) -> None:
     """A minimal SpreadsheetML workbook, written directly (openpyxl needs ~20 us a cell; this ~1 us).
 
     One sheet ``recommendations``; the layout (label row, column order, widths,
     the 是/否 dropdown, frozen panes) is ``optimizer.act.review_xlsx``'s. Text
     cells are inline strings with the text format, numbers are numbers.
     ``openpyxl``, Excel and WPS read it; the tests read it back with openpyxl.
-    The sheet is made a piece at a time before the block runs; each piece is
-    compressed on a second thread (zlib lets go of the GIL) while the next one,
-    then the block (the CSV), is made: that hides most of the deflating of a
-    100k-row sheet (~140 MB of XML). The file is complete when the block ends.
+    The sheet (~140 MB of XML at 100k rows) is streamed into the zip a piece at a time.
     """
     import zipfile
-    from concurrent.futures import ThreadPoolExecutor
 
     from optimizer.act.review_xlsx import reading_order, sheet_xml, styles_xml
 
     ordered = reading_order(columns)
     cells = [_xlsx_column(frame, c, strings[c]) for c in ordered]
-    rows = _pieces(cells, "", "<row>", "</row>")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, xml in _XLSX_PARTS.items():
             book.writestr(name, xml)
         book.writestr("xl/styles.xml", styles_xml())
-        with book.open("xl/worksheets/sheet1.xml", "w") as sheet, ThreadPoolExecutor(1) as deflate:
-            written = [deflate.submit(sheet.write, piece.encode()) for piece in sheet_xml(ordered, rows, len(frame))]
-            yield
-            for done in written:
-                done.result()  # a failed write fails the file
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for piece in sheet_xml(ordered, _pieces(cells, "", "<row>", "</row>"), len(frame)):
+                sheet.write(piece.encode())
 
 
 @contextlib.contextmanager
@@ -276,6 +268,7 @@ def write_csv_xlsx(frame: pd.DataFrame, csv_path: Path, xlsx_path: Path | None) 
 
     columns = tuple(c for c in ALL_COLUMNS if c in CONTRACT_COLUMNS or c in frame.columns)
     strings = {c: _column_strings(frame, c) for c in columns}  # each column formatted once, for both files
-    xlsx = contextlib.nullcontext() if xlsx_path is None else _writing_xlsx(frame, strings, columns, xlsx_path)
-    with xlsx, open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
         _write_csv(strings, columns, handle)
+    if xlsx_path is not None:
+        _write_xlsx(frame, strings, columns, xlsx_path)

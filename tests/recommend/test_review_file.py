@@ -88,8 +88,8 @@ def test_a_failure_while_writing_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_sheet_that_fails_to_compress_leaves_no_file_behind(tmp_path, monkeypatch):
-    """The sheet is compressed on a second thread: its failure is the writer's, and nothing is left."""
+def test_a_sheet_that_fails_to_stream_leaves_no_file_behind(tmp_path, monkeypatch):
+    """The sheet is streamed into the zip a piece at a time: a failed write leaves nothing."""
     import zipfile
 
     def broken(self, data):
