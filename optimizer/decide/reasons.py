@@ -328,7 +328,11 @@ def _money_formats(currency: str, lang: str) -> tuple[str, str, str]:
 
 
 def _formatted(values: np.ndarray, spec: str, ok: np.ndarray, missing: str) -> list[str]:
-    """``spec.format(v)`` for each of ``values``, ``missing`` where not ``ok``."""
+    """``spec.format(v)`` for each of ``values``, ``missing`` where not ``ok``; one value repeated (the account
+    threshold) is formatted once."""
+    bits = values.astype(float).view(np.int64)  # bit for bit: -0.0 is not 0.0 in words
+    if len(values) and ok.all() and (bits == bits[0]).all():
+        return [spec.format(float(values[0]))] * len(values)
     text = list(map(spec.format, values.tolist()))
     for i in np.flatnonzero(~ok).tolist():
         text[i] = missing

@@ -156,3 +156,12 @@ def test_money_of_a_column_is_the_money_of_each_amount(lang):
     rows = np.arange(len(amounts))[::-1]  # any rows, in any order
     worded = reasons._money(amounts, currency, lang)(rows)
     assert worded == [reasons_by_row._money(float(amounts[i]), lang, currency[i]) for i in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_ratios_of_a_column_are_the_ratios_of_each_value(lang):
+    """A column of one value (the account threshold) is formatted once; -0.0 keeps its sign, NaN is n/a."""
+    for column in ([2.1] * 4, [-0.0, 0.0, -0.0], [-0.0] * 3, [math.nan] * 2, [1.005, math.inf, 3.0]):
+        values = np.array(column)
+        worded = reasons._ratio(values, lang)(np.arange(len(values)))
+        assert worded == [reasons_by_row._ratio(v, lang) for v in column]
