@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +51,7 @@ def _column_strings(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(series):
         series = pd.to_numeric(series)  # a number column holding text is a bug: fail before anything is moved
     if column in TEXT_COLUMNS or not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-        return _escaped(list(map(str, series.astype(object).where(series.notna(), "").tolist())))
+        return _by_value(list(map(str, series.astype(object).where(series.notna(), "").tolist())), _escaped)
     if pd.api.types.is_bool_dtype(series):
         return ["true" if b else "false" for b in series.tolist()]
     numbers = series.to_numpy(dtype=float, na_value=np.nan)
@@ -154,15 +154,34 @@ def _xlsx_column(frame: pd.DataFrame, column: str, values: list[str]) -> list[st
     ``values`` are the column's CSV strings (the same conversion, escaping and rounding).
     """
     if column in TEXT_COLUMNS or column not in frame.columns:
-        return [
-            f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
-            for v in _xml_text(values)
-        ]
+        return _by_value(values, _text_cells)
     from optimizer.act.review_xlsx import number_style
 
     style = number_style(column)
     opening = f'<c s="{style}">' if style else "<c>"
-    return [f"{opening}<v>{v}</v></c>" if v else "<c/>" for v in values]
+    return _by_value(values, lambda numbers: [f"{opening}<v>{v}</v></c>" if v else "<c/>" for v in numbers])
+
+
+def _text_cells(values: list[str]) -> list[str]:
+    return [
+        f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
+        for v in _xml_text(values)
+    ]
+
+
+def _by_value(values: list[str], words: Callable[[list[str]], list[str]]) -> list[str]:
+    """``words(values)`` (a value-by-value conversion), made once per distinct value when a column holds few
+    (one run id, a few actions, channels or day counts): hashing the column is cheaper than wording each row.
+    Its first values tell whether to try (ids, names and reasons differ from the start)."""
+    import numpy as np
+    import pandas as pd
+
+    if 4 * len(set(values[:256])) > min(len(values), 256):
+        return words(values)
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    if 4 * len(distinct) > len(values):
+        return words(values)
+    return np.asarray(words(distinct.tolist()), dtype=object)[codes].tolist()
 
 
 _XLSX_PARTS = {

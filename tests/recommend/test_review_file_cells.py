@@ -100,6 +100,17 @@ def frames(draw) -> pd.DataFrame:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(frame=frames())
 def test_csv_and_xlsx_are_the_plain_per_cell_formatting(frame, tmp_path):
+    _assert_plain_per_cell(frame, tmp_path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=frames())
+def test_columns_of_a_few_repeated_values_are_the_plain_per_cell_formatting(frame, tmp_path):
+    """A column of few distinct values is worded once per value (``_by_value``): the cells are the same."""
+    _assert_plain_per_cell(pd.concat([frame] * 300, ignore_index=True), tmp_path)
+
+
+def _assert_plain_per_cell(frame: pd.DataFrame, tmp_path) -> None:
     csv_path, xlsx_path = tmp_path / "r.csv", tmp_path / "r.xlsx"
     write_csv_xlsx(frame, csv_path, xlsx_path)
 
