@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,18 +51,36 @@ def _column_strings(frame: pd.DataFrame, column: str) -> list[str]:
     if column not in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(series):
         series = pd.to_numeric(series)  # a number column holding text is a bug: fail before anything is moved
     if column in TEXT_COLUMNS or not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-        values = series.astype(object).where(series.notna(), "").tolist()
-        text = [str(v) for v in values]
-        return ["'" + v if v.startswith(DANGEROUS_PREFIXES) else v for v in text]  # escape_text, inlined
+        return _by_value(list(map(str, series.astype(object).where(series.notna(), "").tolist())), _escaped)
     if pd.api.types.is_bool_dtype(series):
         return ["true" if b else "false" for b in series.tolist()]
     numbers = series.to_numpy(dtype=float, na_value=np.nan)
-    finite = np.isfinite(numbers).tolist()
+    finite = np.isfinite(numbers)
     if column in MONEY_COLUMNS:
-        return [f"{v:.2f}" if ok else "" for v, ok in zip(np.round(numbers, 2).tolist(), finite, strict=True)]
-    if pd.api.types.is_integer_dtype(series):
-        return [str(int(v)) if ok else "" for v, ok in zip(numbers.tolist(), finite, strict=True)]
-    return [repr(v) if ok else "" for v, ok in zip(np.round(numbers, 4).tolist(), finite, strict=True)]
+        text = list(map("{:.2f}".format, np.round(numbers, 2).tolist()))
+    elif pd.api.types.is_integer_dtype(series):
+        text = list(map(str, map(int, np.where(finite, numbers, 0.0).tolist())))
+    else:
+        text = list(map(repr, np.round(numbers, 4).tolist()))
+    for i in np.flatnonzero(~finite).tolist():
+        text[i] = ""
+    return text
+
+
+_FORMULA_START = None
+
+
+def _escaped(text: list[str]) -> list[str]:
+    """``escape_text`` over a column; one scan of the column joined by NUL finds whether any value needs it
+    (a NUL inside a value can only make it look, never miss one)."""
+    import re
+
+    global _FORMULA_START
+    if _FORMULA_START is None:
+        _FORMULA_START = re.compile("\x00[" + re.escape("".join(DANGEROUS_PREFIXES)) + "]")
+    if not _FORMULA_START.search("\x00" + "\x00".join(text)):
+        return text
+    return ["'" + v if v.startswith(DANGEROUS_PREFIXES) else v for v in text]
 
 
 def _csv_quoted(values: list[str]) -> list[str]:
@@ -73,32 +92,60 @@ def _csv_quoted(values: list[str]) -> list[str]:
     return ['"' + v.replace('"', '""') + '"' if "," in v or '"' in v or "\r" in v or "\n" in v else v for v in values]
 
 
+_ROWS_A_PIECE = 4096
+"""Rows the CSV and the sheet are joined and written by at a time: each row's text is made once, inside a
+piece of a few MB, and neither file is ever one string in memory."""
+
+
+def _pieces(columns: list[list[str]], sep: str, opening: str, closing: str) -> Iterator[str]:
+    """Rows of ``columns`` (their cells joined by ``sep``, each row in ``opening``/``closing``), a piece at a time."""
+    inner = closing + opening
+    for start in range(0, len(columns[0]), _ROWS_A_PIECE):
+        rows = zip(*(c[start : start + _ROWS_A_PIECE] for c in columns), strict=True)
+        yield opening + inner.join(map(sep.join, rows)) + closing
+
+
 def _write_csv(strings: dict[str, list[str]], columns: tuple[str, ...], handle) -> None:
-    """The header and the rows, quoted column by column and written at once (byte for byte ``csv.writer``'s)."""
+    """The header and the rows, quoted column by column and written a piece at a time (byte for byte
+    ``csv.writer``'s)."""
     fields = [_csv_quoted([c, *strings[c]]) for c in columns]
-    handle.write("".join(",".join(row) + "\r\n" for row in zip(*fields, strict=True)))
+    for piece in _pieces(fields, ",", "", "\r\n"):
+        handle.write(piece)
 
 
-_XML_BAD = None
+_XML_CONTROL = None
+_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # & first: the others bring one
+
+
+def _entities(text: str) -> str:
+    """``text`` with ``&``, ``<``, ``>`` as XML entities (a replace only for a character it holds)."""
+    for char, entity in _ENTITIES:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
 
 
 def _xml_text(values: list[str]) -> list[str]:
     """Escape for XML and drop the control characters XML 1.0 cannot hold.
 
     The column is escaped as one string joined by NUL (a character XML cannot
-    hold, so no value keeps one) and split again; a column with a NUL inside
-    a value is escaped value by value.
+    hold, so no value keeps one) and split again; a column with nothing to
+    escape comes back as it is, and a column with a NUL inside a value is
+    escaped value by value.
     """
     import re
 
-    global _XML_BAD
-    if _XML_BAD is None:
-        _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    global _XML_CONTROL
+    if _XML_CONTROL is None:
+        _XML_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # and NUL, which joins
     joined = "\x00".join(values)
     if not values or joined.count("\x00") != len(values) - 1:
-        return [_XML_BAD.sub("", v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")) for v in values]
-    escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split("\x00")
-    return [_XML_BAD.sub("", v) for v in escaped] if _XML_BAD.search(joined.replace("\x00", "")) else escaped
+        return [_XML_CONTROL.sub("", _entities(v).replace("\x00", "")) for v in values]
+    control = _XML_CONTROL.search(joined) is not None
+    if not control and not any(char in joined for char, _ in _ENTITIES):
+        return values
+    escaped = _entities(joined).split("\x00")
+    return [_XML_CONTROL.sub("", v) for v in escaped] if control else escaped
 
 
 def _xlsx_column(frame: pd.DataFrame, column: str, values: list[str]) -> list[str]:
@@ -107,15 +154,34 @@ def _xlsx_column(frame: pd.DataFrame, column: str, values: list[str]) -> list[st
     ``values`` are the column's CSV strings (the same conversion, escaping and rounding).
     """
     if column in TEXT_COLUMNS or column not in frame.columns:
-        return [
-            f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
-            for v in _xml_text(values)
-        ]
+        return _by_value(values, _text_cells)
     from optimizer.act.review_xlsx import number_style
 
     style = number_style(column)
     opening = f'<c s="{style}">' if style else "<c>"
-    return [f"{opening}<v>{v}</v></c>" if v else "<c/>" for v in values]
+    return _by_value(values, lambda numbers: [f"{opening}<v>{v}</v></c>" if v else "<c/>" for v in numbers])
+
+
+def _text_cells(values: list[str]) -> list[str]:
+    return [
+        f'<c t="inlineStr" s="1"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
+        for v in _xml_text(values)
+    ]
+
+
+def _by_value(values: list[str], words: Callable[[list[str]], list[str]]) -> list[str]:
+    """``words(values)`` (a value-by-value conversion), made once per distinct value when a column holds few
+    (one run id, a few actions, channels or day counts): hashing the column is cheaper than wording each row.
+    Its first values tell whether to try (ids, names and reasons differ from the start)."""
+    import numpy as np
+    import pandas as pd
+
+    if 4 * len(set(values[:256])) > min(len(values), 256):
+        return words(values)
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    if 4 * len(distinct) > len(values):
+        return words(values)
+    return np.asarray(words(distinct.tolist()), dtype=object)[codes].tolist()
 
 
 _XLSX_PARTS = {
@@ -158,10 +224,6 @@ _XLSX_PARTS = {
 }
 
 
-_XLSX_BATCH = 5000
-"""Rows of the sheet turned into cells and text at once."""
-
-
 def _write_xlsx(frame: pd.DataFrame, strings: dict[str, list[str]], columns: tuple[str, ...], path: Path) -> None:
     """A minimal SpreadsheetML workbook, written directly (openpyxl needs ~20 us a cell; this ~1 us).
 
@@ -169,23 +231,21 @@ def _write_xlsx(frame: pd.DataFrame, strings: dict[str, list[str]], columns: tup
     the 是/否 dropdown, frozen panes) is ``optimizer.act.review_xlsx``'s. Text
     cells are inline strings with the text format, numbers are numbers.
     ``openpyxl``, Excel and WPS read it; the tests read it back with openpyxl.
+    The sheet (~140 MB of XML at 100k rows) is streamed into the zip a piece at a time.
     """
     import zipfile
 
-    from optimizer.act.review_xlsx import reading_order, rows_xml, sheet_ends, styles_xml
+    from optimizer.act.review_xlsx import reading_order, sheet_xml, styles_xml
 
     ordered = reading_order(columns)
-    head, tail = sheet_ends(ordered, len(frame))
-    sheet = [head.encode("utf-8")]
-    for start in range(0, len(frame), _XLSX_BATCH):  # the rows as UTF-8, a batch at a time (sheet_ends says why)
-        cells = [_xlsx_column(frame, c, strings[c][start : start + _XLSX_BATCH]) for c in ordered]
-        sheet.append(rows_xml(zip(*cells, strict=True)).encode("utf-8"))
-    sheet.append(tail.encode("utf-8"))
+    cells = [_xlsx_column(frame, c, strings[c]) for c in ordered]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for name, xml in _XLSX_PARTS.items():
             book.writestr(name, xml)
         book.writestr("xl/styles.xml", styles_xml())
-        book.writestr("xl/worksheets/sheet1.xml", b"".join(sheet))
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for piece in sheet_xml(ordered, _pieces(cells, "", "<row>", "</row>"), len(frame)):
+                sheet.write(piece.encode())
 
 
 @contextlib.contextmanager

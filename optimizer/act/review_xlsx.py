@@ -17,12 +17,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 
 from optimizer.decide import columns as C
 from optimizer.i18n import current_language, t
 
-__all__ = ["READING_ORDER", "number_style", "reading_order", "rows_xml", "sheet_ends", "sheet_xml", "styles_xml"]
+__all__ = ["READING_ORDER", "number_style", "reading_order", "sheet_xml", "styles_xml"]
 
 READING_ORDER: tuple[str, ...] = (
     C.CAMPAIGN_ID,
@@ -123,15 +123,9 @@ def _validation(columns: tuple[str, ...], rows: int, lang: str) -> str:
     )
 
 
-def sheet_xml(columns: tuple[str, ...], body: Sequence[Sequence[str]], *, lang: str | None = None) -> str:
-    """The worksheet: label row, name row, ``body`` (rows of ``<c>`` cells in ``columns`` order), layout."""
-    head, tail = sheet_ends(columns, len(body), lang=lang)
-    return head + rows_xml(body) + tail
-
-
-def sheet_ends(columns: tuple[str, ...], n_rows: int, *, lang: str | None = None) -> tuple[str, str]:
-    """``sheet_xml`` before and after its data rows, for a writer that adds the rows a batch at a time
-    (the whole sheet as one text held 800 MB at 100,000 rows)."""
+def sheet_xml(columns: tuple[str, ...], rows: Iterable[str], count: int, *, lang: str | None = None) -> Iterator[str]:
+    """The worksheet in pieces: label row, name row, ``rows`` (runs of ``<row>`` elements of ``<c>`` cells in
+    ``columns`` order, ``count`` rows in all), layout; a writer streams them, never holding the whole sheet."""
     lang = lang or current_language()
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{_WIDTHS.get(c, _DEFAULT_WIDTH)}" customWidth="1"/>'
@@ -144,19 +138,15 @@ def sheet_ends(columns: tuple[str, ...], n_rows: int, *, lang: str | None = None
         if frozen
         else '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/>'
     )
-    head = (
+    yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
         f"<cols>{cols}</cols>"
         f"<sheetData>{_header_row([_label(c, lang) for c in columns])}{_header_row(list(columns))}"
     )
-    return head, f"</sheetData>{_validation(columns, n_rows, lang)}</worksheet>"
-
-
-def rows_xml(body: Iterable[Sequence[str]]) -> str:
-    """Data rows of ``<c>`` cells as the sheet holds them."""
-    return "".join("<row>" + "".join(cells) + "</row>" for cells in body)
+    yield from rows
+    yield f"</sheetData>{_validation(columns, count, lang)}</worksheet>"
 
 
 def number_style(column: str) -> int:

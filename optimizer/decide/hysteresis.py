@@ -57,10 +57,19 @@ def days_paused(history: History, paused: np.ndarray) -> np.ndarray:
 
 
 def history_rows(history: History, states: pd.DataFrame) -> np.ndarray:
-    """``(len(states),)`` the row of each of ``states``' campaigns in ``history``."""
-    index = {(str(a), str(c)): i for i, (a, c) in enumerate(zip(history.account_id, history.campaign_id, strict=True))}
-    keys = zip(states["account_id"].astype(str), states["campaign_id"].astype(str), strict=True)
-    return np.array([index[k] for k in keys], dtype=np.int64)
+    """``(len(states),)`` the row of each of ``states``' campaigns in ``history``.
+
+    States are mostly ``build_states(history, ...)``'s, in the history's order:
+    then the rows are ``0..n-1`` (a history's campaign keys are unique) and no
+    key is looked up one by one.
+    """
+    accounts = states["account_id"].astype(str).to_numpy(dtype=object)
+    campaigns = states["campaign_id"].astype(str).to_numpy(dtype=object)
+    ours = [np.asarray(ids).astype(str).astype(object) for ids in (history.account_id, history.campaign_id)]
+    if len(accounts) == history.n and (accounts == ours[0]).all() and (campaigns == ours[1]).all():
+        return np.arange(history.n, dtype=np.int64)
+    index = {(a, c): i for i, (a, c) in enumerate(zip(*(ids.tolist() for ids in ours), strict=True))}
+    return np.array([index[k] for k in zip(accounts.tolist(), campaigns.tolist(), strict=True)], dtype=np.int64)
 
 
 def _rows_of(history: History, states: pd.DataFrame) -> History:

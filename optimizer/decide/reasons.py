@@ -18,18 +18,27 @@ in ``tests/recommend/test_reasons_golden.py``:
   (exploration, bid kept) and, for review rows, why a person must look.
 * **No ``nan`` in words**: a missing number is ``无`` / ``n/a``; a budget
   without cap is ``不限`` / ``no cap``.
+
+**Column-wise.** ``words`` takes the facts of all rows as columns
+(``FactColumns``): every choice above is a numpy mask, and each clause's rows
+that share a catalog entry are worded at once (``optimizer.i18n.t_rows``), their
+numbers formatted only for those rows. ``reason`` and ``action_label`` word one
+row the same way (a one-row column).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
-from optimizer.i18n import current_language, t
+import numpy as np
 
-__all__ = ["SPEND_TOLERANCE", "RowFacts", "action_label", "reason"]
+from optimizer.i18n import current_language, t, t_rows
+
+__all__ = ["SPEND_TOLERANCE", "FactColumns", "RowFacts", "Why", "action_label", "reason", "words"]
 
 SPEND_TOLERANCE = 0.01
 """Relative change of the forecast spend below which the label says "spend unchanged"."""
@@ -67,89 +76,172 @@ class RowFacts:
     currency: str = "CNY"
 
 
-def _finite(x: float) -> bool:
-    return x is not None and math.isfinite(x)
+@dataclass(frozen=True)
+class Why:
+    """One ``why_*`` entry of the ``reasons`` catalog for many rows: which rows carry it, and its fields
+    (each an ``(n,)`` array read at those rows, or one value for all)."""
+
+    key: str
+    rows: np.ndarray
+    fields: Mapping[str, Any]
 
 
-def _money(x: float, lang: str | None, currency: str) -> str:
-    if x is None or math.isinf(x):
-        return t("reasons.no_cap", lang=lang)
-    if math.isnan(x):
-        return t("reasons.not_available", lang=lang)
-    amount = f"{x:,.0f}" if abs(x) >= 100 or x == 0 else f"{x:,.2f}"
-    if currency == "CNY":
-        return t("reasons.money", lang=lang, amount=amount)
-    return t("reasons.money_other", lang=lang, amount=amount, currency=currency)
+@dataclass(frozen=True)
+class FactColumns:
+    """``RowFacts`` of ``n`` rows, one ``(n,)`` array a field; ``review`` holds the ``Why`` entries in the
+    order a row lists them (a row carries each at most once)."""
+
+    action: np.ndarray
+    bid_type: np.ndarray
+    paused_now: np.ndarray
+    current_budget: np.ndarray
+    budget: np.ndarray
+    current_bid: np.ndarray
+    bid: np.ndarray
+    spend_now: np.ndarray
+    spend: np.ndarray
+    roi: np.ndarray
+    marginal_roi: np.ndarray
+    threshold: np.ndarray
+    capped_days: np.ndarray
+    seen_days: np.ndarray
+    roi7: np.ndarray
+    explored: np.ndarray
+    bid_note: np.ndarray
+    settle_days: np.ndarray
+    review: tuple[Why, ...]
+    currency: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Sequence[RowFacts]) -> FactColumns:
+        """The columns of ``rows``: their ``review`` entries become one ``Why`` per place in the list and key."""
+        columns = {
+            f.name: np.array([getattr(r, f.name) for r in rows], dtype=_DTYPES.get(f.name, float))
+            for f in fields(RowFacts)
+            if f.name != "review"
+        }
+        return cls(**columns, review=_whys([tuple(r.review) for r in rows]))
+
+    @property
+    def reviewed(self) -> np.ndarray:
+        """``(n,)`` whether a person must look at the row (it carries a ``why_*`` entry)."""
+        out = np.zeros(len(self.action), dtype=bool)
+        for why in self.review:
+            out |= why.rows
+        return out
 
 
-def _ratio(x: float, lang: str | None, digits: int = 2) -> str:
-    return f"{x:.{digits}f}" if _finite(x) else t("reasons.not_available", lang=lang)
+_DTYPES: dict[str, Any] = {
+    **dict.fromkeys(("action", "bid_type", "bid_note", "currency"), object),
+    **dict.fromkeys(("paused_now", "explored"), bool),
+    **dict.fromkeys(("capped_days", "seen_days", "settle_days"), np.int64),
+}
 
 
-def _pct(new: float, old: float) -> str:
-    return f"{(new - old) / old * 100:+.0f}%" if _finite(new) and _finite(old) and old > 0 else ""
-
-
-def _budget_dir(f: RowFacts) -> int:
-    if not _finite(f.budget):
-        return 0
-    if not _finite(f.current_budget):
-        return -1  # a first cap only lowers what it may spend
-    return (f.budget > f.current_budget + _EPS) - (f.budget < f.current_budget - _EPS)
-
-
-def _bid_dir(f: RowFacts) -> int:
-    """+1 when the bid moves towards more delivery (higher CPA bid, lower ROI target)."""
-    if not (_finite(f.bid) and _finite(f.current_bid)):
-        return 0
-    raw = (f.bid > f.current_bid + _EPS) - (f.bid < f.current_bid - _EPS)
-    return -raw if f.bid_type == "roi" else raw
-
-
-def _spend_dir(f: RowFacts) -> int:
-    if not (_finite(f.spend) and _finite(f.spend_now)):
-        return 0
-    scale = max(abs(f.spend_now), 1.0)
-    change = (f.spend - f.spend_now) / scale
-    return (change > SPEND_TOLERANCE) - (change < -SPEND_TOLERANCE)
-
-
-def _kept_paused(f: RowFacts) -> bool:
-    return f.paused_now and not f.budget > 0
+def _whys(review: list[tuple[tuple[str, dict], ...]]) -> tuple[Why, ...]:
+    """Per-row ``(key, fields)`` lists as ``Why`` columns, by place in the list and then key."""
+    out = []
+    for place in range(max(map(len, review), default=0)):
+        keys = [r[place][0] if len(r) > place else None for r in review]
+        for key in dict.fromkeys(k for k in keys if k is not None):
+            rows = np.array([k == key for k in keys])
+            names = dict.fromkeys(n for r, k in zip(review, keys, strict=True) if k == key for n in r[place][1])
+            values = {
+                n: np.array(
+                    [r[place][1].get(n) if k == key else None for r, k in zip(review, keys, strict=True)], dtype=object
+                )
+                for n in names
+            }
+            out.append(Why(key, rows, values))
+    return tuple(out)
 
 
 def action_label(f: RowFacts, lang: str | None = None) -> str:
     """Short words for what the row does (see the module docstring)."""
-    return _label(_label_case(f), lang or current_language())
+    return words(FactColumns.of([f]), lang)[0][0]
 
 
-def _label_case(f: RowFacts) -> tuple[str, int, int, bool, bool, int]:
-    """All the label reads of a row: ``(kind, budget dir, bid dir, first cap, bid raised, spend dir)``.
+def reason(f: RowFacts, lang: str | None = None) -> str:
+    """One sentence: driver, what moves, the forecast, notes; then why a person must look."""
+    return words(FactColumns.of([f]), lang)[1][0]
 
-    ``kind`` is ``kept_paused``, ``pause``, ``resume``, ``hold`` (nothing moves; the
-    other fields are then 0) or ``roi`` / ``bid`` (which word the bid move takes).
-    """
-    if _kept_paused(f):
-        return ("kept_paused", 0, 0, False, False, 0)
-    if f.action in ("pause", "resume"):
-        return (f.action, 0, 0, False, False, 0)
-    budget, bid = _budget_dir(f), _bid_dir(f)
-    if not budget and not bid:
-        return ("hold", 0, 0, False, False, 0)
-    kind = "goal" if f.bid_type == "roi" else "bid"
-    return (
-        kind,
-        budget,
-        bid,
-        bool(budget) and not _finite(f.current_budget),
-        bool(bid) and f.bid > f.current_bid,
-        _spend_dir(f),
-    )
+
+def words(f: FactColumns, lang: str | None = None) -> tuple[list[str], list[str]]:
+    """``(labels, reasons)`` of every row: each label case and each clause's catalog entry worded once for
+    all the rows that take it."""
+    lang = lang or current_language()
+    if not len(f.action):
+        return [], []
+    moves = _Moves.of(f)
+    return _labels(f, moves, lang), _reasons(f, moves, lang)
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """Which way each row moves, ``(n,)`` each: budget, bid (+1 = towards more delivery: a higher CPA bid,
+    a lower ROI target), forecast spend (-1/0/+1); kept paused, paused, resumed (bool)."""
+
+    budget: np.ndarray
+    bid: np.ndarray
+    spend: np.ndarray
+    kept: np.ndarray
+    pause: np.ndarray
+    resume: np.ndarray
+
+    @classmethod
+    def of(cls, f: FactColumns) -> _Moves:
+        fin = np.isfinite
+        with np.errstate(invalid="ignore", divide="ignore"):
+            budget = np.where(fin(f.current_budget), _sign(f.budget, f.current_budget, _EPS), -1)
+            raw = _sign(f.bid, f.current_bid, _EPS)
+            change = (f.spend - f.spend_now) / np.maximum(np.abs(f.spend_now), 1.0)
+        return cls(
+            budget=np.where(fin(f.budget), budget, 0),
+            bid=np.where(fin(f.bid) & fin(f.current_bid), np.where(f.bid_type == "roi", -raw, raw), 0),
+            spend=np.where(fin(f.spend) & fin(f.spend_now), _sign(change, 0.0, SPEND_TOLERANCE), 0),
+            kept=f.paused_now & ~(f.budget > 0),
+            pause=f.action == "pause",
+            resume=f.action == "resume",
+        )
+
+
+def _sign(new: np.ndarray, old: np.ndarray | float, tolerance: float) -> np.ndarray:
+    """``(n,)`` +1 where ``new`` is above ``old`` by more than ``tolerance``, -1 below, 0 otherwise (and NaN)."""
+    return (new > old + tolerance).astype(np.int8) - (new < old - tolerance).astype(np.int8)
+
+
+_KINDS = ("kept_paused", "pause", "resume", "hold", "goal", "bid")
+
+
+def _labels(f: FactColumns, d: _Moves, lang: str) -> list[str]:
+    """Each row's label: the rows' ``_label`` cases found column-wise, each distinct case worded once."""
+    still = (d.budget == 0) & (d.bid == 0)
+    kind = np.select([d.kept, d.pause, d.resume, still, f.bid_type == "roi"], [0, 1, 2, 3, 4], 5)
+    moving = kind >= 4
+    case = np.stack(
+        [
+            kind,
+            d.budget * moving,
+            d.bid * moving,
+            moving & (d.budget != 0) & ~np.isfinite(f.current_budget),
+            moving & (d.bid != 0) & (f.bid > f.current_bid),
+            d.spend * moving,
+        ],
+        axis=1,
+    ).astype(np.int16)
+    code = case @ np.array([108, 36, 12, 6, 3, 1], dtype=np.int16)  # one number a case: mixed radix 6.3.3.2.2.3
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    texts = [
+        _label((_KINDS[k], b, bid, bool(cap), bool(up), s), lang) for k, b, bid, cap, up, s in case[first].tolist()
+    ]
+    return np.array(texts, dtype=object)[inverse].tolist()
 
 
 @functools.cache
 def _label(case: tuple[str, int, int, bool, bool, int], lang: str) -> str:
-    """The label of a ``_label_case`` (a few dozen cases: each is worded once per language)."""
+    """The label of a case ``(kind, budget dir, bid dir, first cap, bid raised, spend dir)`` (a few dozen
+    cases: each is worded once per language). ``kind`` is ``kept_paused``, ``pause``, ``resume``, ``hold``
+    (nothing moves) or ``goal`` / ``bid`` (which word the bid move takes)."""
     kind, budget, bid, first_cap, raw_up, spend = case
     if kind in ("kept_paused", "pause", "resume", "hold"):
         return t(f"reasons.label_{kind}", lang=lang)
@@ -170,104 +262,198 @@ def _label(case: tuple[str, int, int, bool, bool, int], lang: str) -> str:
     return label
 
 
-def _driver(f: RowFacts, lang: str | None, kept: bool) -> str:
-    m, thr = _ratio(f.marginal_roi, lang), _ratio(f.threshold, lang)
-    if not _finite(f.threshold):
-        return t("reasons.driver_no_threshold", lang=lang, m=m)
-    near = _finite(f.marginal_roi) and abs(f.marginal_roi - f.threshold) <= 0.05 * max(abs(f.threshold), 0.1)
-    below = _finite(f.marginal_roi) and f.marginal_roi < f.threshold and not near
-    if kept and below:
-        return t("reasons.driver_kept_paused", lang=lang, m=m, thr=thr)
-    if f.action == "pause" and below:
-        return t("reasons.driver_pause", lang=lang, m=m, thr=thr)
-    if near or not _finite(f.marginal_roi):
-        key = "driver_at"
-    elif below:
-        key = "driver_below_capped" if f.capped_days > 0 else "driver_below"
+_Field = Any  # an (n,) array read at a clause's rows, a function of those rows giving their texts, or one value
+
+
+def _clause(
+    case: np.ndarray, keys: Sequence[str], lang: str, values: Mapping[str, _Field], prefix: str = ""
+) -> np.ndarray:
+    """``(n,)`` object array: row ``i``'s text of catalog entry ``keys[case[i]]`` (``""`` where ``case`` is -1),
+    each entry's rows worded at once; ``prefix`` (a separator) opens every text."""
+    out = np.full(len(case), "", dtype=object)
+    for code, key in enumerate(keys):
+        rows = np.flatnonzero(case == code)
+        if rows.size:
+            texts = t_rows(f"reasons.{key}", lang=lang, rows=rows.size, **{k: _at(v, rows) for k, v in values.items()})
+            out[rows] = [prefix + s for s in texts] if prefix else texts
+    return out
+
+
+def _at(value: _Field, rows: np.ndarray) -> Any:
+    """``value`` for ``rows``, as ``t_rows`` takes it: a function it calls only if the text uses the field."""
+    if isinstance(value, np.ndarray):
+        return lambda: value[rows].tolist()
+    if callable(value):
+        return lambda: value(rows)
+    return value
+
+
+def _money(x: np.ndarray, currency: np.ndarray, lang: str) -> Callable[[np.ndarray], list[str]]:
+    """The amounts ``x`` at some rows in words: ``5,600 元``, ``12.50 元``, ``80 USD``; ``inf`` is "no cap",
+    NaN "n/a"; whole units from 100 up (and 0), cents below."""
+
+    def at(rows: np.ndarray) -> list[str]:
+        v, cur = x[rows], currency[rows]
+        out = np.full(len(rows), t("reasons.not_available", lang=lang), dtype=object)
+        out[np.isinf(v)] = t("reasons.no_cap", lang=lang)
+        fin = np.isfinite(v)
+        size = np.abs(v)
+        exact = (size >= 100) & (size < 2.0**53)  # formatted as integers, which is the same and twice as fast
+        whole = (size >= 2.0**53) | (v == 0)  # 0 too: it may be -0.0 ("-0")
+        for code in dict.fromkeys(cur[fin].tolist()):  # mostly one: CNY
+            mine = fin & (cur == code)
+            exact_spec, whole_spec, cents_spec = _money_formats(code, lang)
+            out[mine & exact] = list(map(exact_spec.format, np.rint(v[mine & exact]).astype(np.int64).tolist()))
+            out[mine & whole] = list(map(whole_spec.format, v[mine & whole].tolist()))
+            cents = mine & ~exact & ~whole
+            out[cents] = list(map(cents_spec.format, v[cents].tolist()))
+        return out.tolist()
+
+    return at
+
+
+_AMOUNT = "\x00"
+
+
+@functools.cache
+def _money_formats(currency: str, lang: str) -> tuple[str, str, str]:
+    """``str.format`` patterns of an amount in ``currency`` rounded to an integer, a whole amount and a cents
+    amount: the catalog's words around the amount (``{0:,.0f} 元``), so each is formatted and worded at once."""
+    if currency == "CNY":
+        words = t("reasons.money", lang=lang, amount=_AMOUNT)
     else:
-        key = "driver_capped_above" if f.capped_days > 0 else "driver_above"
-    return t(f"reasons.{key}", lang=lang, m=m, thr=thr, capped=f.capped_days, seen=f.seen_days)
+        words = t("reasons.money_other", lang=lang, amount=_AMOUNT, currency=currency)
+    pattern = words.replace("{", "{{").replace("}", "}}")
+    return pattern.replace(_AMOUNT, "{0:,}"), pattern.replace(_AMOUNT, "{0:,.0f}"), pattern.replace(_AMOUNT, "{0:,.2f}")
 
 
-def _moves(f: RowFacts, lang: str | None, kept: bool, budget_dir: int, bid: int) -> list[str]:
-    cur = f.currency
-    before, after = _money(f.current_budget, lang, cur), _money(f.budget, lang, cur)
-    if kept:
-        return [t("reasons.budget_kept_paused", lang=lang, before=before)]
-    if f.action == "pause":
-        parts = [t("reasons.budget_paused", lang=lang, before=before)]
-    elif f.action == "resume":
-        parts = [t("reasons.budget_resumed", lang=lang, after=after)]
-    elif not _finite(f.current_budget) and _finite(f.budget):
-        parts = [t("reasons.budget_first_cap", lang=lang, after=after)]
-    elif budget_dir:
-        parts = [
-            t("reasons.budget_move", lang=lang, before=before, after=after, pct=_pct(f.budget, f.current_budget) or "-")
-        ]
-    else:
-        parts = [t("reasons.budget_kept", lang=lang, before=before)]
-    if bid and f.action != "pause":
-        pct = _pct(f.bid, f.current_bid)
-        if f.bid_type == "roi":
-            parts.append(
-                t("reasons.goal_move", lang=lang, before=f"{f.current_bid:.2f}", after=f"{f.bid:.2f}", pct=pct)
-            )
-        else:
-            parts.append(
-                t(
-                    "reasons.bid_move",
-                    lang=lang,
-                    before=_money(f.current_bid, lang, cur),
-                    after=_money(f.bid, lang, cur),
-                    pct=pct,
-                )
-            )
-    return parts
+def _formatted(values: np.ndarray, spec: str, ok: np.ndarray, missing: str) -> list[str]:
+    """``spec.format(v)`` for each of ``values``, ``missing`` where not ``ok``; one value repeated (the account
+    threshold) is formatted once."""
+    bits = values.astype(float).view(np.int64)  # bit for bit: -0.0 is not 0.0 in words
+    if len(values) and ok.all() and (bits == bits[0]).all():
+        return [spec.format(float(values[0]))] * len(values)
+    text = list(map(spec.format, values.tolist()))
+    for i in np.flatnonzero(~ok).tolist():
+        text[i] = missing
+    return text
 
 
-def reason(f: RowFacts, lang: str | None = None) -> str:
-    """One sentence: driver, what moves, the forecast, notes; then why a person must look."""
+def _ratio(x: np.ndarray, lang: str) -> Callable[[np.ndarray], list[str]]:
+    """``x`` at some rows with two decimals, "n/a" where it is not a number."""
+
+    def at(rows: np.ndarray) -> list[str]:
+        v = x[rows]
+        return _formatted(v, "{:.2f}", np.isfinite(v), t("reasons.not_available", lang=lang))
+
+    return at
+
+
+def _pct(new: np.ndarray, old: np.ndarray, missing: str = "") -> Callable[[np.ndarray], list[str]]:
+    """The signed change from ``old`` to ``new`` at some rows (``+12%``); ``missing`` where there is none."""
+
+    def at(rows: np.ndarray) -> list[str]:
+        a, b = new[rows], old[rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = (a - b) / b * 100
+        return _formatted(pct, "{:+.0f}%", np.isfinite(a) & np.isfinite(b) & (b > 0), missing)
+
+    return at
+
+
+def _reasons(f: FactColumns, d: _Moves, lang: str) -> list[str]:
+    """Each row's sentence: driver, what moves, the forecast, notes, why a person must look, the end."""
     sep = t("reasons.sep", lang=lang)
-    kept, budget, bid = _kept_paused(f), _budget_dir(f), _bid_dir(f)
-    parts = [_driver(f, lang, kept), *_moves(f, lang, kept, budget, bid)]
-    if f.action != "pause" and not kept:
-        roi = _ratio(f.roi, lang)
-        if budget and bid and budget != bid:
-            pct = _pct(f.spend, f.spend_now) if f.spend_now > 0 else "-"
-            parts.append(
-                t(
-                    "reasons.forecast_opposite",
-                    lang=lang,
-                    before=_money(f.spend_now, lang, f.currency),
-                    after=_money(f.spend, lang, f.currency),
-                    pct=pct,
-                    roi=roi,
-                )
-            )
-        elif _spend_dir(f):
-            parts.append(
-                t(
-                    "reasons.forecast",
-                    lang=lang,
-                    before=_money(f.spend_now, lang, f.currency),
-                    after=_money(f.spend, lang, f.currency),
-                    roi=roi,
-                )
-            )
-        else:
-            parts.append(t("reasons.forecast_flat", lang=lang, after=_money(f.spend, lang, f.currency), roi=roi))
-    elif _finite(f.roi7):
-        parts.append(t("reasons.roi7", lang=lang, roi=_ratio(f.roi7, lang)))
-    if f.explored:
-        parts.append(t("reasons.explored", lang=lang))
-    if f.bid_note == "settling":
-        parts.append(t("reasons.bid_settling", lang=lang, days=f.settle_days))
-    elif f.bid_note == "locked":
-        parts.append(t("reasons.bid_locked", lang=lang))
-    sentence = sep.join(parts)
-    if f.review:
-        why = t("reasons.list_sep", lang=lang).join(
-            t(f"reasons.{key}", lang=lang, **fields) for key, fields in f.review
-        )
-        sentence += t("reasons.review_sep", lang=lang) + t("reasons.review", lang=lang, why=why)
-    return sentence + t("reasons.end", lang=lang)
+    parts = [
+        _driver(f, d, lang),
+        *_budget_and_bid(f, d, lang, sep),
+        *_forecast(f, d, lang, sep),
+        _clause(np.where(f.explored, 0, -1), ("explored",), lang, {}, sep),
+        _clause(
+            np.select([f.bid_note == "settling", f.bid_note == "locked"], [0, 1], -1),
+            ("bid_settling", "bid_locked"),
+            lang,
+            {"days": f.settle_days},
+            sep,
+        ),
+        _review(f, lang),
+    ]
+    ends = [t("reasons.end", lang=lang)] * len(f.action)
+    return list(map("".join, zip(*(p.tolist() for p in parts), ends, strict=True)))
+
+
+def _driver(f: FactColumns, d: _Moves, lang: str) -> np.ndarray:
+    """Why the money moves: marginal ROI against the account threshold, capped days."""
+    m, thr = f.marginal_roi, f.threshold
+    known = np.isfinite(m)
+    with np.errstate(invalid="ignore"):
+        near = known & (np.abs(m - thr) <= 0.05 * np.maximum(np.abs(thr), 0.1))
+        below = known & (m < thr) & ~near
+    capped = f.capped_days > 0
+    case = np.select(
+        [~np.isfinite(thr), d.kept & below, d.pause & below, near | ~known, below & capped, below, capped],
+        [0, 1, 2, 3, 4, 5, 6],
+        7,
+    )
+    keys = ("no_threshold", "kept_paused", "pause", "at", "below_capped", "below", "capped_above", "above")
+    values = {"m": _ratio(m, lang), "thr": _ratio(thr, lang), "capped": f.capped_days, "seen": f.seen_days}
+    return _clause(case, [f"driver_{k}" for k in keys], lang, values)
+
+
+def _budget_and_bid(f: FactColumns, d: _Moves, lang: str, sep: str) -> tuple[np.ndarray, ...]:
+    """What moves: the budget (always said), then the bid in money or the ROI target (when it moves)."""
+    cb, b = f.current_budget, f.budget
+    case = np.select([d.kept, d.pause, d.resume, ~np.isfinite(cb) & np.isfinite(b), d.budget != 0], [0, 1, 2, 3, 4], 5)
+    budget = _clause(
+        case,
+        ("budget_kept_paused", "budget_paused", "budget_resumed", "budget_first_cap", "budget_move", "budget_kept"),
+        lang,
+        {"before": _money(cb, f.currency, lang), "after": _money(b, f.currency, lang), "pct": _pct(b, cb, "-")},
+        sep,
+    )
+    said = ~d.kept & (d.bid != 0) & ~d.pause
+    goal = f.bid_type == "roi"
+    cbid, bid, pct = f.current_bid, f.bid, _pct(f.bid, f.current_bid)
+    goals = _clause(
+        np.where(said & goal, 0, -1),
+        ("goal_move",),
+        lang,
+        {"before": _ratio(cbid, lang), "after": _ratio(bid, lang), "pct": pct},
+        sep,
+    )
+    money = {"before": _money(cbid, f.currency, lang), "after": _money(bid, f.currency, lang), "pct": pct}
+    return budget, goals, _clause(np.where(said & ~goal, 0, -1), ("bid_move",), lang, money, sep)
+
+
+def _forecast(f: FactColumns, d: _Moves, lang: str, sep: str) -> tuple[np.ndarray, np.ndarray]:
+    """The forecast spend before -> after and its ROI for a live row; the last 7 days' ROI for the others."""
+    live = ~d.pause & ~d.kept
+    opposite = (d.budget != 0) & (d.bid != 0) & (d.budget != d.bid)
+    pct, now = _pct(f.spend, f.spend_now), f.spend_now
+
+    def opposite_pct(rows: np.ndarray) -> list[str]:
+        return np.where(now[rows] > 0, np.array(pct(rows), dtype=object), "-").tolist()
+
+    values = {
+        "before": _money(now, f.currency, lang),
+        "after": _money(f.spend, f.currency, lang),
+        "pct": opposite_pct,
+        "roi": _ratio(f.roi, lang),
+    }
+    case = np.select([live & opposite, live & (d.spend != 0), live], [0, 1, 2], -1)
+    forecast = _clause(case, ("forecast_opposite", "forecast", "forecast_flat"), lang, values, sep)
+    past = np.where(~live & np.isfinite(f.roi7), 0, -1)
+    return forecast, _clause(past, ("roi7",), lang, {"roi": _ratio(f.roi7, lang)}, sep)
+
+
+def _review(f: FactColumns, lang: str) -> np.ndarray:
+    """``需审核：...`` / ``review: ...`` with the row's ``why_*`` entries, for the rows a person must look at."""
+    reviewed = f.reviewed
+    if not reviewed.any():
+        return np.full(len(reviewed), "", dtype=object)
+    list_sep = t("reasons.list_sep", lang=lang)
+    rows = np.flatnonzero(reviewed)
+    items = [_clause(np.where(w.rows, 0, -1), (w.key,), lang, w.fields, list_sep)[rows] for w in f.review]
+    why = np.full(len(reviewed), "", dtype=object)
+    why[rows] = [s[len(list_sep) :] for s in map("".join, zip(*(i.tolist() for i in items), strict=True))]
+    return _clause(np.where(reviewed, 0, -1), ("review",), lang, {"why": why}, t("reasons.review_sep", lang=lang))

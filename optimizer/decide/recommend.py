@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optimizer.decide import columns as C
-from optimizer.decide.reasons import RowFacts, action_label, reason
+from optimizer.decide.reasons import FactColumns, Why, words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,44 +193,30 @@ def _explain(
     now_budget = np.where(np.isfinite(h.current_budget), h.current_budget, np.inf)
     now = model.predict(now_budget[:, None], np.where(np.isfinite(h.current_bid), h.current_bid, np.nan)[:, None])
     spend_now = np.where((h.status != "paused") & (now_budget > 0), now.spend[:, 0], 0.0)
-    facts = _row_facts(h, model, settings, act, f, explored, spend_now)
-    lang = settings.ui.language
-    labels = [action_label(row, lang) for row in facts]
-    reasons = [reason(row, lang) for row in facts]
-    decisions = ["review" if row.review else "auto" for row in facts]
+    facts = _fact_columns(h, model, settings, act, f, explored, spend_now)
+    labels, reasons = words(facts, settings.ui.language)
+    decisions = np.where(facts.reviewed, "review", "auto").tolist()
     return labels, reasons, decisions, spend_now
 
 
-def _floats(values: np.ndarray) -> list[float]:
-    """``values`` as Python floats (what ``float(values[i])`` gives, for the whole column at once)."""
-    return np.asarray(values, dtype=float).tolist()
-
-
-def _why_review(
-    h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts
-) -> list[tuple[tuple[str, dict], ...]]:
-    """``(n,)`` the ``(key, fields)`` of the ``why_*`` entries of each row, in the order the reason lists them."""
-    n, act = h.n, np.asarray(act)
-    budget_pct = _pct_change(f.budget, h.current_budget)
-    bid_pct = _pct_change(f.bid, h.current_bid)
+def _why_review(h: History, model: FittedModel, settings: Settings, act: np.ndarray, f: _Forecasts) -> tuple[Why, ...]:
+    """The ``why_*`` entries of the rows, in the order a reason lists them."""
+    act = np.asarray(act)
     limit = settings.review.auto_apply_max_change_pct
-    first_cap = ~np.isfinite(h.current_budget) & np.isfinite(f.budget) & (f.budget > 0)
-    why: list[list[tuple[str, dict]]] = [[] for _ in range(n)]
-    for i in np.flatnonzero((act == "pause") | (act == "resume")).tolist():
-        why[i].append((f"why_{act[i]}", {}))
-    for key, pct in (("why_budget", budget_pct), ("why_bid", bid_pct)):
-        over = np.isfinite(pct) & (pct > limit + 1e-9)
-        for i in np.flatnonzero(over).tolist():
-            why[i].append((key, {"pct": float(pct[i]), "limit": limit}))
-    for i in np.flatnonzero(first_cap).tolist():
-        why[i].append(("why_first_cap", {}))
-    days, pooled = model.days, model.pooling_weight
-    for i in np.flatnonzero((act != "hold") & np.asarray(model.thin, dtype=bool)).tolist():
-        why[i].append(("why_thin", {"days": int(days[i]), "pooled": float(pooled[i])}))
-    return [tuple(w) for w in why]
+    why = [Why("why_pause", act == "pause", {}), Why("why_resume", act == "resume", {})]
+    for key, pct in (
+        ("why_budget", _pct_change(f.budget, h.current_budget)),
+        ("why_bid", _pct_change(f.bid, h.current_bid)),
+    ):
+        why.append(Why(key, np.isfinite(pct) & (pct > limit + 1e-9), {"pct": pct, "limit": limit}))
+    why.append(Why("why_first_cap", ~np.isfinite(h.current_budget) & np.isfinite(f.budget) & (f.budget > 0), {}))
+    thin = (act != "hold") & np.asarray(model.thin, dtype=bool)
+    days, pooled = np.asarray(model.days).astype(np.int64), np.asarray(model.pooling_weight, dtype=float)
+    why.append(Why("why_thin", thin, {"days": days, "pooled": pooled}))
+    return tuple(why)
 
 
-def _row_facts(
+def _fact_columns(
     h: History,
     model: FittedModel,
     settings: Settings,
@@ -238,8 +224,8 @@ def _row_facts(
     f: _Forecasts,
     explored: np.ndarray | None,
     spend_now: np.ndarray,
-) -> list[RowFacts]:
-    """``(n,)`` each row's numbers for its words, prepared column by column."""
+) -> FactColumns:
+    """The numbers of every row's words, column by column."""
     n = h.n
     bid_pct = _pct_change(f.bid, h.current_bid)
     capped7, seen7 = h.capped_last(7)
@@ -251,50 +237,26 @@ def _row_facts(
     note = np.full(n, None, dtype=object)
     note[np.asarray(model.bid_locked, dtype=bool) & bid_held] = "locked"
     note[np.asarray(model.bid_settling, dtype=bool) & bid_held] = "settling"  # settling is the one said
-    columns = zip(
-        np.asarray(act).tolist(),
-        [str(b) for b in np.asarray(h.bid_type).tolist()],
-        (h.status == "paused").tolist(),
-        _floats(np.where(np.isfinite(h.current_budget), h.current_budget, np.inf)),
-        _floats(f.budget),
-        _floats(h.current_bid),
-        _floats(f.bid),
-        _floats(spend_now),
-        _floats(f.spend),
-        _floats(f.roi),
-        _floats(f.marginal_roi),
-        np.asarray(capped7).astype(np.int64).tolist(),
-        np.where(seen == 0, 7, seen).tolist(),
-        _floats(roi7),
-        [False] * n if explored is None else np.asarray(explored, dtype=bool).tolist(),
-        note.tolist(),
-        _why_review(h, model, settings, act, f),
-        [str(c) if c else "CNY" for c in np.asarray(h.currency).tolist()],
-        strict=True,
+    currency = np.array([str(c) if c else "CNY" for c in np.asarray(h.currency).tolist()], dtype=object)
+    return FactColumns(
+        action=np.asarray(act, dtype=object),
+        bid_type=np.asarray(h.bid_type).astype(str).astype(object),
+        paused_now=np.asarray(h.status == "paused", dtype=bool),
+        current_budget=np.where(np.isfinite(h.current_budget), h.current_budget, np.inf).astype(float),
+        budget=np.asarray(f.budget, dtype=float),
+        current_bid=np.asarray(h.current_bid, dtype=float),
+        bid=np.asarray(f.bid, dtype=float),
+        spend_now=np.asarray(spend_now, dtype=float),
+        spend=np.asarray(f.spend, dtype=float),
+        roi=np.asarray(f.roi, dtype=float),
+        marginal_roi=np.asarray(f.marginal_roi, dtype=float),
+        threshold=np.full(n, float(f.threshold)),
+        capped_days=np.asarray(capped7).astype(np.int64),
+        seen_days=np.where(seen == 0, 7, seen),
+        roi7=np.asarray(roi7, dtype=float),
+        explored=np.zeros(n, dtype=bool) if explored is None else np.asarray(explored, dtype=bool),
+        bid_note=note,
+        settle_days=np.full(n, settings.model.bid_settle_days, dtype=np.int64),
+        review=_why_review(h, model, settings, act, f),
+        currency=currency,
     )
-    threshold, settle_days = float(f.threshold), settings.model.bid_settle_days
-    return [
-        RowFacts(
-            action=a,
-            bid_type=bt,
-            paused_now=paused,
-            current_budget=cb,
-            budget=b,
-            current_bid=cbid,
-            bid=bd,
-            spend_now=sn,
-            spend=sp,
-            roi=r,
-            marginal_roi=m,
-            threshold=threshold,
-            capped_days=capped,
-            seen_days=sd,
-            roi7=r7,
-            explored=ex,
-            bid_note=nt,
-            settle_days=settle_days,
-            review=why,
-            currency=cur,
-        )
-        for a, bt, paused, cb, b, cbid, bd, sn, sp, r, m, capped, sd, r7, ex, nt, why, cur in columns
-    ]

@@ -32,6 +32,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
+import itertools
+import re
 import string
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,6 +54,7 @@ __all__ = [
     "problem_text",
     "set_command_language",
     "t",
+    "t_rows",
     "use_language",
 ]
 
@@ -62,6 +65,7 @@ DEFAULT_LANGUAGE: Language = "zh-CN"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("spendopt_language", default=DEFAULT_LANGUAGE)
 _catalogs: dict[str, Mapping[str, Mapping[str, str]]] = {}
 _templates: dict[tuple[str, str], str] = {}  # (key, language) -> template: ``t`` looks each up once
+_positional: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}  # the same, fields numbered: ``t_rows``'s
 
 
 def catalog(name: str) -> Mapping[str, Mapping[str, str]]:
@@ -103,6 +107,43 @@ def t(key: str, /, *, lang: str | None = None, **fields: Any) -> str:
     if template is None:
         template = _templates[key, lang] = _template(key, lang)
     return template.format(**fields) if fields or "{" in template else template
+
+
+def t_rows(key: str, /, *, lang: str | None = None, rows: int, **fields: Any) -> list[str]:
+    """``t(key, **fields)`` for ``rows`` rows at once: each field a list (or tuple) of one value per row, one
+    value for every row, or a function giving the list, called only if the text uses the field.
+
+    What ``t`` gives row by row, without a dict and a call per row: the template is
+    numbered once (``{pct:.0f}`` -> ``{0:.0f}``) and ``str.format`` is mapped over the
+    columns, so whole groups of reasons are worded at C speed.
+    """
+    lang = lang or _current.get()
+    numbered = _positional.get((key, lang))
+    if numbered is None:
+        numbered = _positional[key, lang] = _numbered(_template(key, lang))
+    text, names = numbered
+    if not names:
+        return [text.format()] * rows
+    given = {name: v() if callable(v := fields[name]) else v for name in set(names)}  # each field made once
+    columns = [v if isinstance(v, list | tuple) else itertools.repeat(v, rows) for v in map(given.__getitem__, names)]
+    return list(map(text.format, *columns))
+
+
+def _numbered(template: str) -> tuple[str, tuple[str, ...]]:
+    """``template`` with its fields numbered in order of appearance, and their names."""
+    parts: list[str] = []
+    names: list[str] = []
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if "{" in (spec or ""):
+            raise ValueError(f"t_rows cannot fill a nested field in {template!r}")
+        name = re.match(r"[^.\[]*", field).group()  # type: ignore[union-attr]  # it matches any string
+        rest = field[len(name) :] + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        parts.append(f"{{{len(names)}{rest}}}")
+        names.append(name)
+    return "".join(parts), tuple(names)
 
 
 def _template(key: str, lang: str) -> str:

@@ -1,10 +1,12 @@
 """The words of many rows, prepared column by column, are the words of each row made on its own.
 
-``recommend`` prepares every row's ``RowFacts`` from whole columns and words
-each distinct label case once. Here random rows (NaN and infinite budgets and
-bids, paused campaigns, equal values, thin data, exploration) are worded both
-ways: by a plain per-row loop that builds each ``RowFacts`` from numpy scalars
-and computes its label from scratch, and by the path ``recommend`` takes.
+``recommend`` prepares the facts of all rows as columns and words each label
+case and each clause's catalog entry once for all its rows. Here random rows (NaN
+and infinite budgets and bids, paused campaigns, equal values, thin data,
+exploration, other currencies) are worded both ways: by a plain per-row loop that
+builds each ``RowFacts`` from numpy scalars, computes its label from scratch and
+words its reason clause by clause (``reasons_by_row``), and by the path
+``recommend`` takes.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from optimizer.decide.reasons import RowFacts, _bid_dir, _budget_dir, _finite, _kept_paused, _spend_dir, reason
+from optimizer.decide import reasons
+from optimizer.decide.reasons import RowFacts
 from optimizer.decide.recommend import _explain, _Forecasts, _pct_change, actions
 from optimizer.i18n import t
 from optimizer.settings import Settings
+from tests.recommend import reasons_by_row
+from tests.recommend.reasons_by_row import _bid_dir, _budget_dir, _finite, _kept_paused, _spend_dir, reason_by_row
 
 
 def _label_from_scratch(f: RowFacts, lang: str) -> str:
@@ -125,7 +130,7 @@ def _one_by_one(h, model, settings: Settings, act, f: _Forecasts, explored, spen
             float(gmv7[i] / spend7[i]) if spend7[i] > 0 else math.nan, bool(explored is not None and explored[i]),
             note, settings.model.bid_settle_days, tuple(why), str(h.currency[i]) if h.currency[i] else "CNY",
         )  # fmt: skip
-        out.append((_label_from_scratch(facts, lang), reason(facts, lang), "review" if why else "auto"))
+        out.append((_label_from_scratch(facts, lang), reason_by_row(facts, lang), "review" if why else "auto"))
     return out
 
 
@@ -140,3 +145,23 @@ def test_column_wise_words_are_the_per_row_words(seed, lang, monkeypatch):
     expected = _one_by_one(h, model, settings, act, f, explored, spend_now, lang)
     assert list(zip(labels, reasons, decisions, strict=True)) == expected
     assert len(set(labels)) > 5 and "review" in decisions and "auto" in decisions  # the rows cover many cases
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_money_of_a_column_is_the_money_of_each_amount(lang):
+    """Amounts from 100 up are formatted as rounded integers: the same words as the float format, at the edges too."""
+    edges = [0.0, -0.0, 0.004, 99.994, 99.995, 99.5, 100.0, 100.5, 101.5, -100.5, 2.5e6 + 0.5, 2.0**53 - 1, 2.0**53]
+    amounts = np.array([*edges, 1e17, -250.49, 12.5, math.inf, -math.inf, math.nan] * 3)
+    currency = np.array(["CNY"] * 19 + ["USD"] * 19 + ["HKD"] * 19, dtype=object)
+    rows = np.arange(len(amounts))[::-1]  # any rows, in any order
+    worded = reasons._money(amounts, currency, lang)(rows)
+    assert worded == [reasons_by_row._money(float(amounts[i]), lang, currency[i]) for i in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_ratios_of_a_column_are_the_ratios_of_each_value(lang):
+    """A column of one value (the account threshold) is formatted once; -0.0 keeps its sign, NaN is n/a."""
+    for column in ([2.1] * 4, [-0.0, 0.0, -0.0], [-0.0] * 3, [math.nan] * 2, [1.005, math.inf, 3.0]):
+        values = np.array(column)
+        worded = reasons._ratio(values, lang)(np.arange(len(values)))
+        assert worded == [reasons_by_row._ratio(v, lang) for v in column]

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
+from optimizer.decide.reasons import FactColumns, action_label, reason, words
 from optimizer.decide.reasons import RowFacts as F
-from optimizer.decide.reasons import action_label, reason
 
 inf, nan = math.inf, math.nan
 # fmt: off
@@ -216,6 +216,14 @@ def test_golden_words(case, lang):
     label, sentence = GOLDEN[(case, lang)]
     assert action_label(CASES[case], lang) == label
     assert reason(CASES[case], lang) == sentence
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_all_cases_worded_at_once_are_each_case_worded_alone(lang):
+    """As ``recommend`` words them: all rows as columns, their review entries in different orders and places."""
+    names = sorted(CASES) * 2
+    labels, sentences = words(FactColumns.of([CASES[c] for c in names]), lang)
+    assert list(zip(labels, sentences, strict=True)) == [GOLDEN[(c, lang)] for c in names]
 
 
 def _money(x: float, lang: str) -> str:

@@ -88,6 +88,19 @@ def test_a_failure_while_writing_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_sheet_that_fails_to_stream_leaves_no_file_behind(tmp_path, monkeypatch):
+    """The sheet is streamed into the zip a piece at a time: a failed write leaves nothing."""
+    import zipfile
+
+    def broken(self, data):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_recommendations(_frame(), tmp_path / "r.csv", tmp_path / "r.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_atomic_files_replace_existing_outputs_only_on_success(tmp_path):
     target = tmp_path / "r.csv"
     target.write_text("old", encoding="utf-8")

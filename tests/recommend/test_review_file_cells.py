@@ -19,6 +19,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimizer.act import review_file
 from optimizer.act.review_file import write_csv_xlsx
 from optimizer.act.review_xlsx import number_style, reading_order, sheet_xml
 from optimizer.decide import columns as C
@@ -99,6 +100,17 @@ def frames(draw) -> pd.DataFrame:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(frame=frames())
 def test_csv_and_xlsx_are_the_plain_per_cell_formatting(frame, tmp_path):
+    _assert_plain_per_cell(frame, tmp_path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=frames())
+def test_columns_of_a_few_repeated_values_are_the_plain_per_cell_formatting(frame, tmp_path):
+    """A column of few distinct values is worded once per value (``_by_value``): the cells are the same."""
+    _assert_plain_per_cell(pd.concat([frame] * 300, ignore_index=True), tmp_path)
+
+
+def _assert_plain_per_cell(frame: pd.DataFrame, tmp_path) -> None:
     csv_path, xlsx_path = tmp_path / "r.csv", tmp_path / "r.xlsx"
     write_csv_xlsx(frame, csv_path, xlsx_path)
 
@@ -113,4 +125,18 @@ def test_csv_and_xlsx_are_the_plain_per_cell_formatting(frame, tmp_path):
     ordered = reading_order(columns)
     body = [[_plain_cell(c, strings[c][i], c in frame.columns) for c in ordered] for i in range(len(frame))]
     with zipfile.ZipFile(xlsx_path) as book:
-        assert book.read("xl/worksheets/sheet1.xml") == sheet_xml(ordered, body).encode("utf-8")
+        rows = ["".join("<row>" + "".join(cells) + "</row>" for cells in body)]
+        assert book.read("xl/worksheets/sheet1.xml") == "".join(sheet_xml(ordered, rows, len(body))).encode("utf-8")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=frames())
+def test_files_written_a_few_rows_a_piece_are_the_files_in_one_piece(frame, tmp_path, monkeypatch):
+    """The writers join and write rows a piece at a time: the pieces' seams leave no mark."""
+    write_csv_xlsx(frame, tmp_path / "one.csv", tmp_path / "one.xlsx")
+    monkeypatch.setattr(review_file, "_ROWS_A_PIECE", 2)
+    write_csv_xlsx(frame, tmp_path / "pieces.csv", tmp_path / "pieces.xlsx")
+    assert (tmp_path / "pieces.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.xlsx") as one, zipfile.ZipFile(tmp_path / "pieces.xlsx") as pieces:
+        assert one.namelist() == pieces.namelist()
+        assert all(one.read(name) == pieces.read(name) for name in one.namelist())

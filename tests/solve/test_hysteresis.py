@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from optimizer.decide.hysteresis import days_paused, last_live_budget, resume_blocked
+from optimizer.decide.hysteresis import days_paused, history_rows, last_live_budget, resume_blocked
 from optimizer.decide.plan import build_states, plan
 from optimizer.model.features import build_history
 from optimizer.model.fit import fit
@@ -43,6 +43,14 @@ def test_the_last_non_zero_budget_and_the_days_paused_come_from_the_history():
     assert paused[0] and not paused[1:].any()
     assert days_paused(h, paused)[0] == 2
     assert states["budget"].iloc[0] == 2000.0  # not the 0 a paused day reports
+
+
+def test_the_rows_of_states_in_the_history_in_its_order_reordered_or_a_few():
+    h, _, states = _plan(_paused_for(2), Settings())
+    assert (history_rows(h, states) == np.arange(h.n)).all()
+    picked = [5, 0, 7, 2]
+    assert history_rows(h, states.iloc[picked]).tolist() == picked
+    assert history_rows(h, states.iloc[::-1]).tolist() == list(range(h.n))[::-1]
 
 
 def test_a_campaign_paused_two_days_ago_stays_paused_and_one_paused_long_enough_may_resume_near_its_budget():
