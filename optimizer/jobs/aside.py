@@ -8,8 +8,8 @@ goes on with the solve; ``result()`` waits for the answer. The child shares
 the parent's memory copy-on-write and ends with ``os._exit`` (none of the
 parent's exit handlers, buffers or connections are touched there).
 
-Where the platform cannot fork, or the process may use one core only, the call
-runs in ``result()``, in process, so the answer is the same either way. An
+Where the platform cannot fork (or a fork fails), or the process may use one core
+only, the call runs in ``result()``, in process, so the answer is the same either way. An
 exception in the child is raised again by ``result()`` (as ``RuntimeError``
 with its text if it cannot be pickled); a child that dies without an answer
 raises ``ChildProcessError``. Leaving the ``with`` block before ``result()``
@@ -48,8 +48,16 @@ class Aside(Generic[T]):
             self._start()
 
     def _start(self) -> None:
-        read, write = os.pipe()
-        pid = os.fork()
+        try:
+            read, write = os.pipe()
+        except OSError:  # no descriptor left: compute it in process
+            return
+        try:
+            pid = os.fork()
+        except OSError:  # no process left (or forking not allowed here): compute it in process
+            os.close(read)
+            os.close(write)
+            return
         if pid == 0:  # the child: compute, answer, leave without running any of the parent's exit code
             os.close(read)
             try:

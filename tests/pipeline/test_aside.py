@@ -57,3 +57,13 @@ def test_on_one_core_it_runs_in_process(monkeypatch):
     with Aside(_work, 100) as job:
         assert job._pid is None
         assert job.result() == (_work(100)[0], os.getpid())
+
+
+def test_a_fork_that_fails_leaves_the_work_to_this_process(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with Aside(_work, 100) as job:
+        assert job._pid is None
+        assert job.result() == (_work(100)[0], os.getpid())
