@@ -84,7 +84,10 @@ class AlertSettings(_Section):
         Decimal(15), ge=0, description="forecast spend between two polls below this: no pacing or dead check"
     )
     intraday_shape: tuple[float, ...] = Field(
-        (1.0,) * 24, min_length=24, max_length=24, description="relative spend per local hour 0-23 (flat = even pacing)"
+        (1.0,) * 24,
+        min_length=24,
+        max_length=24,
+        description="relative spend per local hour 0-23 (flat = even pacing) until the watch has learned a campaign's own",
     )
 
     @model_validator(mode="after")

@@ -16,7 +16,9 @@ share by fraction ``f`` of the day is ``H(f)``). At a poll at ``f`` with
 * **pacing_slow**: a quarter of the day's forecast is due (``H(f) >= 0.25``)
   and ``S < pacing_slow * F H(f)``, short by at least ``[alerts] absolute``.
 
-Campaigns in learning need ``1.5 x`` the fast ratio. The watch changes nothing
+``H`` is each campaign's own learned shape where the watch has polled it on
+earlier days (``optimizer.alerts.shape``), else its account's, else the
+configured one. Campaigns in learning need ``1.5 x`` the fast ratio. The watch changes nothing
 on the platform; it only records and tells.
 """
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from optimizer.settings import AlertSettings
 
 from connectors.base import CampaignState
+from optimizer.alerts.shape import DayShapes
 from optimizer.store.alerts import Finding
 
 __all__ = ["DayForecast", "PacingWatch", "cumulative_shape"]
@@ -52,6 +55,7 @@ class DayForecast:
     day: dt.date
     spend: dict[str, float]  # campaign id -> expected spend today
     learning: frozenset[str] = frozenset()
+    shapes: DayShapes = field(default_factory=lambda: DayShapes({}))  # learned from the earlier days' polls
 
 
 @dataclass
@@ -62,13 +66,17 @@ class PacingWatch:
     forecast: DayForecast
     _last: dict[str, tuple[float, float]] = field(default_factory=dict)  # id -> (fraction, spend so far)
 
+    def share_due(self, campaign_id: str, fraction: float) -> float:
+        """``H(f)``: the campaign's learned shape, its account's, or the configured ``intraday_shape``."""
+        learned = self.forecast.shapes.share(campaign_id, fraction)
+        return cumulative_shape(self.settings.intraday_shape, fraction) if learned is None else learned
+
     def poll(self, states: Sequence[CampaignState], fraction: float) -> list[Finding]:
         s = self.settings
-        shape = s.intraday_shape
-        h_now = cumulative_shape(shape, fraction)
         out = []
         for state in states:
             cid = state.campaign_id
+            h_now = self.share_due(cid, fraction)
             forecast = self.forecast.spend.get(cid)
             spent = float(state.spend_today)
             previous = self._last.get(cid)
@@ -89,7 +97,7 @@ class PacingWatch:
                     kind = "budget_exhausted"
             elif previous is not None and fraction > previous[0]:
                 since = spent - previous[1]
-                due_since = forecast * (h_now - cumulative_shape(shape, previous[0]))
+                due_since = forecast * (h_now - self.share_due(cid, previous[0]))
                 evidence |= {"since_last_poll": round(since, 2), "expected_since_last": round(due_since, 2)}
                 fast = s.pacing_fast * (1.5 if cid in self.forecast.learning else 1.0)
                 if since >= fast * due_since and since - due_since >= float(s.watch_min_spend):

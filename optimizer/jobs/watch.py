@@ -50,9 +50,11 @@ def day_forecast(
     """Fit the account's model on its stored history; its expected spend today at the live settings."""
     import numpy as np
 
+    from optimizer.alerts.shape import learn_shapes
     from optimizer.model.features import build_history, roster_frame
     from optimizer.model.fit import fit
     from optimizer.store import load_revisions, load_stats
+    from optimizer.store.intraday import load_polls
 
     stats = load_stats(engine, account_id=account_id, end=today - dt.timedelta(days=1))
     if stats.empty:
@@ -80,7 +82,10 @@ def day_forecast(
     learning = {c for c, s in live.items() if s.status == "learning"} | {
         c for c, thin in zip(model.campaign_ids, model.thin, strict=True) if thin
     }
-    return DayForecast(today, dict(zip(model.campaign_ids, spend.tolist(), strict=True)), frozenset(learning))
+    shapes = learn_shapes(load_polls(engine, account_id, today))
+    return DayForecast(
+        today, dict(zip(model.campaign_ids, spend.tolist(), strict=True)), frozenset(learning), shapes=shapes
+    )
 
 
 @dataclass
@@ -104,6 +109,7 @@ class Watcher:
     def poll(self, now: dt.datetime, today: dt.date | None = None) -> WatchPoll:
         from optimizer.alerts import account_now
         from optimizer.store.alerts import record_findings
+        from optimizer.store.intraday import record_polls
 
         tz = self.settings.data.timezone
         date, fraction = fraction_of_day(now, tz)
@@ -115,7 +121,15 @@ class Watcher:
             if watch is None or watch.forecast.day != today:
                 forecast = day_forecast(self.settings, self.engine, self.connector, account.account_id, today)
                 watch = self._watches[account.account_id] = PacingWatch(self.settings.alerts, forecast)
-            findings = watch.poll(self.connector.list_campaigns(account.account_id), fraction)
+            states = self.connector.list_campaigns(account.account_id)
+            record_polls(
+                self.engine,
+                account.account_id,
+                today,
+                round(fraction * 24 * 60),
+                {c.campaign_id: c.spend_today for c in states if c.status != "paused"},
+            )
+            findings = watch.poll(states, fraction)
             found += len(findings)
             new += record_findings(
                 self.engine,

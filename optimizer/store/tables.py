@@ -16,6 +16,8 @@
     run_lease          the run key: one owner per (account, effective date, job kind),
                        held with a lease a live run renews (``optimizer.store.lease``)
     review_decision    every reviewer decision as a record (file, row, time)
+    intraday_spend     what each campaign had spent so far at each poll of the watch: the
+                       campaigns' own shape of a day (``optimizer.alerts.shape``)
 
 Money is ``NUMERIC(14, 2)`` and comes back as ``Decimal``; ids are strings.
 """
@@ -222,6 +224,19 @@ class RateSlot(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100, description='"app" or "account:<advertiser id>"')
     tat: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class IntradaySpend(SQLModel, table=True):
+    """A campaign's spend so far today as one poll of ``spendopt watch`` saw it."""
+
+    __tablename__ = "intraday_spend"
+    __table__: ClassVar[sa.Table]  # set by SQLModel; declared for type checkers
+
+    account_id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    date: dt.date = Field(primary_key=True, description="the account's calendar day")
+    minute: int = Field(primary_key=True, description="minutes after the account's local midnight")
+    spend: Decimal = _money()
 
 
 class RunLease(SQLModel, table=True):
