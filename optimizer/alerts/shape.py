@@ -46,26 +46,42 @@ class DayShapes:
         return float(np.interp(min(max(fraction, 0.0), 1.0) * GRID[-1], GRID, shape))
 
 
-def _day_curve(minutes: np.ndarray, spend: np.ndarray, final: float) -> np.ndarray:
-    share = np.maximum.accumulate(np.clip(spend / final, 0.0, 1.0))
-    return np.interp(GRID, np.concatenate([[0.0], minutes, [GRID[-1]]]), np.concatenate([[0.0], share, [1.0]]))
+def _day_curves(usable: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (campaign, day)'s cumulative share on ``GRID``: ``(campaign, day, (k, len(GRID)))``.
+
+    A poll missed on one day holds the share of the poll before it there; a share never falls.
+    """
+    import pandas as pd
+
+    inside = usable[(usable["minute"] > 0) & (usable["minute"] < GRID[-1])]
+    share = np.clip(inside["spend"].to_numpy(float) / inside["final"].to_numpy(float), 0.0, 1.0)
+    campaign, campaigns = pd.factorize(inside["campaign_id"].to_numpy(object), sort=True)
+    day, days = pd.factorize(inside["date"].to_numpy(), sort=True)
+    row, keys = pd.factorize(campaign.astype(np.int64) * len(days) + day, sort=True)
+    col, polled = pd.factorize(inside["minute"].to_numpy(float), sort=True)
+    wide = np.full((len(keys), len(polled)), np.nan)
+    wide[row, col] = share  # one poll per campaign, day and minute (the table's key)
+    minutes = np.concatenate([[0.0], polled, [GRID[-1]]])
+    values = np.column_stack([np.zeros(len(keys)), wide, np.ones(len(keys))])
+    values = np.maximum.accumulate(pd.DataFrame(values).ffill(axis=1).to_numpy(), axis=1)
+    j = np.clip(np.searchsorted(minutes, GRID, side="right") - 1, 0, len(minutes) - 2)
+    w = (GRID - minutes[j]) / (minutes[j + 1] - minutes[j])
+    curves = values[:, j] * (1 - w) + values[:, j + 1] * w
+    return np.asarray(campaigns).astype(str)[keys // len(days)], np.asarray(days)[keys % len(days)], curves
 
 
 def learn_shapes(polls: pd.DataFrame) -> DayShapes:
     """``polls`` (``optimizer.store.intraday.load_polls``) -> the shapes of the module docstring."""
-    if polls.empty:
+    import pandas as pd
+
+    usable = polls[polls["final"] > 0] if len(polls) else polls
+    if usable.empty:
         return DayShapes({})
-    usable = polls[polls["final"] > 0]
-    curves: dict[str, list[np.ndarray]] = {}
-    for (cid, _date), day in usable.groupby(["campaign_id", "date"], sort=True):
-        curves.setdefault(str(cid), []).append(
-            _day_curve(day["minute"].to_numpy(float), day["spend"].to_numpy(float), float(day["final"].iloc[0]))
-        )
-    own = {cid: _median(days) for cid, days in curves.items() if len(days) >= MIN_DAYS}
-    every = [curve for days in curves.values() for curve in days]
-    n_days = usable["date"].nunique() if len(usable) else 0
-    return DayShapes(own, _median(every) if n_days >= MIN_DAYS else None)
-
-
-def _median(curves: list[np.ndarray]) -> np.ndarray:
-    return np.maximum.accumulate(np.median(np.stack(curves), axis=0))
+    campaign, day, curves = _day_curves(usable)
+    by = pd.DataFrame(curves).groupby(campaign, sort=True)
+    count, median = by.size(), by.median()
+    enough = count.to_numpy() >= MIN_DAYS
+    rows = np.maximum.accumulate(median.to_numpy()[enough], axis=1)
+    own = dict(zip(count.index[enough].astype(str), rows, strict=True))
+    account = np.maximum.accumulate(np.median(curves, axis=0)) if len(np.unique(day)) >= MIN_DAYS else None
+    return DayShapes(own, account)
