@@ -118,7 +118,8 @@ class Watcher:
         found = 0
         for account in self.connector.list_accounts():
             watch = self._watches.get(account.account_id)
-            if watch is None or watch.forecast.day != today:
+            first = watch is None or watch.forecast.day != today  # a new day: its forecast, and old polls go
+            if watch is None or first:
                 forecast = day_forecast(self.settings, self.engine, self.connector, account.account_id, today)
                 watch = self._watches[account.account_id] = PacingWatch(self.settings.alerts, forecast)
             states = self.connector.list_campaigns(account.account_id)
@@ -128,6 +129,7 @@ class Watcher:
                 today,
                 round(fraction * 24 * 60),
                 {c.campaign_id: c.spend_today for c in states if c.status != "paused"},
+                prune=first,
             )
             findings = watch.poll(states, fraction)
             found += len(findings)

@@ -23,13 +23,20 @@ if TYPE_CHECKING:
 __all__ = ["KEEP_DAYS", "load_polls", "record_polls"]
 
 KEEP_DAYS = 28
-"""Polls older than this many days are dropped when a new day's first poll is kept."""
+"""Polls older than this many days are dropped with a day's first poll."""
 
 
 def record_polls(
-    engine: Engine, account_id: str, date: dt.date, minute: int, spend: Mapping[str, Decimal | float]
+    engine: Engine,
+    account_id: str,
+    date: dt.date,
+    minute: int,
+    spend: Mapping[str, Decimal | float],
+    *,
+    prune: bool = False,
 ) -> None:
-    """Keep one poll of ``account_id`` (campaign id -> spend so far) at ``minute`` of ``date``."""
+    """Keep one poll of ``account_id`` (campaign id -> spend so far) at ``minute`` of ``date``;
+    ``prune`` (a day's first poll) also drops the account's polls older than ``KEEP_DAYS``."""
     import pandas as pd
 
     from optimizer.store.upsert import upsert_frame
@@ -48,9 +55,9 @@ def record_polls(
     table = IntradaySpend.__table__
     with engine.begin() as conn:
         upsert_frame(conn, table, frame, key=("account_id", "campaign_id", "date", "minute"), compare=("spend",))
-        conn.execute(
-            sa.delete(table).where(table.c.account_id == account_id, table.c.date < date - dt.timedelta(days=KEEP_DAYS))
-        )
+        if prune:
+            old = date - dt.timedelta(days=KEEP_DAYS)
+            conn.execute(sa.delete(table).where(table.c.account_id == account_id, table.c.date < old))
 
 
 def load_polls(engine: Engine, account_id: str, before: dt.date, days: int = 14) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from connectors.base import CampaignState
 from optimizer.alerts.pacing import DayForecast, PacingWatch
@@ -81,6 +82,7 @@ def test_the_watch_keeps_its_polls_and_the_next_day_learns_from_them(engine):
             record_polls(engine, "a", date, minute, {"c1": Decimal(str(minute)), "c2": Decimal("5.5")})
     old = TODAY - dt.timedelta(days=KEEP_DAYS + 5)
     record_polls(engine, "a", old, 600, {"c1": 1})
+    record_polls(engine, "a", TODAY - dt.timedelta(days=1), 60, {"c1": 60}, prune=True)  # a day's first poll
     record_polls(engine, "a", TODAY - dt.timedelta(days=1), 720, {"c1": 730})  # a poll seen again
     frame = pd.DataFrame(
         [
@@ -92,7 +94,10 @@ def test_the_watch_keeps_its_polls_and_the_next_day_learns_from_them(engine):
     )
     save_stats(engine, frame, source="test", seen_on=TODAY)
     polls = load_polls(engine, "a", TODAY)
+    with engine.connect() as conn:
+        kept_days = conn.execute(sa.text("SELECT COUNT(DISTINCT date) FROM intraday_spend")).scalar()
+    assert kept_days == 4  # the poll older than KEEP_DAYS went with a day's first poll
     # c2 has no final spend (no daily row yet): its polls wait for it; the old day is gone
-    assert set(polls["campaign_id"]) == {"c1"} and len(polls) == 12
+    assert set(polls["campaign_id"]) == {"c1"} and len(polls) == 13
     assert polls.loc[(polls["minute"] == 720) & (polls["date"] == TODAY - dt.timedelta(days=1)), "spend"].item() == 730
     assert learn_shapes(polls).share("c1", 0.5) == pytest.approx(0.5, abs=0.01)
